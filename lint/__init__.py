@@ -1,0 +1,86 @@
+"""trainlint: a linter for machine-learning training data.
+
+    >>> import trainlint
+    >>> report = trainlint.lint("data/train.jsonl")      # or a DataFrame, or several paths
+    >>> report.to_pandas()                               # one tidy row per finding
+
+Importing this package is cheap: pandas, pyarrow and the rules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .finding import Finding, Fix, Related, Severity
+    from .report import Report
+    from .rule import Rule
+
+__all__ = ["__version__", "lint", "Rule", "Finding", "Related", "Severity", "Fix", "Report", "TrainlintError"]
+
+_LAZY = {
+    "Rule": ("rule", "Rule"),
+    "Finding": ("finding", "Finding"),
+    "Related": ("finding", "Related"),
+    "Severity": ("finding", "Severity"),
+    "Fix": ("finding", "Fix"),
+    "Report": ("report", "Report"),
+    "TrainlintError": ("errors", "TrainlintError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f".{mod}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'trainlint' has no attribute {name!r}")
+
+
+def lint(
+    data: Any,
+    *,
+    select: "list[str] | str | None" = None,
+    ignore: "list[str] | str | None" = None,
+    text: "list[str] | str | None" = None,
+    label: str | None = None,
+    split_column: str | None = None,
+    format: str | None = None,
+    fail_on: str | None = None,
+    jobs: int | None = None,
+    engine: str | None = None,
+    config: str | None = None,
+    rules: "dict[str, dict[str, Any]] | None" = None,
+    **read_options: Any,
+) -> "Report":
+    """Lint a file, several files, a directory, a glob, a pandas DataFrame or an Arrow table.
+
+    Keyword arguments mirror the CLI flags; ``rules={"missing-value": {"disguised": [...]}}``
+    sets rule options as ``[tool.trainlint.rules.*]`` does.  No config file is read unless
+    ``config`` names one.  Raises ``TrainlintError`` for inputs that cannot be used at all.
+    """
+    from .config import resolve_settings
+    from .runner import run
+
+    def _list(v):
+        if v is None:
+            return None
+        return tuple(x.strip() for x in v.split(",")) if isinstance(v, str) else tuple(v)
+
+    overrides = {
+        "select": _list(select), "ignore": _list(ignore), "text": _list(text), "label": label,
+        "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
+        "engine": engine, "rules": rules,
+    }
+    for key in ("encoding", "input_format", "delimiter", "header"):
+        if key in read_options:
+            overrides[key] = read_options.pop(key)
+    if read_options:
+        raise TypeError(f"lint() got unexpected arguments: {', '.join(read_options)}")
+    settings = resolve_settings(config, overrides, isolated=config is None)
+    return run(data, settings)

@@ -1,0 +1,164 @@
+"""The cleaned copy and the rejects file (datatrove's exclusion writer, for one linter run).
+
+For every input, ``DIR/<name>`` holds the kept rows in the input's own format (JSONL lines and
+CSV records copied byte for byte, Parquet with the same schema) and ``DIR/<name>.rejects.jsonl``
+holds each removed row with its source, line, codes and reasons.  Kept + rejected = input rows,
+checked before anything is renamed into place; files are written to temporary names and renamed
+only when every output is complete, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import TrainlintError, UsageError
+from .report import Report
+from .sources.stream import compression_of
+
+
+@dataclass
+class CleanResult:
+    path: str
+    cleaned: str
+    rejects: str
+    kept: int
+    rejected: int
+
+
+@dataclass
+class CleanSummary:
+    results: list[CleanResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def output_paths(paths: list[str], output_dir: str) -> dict[str, tuple[str, str]]:
+    """input -> (cleaned path, rejects path); inputs keep their paths relative to their common folder."""
+    local = [p for p in paths if "://" not in p]
+    if not local:
+        return {}
+    dirs = [os.path.dirname(os.path.abspath(p)) for p in local]
+    common = os.path.commonpath(dirs) if dirs else ""
+    out = {}
+    for p in local:
+        rel = os.path.relpath(os.path.abspath(p), common)
+        cleaned = os.path.join(output_dir, rel)
+        out[p] = (cleaned, cleaned + ".rejects.jsonl")
+    return out
+
+
+def _open_compressed(f, path: str):
+    comp = compression_of(path)
+    if comp == "gzip":
+        return gzip.GzipFile(fileobj=f, mode="wb", mtime=0)
+    if comp == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().stream_writer(f, closefd=False)
+    return None
+
+
+def write_outputs(report: Report, output_dir: str, unsafe: bool = False) -> CleanSummary:
+    specs = [s for s in report._specs if s.info.format != "dataframe"]
+    summary = CleanSummary(skipped=[s.info.path for s in report._specs if s.info.format == "dataframe"])
+    targets = output_paths([s.info.path for s in specs], output_dir)
+    for s in specs:
+        for out in targets.get(s.info.path, ()):
+            for other in specs:
+                if _same_file(other.info.path, out):
+                    raise UsageError(f"--output-dir {output_dir} would overwrite the input {other.info.path}; "
+                                     f"choose another directory")
+    drop = report.rows_to_drop(unsafe)
+    rows_by_path = {src["path"]: src["rows"] for src in report.sources}
+    temps: list[tuple[str, str]] = []
+    try:
+        for s in specs:
+            if s.info.path not in targets:
+                summary.skipped.append(s.info.path)
+                continue
+            cleaned_path, rejects_path = targets[s.info.path]
+            os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
+            by_row = drop.get(s.info.path, {})
+            kept, rejected, tmp_c, tmp_r = _write_one(s, by_row, cleaned_path, rejects_path)
+            temps += [(tmp_c, cleaned_path), (tmp_r, rejects_path)]
+            expected = rows_by_path.get(s.info.path)
+            if expected is not None and kept + rejected != expected:
+                raise TrainlintError(f"{s.info.path}: internal error: {kept} kept + {rejected} rejected != "
+                                     f"{expected} rows read; nothing was written; please report this")
+            summary.results.append(CleanResult(s.info.path, cleaned_path, rejects_path, kept, rejected))
+        for tmp, final in temps:
+            os.replace(tmp, final)
+        temps = []
+    finally:
+        for tmp, _final in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return summary
+
+
+def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str):
+    d = os.path.dirname(cleaned_path) or "."
+    fd_c, tmp_c = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
+    fd_r, tmp_r = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8") as rej:
+            writer = _open_compressed(raw_out, spec.info.path) if spec.info.format != "parquet" else None
+            out = writer or raw_out
+            path = spec.info.path
+
+            def reject(row: int, line: int | None, record: Any, raw: bytes | None) -> None:
+                fs = by_row.get(row, [])
+                entry = {
+                    "source": path, "row": row, "line": line,
+                    "codes": sorted({f.code for f in fs}),
+                    "reasons": [f"{f.code} {f.name}: {f.message}" for f in fs],
+                    "record": record,
+                }
+                if raw is not None:
+                    entry["raw"] = raw.decode("utf-8", "backslashreplace")
+                rej.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+
+            drop_rows = np.array(sorted(by_row), dtype=np.int64)
+            kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject)
+            if writer is not None:
+                writer.close()
+    except BaseException:
+        for t in (tmp_c, tmp_r):
+            try:
+                os.unlink(t)
+            except OSError:
+                pass
+        raise
+    return kept, rejected, tmp_c, tmp_r
+
+
+def diff_lines(report: Report, unsafe: bool = False, echo: Callable[[str], None] = print) -> int:
+    """What --fix would remove, one ``- path:line: record`` line each, without writing anything."""
+    drop = report.rows_to_drop(unsafe)
+    n = 0
+    for s in report._specs:
+        rows = drop.get(s.info.path)
+        if not rows:
+            continue
+        for row in sorted(rows):
+            fs = rows[row]
+            loc = f"{s.info.path}:{fs[0].line}" if fs[0].line else f"{s.info.path}:row {row}"
+            codes = ",".join(sorted({f.code for f in fs}))
+            echo(f"- {loc} [{codes}] {fs[0].message}")
+            n += 1
+    return n

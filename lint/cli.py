@@ -1,0 +1,253 @@
+"""The ``trainlint`` command (click).  Exit codes as ruff: 0 clean, 1 findings, 2 usage or fatal error.
+
+Only click is imported at start-up; pandas, pyarrow and the rules load when a command needs
+them, so ``trainlint --version`` stays near Python's own start-up time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from ._version import __version__
+
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"trainlint: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings=_CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="trainlint")
+def cli() -> None:
+    """A linter for machine-learning training data.
+
+    \b
+      trainlint check data/train.jsonl data/test.jsonl
+      trainlint check data/ --fix --output-dir clean/
+      trainlint rules
+      trainlint rule DU001
+    """
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names or ALL (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rules to skip (comma-separated); wins over --select.")
+@click.option("--extend-select", multiple=True, help="Rules to add to the default set.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--output-format", "output_format", default=None,
+              help="text (default), json, or another registered format.")
+@click.option("--output-file", default=None, type=click.Path(dir_okay=False),
+              help="Write the report here instead of standard output.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT[:PATH]",
+              help="A report format and where to write it; repeatable (-o json:report.json -o text).")
+@click.option("--statistics", is_flag=True, help="Counts by rule instead of one line per finding.")
+@click.option("--grouped", is_flag=True, help="Group findings under their source file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
+@click.option("--label", default=None, help="Label column.")
+@click.option("--split-column", default=None, help="Column holding train/test/validation.")
+@click.option("--format", "record_format", default=None,
+              help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
+@click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet (default: from name).")
+@click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
+@click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
+@click.option("--header/--no-header", default=None, help="Whether CSV inputs have a header (default: sniffed).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Worker processes (default 1).")
+@click.option("--engine", type=click.Choice(["local", "processes", "dask"]), default=None,
+              help="Where rules run (default local).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="A trainlint.toml or pyproject.toml (default: found upward from here).")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--fix", is_flag=True, help="Write a cleaned copy and a rejects file to --output-dir.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...).")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes.")
+@click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing.")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+def check(paths: tuple[str, ...], **o: Any) -> None:
+    """Lint training data files, directories or globs."""
+    from .errors import TrainlintError
+
+    try:
+        code = _check(paths, o)
+    except TrainlintError as e:
+        _fail(str(e), e.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as e:  # an internal error is still one line, unless debugging
+        if os.environ.get("TRAINLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback; "
+              f"please report it)")
+    sys.exit(code)
+
+
+def _outputs(o: dict[str, Any]) -> list[tuple[str, str | None]]:
+    outs: list[tuple[str, str | None]] = []
+    for spec in o["outputs"]:
+        fmt, _, path = spec.partition(":")
+        outs.append((fmt.strip(), path.strip() or None))
+    if o["output_format"] or o["output_file"] or not outs:
+        outs.insert(0, (o["output_format"] or "text", o["output_file"]))
+    return outs
+
+
+def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
+    from .config import resolve_settings
+    from .errors import UsageError
+    from .reporters import get_reporter
+    from .runner import run
+
+    if (o["fix"] or o["output_dir"]) and not o["diff"]:
+        if not o["output_dir"]:
+            raise UsageError("--fix writes a cleaned copy and never touches the input: add --output-dir DIR")
+        if not o["fix"]:
+            raise UsageError("--output-dir is where --fix writes: add --fix")
+    outputs = _outputs(o)
+    reporters = [(get_reporter(fmt), fmt, path) for fmt, path in outputs]  # bad format: fail before work
+    overrides = {
+        "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
+        "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
+        "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
+        "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
+        "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+    }
+    settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
+    progress, close = _progress(o)
+    try:
+        report = run(list(paths), settings, progress)
+    finally:
+        close()
+    unsafe = bool(settings.unsafe_fixes)
+    if o["diff"]:
+        from .clean import diff_lines
+
+        n = diff_lines(report, unsafe, click.echo)
+        click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
+    elif o["fix"]:
+        from .clean import write_outputs
+
+        summary = write_outputs(report, o["output_dir"], unsafe)
+        for r in summary.results:
+            click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
+        for p in summary.skipped:
+            click.echo(f"{p}: not written (in-memory or remote input)", err=True)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for module, fmt, path in reporters:
+        text = module.render(report, statistics=o["statistics"], quiet=o["quiet"],
+                             color=color and path is None, grouped=o["grouped"],
+                             unsafe_fixes=unsafe, fixed=o["fix"])
+        if path:
+            _write_atomic(path, text)
+        else:
+            click.echo(text, nl=False)
+    if o["exit_zero"]:
+        return 0
+    if o["fix"]:
+        fixed = report.rows_to_drop(unsafe)
+        remaining = [f for f in report.findings
+                     if not (f.source in fixed and f.row in fixed[f.source])]
+        return 1 if any(f.severity.rank >= report.fail_on.rank for f in remaining) else 0
+    return report.exit_code
+
+
+def _delimiter(d: str | None) -> str | None:
+    if d is None:
+        return None
+    d = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(d, d)
+    if len(d) != 1:
+        from .errors import UsageError
+
+        raise UsageError(f"--delimiter must be one character, got {d!r}")
+    return d
+
+
+def _write_atomic(path: str, text: str) -> None:
+    import tempfile
+
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".trainlint-", dir=d)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _progress(o: dict[str, Any]):
+    """A progress bar on stderr only on a TTY, only for runs longer than about a second."""
+    if o["no_progress"] or o["quiet"] or not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, unit=" rows", unit_scale=True, delay=1.0, file=sys.stderr, leave=False,
+               desc="trainlint")
+    return bar.update, bar.close
+
+
+@cli.command("rules", context_settings=_CONTEXT)
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def rules_cmd(output_format: str) -> None:
+    """List every rule: code, name, severity, fix, default."""
+    from .errors import TrainlintError
+    from .registry import all_rules
+
+    try:
+        rules = all_rules()
+    except TrainlintError as e:
+        _fail(str(e))
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
+                                "fix": r.fix.value if r.fix else None, "default": r.default,
+                                "summary": r.summary()} for r in rules], indent=2))
+        return
+    for r in rules:
+        fix = r.fix.value if r.fix else "-"
+        dflt = "" if r.default else "  (off by default)"
+        click.echo(f"{r.code}  {r.name:<26} {r.severity.value:<8} fix={fix:<7} {r.summary()}{dflt}")
+
+
+@cli.command("rule", context_settings=_CONTEXT)
+@click.argument("code")
+def rule_cmd(code: str) -> None:
+    """Print a rule's documentation (by code or name)."""
+    from .errors import TrainlintError
+    from .registry import find_rule
+
+    try:
+        click.echo(find_rule(code).render_doc())
+    except TrainlintError as e:
+        _fail(str(e))
+
+
+def main() -> None:
+    cli(prog_name="trainlint")
+
+
+if __name__ == "__main__":
+    main()

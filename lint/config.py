@@ -1,0 +1,134 @@
+"""Settings of a run: ``[tool.trainlint]`` in pyproject.toml or a ``trainlint.toml``, then the CLI.
+
+The config file is found upward from the working directory (like ruff); command-line flags
+override it; an unknown key, rule or option is an error that names it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    fail_on: str = "warning"
+    text: tuple[str, ...] | None = None
+    label: str | None = None
+    split_column: str | None = None
+    format: str | None = None  # record format: openai, alpaca, sharegpt, preference, text
+    input_format: str | None = None  # file format: csv, tsv, jsonl, json, parquet
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    header: bool | None = None
+    jobs: int = 1
+    engine: str = "local"
+    unsafe_fixes: bool = False
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # where the settings came from, for messages
+    config_path: str | None = None
+
+
+_TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path", "rules"}
+_ALLOWED_SECTIONS = {"rules", "gx", "dask"}
+
+
+def find_config(start: str | None = None) -> str | None:
+    """The nearest trainlint.toml, or pyproject.toml with a [tool.trainlint] table, upward."""
+    d = os.path.abspath(start or os.getcwd())
+    while True:
+        for name in ("trainlint.toml", ".trainlint.toml"):
+            p = os.path.join(d, name)
+            if os.path.isfile(p):
+                return p
+        p = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(p):
+            try:
+                with open(p, "rb") as f:
+                    if "trainlint" in tomllib.load(f).get("tool", {}):
+                        return p
+            except (OSError, tomllib.TOMLDecodeError):
+                pass
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def load_config(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML ({e})") from None
+    if os.path.basename(path) == "pyproject.toml":
+        data = data.get("tool", {}).get("trainlint", {})
+    elif "tool" in data and "trainlint" in data.get("tool", {}):
+        data = data["tool"]["trainlint"]
+    return data
+
+
+def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
+    kw: dict[str, Any] = {}
+    where = path or "config"
+    for key, value in data.items():
+        if key in _ALLOWED_SECTIONS:
+            continue
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{where}: unknown key '{key}' in [tool.trainlint]; "
+                              f"known keys: {', '.join(sorted(_TOP_KEYS | _ALLOWED_SECTIONS))}")
+        name = key.replace("-", "_")
+        if name in ("select", "ignore", "extend_select", "text"):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: '{key}' must be a list of strings")
+            value = tuple(value)
+        elif name in ("jobs",) and not isinstance(value, int):
+            raise ConfigError(f"{where}: '{key}' must be a whole number")
+        elif name in ("unsafe_fixes", "header") and not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false")
+        elif name not in ("jobs", "unsafe_fixes", "header") and not isinstance(value, str):
+            raise ConfigError(f"{where}: '{key}' must be a string")
+        kw[name] = value
+    rules = data.get("rules", {})
+    if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):
+        raise ConfigError(f"{where}: [tool.trainlint.rules] must hold one table per rule, "
+                          f"e.g. [tool.trainlint.rules.missing-value]")
+    kw["rules"] = {k: dict(v) for k, v in rules.items()}
+    return Settings(config_path=path, **kw)
+
+
+def resolve_settings(config: str | None = None, overrides: Mapping[str, Any] | None = None,
+                     *, isolated: bool = False) -> Settings:
+    """Settings from the config file (given, or found upward) with non-None overrides on top."""
+    path = config if config else (None if isolated else find_config())
+    base = settings_from_config(load_config(path), path) if path else Settings()
+    if overrides:
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "rules" in clean:
+            merged = {k: dict(v) for k, v in base.rules.items()}
+            for name, opts in clean["rules"].items():
+                merged.setdefault(name, {}).update(opts)
+            clean["rules"] = merged
+        base = replace(base, **clean)
+    return base
+
+
+def raw_sections(config_path: str | None) -> dict[str, Any]:
+    """Extra tables such as [tool.trainlint.gx], for the features that read them."""
+    return load_config(config_path) if config_path else {}

@@ -1,0 +1,219 @@
+"""What a rule sees: the source it is reading, the current batch, and the whole run.
+
+Per-batch work that several rules need (the text of each row, its normalised form, 64-bit
+hashes, the label as a string) is computed once here, lazily, and shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import hashing
+
+#: global row id = source index << ROW_BITS | row; lets a rule keep one int64 per row across sources.
+ROW_BITS = 40
+ROW_MASK = (1 << ROW_BITS) - 1
+
+
+def pack_ids(source_index: int, rows: np.ndarray) -> np.ndarray:
+    return (np.int64(source_index) << np.int64(ROW_BITS)) | rows.astype(np.int64, copy=False)
+
+
+def unpack_id(row_id: int) -> tuple[int, int]:
+    row_id = int(row_id)
+    return row_id >> ROW_BITS, row_id & ROW_MASK
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One input: a file, a shard or a DataFrame.  Picklable, shared by all batches of the source."""
+
+    index: int
+    path: str
+    format: str
+    columns: tuple[str, ...] = ()
+    split: str | None = None
+    text_columns: tuple[str, ...] = ()
+    label_column: str | None = None
+    split_column: str | None = None
+    #: how records are shaped: "text" (plain columns) or a chat/instruction format (openai, alpaca, ...).
+    record_format: str = "text"
+
+    def to_dict(self, rows: int) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "rows": rows,
+            "columns": list(self.columns),
+            "split": self.split,
+            "text": list(self.text_columns),
+            "label": self.label_column,
+            "record_format": self.record_format,
+        }
+
+
+@dataclass(frozen=True)
+class InvalidRecord:
+    """A record the reader could not parse.  Becomes an ``invalid-record`` finding and a reject."""
+
+    row: int
+    line: int | None
+    message: str
+    raw: bytes = b""
+
+
+@dataclass
+class RunContext:
+    """The run as ``finish`` sees it: every source, in order, and run-wide settings."""
+
+    sources: list[SourceInfo] = field(default_factory=list)
+    rows_by_source: dict[int, int] = field(default_factory=dict)
+
+    def source(self, index: int) -> SourceInfo:
+        return self.sources[index]
+
+    def path_of(self, row_id: int) -> tuple[str, int]:
+        s, r = unpack_id(row_id)
+        return self.sources[s].path, r
+
+
+def column_by_path(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    """A column by name, or a nested field by dotted path (``meta.prompt``); None when absent."""
+    if name in table.column_names:
+        return table.column(name)
+    head, _, rest = name.partition(".")
+    if not rest or head not in table.column_names:
+        return None
+    col = table.column(head)
+    for part in rest.split("."):
+        if pa.types.is_struct(col.type) and col.type.get_field_index(part) >= 0:
+            col = pc.struct_field(col, part)
+        else:
+            return None
+    return col
+
+
+def as_string_array(col: pa.ChunkedArray | pa.Array | None, length: int) -> pa.Array:
+    """A column as one string array (nested values as JSON text, nulls kept)."""
+    if col is None:
+        return pa.nulls(length, pa.string())
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    t = col.type
+    if pa.types.is_string(t):
+        return col
+    if pa.types.is_large_string(t) or pa.types.is_dictionary(t) or pa.types.is_string_view(t):
+        return pc.cast(col, pa.string())
+    if pa.types.is_null(t):
+        return pa.nulls(length, pa.string())
+    if pa.types.is_nested(t):
+        import json
+
+        values = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+                  for v in col.to_pylist()]
+        return pa.array(values, pa.string())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return pa.array([None if v is None else v.decode("utf-8", "replace") for v in col.to_pylist()],
+                        pa.string())
+    try:
+        return pc.cast(col, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if v is None else str(v) for v in col.to_pylist()], pa.string())
+
+
+class BatchContext:
+    """One batch of rows of one source, with derived arrays computed once and shared by rules."""
+
+    def __init__(
+        self,
+        source: SourceInfo,
+        table: pa.Table,
+        rows: np.ndarray,
+        invalid: Sequence[InvalidRecord] = (),
+    ) -> None:
+        self.source = source
+        self.table = table
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.invalid = tuple(invalid)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    # -- columns -------------------------------------------------------------------------------
+    def column(self, name: str) -> pa.ChunkedArray | None:
+        return column_by_path(self.table, name)
+
+    def string_column(self, name: str) -> pa.Array:
+        return as_string_array(self.column(name), len(self))
+
+    # -- shared derived arrays -----------------------------------------------------------------
+    @cached_property
+    def row_ids(self) -> np.ndarray:
+        return pack_ids(self.source.index, self.rows)
+
+    @cached_property
+    def text(self) -> pa.Array | None:
+        """The text of each row: the text column, several joined by newlines, or a conversation."""
+        if self.source.record_format != "text":
+            from . import formats
+
+            return formats.conversation_text(self)
+        cols = self.source.text_columns
+        if not cols:
+            return None
+        if len(cols) == 1:
+            return self.string_column(cols[0])
+        arrays = [self.string_column(c) for c in cols]
+        # A row whose every text column is null has no text; otherwise nulls join as empty strings.
+        all_null = arrays[0].is_null()
+        for a in arrays[1:]:
+            all_null = pc.and_(all_null, a.is_null())
+        filled = [pc.fill_null(a, "") for a in arrays]
+        joined = pc.binary_join_element_wise(*filled, "\n")
+        return pc.if_else(all_null, pa.nulls(len(self), pa.string()), joined)
+
+    @cached_property
+    def text_normalized(self) -> pa.Array | None:
+        """Text after NFKC, case folding and whitespace collapsing; null stays null."""
+        if self.text is None:
+            return None
+        return hashing.normalize_text(self.text)
+
+    @cached_property
+    def text_hash(self) -> np.ndarray | None:
+        """64-bit hash of the exact text (0 for null)."""
+        return None if self.text is None else hashing.hash_strings(self.text)
+
+    @cached_property
+    def text_normalized_hash(self) -> np.ndarray | None:
+        return None if self.text_normalized is None else hashing.hash_strings(self.text_normalized)
+
+    @cached_property
+    def label(self) -> pa.Array | None:
+        """The label of each row as a string (null stays null), or None when there is no label column."""
+        if self.source.label_column is None:
+            return None
+        return self.string_column(self.source.label_column)
+
+    @cached_property
+    def label_hash(self) -> np.ndarray | None:
+        return None if self.label is None else hashing.hash_strings(self.label)
+
+    @cached_property
+    def row_hash(self) -> np.ndarray:
+        """64-bit hash of the whole row (every column, in order)."""
+        return hashing.hash_table(self.table)
+
+    @cached_property
+    def splits(self) -> np.ndarray:
+        """The split of each row (object array of str or None): from a split column, else the source."""
+        if self.source.split_column:
+            arr = self.string_column(self.source.split_column)
+            return np.asarray(arr.to_pylist(), dtype=object)
+        return np.full(len(self), self.source.split, dtype=object)

@@ -1,0 +1,37 @@
+"""Engines run rules over sources.  They are the only place that knows about parallelism.
+
+Every engine keeps the rule contract exactly: start, update per batch, merge in row order,
+finish.  So the local engine, the process engine and the Dask engine give identical findings.
+"""
+
+from __future__ import annotations
+
+from .base import EngineResult, run_rules
+
+__all__ = ["EngineResult", "run_rules", "get_engine"]
+
+
+def get_engine(name: str, jobs: int = 1):
+    from ..errors import UsageError
+
+    if name == "local":
+        if jobs and jobs > 1:
+            from .processes import ProcessEngine
+
+            return ProcessEngine(jobs)
+        from .local import LocalEngine
+
+        return LocalEngine()
+    if name == "processes":
+        from .processes import ProcessEngine
+
+        return ProcessEngine(max(jobs, 2))
+    if name == "dask":
+        try:
+            from .dask import DaskEngine
+        except ModuleNotFoundError as e:
+            if "dask" in str(e) or "distributed" in str(e):
+                raise UsageError("the dask engine needs Dask: pip install 'trainlint[dask]'") from None
+            raise
+        return DaskEngine()
+    raise UsageError(f"unknown engine '{name}': use local, processes or dask")

@@ -1,0 +1,31 @@
+"""The local engine: one process, streaming block by block, state updated in place."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from ..rule import Rule
+from ..sources import LineIndex
+from .base import Engine, EngineResult, finish_run, run_block
+
+
+class LocalEngine(Engine):
+    name = "local"
+
+    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
+        states = [r.start() for r in rules]
+        findings = []
+        rows_by_source: dict[int, int] = {}
+        line_index: dict[int, LineIndex] = {}
+        for spec in specs:
+            idx = line_index.setdefault(spec.info.index, LineIndex())
+            total = 0
+            for block in spec.reader.blocks():
+                res = run_block(spec.reader, block, rules, fresh=False, states=states)
+                findings.extend(res.findings)
+                idx.add(res.line_rows, res.line_lines)
+                total += res.records
+                if progress:
+                    progress(res.records)
+            rows_by_source[spec.info.index] = total
+        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)

@@ -1,0 +1,148 @@
+"""Findings: immutable values a rule returns, never exceptions.
+
+A finding names one problem at one place: a row (with the physical line where the
+record starts, for text formats), a column, a source or the whole run.  Its dict
+form is the JSON report contract (see README, "JSON report").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+#: a column or dataset finding keeps the true count in ``n_rows`` and at most this many rows.
+ROWS_SAMPLE_CAP = 20
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, value: "str | Severity") -> "Severity":
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {value!r}: use info, warning or error") from None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Fix(str, enum.Enum):
+    """What applying a finding's fix does: drop the row.  Unsafe fixes need --unsafe-fixes."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another row a finding points at, e.g. the first copy of a duplicate."""
+
+    source: str
+    row: int
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "row": self.row, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    source: str | None = None
+    row: int | None = None
+    line: int | None = None
+    column: str | None = None
+    n_rows: int = 1
+    rows_sample: tuple[int, ...] = ()
+    group: str | int | None = None
+    related: tuple[Related, ...] = ()
+    fix: Fix | None = None
+    #: a JSON pointer inside the record (``/messages/3/content``) for nested formats.
+    pointer: str | None = None
+    #: rule-specific values a reporter may show (similarity, labels seen, ...); JSON-serialisable.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        """``path:line`` as ruff prints it, else ``path:row N`` (0-based), else the path."""
+        src = self.source or "<run>"
+        if self.line is not None:
+            return f"{src}:{self.line}"
+        if self.row is not None:
+            return f"{src}:row {self.row}"
+        return src
+
+    def with_line(self, line: int | None, related: tuple[Related, ...] | None = None) -> "Finding":
+        return replace(self, line=line, related=self.related if related is None else related)
+
+    def sort_key(self, source_order: Mapping[str | None, int]) -> tuple:
+        return (
+            source_order.get(self.source, -1),
+            self.row if self.row is not None else -1,
+            self.code,
+            self.column or "",
+            self.pointer or "",
+            self.message,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "source": self.source,
+            "row": self.row,
+            "line": self.line,
+            "column": self.column,
+            "n_rows": self.n_rows,
+            "rows_sample": list(self.rows_sample),
+            "group": self.group,
+            "related": [r.to_dict() for r in self.related],
+            "fix": self.fix.value if self.fix is not None else None,
+        }
+        if self.pointer is not None:
+            d["pointer"] = self.pointer
+        if self.extra:
+            d["extra"] = dict(self.extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Finding":
+        return cls(
+            code=d["code"],
+            name=d["name"],
+            severity=Severity.parse(d["severity"]),
+            message=d["message"],
+            source=d.get("source"),
+            row=d.get("row"),
+            line=d.get("line"),
+            column=d.get("column"),
+            n_rows=d.get("n_rows", 1),
+            rows_sample=tuple(d.get("rows_sample") or ()),
+            group=d.get("group"),
+            related=tuple(Related(r["source"], r["row"], r.get("line")) for r in d.get("related") or ()),
+            fix=Fix(d["fix"]) if d.get("fix") else None,
+            pointer=d.get("pointer"),
+            extra=d.get("extra") or {},
+        )

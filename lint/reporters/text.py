@@ -1,0 +1,84 @@
+"""``--output-format text``: one line per finding, ruff-style, then a summary by rule."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+_SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def finding_line(f, color: bool = False) -> str:
+    loc = f.location
+    code = f.code
+    if color:
+        loc = click.style(loc, bold=True)
+        code = click.style(code, fg=_SEV_COLOUR.get(f.severity.value, None), bold=True)
+    col = f" [{f.column}]" if f.column and f.row is None else ""
+    ptr = f" {f.pointer}" if f.pointer else ""
+    return f"{loc}: {code} {f.name}{col}{ptr} {f.message}"
+
+
+def statistics_lines(report) -> list[str]:
+    counts = Counter((f.code, f.name) for f in report.findings)
+    fixable = Counter((f.code, f.name) for f in report.findings if f.fix is not None)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    out = []
+    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = "[*]" if fixable[(code, name)] else "   "
+        out.append(f"{n:>{width}}\t{code}\t{mark} {name}")
+    return out
+
+
+def summary_lines(report, color: bool = False) -> list[str]:
+    s = report.summary
+    lines = []
+    for src in report.sources:
+        roles = []
+        if src.get("record_format") and src["record_format"] != "text":
+            roles.append(f"format={src['record_format']}")
+        if src.get("text"):
+            roles.append("text=" + ",".join(src["text"]))
+        if src.get("label"):
+            roles.append(f"label={src['label']}")
+        if src.get("split"):
+            roles.append(f"split={src['split']}")
+        lines.append(f"{src['path']}: {src['format']}, {src['rows']} rows"
+                     + (f" ({', '.join(roles)})" if roles else ""))
+    n = s["findings"]
+    if n == 0:
+        msg = f"All checks passed: {s['rows']} rows, no findings."
+        lines.append(click.style(msg, fg="green") if color else msg)
+        return lines
+    sev = ", ".join(f"{v} {k}" for k, v in s["by_severity"].items() if v)
+    lines.append(f"Found {n} finding{'s' if n != 1 else ''} ({sev}) in {s['rows_with_findings']} of "
+                 f"{s['rows']} rows.")
+    if s["fixable"]:
+        lines.append(f"[*] {s['fixable']} fixable with `--fix --output-dir DIR` "
+                     f"(unsafe ones need --unsafe-fixes).")
+    return lines
+
+
+def render(report, *, statistics: bool = False, quiet: bool = False, color: bool = False,
+           grouped: bool = False, **_opts) -> str:
+    out: list[str] = []
+    if statistics:
+        out.extend(statistics_lines(report))
+    elif not quiet:
+        if grouped:
+            current = object()
+            for f in report.findings:
+                if f.source != current:
+                    current = f.source
+                    out.append(click.style(str(f.source), bold=True, underline=True) if color else str(f.source))
+                out.append("  " + finding_line(f, color).split(": ", 1)[-1] if f.line is None and f.row is None
+                           else "  " + finding_line(f, color))
+        else:
+            out.extend(finding_line(f, color) for f in report.findings)
+        if report.findings:
+            out.append("")
+            out.extend(statistics_lines(report))
+            out.append("")
+    out.extend(summary_lines(report, color))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,140 @@
+"""What every reader shares: batches, partitions, the line index and the options of a read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from ..context import InvalidRecord, SourceInfo
+
+#: rows per batch handed to rules; bounded memory is rows-per-batch times row size.
+DEFAULT_BATCH_ROWS = 65_536
+#: bytes of raw text per block; one block becomes one or more batches and one process-engine task.
+DEFAULT_BLOCK_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read every input of a run (CLI flags and config ``[tool.trainlint]``)."""
+
+    encoding: str = "utf-8"
+    input_format: str | None = None  # csv, tsv, jsonl, json, parquet; None = from name and content
+    delimiter: str | None = None
+    header: bool | None = None  # None = sniffed
+    quoting: bool | None = None  # None = sniffed
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    block_bytes: int = DEFAULT_BLOCK_BYTES
+
+
+@dataclass
+class Batch:
+    """Rows a reader hands on: the parsed table, each row's 0-based number and 1-based start line."""
+
+    table: pa.Table
+    rows: np.ndarray
+    lines: np.ndarray | None = None
+    invalid: list[InvalidRecord] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """A unit of work: enough to parse a slice of a source anywhere (main process or worker).
+
+    ``payload`` is reader-specific and picklable (bytes and record offsets for text formats, a
+    row-group range for Parquet).
+    """
+
+    source_index: int
+    first_row: int
+    payload: Any
+
+
+class LineIndex:
+    """Row -> physical start line, stored as the rows where ``line - row`` changes.
+
+    For a file without blank lines or multi-line records that is one entry, whatever its size,
+    so the engine can put lines on every finding without keeping a number per row.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[int] = []
+        self._offsets: list[int] = []
+
+    def add(self, rows: np.ndarray, lines: np.ndarray | None) -> None:
+        if lines is None or len(rows) == 0:
+            return
+        delta = lines.astype(np.int64) - rows.astype(np.int64)
+        change = np.flatnonzero(np.diff(delta)) + 1
+        idx = np.concatenate(([0], change))
+        for i in idx.tolist():
+            d = int(delta[i])
+            if self._offsets and self._offsets[-1] == d and self._rows[-1] <= int(rows[i]):
+                continue
+            self._rows.append(int(rows[i]))
+            self._offsets.append(d)
+
+    def merge(self, other: "LineIndex") -> None:
+        for r, d in zip(other._rows, other._offsets):
+            if self._offsets and self._offsets[-1] == d:
+                continue
+            self._rows.append(r)
+            self._offsets.append(d)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def line(self, row: int | None) -> int | None:
+        if row is None or not self._rows:
+            return None
+        i = int(np.searchsorted(np.asarray(self._rows), row, side="right")) - 1
+        if i < 0:
+            return None
+        return row + self._offsets[i]
+
+    def lines(self, rows: np.ndarray) -> np.ndarray:
+        r = np.asarray(self._rows, dtype=np.int64)
+        o = np.asarray(self._offsets, dtype=np.int64)
+        i = np.searchsorted(r, rows, side="right") - 1
+        return rows + o[np.maximum(i, 0)]
+
+
+class Reader:
+    """One input file (or DataFrame).  Subclasses implement the format."""
+
+    format: str = ""
+    #: True when findings get physical lines (text formats).
+    has_lines: bool = True
+
+    def __init__(self, info: SourceInfo, path: str, options: ReadOptions) -> None:
+        self.info = info
+        self.path = path
+        self.options = options
+
+    def open(self) -> list[str]:
+        """Check the input can be read at all and return its column names (SourceError if not)."""
+        raise NotImplementedError
+
+    def blocks(self) -> Iterator[Block]:
+        """Split the input into blocks, in order, cheaply: the expensive parsing is ``parse``."""
+        raise NotImplementedError
+
+    def parse(self, block: Block) -> Iterator[Batch]:
+        """Parse one block into batches.  Must work in another process (only picklable state)."""
+        raise NotImplementedError
+
+    def batches(self) -> Iterator[Batch]:
+        for block in self.blocks():
+            yield from self.parse(block)
+
+    # -- the cleaned copy --------------------------------------------------------------------------
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+        """Copy every row not in ``drop_rows`` to ``out`` (a binary file), hand the others to
+        ``rejects(row, line, record_dict, raw_text)``; return (kept, rejected)."""
+        raise NotImplementedError
+
+    def reader_state(self) -> dict[str, Any]:
+        """What a worker needs besides the block (the sniffed dialect, column names)."""
+        return {}

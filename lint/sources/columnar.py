@@ -1,0 +1,133 @@
+"""Parquet files and in-memory tables (pandas DataFrame, Arrow table): rows, no lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import SourceError
+from .base import Batch, Block, Reader
+
+
+class ParquetReader(Reader):
+    format = "parquet"
+    has_lines = False
+
+    def _file(self):
+        import pyarrow.parquet as pq
+
+        try:
+            if "://" in self.path and not self.path.startswith("file://"):
+                import fsspec
+
+                return pq.ParquetFile(fsspec.open(self.path, "rb").open())
+            return pq.ParquetFile(self.path[7:] if self.path.startswith("file://") else self.path)
+        except FileNotFoundError:
+            raise SourceError(f"{self.path}: no such file; check the path") from None
+        except (pa.ArrowInvalid, OSError) as e:
+            raise SourceError(f"{self.path}: not a readable Parquet file ({e}); "
+                              f"check it is not truncated or another format") from None
+
+    def open(self) -> list[str]:
+        f = self._file()
+        self.schema = f.schema_arrow
+        self.num_row_groups = f.num_row_groups
+        self.columns = list(self.schema.names)
+        return self.columns
+
+    def blocks(self) -> Iterator[Block]:
+        f = self._file()
+        row = 0
+        for g in range(self.num_row_groups):
+            n = f.metadata.row_group(g).num_rows
+            yield Block(self.info.index, row, g)
+            row += n
+
+    def parse(self, block: Block) -> Iterator[Batch]:
+        f = self._file()
+        row = block.first_row
+        try:
+            for rb in f.iter_batches(batch_size=self.options.batch_rows, row_groups=[block.payload]):
+                t = pa.Table.from_batches([rb])
+                yield Batch(t, row + np.arange(t.num_rows, dtype=np.int64), None)
+                row += t.num_rows
+        except (pa.ArrowInvalid, OSError) as e:
+            raise SourceError(f"{self.path}: corrupt Parquet data in row group {block.payload} ({e})") from None
+
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+        import pyarrow.parquet as pq
+
+        drop = np.asarray(drop_rows, dtype=np.int64)
+        kept = rejected = 0
+        writer = pq.ParquetWriter(out, self.schema)
+        try:
+            for block in self.blocks():
+                for batch in self.parse(block):
+                    dropped = np.isin(batch.rows, drop)
+                    if dropped.any():
+                        for i in np.flatnonzero(dropped).tolist():
+                            rec = batch.table.slice(i, 1).to_pylist()[0]
+                            rejects(int(batch.rows[i]), None, rec, None)
+                        rejected += int(dropped.sum())
+                    table = batch.table.filter(pa.array(~dropped))
+                    if table.num_rows:
+                        writer.write_table(table)
+                    kept += table.num_rows
+        finally:
+            writer.close()
+        return kept, rejected
+
+
+class TableReader(Reader):
+    """A pandas DataFrame or Arrow table handed to ``trainlint.lint``."""
+
+    format = "dataframe"
+    has_lines = False
+
+    def __init__(self, info, path, options, table: pa.Table) -> None:
+        super().__init__(info, path, options)
+        self.table = table
+
+    def open(self) -> list[str]:
+        self.columns = list(self.table.column_names)
+        return self.columns
+
+    def blocks(self) -> Iterator[Block]:
+        step = self.options.batch_rows
+        for off in range(0, max(self.table.num_rows, 1), step):
+            yield Block(self.info.index, off, off)
+
+    def parse(self, block: Block) -> Iterator[Batch]:
+        t = self.table.slice(block.payload, self.options.batch_rows)
+        yield Batch(t, block.first_row + np.arange(t.num_rows, dtype=np.int64), None)
+
+    def write_cleaned(self, drop_rows, out, rejects) -> tuple[int, int]:
+        raise NotImplementedError("in-memory tables are cleaned with Report.cleaned()")
+
+
+def to_arrow(obj: Any) -> pa.Table:
+    """A pandas DataFrame, Arrow table or record batch as an Arrow table (index dropped)."""
+    if isinstance(obj, pa.Table):
+        return obj
+    if isinstance(obj, pa.RecordBatch):
+        return pa.Table.from_batches([obj])
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pd = None
+    if pd is not None and isinstance(obj, pd.DataFrame):
+        df = obj.reset_index(drop=True)
+        df.columns = [str(c) for c in df.columns]
+        try:
+            return pa.Table.from_pandas(df, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # mixed-type object columns: keep them as text so nothing is lost
+            for c in df.columns:
+                if df[c].dtype == object:
+                    df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
+            return pa.Table.from_pandas(df, preserve_index=False)
+    raise TypeError(f"cannot lint a {type(obj).__name__}: pass a path, a list of paths, "
+                    f"a pandas DataFrame or a pyarrow Table")

@@ -1,0 +1,45 @@
+"""A bounded, mergeable state of (key hash, row id) pairs: 16 bytes a row, no Python object per row."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class HashState:
+    """Chunks of uint64 keys and int64 global row ids, appended in row order."""
+
+    __slots__ = ("keys", "ids")
+
+    def __init__(self) -> None:
+        self.keys: list[np.ndarray] = []
+        self.ids: list[np.ndarray] = []
+
+    def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        if keys.size:
+            self.keys.append(np.ascontiguousarray(keys, dtype=np.uint64))
+            self.ids.append(np.ascontiguousarray(ids, dtype=np.int64))
+
+    def merge(self, other: "HashState") -> "HashState":
+        self.keys.extend(other.keys)
+        self.ids.extend(other.ids)
+        return self
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.keys:
+            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return np.concatenate(self.keys), np.concatenate(self.ids)
+
+    def groups(self) -> list[tuple[int, np.ndarray]]:
+        """Clusters of equal keys with more than one row: (first row id, later row ids), ordered by
+        the first row, so cluster numbers are the same whatever the batching."""
+        keys, ids = self.arrays()
+        if keys.size < 2:
+            return []
+        order = np.lexsort((ids, keys))
+        k, i = keys[order], ids[order]
+        starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+        sizes = np.diff(np.append(starts, k.size))
+        multi = np.flatnonzero(sizes > 1)
+        out = [(int(i[starts[g]]), i[starts[g] + 1: starts[g] + sizes[g]]) for g in multi.tolist()]
+        out.sort(key=lambda t: t[0])
+        return out

@@ -1,0 +1,72 @@
+"""A contract every registered rule must keep (sqlfluff's rule contract test)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trainlint.registry import all_rules
+from trainlint.rule import CODE_RE, DOC_SECTIONS, NAME_RE
+from trainlint.testing import make_specs
+
+CASES = Path(__file__).parent / "cases"
+RULES = [r for r in all_rules() if r.__module__.startswith("trainlint.rules")]
+
+
+def test_codes_and_names_unique():
+    codes = [r.code for r in all_rules()]
+    names = [r.name for r in all_rules()]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_metadata(rule):
+    assert CODE_RE.match(rule.code), rule.code
+    assert NAME_RE.match(rule.name), rule.name
+    assert not rule.name.startswith("no-"), "a name says the problem, not its absence"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_doc_has_sections(rule):
+    doc = rule.doc()
+    assert doc.splitlines()[0].endswith("."), "first line is the default message, a sentence"
+    for section in DOC_SECTIONS:
+        assert f"\n{section}\n" in doc, f"{rule.code} doc lacks '{section}'"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_has_yaml_cases(rule):
+    path = CASES / f"{rule.code}.yml"
+    assert path.exists(), f"missing {path}"
+    names = [c["name"] for c in yaml.safe_load(path.read_text())["cases"]]
+    assert any(n.startswith("pass_") for n in names), "needs a pass_ case"
+    assert any(n.startswith("fail_") for n in names), "needs a fail_ case"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_default_options_and_picklable_state(rule):
+    inst = rule(rule.make_options({}))
+    state = inst.start()
+    pickle.dumps(state)
+    spec = make_specs([{"records": [{"text": "hello world", "label": "a"}, {"text": "hello world", "label": "b"}]}],
+                      batch_rows=100)[0]
+    from trainlint.context import BatchContext
+
+    for batch in spec.reader.batches():
+        ctx = BatchContext(spec.info, batch.table, batch.rows)
+        if inst.applies_to(spec.info):
+            inst.update(ctx, state)
+    state2 = pickle.loads(pickle.dumps(state))
+    inst.merge(inst.start(), state2)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_unknown_option_is_named(rule):
+    from trainlint.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no-such-option"):
+        rule.make_options({"no-such-option": 1})
