@@ -203,6 +203,12 @@ class JsonArrayReader(Reader):
             raise SourceError(f"{self.path}: expected a JSON array of objects ('[' at the start); "
                               f"for one object per line name the file .jsonl")
         self._spans = self._elements(text, i + 1)
+        # An array of plain values (a list of label names, of sentences) is a one-column table.
+        oks = [obj for kind, _s, _e, obj in self._spans if kind == "ok"]
+        self._scalars = bool(oks) and not any(isinstance(o, (dict, list)) for o in oks)
+        if self._scalars:
+            self.columns = ["value"]
+            return self.columns
         cols: dict[str, None] = {}
         for kind, _s, _e, obj in self._spans[:200]:
             if kind == "ok" and isinstance(obj, dict):
@@ -261,6 +267,8 @@ class JsonArrayReader(Reader):
             line += text.count("\n", pos, s)
             pos = s
             row = block.first_row + k
+            if kind == "ok" and self._scalars:
+                obj = {"value": obj}
             if kind == "ok" and isinstance(obj, dict):
                 records.append(obj)
                 rows.append(row)
