@@ -7,6 +7,7 @@ conversation, one ``role: content`` line per turn, so those rules work unchanged
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -87,5 +88,143 @@ def record_text(fmt: str, rec: dict) -> str | None:
 def conversation_text(batch) -> pa.Array:
     """The text of each row of a batch in a chat/instruction format."""
     fmt = batch.source.record_format
-    records = batch.table.to_pylist()
-    return pa.array([record_text(fmt, r) for r in records], pa.string())
+    return pa.array([record_text(fmt, r) for r in batch_records(batch)], pa.string())
+
+
+def batch_records(batch) -> list[dict]:
+    """The rows of a batch as Python dicts, converted once per batch and shared by every rule.
+
+    Memoised on the BatchContext object (which lives for one batch), so the chat rules and the
+    conversation text do not each pay for ``Table.to_pylist()``.  Nested values may still be JSON
+    strings (when their type changed across rows); read them through ``_maybe_json``.
+    """
+    cached = batch.__dict__.get("_trainlint_records")
+    if cached is None:
+        cached = batch.table.to_pylist()
+        batch.__dict__["_trainlint_records"] = cached
+    return cached
+
+
+# -- turns -------------------------------------------------------------------------------------
+
+#: ShareGPT speaker names -> the OpenAI role names every rule uses.
+SHAREGPT_ROLES = {
+    "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "chatgpt": "assistant",
+    "bard": "assistant", "bing": "assistant", "model": "assistant", "system": "system",
+    "function_call": "assistant", "observation": "tool", "tool": "tool", "function": "tool",
+}
+
+_TRANSCRIPT_RE = re.compile(r"(?:^|\n\n)(Human|Assistant|H|A|System):[ \t]?", re.IGNORECASE)
+_TRANSCRIPT_ROLES = {"human": "user", "h": "user", "assistant": "assistant", "a": "assistant", "system": "system"}
+
+
+def _esc(key: Any) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*keys: Any) -> str:
+    """A JSON pointer from keys: ``pointer("messages", 3, "content") == "/messages/3/content"``."""
+    return "".join("/" + _esc(k) for k in keys)
+
+
+def split_transcript(text: str) -> list[tuple[str, str]] | None:
+    """``"\n\nHuman: hi\n\nAssistant: hello"`` -> [("user", "hi"), ("assistant", "hello")]; None
+    when the string is not a transcript (no ``Human:``/``Assistant:`` markers)."""
+    if not isinstance(text, str):
+        return None
+    marks = list(_TRANSCRIPT_RE.finditer(text))
+    if not marks or not any(m.group(1).lower() in ("assistant", "a") for m in marks):
+        return None
+    out = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        out.append((_TRANSCRIPT_ROLES[m.group(1).lower()], text[m.end():end].strip()))
+    return out
+
+
+def _message_turns(msgs: Any, key: str, role_key: str = "role", text_key: str = "content",
+                   roles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    msgs = _maybe_json(msgs)
+    if not isinstance(msgs, list):
+        return []
+    out = []
+    for i, m in enumerate(msgs):
+        m = _maybe_json(m)
+        if not isinstance(m, dict):
+            continue
+        role = m.get(role_key)
+        role = str(role) if role is not None else "?"
+        if roles is not None:
+            role = roles.get(role.lower(), role)
+        out.append((role, _content_text(_maybe_json(m.get(text_key))), pointer(key, i, text_key)))
+    return out
+
+
+def _side_turns(value: Any, key: str) -> list[tuple[str, str, str]]:
+    """A preference side: a string (maybe a transcript) or a list of messages."""
+    value = _maybe_json(value)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return _message_turns(value, key)
+    if isinstance(value, dict):  # a single message
+        return [(str(value.get("role") or "assistant"), _content_text(value.get("content")), pointer(key, "content"))]
+    text = value if isinstance(value, str) else _content_text(value)
+    parts = split_transcript(text)
+    if parts is None:
+        return [("assistant" if key != "prompt" else "user", text, pointer(key))]
+    return [(role, t, pointer(key)) for role, t in parts]
+
+
+def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
+    """The turns of one record as ``(role, text, json_pointer)``, in conversation order.
+
+    Roles use OpenAI names: ``system``, ``user``, ``assistant``, ``tool`` (ShareGPT ``human`` is
+    ``user``, ``gpt`` is ``assistant``, ``observation`` is ``tool``; an unknown role is kept as
+    written, a missing one is ``"?"``).  Content given as a list of parts is joined text.
+
+    - openai: one turn per message, pointer ``/messages/<i>/content``.
+    - sharegpt: one turn per entry, pointer ``/conversations/<i>/value``.
+    - alpaca: ``system`` (system), each ``history`` pair (user ``/history/<i>/0``, assistant
+      ``/history/<i>/1``), ``instruction`` and ``input`` (user), ``output`` (assistant).
+      Empty ``input``/``system`` are left out.
+    - preference: ``prompt`` (user turns), then ``chosen`` then ``rejected`` (assistant turns);
+      a side may be a string, an ``"\n\nHuman: … \n\nAssistant: …"`` transcript (split into
+      turns that share the side's pointer) or a list of messages (``/chosen/<i>/content``).
+    - text (or unknown): no turns.
+
+    Never raises on malformed records: what cannot be read is skipped (the structure rules
+    report it).
+    """
+    if not isinstance(record, dict):
+        return []
+    if record_format == "openai":
+        return _message_turns(record.get("messages"), "messages")
+    if record_format == "sharegpt":
+        return _message_turns(record.get("conversations"), "conversations", "from", "value", SHAREGPT_ROLES)
+    if record_format == "alpaca":
+        out = []
+        system = record.get("system")
+        if isinstance(system, str) and system.strip():
+            out.append(("system", system, pointer("system")))
+        history = _maybe_json(record.get("history"))
+        if isinstance(history, list):
+            for i, pair in enumerate(history):
+                pair = _maybe_json(pair)
+                if isinstance(pair, (list, tuple)) and len(pair) >= 2:
+                    out.append(("user", _content_text(pair[0]), pointer("history", i, 0)))
+                    out.append(("assistant", _content_text(pair[1]), pointer("history", i, 1)))
+        for key, role in (("instruction", "user"), ("input", "user"), ("output", "assistant")):
+            v = record.get(key)
+            if v is None or (key == "input" and isinstance(v, str) and not v.strip()):
+                continue
+            out.append((role, v if isinstance(v, str) else _content_text(_maybe_json(v)), pointer(key)))
+        return out
+    if record_format == "preference":
+        out = []
+        for key in ("prompt", "chosen", "rejected"):
+            if key in record:
+                out.extend(_side_turns(record.get(key), key))
+        return out
+    return []
