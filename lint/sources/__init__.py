@@ -96,7 +96,10 @@ def discover(paths: Sequence[str]) -> list[str]:
                     full = os.path.join(root, f)
                     if f.startswith(".") or _is_output_artifact(full):
                         continue
-                    if _strip_compression(f).lower().endswith(_WALK_EXT):
+                    name = _strip_compression(f).lower()
+                    if name.endswith(".txt") and not _looks_tabular(full):
+                        continue  # a README next to the data, not data
+                    if name.endswith(_WALK_EXT):
                         found.append(full)
             if not found:
                 raise SourceError(f"{p}: the directory holds no data files "
@@ -108,6 +111,26 @@ def discover(paths: Sequence[str]) -> list[str]:
         else:
             raise SourceError(f"{p}: no such file or directory; check the path")
     return out
+
+
+def _looks_tabular(path: str) -> bool:
+    """A .txt file found in a directory walk is data only if its lines split consistently."""
+    from collections import Counter
+
+    from .sniff import CANDIDATES, _count_outside_quotes
+
+    try:
+        lines = [ln for ln in read_sample(path, 1 << 14).decode("utf-8", "replace").splitlines() if ln.strip()]
+    except SourceError:
+        return False
+    lines = lines[:-1] if len(lines) > 2 else lines
+    if len(lines) < 2:
+        return False
+    for d in CANDIDATES:
+        mode, freq = Counter(_count_outside_quotes(ln, d) for ln in lines).most_common(1)[0]
+        if mode > 0 and freq / len(lines) >= 0.9:
+            return True
+    return False
 
 
 class SourceSpec:
