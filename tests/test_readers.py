@@ -1,0 +1,197 @@
+"""Readers: formats, dialects, compression, lines, and inputs that cannot be read at all."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+import trainlint
+from trainlint.cli import cli
+from trainlint.errors import SourceError, UsageError
+
+from helpers import DATA, digest
+
+CSV = "id,text,label\r\n1,hello world,a\r\n2,\"multi\r\nline, with comma\",b\r\n\r\n3,hello world,a\r\n4,,b\r\n"
+
+
+def lint(path, **kw):
+    kw.setdefault("select", ["MV001", "DU001", "IR001"])
+    return trainlint.lint(str(path), **kw)
+
+
+def test_csv_crlf_quoted_newline_blank_line_lines(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(CSV.encode())
+    r = lint(p)
+    assert r.sources[0]["rows"] == 4
+    got = {(f.code, f.row, f.line) for f in r.findings}
+    # row 2 starts on line 6: the quoted newline and the blank line push it down
+    assert ("DU001", 2, 6) in got
+    assert ("MV001", 3, 7) in got
+
+
+@pytest.mark.parametrize("suffix,opener", [(".gz", gzip.open), (".zst", None)])
+def test_compressed_inputs_read_like_plain(tmp_path, suffix, opener):
+    p = tmp_path / ("d.csv" + suffix)
+    if suffix == ".gz":
+        p.write_bytes(gzip.compress(CSV.encode()))
+    else:
+        p.write_bytes(zstandard.ZstdCompressor().compress(CSV.encode()))
+    plain = tmp_path / "d.csv"
+    plain.write_bytes(CSV.encode())
+    a = [(f.code, f.row, f.line) for f in lint(p).findings]
+    b = [(f.code, f.row, f.line) for f in lint(plain).findings]
+    assert a == b and a
+
+
+def test_cleaned_copy_keeps_compression(tmp_path):
+    p = tmp_path / "in" / "d.csv.gz"
+    p.parent.mkdir()
+    p.write_bytes(gzip.compress(CSV.encode()))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "DU001,MV001", "--fix", "--output-dir", str(out)])
+    assert res.exit_code in (0, 1), res.output
+    text = gzip.decompress((out / "d.csv.gz").read_bytes()).decode()
+    assert text == "id,text,label\r\n1,hello world,a\r\n2,\"multi\r\nline, with comma\",b\r\n"
+
+
+def test_jsonl_bad_lines_and_blank_lines(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"text": "a", "label": 1}\n\n{"text": "a", "label": 1}\nnot json\n{"text": "b"}\n')
+    r = lint(p)
+    got = [(f.code, f.row, f.line) for f in r.findings]
+    assert ("DU001", 1, 3) in got and ("IR001", 2, 4) in got
+    assert r.sources[0]["rows"] == 4
+
+
+def test_jsonl_values_changing_type_are_kept(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"text": "a", "meta": {"x": 1}}\n{"text": "b", "meta": [1, 2]}\n{"text": "c", "meta": "s"}\n')
+    r = lint(p)
+    assert r.sources[0]["rows"] == 3 and not [f for f in r.findings if f.code == "IR001"]
+
+
+def test_nested_field_by_dotted_path(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"meta": {"prompt": "hi", "y": "a"}}\n{"meta": {"prompt": "hi", "y": "a"}}\n'
+                 '{"meta": {"prompt": "", "y": "b"}}\n')
+    r = lint(p, text="meta.prompt")
+    assert r.sources[0]["text"] == ["meta.prompt"]
+    assert [(f.code, f.row) for f in r.findings if f.code == "DU001"] == [("DU001", 1)]
+
+
+def test_parquet_rows_and_cleaned_schema(tmp_path):
+    t = pa.table({"text": ["a", "b", "a", None], "label": pa.array([1, 2, 1, 2], pa.int64())})
+    p = tmp_path / "d.parquet"
+    pq.write_table(t, p, row_group_size=2)
+    r = lint(p)
+    assert {(f.code, f.row, f.line) for f in r.findings} == {("DU001", 2, None), ("MV001", 3, None)}
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "DU001,MV001", "--fix", "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output  # everything flagged was fixed
+    cleaned = pq.read_table(out / "d.parquet")
+    assert cleaned.schema == t.schema and cleaned.column("text").to_pylist() == ["a", "b"]
+
+
+def test_json_array_of_objects_lines(tmp_path):
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps([{"text": "x", "label": "a"}, {"text": "x", "label": "a"}], indent=2))
+    r = lint(p)
+    assert [(f.row, f.line) for f in r.findings] == [(1, 6)]
+
+
+def test_headerless_csv_without_extension_gets_roles(tmp_path):
+    p = tmp_path / "DATA"
+    p.write_text("spam\tWin a free prize now by texting WIN to 80082\nham\tSee you at lunch tomorrow then\n"
+                 "ham\tSee you at lunch tomorrow then\n")
+    r = lint(p)
+    s = r.sources[0]
+    assert s["format"] == "tsv" and s["rows"] == 3 and s["label"] == "column_1" and s["text"] == ["column_2"]
+    assert [(f.row, f.line) for f in r.findings] == [(2, 3)]
+
+
+def test_split_from_file_names(tmp_path):
+    for name in ("train.csv", "valid.csv", "my_test_set.csv"):
+        (tmp_path / name).write_text("text,label\nhello there,a\n")
+    r = trainlint.lint(str(tmp_path), select=["DU001"])
+    assert {s["path"].rsplit("/", 1)[-1]: s["split"] for s in r.sources} == {
+        "my_test_set.csv": "test", "train.csv": "train", "valid.csv": "validation"}
+    assert r.findings == []  # the same text in two splits is leakage, not a duplicate
+
+
+def test_globs_and_directories(tmp_path):
+    (tmp_path / "a.csv").write_text("text,label\nx,1\n")
+    (tmp_path / "b.jsonl").write_text('{"text": "x", "label": 1}\n')
+    (tmp_path / "notes.md").write_text("# not data\n")
+    r = trainlint.lint(str(tmp_path / "*.csv"), select=["DU001"])
+    assert len(r.sources) == 1
+    r = trainlint.lint(str(tmp_path), select=["DU001"])
+    assert [s["format"] for s in r.sources] == ["csv", "jsonl"]
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "empty"),
+    (b"   \n", "empty"),
+])
+def test_empty_files_are_fatal(tmp_path, content, needle):
+    p = tmp_path / "d.csv"
+    p.write_bytes(content)
+    with pytest.raises(SourceError, match=needle):
+        lint(p)
+
+
+def test_missing_file_and_bad_parquet_are_one_line_errors(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["check", str(tmp_path / "nope.csv")])
+    assert res.exit_code == 2 and "no such file" in res.output and "Traceback" not in res.output
+    bad = tmp_path / "x.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    res = runner.invoke(cli, ["check", str(bad)])
+    assert res.exit_code == 2 and "Parquet" in res.output and len(res.output.strip().splitlines()) == 1
+    gz = tmp_path / "x.csv.gz"
+    gz.write_bytes(b"not gzip at all")
+    res = runner.invoke(cli, ["check", str(gz)])
+    assert res.exit_code == 2 and "x.csv.gz" in res.output and "Traceback" not in res.output
+
+
+def test_missing_column_is_named(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("text,label\nx,1\n")
+    with pytest.raises(UsageError, match="no column 'body'"):
+        lint(p, text="body")
+
+
+def test_output_dir_equal_to_input_is_refused(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("text,label\nx,1\nx,1\n")
+    before = digest(p)
+    res = CliRunner().invoke(cli, ["check", str(p), "--fix", "--output-dir", str(tmp_path)])
+    assert res.exit_code == 2 and "overwrite" in res.output
+    assert digest(p) == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_dataframe_and_arrow_inputs():
+    import pandas as pd
+
+    df = pd.DataFrame({"text": ["a", "b", "a", None], "label": ["x", "y", "x", "y"]})
+    r = trainlint.lint(df, select=["DU001", "MV001"])
+    assert [(f.code, f.row, f.line) for f in r.findings] == [("DU001", 2, None), ("MV001", 3, None)]
+    assert r.sources[0]["path"] == "<dataframe>"
+    kept = r.cleaned()
+    assert list(kept["text"]) == ["a", "b"]
+    r2 = trainlint.lint(pa.Table.from_pandas(df), select=["DU001"])
+    assert len(r2.findings) == 1
+
+
+def test_shared_data_untouched_by_a_full_run():
+    paths = [DATA / "sms_spam" / "SMSSpamCollection", DATA / "chat" / "openai_toy_chat_fine_tuning.jsonl"]
+    before = [digest(p) for p in paths]
+    trainlint.lint([str(p) for p in paths])
+    assert [digest(p) for p in paths] == before
