@@ -98,8 +98,10 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             value = tuple(value)
-        elif name in ("jobs",) and not isinstance(value, int):
-            raise ConfigError(f"{where}: '{key}' must be a whole number")
+        elif name in ("jobs",) and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
+        elif name == "fail_on" and value not in ("info", "warning", "error"):
+            raise ConfigError(f"{where}: '{key}' must be one of info, warning, error; got {value!r}")
         elif name in ("unsafe_fixes", "header") and not isinstance(value, bool):
             raise ConfigError(f"{where}: '{key}' must be true or false")
         elif name not in ("jobs", "unsafe_fixes", "header") and not isinstance(value, str):
