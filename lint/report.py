@@ -146,9 +146,9 @@ class Report:
                 f"({', '.join(f'{k}: {v}' for k, v in s['by_rule'].items()) or 'clean'})>")
 
     def _repr_html_(self) -> str:
-        from .reporters import html_summary
+        from .reporters import html
 
-        return html_summary.render_summary(self)
+        return html.render_summary(self)
 
     def __len__(self) -> int:
         return len(self.findings)

@@ -10,6 +10,11 @@ FORMATS = {
     "text": "text",
     "concise": "text",
     "json": "json_report",
+    "html": "html",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
 }
 
 
