@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from trainlint.context import unpack_id
+from trainlint.finding import Fix, Related, Severity
+from trainlint.hashing import combine
+from trainlint.rule import Rule
+from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates.du002_near_duplicate import DEFAULT_THRESHOLD
+
+#: distinct label strings kept for messages; beyond this a label is shown by its hash
+_LABEL_NAMES_CAP = 10_000
+
+
+class ConflictingLabel(Rule):
+    """Same text appears with different labels.
+
+    What it checks
+        Rows whose text is the same after normalisation (NFKC, case folding, collapsed spaces)
+        but whose labels differ, within one split and across all its sources; and, with
+        ``near`` on (the default), rows whose texts are near-duplicates (``near-duplicate``'s
+        MinHash and verified Jaccard similarity of character 5-grams, at ``threshold``) with
+        different labels.  Every row of a conflict is reported, with the conflict's ``group``,
+        the labels seen and how many rows carry each; ``related`` points to the first row of
+        the conflict (for the first row, to the first row with another label).
+
+    Why it matters
+        A model cannot learn two answers for one input: conflicting labels are annotation
+        errors or an ambiguous label set, and they cap the accuracy any model can reach.
+
+    Example
+        ``"Ok lar... Joking wif u oni...",ham`` on line 3 and ``"ok lar... joking wif u oni...",spam``
+        on line 912.
+
+    Fix
+        None by default: a person must decide which label is right.  The findings are marked
+        unsafe so that ``--unsafe-fixes`` can drop every row of a conflict into the rejects file
+        for review.
+
+    Options
+        ``near`` (true): also report near-duplicate texts with different labels.
+        ``threshold`` (0.6, as ``near-duplicate``), ``min-chars`` (20): see ``near-duplicate``.
+    """
+
+    code = "LB001"
+    name = "conflicting-label"
+    severity = Severity.ERROR
+    groups = ("labels",)
+    fix = Fix.UNSAFE
+    requires = ("text", "label")
+
+    @dataclasses.dataclass(frozen=True)
+    class Options:
+        near: bool = True
+        threshold: float = DEFAULT_THRESHOLD
+        min_chars: int = 20
+
+    def __init__(self, options=None) -> None:
+        super().__init__(options)
+        self.params = mh.Params()
+
+    def start(self):
+        return (mh.NearState(), {})
+
+    def update(self, batch, state):
+        near, names = state
+        if batch.label is None or batch.text is None:
+            return ()
+        keep = np.asarray(batch.label.is_valid())
+        mh.add_batch(near, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+                     keep=keep)
+        if len(names) < _LABEL_NAMES_CAP:
+            lh = batch.label_hash
+            u, first = np.unique(lh[keep], return_index=True)
+            rows = np.flatnonzero(keep)[first]
+            for h, r in zip(u.tolist(), rows.tolist()):
+                if h not in names and len(names) < _LABEL_NAMES_CAP:
+                    names[h] = batch.label[r].as_py()
+        return ()
+
+    def merge(self, a, b):
+        names = dict(a[1])
+        for k, v in b[1].items():
+            if len(names) < _LABEL_NAMES_CAP:
+                names.setdefault(k, v)
+        return (a[0].merge(b[0]), names)
+
+    def finish(self, state, run):
+        near, names = state
+        t = near.arrays(self.params.bands)
+        n = t.ids.size
+        if n < 2:
+            return []
+        # exact: rows with the same normalised text (and split) join; near: differing-label pairs
+        key = combine(t.nkey, t.split)
+        o = np.argsort(key, kind="stable")
+        k = key[o]
+        same = np.flatnonzero(k[1:] == k[:-1])
+        ei, ej = o[same], o[same + 1]
+        ni = nj = np.zeros(0, np.int64)
+        if self.options.near:
+            mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
+            ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
+                                       pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]))
+        root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
+        # clusters holding more than one label
+        order = np.lexsort((t.label, root))
+        r_s, l_s = root[order], t.label[order]
+        new_label = np.concatenate(([True], (r_s[1:] != r_s[:-1]) | (l_s[1:] != l_s[:-1])))
+        n_labels = np.bincount(r_s[new_label], minlength=n)
+        bad_roots = np.flatnonzero(n_labels > 1)
+        if bad_roots.size == 0:
+            return []
+        near_roots = set(root[ni].tolist()) if ni.size else set()
+        findings = []
+        members = np.flatnonzero(np.isin(root, bad_roots))
+        by_root: dict[int, list[int]] = {}
+        for m in members.tolist():
+            by_root.setdefault(int(root[m]), []).append(m)
+        for g, rt in enumerate(sorted(by_root, key=lambda r: t.ids[r]), start=1):
+            rows = by_root[rt]
+            counts: dict[int, int] = {}
+            for m in rows:
+                counts[int(t.label[m])] = counts.get(int(t.label[m]), 0) + 1
+            shown = ", ".join(f"{_show(names, h)} ({c} row{'s' if c > 1 else ''})"
+                              for h, c in sorted(counts.items(), key=lambda kv: (-kv[1], _show(names, kv[0]))))
+            what = (f"nearly the same text (>= {self.options.threshold:.0%} similar)" if rt in near_roots
+                    else "the same text")
+            first = rows[0]
+            other = next(m for m in rows if t.label[m] != t.label[first])
+            for m in rows:
+                ref = other if m == first else first
+                ms, mr = unpack_id(t.ids[m])
+                rs, rr = unpack_id(t.ids[ref])
+                findings.append(self.finding(
+                    f"{what} has {len(counts)} labels: {shown}; this row says "
+                    f"{_show(names, int(t.label[m]))} (see {{related}})",
+                    source=run.sources[ms].path, row=mr, group=g, related=[Related(run.sources[rs].path, rr)],
+                    extra={"labels": {_show(names, h, quote=False): c for h, c in counts.items()}}))
+        return findings
+
+
+def _show(names: dict, h: int, quote: bool = True) -> str:
+    v = names.get(int(h))
+    if v is None:
+        return f"label#{int(h):016x}"
+    return repr(v) if quote else str(v)

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from trainlint.context import unpack_id
+from trainlint.finding import Fix, Related, Severity
+from trainlint.rule import Rule
+from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates.du002_near_duplicate import DEFAULT_THRESHOLD
+
+TRAIN, EVAL = 1, 2
+_EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
+_TRAIN_NAMES = {"train", "training"}
+
+
+def _split_tags(batch) -> np.ndarray:
+    splits = batch.splits
+    out = np.zeros(len(batch), np.int8)
+    for value in set(splits.tolist()):
+        if value is None:
+            continue
+        v = str(value).strip().lower()
+        tag = TRAIN if v in _TRAIN_NAMES else EVAL if v in _EVAL_NAMES else 0
+        if tag:
+            out[splits == value] = tag
+    return out
+
+
+class SplitLeakage(Rule):
+    """Evaluation row's text also appears in the train split.
+
+    What it checks
+        A row of a test, validation or dev split (from the file name, ``data/test.csv``, or a
+        split column given with ``--split-column``) whose text is the same as a train row's
+        after normalisation (NFKC, case folding, collapsed spaces), or, with ``near`` on (the
+        default), a near-duplicate of one: Jaccard similarity of character 5-grams at or above
+        ``threshold``, found by ``near-duplicate``'s MinHash and verified exactly.  The finding
+        is on the evaluation row and points to the train row (the exact copy, else the most
+        similar one); rows with the same train row share a ``group``.
+
+    Why it matters
+        A test example the model saw in training measures memory, not generalisation: leaked
+        rows inflate evaluation scores, sometimes by several points.
+
+    Example
+        ``test.csv`` line 88 ``"how do i top up my card"`` is line 4,211 of ``train.csv``.
+
+    Fix
+        Unsafe (``--unsafe-fixes``): drop the row from the evaluation split; the train row stays.
+
+    Options
+        ``near`` (true): also report near-duplicates of train rows.  ``threshold`` (as
+        ``near-duplicate``) and ``min-chars`` (20): see ``near-duplicate``.
+    """
+
+    code = "LK001"
+    name = "split-leakage"
+    severity = Severity.ERROR
+    groups = ("leakage",)
+    fix = Fix.UNSAFE
+    requires = ("text",)
+
+    @dataclasses.dataclass(frozen=True)
+    class Options:
+        near: bool = True
+        threshold: float = DEFAULT_THRESHOLD
+        min_chars: int = 20
+
+    def __init__(self, options=None) -> None:
+        super().__init__(options)
+        self.params = mh.Params()
+
+    def start(self):
+        return mh.NearState()
+
+    def update(self, batch, state):
+        if batch.text is None:
+            return ()
+        tags = _split_tags(batch)
+        if tags.any():
+            mh.add_batch(state, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+                         keep=tags > 0, tag=tags)
+        return ()
+
+    def merge(self, a, b):
+        return a.merge(b)
+
+    def finish(self, state, run):
+        t = state.arrays(self.params.bands)
+        tag = t.tag & ~mh.SHORT
+        train = np.flatnonzero(tag == TRAIN)
+        evals = np.flatnonzero(tag == EVAL)
+        if train.size == 0 or evals.size == 0:
+            return []
+        best = np.full(t.ids.size, -1, np.int64)
+        best_sim = np.zeros(t.ids.size)
+        # exact: the first train row with the same normalised text
+        tk = t.nkey[train]
+        o = np.lexsort((t.ids[train], tk))
+        tk_s, tr_s = tk[o], train[o]
+        pos = np.searchsorted(tk_s, t.nkey[evals])
+        pos_c = np.minimum(pos, tk_s.size - 1)
+        hit = tk_s[pos_c] == t.nkey[evals]
+        best[evals[hit]] = tr_s[pos_c[hit]]
+        best_sim[evals[hit]] = 1.0
+        if self.options.near:
+            mask = mh.has_bands(t)
+            mask[evals[hit]] = False
+            i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
+                                      np.zeros(t.ids.size, np.uint64),
+                                      pair_ok=lambda i, j: tag[i] != tag[j])
+            ev = np.where(tag[i] == EVAL, i, j)
+            tr = np.where(tag[i] == EVAL, j, i)
+            # most similar train row per eval row; ties go to the first train row
+            o = np.lexsort((t.ids[tr], -sim, ev))
+            ev, tr, sim = ev[o], tr[o], sim[o]
+            firsts = np.concatenate(([True], ev[1:] != ev[:-1])) if ev.size else np.zeros(0, bool)
+            best[ev[firsts]] = tr[firsts]
+            best_sim[ev[firsts]] = sim[firsts]
+        leaked = np.flatnonzero(best >= 0)
+        groups = {r: g for g, r in enumerate(np.unique(best[leaked]).tolist(), start=1)}
+        findings = []
+        for e in leaked.tolist():
+            tr = int(best[e])
+            es, er = unpack_id(t.ids[e])
+            ts, trr = unpack_id(t.ids[tr])
+            s = float(best_sim[e])
+            what = ("text appears in the train split" if s >= 1.0 and t.nkey[e] == t.nkey[tr]
+                    else f"text is {s:.0%} similar to a row of the train split")
+            findings.append(self.finding(
+                f"{what} ({{related}})", source=run.sources[es].path, row=er, group=groups[tr],
+                related=[Related(run.sources[ts].path, trr)], extra={"similarity": round(s, 4)}))
+        return findings
