@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from trainlint.finding import Fix, Severity
+from trainlint.rule import Rule
+
+from ._chat import IssueRule
+
+
+class UnmatchedToolCall(IssueRule, Rule):
+    """Tool call and tool response do not pair up.
+
+    What it checks
+        In OpenAI messages: every ``tool_calls[].id`` of an assistant message must be answered
+        by a later ``tool`` message with that ``tool_call_id`` (``tool call 'call_1' has no tool
+        response``), and every tool message must answer an earlier call (``tool response for
+        'call_9' answers no earlier tool call``).  Calls in the last message need no response:
+        that message is the training target of function-calling fine-tuning.
+
+    Why it matters
+        The API rejects conversations whose tool messages do not follow their calls, and a
+        model trained on calls that are never answered learns to call tools and carry on
+        without their results.
+
+    Example
+        ``{"role": "tool", "tool_call_id": "call_9", "content": "42"}`` after a call with id
+        ``call_1``.
+
+    Fix
+        Unsafe: the record is dropped.
+
+    Options
+        None.
+    """
+
+    code = "CH004"
+    name = "unmatched-tool-call"
+    severity = Severity.ERROR
+    groups = ("chat",)
+    fix = Fix.UNSAFE
+    kind = "tool"
