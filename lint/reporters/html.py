@@ -9,7 +9,8 @@ by the script with ``textContent`` from a ``<script type="application/json">`` b
 Charts come from the run's statistics when a rule provides them, and are skipped otherwise:
 
 - findings by rule (always), nulls by column (``missing_by_column``: ``{source: {column: n}}``),
-- label distribution per split (``label_distribution``: ``{split: {label: n}}`` or ``{label: n}``),
+- label distribution per split (``label_distribution``: ``{split: {label: n}}`` or ``{label: n}``;
+  or ``by_split``: ``{split: {"distribution": {label: n}}}`` as label-imbalance reports it),
 - text-length histogram (``length_histogram``: ``{"edges": [...], "counts": [...], "unit": "chars"}``),
 - language mix (``languages``: ``{language: n}``, or one such dict per source),
 - largest duplicate clusters (``largest_clusters``: sizes, largest first).
@@ -165,8 +166,13 @@ def charts(report) -> list[tuple[str, str]]:
             note = f" of {total:,}" if total and not many else ""
             out.append(("Missing values by column", _svg.hbar(sorted(items, key=lambda t: -t[1]), note=note,
                                                                  label_width=200 if many else 170)))
-    for rule, dist in _find(stats, "label_distribution", "labels_by_split", "label_counts"):
-        rows = [("all", dist)] if _is_counts(dist) else [(str(k), v) for k, v in dist.items() if _is_counts(v)]
+    for rule, dist in _find(stats, "label_distribution", "labels_by_split", "label_counts", "by_split"):
+        if not isinstance(dist, dict):
+            continue
+        rows = [("all", dist)] if _is_counts(dist) else [
+            (str(k), v.get("distribution") if _is_counts(v.get("distribution")) else v)
+            for k, v in dist.items() if isinstance(v, dict)]
+        rows = [(k, v) for k, v in rows if _is_counts(v)]
         if rows:
             out.append((f"Labels by split ({rule})", _svg.stacked(rows)))
     for rule, hist in _find(stats, "length_histogram", "text_length_histogram"):

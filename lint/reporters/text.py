@@ -20,6 +20,29 @@ def finding_line(f, color: bool = False) -> str:
     return f"{loc}: {code} {f.name}{col}{ptr} {f.message}"
 
 
+def grouped_lines(report, color: bool = False) -> list[str]:
+    """Findings under a header per source (ruff's ``grouped``): ``  line  CODE name message``."""
+    counts = Counter(f.source for f in report.findings)
+    width = max((len(str(f.line if f.line is not None else f"row {f.row}")) for f in report.findings
+                 if f.line is not None or f.row is not None), default=0)
+    out: list[str] = []
+    current = object()
+    for f in report.findings:
+        if f.source != current:
+            if out:
+                out.append("")
+            current = f.source
+            n = counts[f.source]
+            head = f"{f.source or '<run>'} ({n} finding{'s' if n != 1 else ''})"
+            out.append(click.style(head, bold=True, underline=True) if color else head)
+        where = str(f.line) if f.line is not None else (f"row {f.row}" if f.row is not None else "")
+        code = click.style(f.code, fg=_SEV_COLOUR.get(f.severity.value), bold=True) if color else f.code
+        col = f" [{f.column}]" if f.column and f.row is None else ""
+        ptr = f" {f.pointer}" if f.pointer else ""
+        out.append(f"  {where:>{width}}  {code} {f.name}{col}{ptr} {f.message}")
+    return out
+
+
 def statistics_lines(report) -> list[str]:
     counts = Counter((f.code, f.name) for f in report.findings)
     fixable = Counter((f.code, f.name) for f in report.findings if f.fix is not None)
@@ -67,13 +90,7 @@ def render(report, *, statistics: bool = False, quiet: bool = False, color: bool
         out.extend(statistics_lines(report))
     elif not quiet:
         if grouped:
-            current = object()
-            for f in report.findings:
-                if f.source != current:
-                    current = f.source
-                    out.append(click.style(str(f.source), bold=True, underline=True) if color else str(f.source))
-                out.append("  " + finding_line(f, color).split(": ", 1)[-1] if f.line is None and f.row is None
-                           else "  " + finding_line(f, color))
+            out.extend(grouped_lines(report, color))
         else:
             out.extend(finding_line(f, color) for f in report.findings)
         if report.findings:
