@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from trainlint.finding import Fix, Severity
+from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
@@ -40,7 +40,7 @@ class LangRows:
             self.mask.append(bits)
             self.prob.append(r.prob[keep].astype(np.float16))
 
-    def merge(self, other: "LangRows") -> "LangRows":
+    def merge(self, other: LangRows) -> LangRows:
         for name in ("ids", "codes", "mask", "prob"):
             getattr(self, name).extend(getattr(other, name))
         for c, k in other.top_counts.items():
