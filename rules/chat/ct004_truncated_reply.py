@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trainlint.finding import Fix, Severity
+from trainlint.rule import Rule
+
+from ._content import ChatRule, clip
+
+_END_OK = re.compile(r"""[.!?…:;)\]}>"'`*_~|\u3002\uff01\uff1f\u201d\u2019]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$""")
+_MID = re.compile(r"(?:\b[a-z]+|,)\s*$")
+
+
+class TruncatedReply(ChatRule, Rule):
+    """Reply looks cut off.
+
+    What it checks
+        The final assistant reply of each record (a preference pair's ``chosen``):
+
+        - an odd number of ````` fences: a code block opened and never closed;
+        - prose that stops mid-sentence: the last line has at least ``min-words`` words and
+          ends in a lower-case word or a comma, with no closing punctuation.  Lines that are
+          list items, table rows, headings or code are not judged.
+
+    Why it matters
+        Generations cut at a token limit are common in synthetic data; a model trained on them
+        learns to stop mid-thought and to leave code blocks open.
+
+    Example
+        ``"To install it, run:\\n```bash\\npip install"`` (the fence never closes).
+
+    Fix
+        Unsafe: the record is dropped.
+
+    Options
+        ``min-words`` (8): shorter last lines are not judged (a short answer may omit the
+        full stop).
+    """
+
+    code = "CT004"
+    name = "truncated-reply"
+    severity = Severity.WARNING
+    groups = ("chat",)
+    fix = Fix.UNSAFE
+
+    @dataclass(frozen=True)
+    class Options:
+        min_words: int = 8
+
+    def check(self, chat):
+        t = chat.final_reply
+        if t is None or not t.text.strip():
+            return
+        text = t.text.rstrip()
+        fences = len(re.findall(r"^\s*```", text, re.M))
+        if fences % 2:
+            yield "reply opens a code block (```) that never closes", t.pointer
+            return
+        last = text.splitlines()[-1].strip()
+        if (last[:1] in "-*#|>+" or re.match(r"^\d+[.)]\s", last) or len(last.split()) < self.options.min_words
+                or _END_OK.search(last)):
+            return
+        if _MID.search(last):
+            yield f"reply ends mid-sentence: \"…{clip(last[-40:], 40)}\"", t.pointer
