@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
@@ -23,11 +24,15 @@ def relative_path(path: str | None, root: str | None = None) -> str | None:
     """
     if path is None:
         return None
+    return _relative(path, os.path.abspath(root or os.getcwd()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative(path: str, root: str) -> str:
     if path.startswith("<") or "://" in path:  # <dataframe>, s3://...
         return path
-    root = os.path.abspath(root or os.getcwd())
-    absolute = os.path.abspath(path)
     if os.path.isabs(path):
+        absolute = os.path.abspath(path)
         try:
             rel = os.path.relpath(absolute, root)
         except ValueError:  # another drive on Windows

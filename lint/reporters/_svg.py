@@ -44,7 +44,7 @@ def hbar(items: Sequence[tuple], *, max_items: int = 15, label_width: int = 170,
         data = f' data-{attr}="{escape(label)}" class="tl-bar-link"' if attr and not (rest and i == len(items) - 1) else ""
         parts.append(
             f'<g{data}><title>{escape(label)}: {_num(value)}</title>'
-            f'<text x="{label_width - 6}" y="{y + bar_h - 5}" text-anchor="end">{escape(_short(label, 26))}</text>'
+            f'<text x="{label_width - 6}" y="{y + bar_h - 5}" text-anchor="end">{escape(_short(label, max(8, label_width // 7)))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="2" fill="{escape(colour)}"/>'
             f'<text x="{label_width + w + 4:.1f}" y="{y + bar_h - 5}">{_num(value)}{escape(note)}</text></g>')
     return (f'<svg class="tl-svg" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '

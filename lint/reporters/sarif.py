@@ -8,6 +8,7 @@ documentation, so the dashboard can show why a finding matters and how to fix it
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -24,14 +25,19 @@ def _uri(path: str) -> str:
     return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
-def _location(source: str, line: int | None, root: str | None) -> dict:
+@functools.lru_cache(maxsize=1024)
+def _artifact(source: str, root: str) -> tuple[tuple[str, str], ...]:
     rel = relative_path(source, root)
     artifact = {"uri": _uri(rel)}
     if not (rel.startswith("/") or "://" in rel):
         artifact["uriBaseId"] = "%SRCROOT%"
     else:
         artifact["uri"] = Path(rel).as_uri() if rel.startswith("/") else rel
-    phys: dict = {"artifactLocation": artifact}
+    return tuple(artifact.items())
+
+
+def _location(source: str, line: int | None, root: str) -> dict:
+    phys: dict = {"artifactLocation": dict(_artifact(source, root))}
     if line is not None:
         phys["region"] = {"startLine": int(line)}
     return {"physicalLocation": phys}
@@ -53,7 +59,7 @@ def _rule(meta: dict) -> dict:
     return d
 
 
-def _result(f, index: dict[str, int], root: str | None) -> dict:
+def _result(f, index: dict[str, int], root: str) -> dict:
     message = f.message
     if f.column and f.row is None:
         message = f"[{f.column}] {message}"
@@ -77,9 +83,10 @@ def _result(f, index: dict[str, int], root: str | None) -> dict:
 
 
 def to_sarif(report, root: str | None = None) -> dict:
+    root = os.path.abspath(root or os.getcwd())
     info = rule_info(report)
     index = {code: i for i, code in enumerate(info)}
-    root_uri = Path(os.path.abspath(root or os.getcwd())).as_uri().rstrip("/") + "/"
+    root_uri = Path(root).as_uri().rstrip("/") + "/"
     run = {
         "tool": {"driver": {"name": "trainlint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFO_URI, "rules": [_rule(m) for m in info.values()]}},
@@ -93,4 +100,6 @@ def to_sarif(report, root: str | None = None) -> dict:
 
 
 def render(report, *, root: str | None = None, **_opts) -> str:
-    return json.dumps(to_sarif(report, root), indent=2, ensure_ascii=False) + "\n"
+    # indented for people while small; compact when large (100k results: 115 MB indented)
+    indent = 2 if len(report.findings) <= 5000 else None
+    return json.dumps(to_sarif(report, root), indent=indent, ensure_ascii=False) + "\n"
