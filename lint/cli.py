@@ -53,7 +53,7 @@ def cli() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--output-format", "output_format", default=None,
-              help="text (default), json, or another registered format.")
+              help="text (default), json, html, markdown, sarif, github, junit or a registered one.")
 @click.option("--output-file", default=None, type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT[:PATH]",
@@ -186,6 +186,9 @@ def _write_atomic(path: str, text: str) -> None:
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".trainlint-", dir=d)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
