@@ -32,6 +32,43 @@ def hash_strings(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """xxh3-64 of each string's UTF-8 bytes; nulls hash to NULL_HASH."""
     arr = _as_plain_string(arr)
     n = len(arr)
+    if n >= _DICT_MIN_ROWS:
+        out = _hash_by_dictionary(arr)
+        if out is not None:
+            return out
+    return _hash_each(arr)
+
+
+#: short strings in a long array (labels, splits, categories) are usually few distinct values:
+#: hashing each distinct value once costs ~1.5 ms per 100k rows instead of ~25 ms.
+_DICT_MIN_ROWS = 1024
+_DICT_MAX_MEAN_BYTES = 48
+
+
+def _hash_by_dictionary(arr: pa.Array) -> np.ndarray | None:
+    n_valid = len(arr) - arr.null_count
+    if n_valid == 0:
+        return None
+    data_bytes = arr.buffers()[2]
+    offsets = arr.buffers()[1]
+    first = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=arr.offset * 4)[0])
+    last = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=(arr.offset + len(arr)) * 4)[0])
+    if data_bytes is None or (last - first) > _DICT_MAX_MEAN_BYTES * n_valid:
+        return None
+    enc = pc.dictionary_encode(arr)
+    if len(enc.dictionary) * 4 > len(arr):  # mostly distinct: no gain
+        return None
+    dict_hash = _hash_each(enc.dictionary)
+    idx = enc.indices
+    if idx.null_count:
+        out = dict_hash[np.asarray(pc.fill_null(idx, 0))]
+        out[np.asarray(idx.is_null())] = NULL_HASH
+        return out
+    return dict_hash[np.asarray(idx)]
+
+
+def _hash_each(arr: pa.Array) -> np.ndarray:
+    n = len(arr)
     out = np.empty(n, dtype=np.uint64)
     if n == 0:
         return out

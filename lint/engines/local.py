@@ -6,7 +6,7 @@ from typing import Callable, Sequence
 
 from ..rule import Rule
 from ..sources import LineIndex
-from .base import Engine, EngineResult, finish_run, run_block
+from .base import Engine, EngineResult, finish_run, parsed_blocks, run_block
 
 
 class LocalEngine(Engine):
@@ -20,8 +20,8 @@ class LocalEngine(Engine):
         for spec in specs:
             idx = line_index.setdefault(spec.info.index, LineIndex())
             total = 0
-            for block in spec.reader.blocks():
-                res = run_block(spec.reader, block, rules, fresh=False, states=states)
+            for block, batches in parsed_blocks(spec.reader):
+                res = run_block(spec.reader, block, rules, fresh=False, states=states, batches=batches)
                 findings.extend(res.findings)
                 idx.add(res.line_rows, res.line_lines)
                 total += res.records

@@ -23,8 +23,19 @@ _RULES: list = []
 
 def _init(readers, rules) -> None:
     global _READERS, _RULES
+    # one worker per core already: Arrow's own thread pools would only oversubscribe the cores
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
     _READERS = readers
     _RULES = rules
+
+
+def _blocks(reader):
+    """Blocks that name byte ranges when the reader can (workers read them from the file)."""
+    by_range = getattr(reader, "blocks_by_range", None)
+    return by_range() if by_range is not None else reader.blocks()
 
 
 def _work(block):
@@ -44,7 +55,13 @@ class ProcessEngine(Engine):
         line_index: dict[int, LineIndex] = {s.info.index: LineIndex() for s in specs}
         readers = {s.info.index: s.reader for s in specs}
         # forkserver: workers start clean (no inherited Arrow thread pools) but cheaply
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        if "forkserver" in mp.get_all_start_methods():
+            ctx = mp.get_context("forkserver")
+            # the fork server imports these once; each worker forks from it already warm
+            ctx.set_forkserver_preload(["trainlint.engines.processes", "trainlint.sources", "pyarrow.csv",
+                                        "pyarrow.json", "pyarrow.compute", "xxhash"])
+        else:
+            ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(readers, list(rules))) as pool:
             pending: deque = deque()
@@ -56,7 +73,7 @@ class ProcessEngine(Engine):
                     progress(res.records)
 
             for spec in specs:
-                for block in spec.reader.blocks():
+                for block in _blocks(spec.reader):
                     pending.append(pool.submit(_work, block))
                     while len(pending) > 2 * self.jobs:
                         drain_one()

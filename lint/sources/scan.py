@@ -9,6 +9,7 @@ bare quotes inside fields (MRPC) are read with quoting off; the sniffer decides.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,3 +77,54 @@ def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
     newlines = int(np.searchsorted(nl, consumed))
     return Records(starts.astype(np.int64), ends.astype(np.int64), lines.astype(np.int64),
                    None if nfields is None else nfields.astype(np.int64), consumed, newlines)
+
+
+# -- blocks that stay in the file ------------------------------------------------------------------
+@dataclass
+class FileRange:
+    """A block's bytes named by their place in a plain file: what the process engine sends a worker
+    instead of the bytes themselves (a few hundred bytes of pickle instead of megabytes)."""
+
+    path: str
+    offset: int
+    length: int
+    rest: tuple  # the reader's per-record arrays, as in its bytes payload after the data
+
+    def read(self) -> bytes:
+        from ..errors import SourceError
+
+        try:
+            with open(self.path, "rb") as f:
+                data = os.pread(f.fileno(), self.length, self.offset)
+        except OSError as e:
+            raise SourceError(f"{self.path}: cannot be read ({e.strerror or e})") from None
+        if len(data) != self.length:
+            raise SourceError(f"{self.path}: the file changed while it was being linted; "
+                              f"lint it again once it is no longer being written")
+        return data
+
+
+def local_path(path: str) -> str:
+    return path[7:] if path.startswith("file://") else path
+
+
+def map_plain_file(path: str, encoding: str) -> tuple[memoryview, int] | None:
+    """(a read-only memory map of the file, offset of the first byte after a UTF-8 BOM) for an
+    uncompressed local UTF-8 file; None for anything else (it is read in chunks and decoded)."""
+    import mmap
+
+    from .stream import BOM, compression_of
+
+    if ("://" in path and not path.startswith("file://")) or compression_of(path):
+        return None
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return None
+    try:
+        with open(local_path(path), "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return None
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # the chunked reader reports the error properly
+    view = memoryview(mm)
+    return view, 3 if view[:3] == BOM else 0

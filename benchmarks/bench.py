@@ -1,0 +1,275 @@
+"""Speed, memory and found-vs-planted of ``trainlint check`` on generated data, with a pandas baseline.
+
+    python benchmarks/bench.py                      # 1M and 4M rows (generated on first use)
+    python benchmarks/bench.py --rows 1000000 --growth-rows 0 --quality-rows 100000
+
+Every run is a separate process started under ``nice``; wall time is measured around the whole
+process (interpreter start-up and imports included), peak RSS two ways: the largest single
+process (``ru_maxrss`` from ``wait4``, covering reaped workers too) and the sum over the process
+tree (sampled from /proc every 20 ms).  The machine is shared and noisy, so compare ratios
+within one run rather than absolute numbers across runs.  Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+OUT = os.path.join(HERE, "out")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+# rule name keyword -> planted kinds it should find (rules appear as other work lands)
+RULE_KINDS = [
+    ("missing", ("missing", "disguised_null")),
+    ("exact-duplicate", ("exact_duplicate",)),
+    ("near-duplicate", ("near_duplicate",)),
+    ("conflict", ("conflicting_label",)),
+    ("leak", ("leakage",)),
+    ("language", ("other_language",)),
+    ("typo", ("typo",)),
+    ("spell", ("typo",)),
+    ("imbalance", ("rare_label",)),
+    ("rare", ("rare_label",)),
+]
+PAIR_KINDS = {"exact_duplicate", "near_duplicate", "conflicting_label", "leakage"}
+
+
+# -- running and measuring -------------------------------------------------------------------------
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        pid, ppid = int(name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE
+    total, todo = 0, [root]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, ()))
+    return total
+
+
+def measure(cmd: list[str], stdout=subprocess.DEVNULL) -> dict:
+    """Run ``nice cmd``; wall seconds, peak RSS of the largest process and of the whole tree."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(["nice", "-n", "10", *cmd], stdout=stdout, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out = proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        sys.exit(f"bench.py: {' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return {"wall": wall, "rss_max": usage.ru_maxrss * 1024, "rss_tree": max(peak[0], usage.ru_maxrss * 1024),
+            "rc": proc.returncode, "stdout": out, "stderr": err}
+
+
+def startup(cmd: list[str], n: int = 7) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        subprocess.run(["nice", "-n", "10", *cmd], stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def ensure_data(rows: int, fmt: str = "csv") -> str:
+    path = os.path.join(DATA, f"gen_{_short(rows)}.{fmt}")
+    if not (os.path.exists(path) and os.path.exists(path + ".manifest.json")):
+        print(f"generating {path} ...", file=sys.stderr)
+        subprocess.run(["nice", "-n", "10", sys.executable, os.path.join(HERE, "generate.py"),
+                        "--rows", str(rows), "--format", fmt, "--out", path], check=True)
+    return path
+
+
+def _short(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def trainlint(path: str, report: str, *args: str) -> dict:
+    cmd = [sys.executable, "-m", "trainlint", "check", path, "--output-format", "json",
+           "--output-file", report, "--exit-zero", *args]
+    m = measure(cmd)
+    m["cmd"] = "trainlint check " + " ".join(os.path.relpath(a) if os.sep in a else a
+                                             for a in [path, *args])
+    return m
+
+
+# -- found vs planted ------------------------------------------------------------------------------
+def planted_rows(manifest: dict, kinds: tuple[str, ...]) -> set[int]:
+    """The rows a rule should flag for these kinds: the copy row of a pair, else the row."""
+    out: set[int] = set()
+    for k in kinds:
+        for e in manifest["planted"].get(k, []):
+            if k in PAIR_KINDS:
+                out.add(e[1])
+            elif isinstance(e, list):
+                out.add(e[0])
+            else:
+                out.add(e)
+    return out
+
+
+def quality(report: dict, manifest: dict, rules: list[dict]) -> list[list[str]]:
+    rows = []
+    by_code: dict[str, list[dict]] = {}
+    for f in report["findings"]:
+        by_code.setdefault(f["code"], []).append(f)
+    ran = set(report["summary"]["by_rule"]) | {f["name"] for f in report["findings"]}
+    for rule in rules:
+        fs = by_code.get(rule["code"], [])
+        kinds: tuple[str, ...] = ()
+        for key, ks in RULE_KINDS:
+            if key in rule["name"]:
+                kinds = ks
+                break
+        flagged = {f["row"] for f in fs if f["row"] is not None}
+        touched = flagged | {r["row"] for f in fs for r in f.get("related", []) if r.get("row") is not None}
+        dataset = [f for f in fs if f["row"] is None]
+        for f in dataset:
+            touched.update(f.get("rows_sample") or [])
+        planted = planted_rows(manifest, kinds)
+        if kinds and planted:
+            found = len(planted & touched)
+            recall = f"{found:,} ({found / len(planted):.1%})"
+            extra = f"{len(flagged - planted):,}"
+        else:
+            recall, extra = "—", f"{len(flagged):,}" if flagged else "—"
+        if not fs and rule["name"] not in ran:
+            note = "0 findings"
+        else:
+            note = f"{len(fs):,}" + (f" ({len(dataset)} column/dataset)" if dataset else "")
+        rows.append([f"{rule['code']} {rule['name']}", note, ", ".join(kinds) or "—",
+                     f"{len(planted):,}" if kinds else "—", recall, extra])
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def mb(b: float) -> str:
+    return f"{b / 1e6:,.0f} MB"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the speed runs")
+    ap.add_argument("--growth-rows", type=int, default=4_000_000,
+                    help="a larger file to measure peak-RSS growth against --rows (0: skip)")
+    ap.add_argument("--quality-rows", type=int, default=100_000,
+                    help="rows of the found-vs-planted run with every rule (0: skip)")
+    ap.add_argument("--select", default="MV001,DU001", help="rules of the speed runs")
+    ap.add_argument("--jobs", type=int, default=2)
+    a = ap.parse_args(argv)
+    os.makedirs(OUT, exist_ok=True)
+    py = sys.executable
+    rules = json.loads(subprocess.run([py, "-m", "trainlint", "rules", "--output-format", "json"],
+                                      check=True, capture_output=True, text=True).stdout)
+
+    # start-up
+    t_py = startup([py, "-c", "pass"])
+    t_ver = startup(["trainlint", "--version"])
+
+    # speed and memory
+    path = ensure_data(a.rows)
+    runs: list[tuple[str, int, dict]] = []
+    pd = measure([py, os.path.join(HERE, "pandas_baseline.py"), path], stdout=subprocess.PIPE)
+    runs.append((f"pandas read_csv + isna + duplicated ({os.path.relpath(path)})", a.rows, pd))
+    single = trainlint(path, os.path.join(OUT, "speed_1.json"), "--select", a.select)
+    runs.append((single["cmd"], a.rows, single))
+    multi = trainlint(path, os.path.join(OUT, f"speed_{a.jobs}.json"), "--select", a.select, "--jobs", str(a.jobs))
+    runs.append((multi["cmd"], a.rows, multi))
+    big = None
+    if a.growth_rows:
+        big_path = ensure_data(a.growth_rows)
+        big = trainlint(big_path, os.path.join(OUT, "speed_big.json"), "--select", a.select)
+        runs.append((big["cmd"], a.growth_rows, big))
+
+    print(f"## trainlint benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, all runs under nice)\n")
+    rows = []
+    for name, n, m in runs:
+        rows.append([f"`{name}`", f"{n:,}", f"{m['wall']:.2f}", f"{n / m['wall']:,.0f}",
+                     mb(m["rss_max"]), mb(m["rss_tree"]), f"{pd['wall'] / m['wall']:.2f}x"])
+    print(table(["run", "rows", "wall s (whole process)", "rows/s", "peak RSS (largest process)",
+                 "peak RSS (all processes)", "speed vs pandas"], rows))
+    rate1 = a.rows / single["wall"]
+    print()
+    checks = [
+        ["rows/s, single process", f"{rate1:,.0f}", ">= 500,000", _ok(rate1 >= 500_000)],
+        [f"--jobs {a.jobs} vs single process", f"{single['wall'] / multi['wall']:.2f}x", ">= 1.5x",
+         _ok(single["wall"] / multi["wall"] >= 1.5)],
+        ["peak RSS, single process", mb(single["rss_max"]), "<= 1 GB", _ok(single["rss_max"] <= 1e9)],
+        [f"peak RSS, --jobs {a.jobs} (all processes)", mb(multi["rss_tree"]), "<= 1 GB",
+         _ok(multi["rss_tree"] <= 1e9)],
+    ]
+    if big:
+        growth = (big["rss_max"] - single["rss_max"]) / (a.growth_rows - a.rows)
+        checks.append([f"peak RSS growth {_short(a.rows)} -> {_short(a.growth_rows)}",
+                       f"{growth:.1f} bytes/row", "<= ~16 bytes/row", _ok(growth <= 20)])
+        checks.append([f"peak RSS at {_short(a.growth_rows)}", mb(big["rss_max"]), "<= 1 GB",
+                       _ok(big["rss_max"] <= 1e9)])
+    checks.append(["`trainlint --version`", f"{t_ver:.3f} s (python -c pass: {t_py:.3f} s)", "<= 0.15 s",
+                   _ok(t_ver <= 0.15)])
+    print(table(["target", "measured", "target", ""], checks))
+
+    base = json.loads(pd["stdout"])
+    print(f"\npandas baseline steps: import {base['import_s']:.2f} s, read_csv {base['read_s']:.2f} s, "
+          f"isna {base['isna_s']:.3f} s, duplicated {base['duplicated_s']:.2f} s; it counts "
+          f"{base['missing_rows']:,} rows with a null text or label and {base['duplicate_rows']:,} duplicated "
+          f"(text, label) rows (no disguised nulls, no blank strings, no lines).")
+
+    if a.quality_rows:
+        qpath = ensure_data(a.quality_rows)
+        manifest = json.load(open(qpath + ".manifest.json"))
+        rep_path = os.path.join(OUT, "quality.json")
+        q = trainlint(qpath, rep_path, "--select", "ALL")
+        report = json.load(open(rep_path))
+        print(f"\n### Found vs planted: `{q['cmd']}` ({q['wall']:.1f} s, {mb(q['rss_max'])})\n")
+        print(table(["rule", "findings", "planted kind", "planted rows", "planted rows found",
+                     "flagged rows not planted"], quality(report, manifest, rules)))
+        print("\nA pair counts as found when its later row is flagged or related; \"not planted\" includes "
+              "true side effects (e.g. rows with an empty text repeat each other).")
+
+
+def _ok(good: bool) -> str:
+    return "met" if good else "**not met**"
+
+
+if __name__ == "__main__":
+    main()
