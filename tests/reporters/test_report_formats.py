@@ -102,6 +102,10 @@ def test_output_format_with_output_file(at_root, tmp_path):
     path = tmp_path / "report.html"
     code, _ = check(ALPACA, "--output-format", "html", "--output-file", str(path))
     assert code == 1 and "exact-duplicate" in path.read_text()
+    if os.name == "posix":  # an ordinary file, not mkstemp's 0600
+        umask = os.umask(0)
+        os.umask(umask)
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 # -- golden files ---------------------------------------------------------------------------------
