@@ -1,0 +1,122 @@
+"""Chat / instruction formats: iter_turns, the chat rules on the shared real files, and
+malformed variants through the CLI (one clear finding with line and pointer, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from helpers import DATA
+from trainlint.cli import cli
+from trainlint.formats import iter_turns
+from trainlint.registry import find_rule
+from trainlint.testing import run_rules_on_files
+
+CHAT = DATA / "chat"
+CHAT_CODES = ["CH001", "CH002", "CH003", "CH004", "CT001", "CT002", "CT003", "CT004", "CT005", "CT006", "TK001"]
+
+
+def _run(path, codes=CHAT_CODES, options=None):
+    rules = [find_rule(c)(find_rule(c).make_options((options or {}).get(c, {}))) for c in codes]
+    return run_rules_on_files(rules, [str(path)])
+
+
+def _check(path, *extra):
+    res = CliRunner().invoke(cli, ["check", str(path), "--output-format", "json", *extra], catch_exceptions=False)
+    assert res.exit_code in (0, 1), res.output
+    return json.loads(res.output)
+
+
+# -- iter_turns ----------------------------------------------------------------------------------
+
+def test_iter_turns_each_format():
+    assert iter_turns("openai", {"messages": [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {}}]},
+        {"role": "assistant", "content": "yo"}]}) == [
+        ("system", "s", "/messages/0/content"), ("user", "hi", "/messages/1/content"),
+        ("assistant", "yo", "/messages/2/content")]
+    # a column that came back as JSON text (types differed across rows)
+    assert iter_turns("sharegpt", {"conversations": '[{"from": "human", "value": "a"}, {"from": "gpt", "value": "b"}]'}) == [
+        ("user", "a", "/conversations/0/value"), ("assistant", "b", "/conversations/1/value")]
+    assert iter_turns("alpaca", {"instruction": "i", "input": "", "output": "o", "history": [["q", "a"]]}) == [
+        ("user", "q", "/history/0/0"), ("assistant", "a", "/history/0/1"), ("user", "i", "/instruction"),
+        ("assistant", "o", "/output")]
+    assert iter_turns("preference", {"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "no"}) == [
+        ("user", "hi", "/chosen"), ("assistant", "hello", "/chosen"), ("assistant", "no", "/rejected")]
+    assert iter_turns("openai", {"messages": 5}) == [] and iter_turns("text", {"text": "x"}) == []
+
+
+# -- real files ----------------------------------------------------------------------------------
+
+def test_openai_toy_file():
+    res = _run(CHAT / "openai_toy_chat_fine_tuning.jsonl")
+    got = [(f.code, f.line, f.pointer) for f in res.findings]
+    assert got == [("CH002", 4, "/messages"), ("TK001", 5, "/messages/2/content")]
+    assert "no user message" in res.findings[0].message
+    stats = res.stats["token-budget"]
+    assert stats["examples"] == 5 and stats["over_budget"] == 1 and stats["without_system_message"] == 1
+    assert stats["tokens_per_example"]["max"] > 6000
+    assert stats["messages_per_example"] == {"min": 2, "median": 3.0, "p95": 7.8, "max": 9}
+
+
+def test_alpaca_demo_refusals_short_outputs_and_no_structure_errors():
+    res = _run(CHAT / "alpaca_en_demo.json")
+    by = {}
+    for f in res.findings:
+        by.setdefault(f.code, []).append(f)
+    assert not {"CH001", "CH002", "CH004", "TK001"} & set(by)
+    # 25 of the 26 outputs with "as an AI"/"language model" (the 26th describes GPT-3), plus 5
+    # refusals that do not use those words ("I'm sorry, but I cannot…", "I am an AI and…")
+    assert len(by["CT002"]) == 30
+    short = by["CT006"]
+    assert [f.message.split(": ", 1)[1] for f in short] == ["'fog.'", "'3'", "'0.5'", "'bird'"]
+    assert all(f.pointer == "/output" for f in by["CT002"] + short)
+    assert any("[Your Name]" in f.message for f in by["CT001"])
+
+
+def test_sharegpt_dummy_has_no_structural_findings():
+    res = _run(CHAT / "sharegpt_dummy_conversation.json", ["CH001", "CH002", "CH003", "CH004", "TK001"])
+    assert res.findings == []
+    assert res.stats["token-budget"]["examples"] == 500
+
+
+# -- malformed variants through the CLI ------------------------------------------------------------
+
+GOOD = {"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4, of course."}]}
+TOOL = {"messages": [
+    {"role": "user", "content": "Weather in Paris?"},
+    {"role": "assistant", "content": None,
+     "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\": Paris}"}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+    {"role": "assistant", "content": "It is 18C in Paris."}]}
+
+
+@pytest.mark.parametrize("bad,pointer,words", [
+    ({"messages": [{"content": "Who are you?"}, {"role": "assistant", "content": "A helper."}]},
+     "/messages/0", "message has no 'role'"),
+    (TOOL, "/messages/1/tool_calls/0/function/arguments", "tool call arguments are not valid JSON"),
+    ({"messages": [["user", "Who are you?"], {"role": "assistant", "content": "A helper."}]},
+     "/messages/0", "message is a list, not an object"),
+    ({"messages": {"role": "user", "content": "Who are you?"}}, "/messages", "'messages' is an object"),
+], ids=["no-role", "bad-tool-json", "list-for-message", "object-for-messages"])
+def test_malformed_variant_gives_one_clear_finding(tmp_path, bad, pointer, words):
+    path = tmp_path / "chat.jsonl"
+    other = {"messages": [{"role": "user", "content": "And 3+3?"}, {"role": "assistant", "content": "6, of course."}]}
+    path.write_text("\n".join(json.dumps(r) for r in (GOOD, bad, other)) + "\n")
+    report = _check(path)
+    chat = [f for f in report["findings"] if f["code"][:2] in ("CH", "CT", "TK")]
+    assert len(chat) == 1, chat
+    f = chat[0]
+    assert (f["code"], f["line"], f["pointer"]) == ("CH001", 2, pointer)
+    assert words in f["message"]
+    assert report["sources"][0]["record_format"] == "openai"
+
+
+def test_forced_format_on_wrong_shape_is_reported_not_raised(tmp_path):
+    path = tmp_path / "plain.jsonl"
+    path.write_text('{"text": "hello", "label": "a"}\n{"text": "bye", "label": "b"}\n')
+    report = _check(path, "--format", "openai", "--select", "CH,CT,TK")
+    assert [(f["code"], f["line"], f["pointer"]) for f in report["findings"]] == [
+        ("CH001", 1, "/messages"), ("CH001", 2, "/messages")]
