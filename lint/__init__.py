@@ -56,13 +56,15 @@ def lint(
     engine: str | None = None,
     config: str | None = None,
     rules: "dict[str, dict[str, Any]] | None" = None,
+    expectations: Any = None,
     **read_options: Any,
 ) -> "Report":
     """Lint a file, several files, a directory, a glob, a pandas DataFrame or an Arrow table.
 
     Keyword arguments mirror the CLI flags; ``rules={"missing-value": {"disguised": [...]}}``
-    sets rule options as ``[tool.trainlint.rules.*]`` does.  No config file is read unless
-    ``config`` names one.  Raises ``TrainlintError`` for inputs that cannot be used at all.
+    sets rule options as ``[tool.trainlint.rules.*]`` does.  ``expectations`` is a GX 1.x
+    ExpectationSuite, a suite JSON path, or a list of them (needs ``trainlint[gx]``).
+    No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs that cannot be used at all.
     """
     from .config import resolve_settings
     from .runner import run
@@ -80,6 +82,8 @@ def lint(
     for key in ("encoding", "input_format", "delimiter", "header"):
         if key in read_options:
             overrides[key] = read_options.pop(key)
+    if expectations is not None:
+        overrides["gx_suites"] = tuple(expectations) if isinstance(expectations, (list, tuple)) else (expectations,)
     if read_options:
         raise TypeError(f"lint() got unexpected arguments: {', '.join(read_options)}")
     settings = resolve_settings(config, overrides, isolated=config is None)

@@ -76,6 +76,8 @@ def cli() -> None:
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="A trainlint.toml or pyproject.toml (default: found upward from here).")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--expectations", multiple=True, type=click.Path(dir_okay=False), metavar="SUITE.json",
+              help="Run a Great Expectations 1.x suite as rules GX001... (repeatable; needs trainlint[gx]).")
 @click.option("--fix", is_flag=True, help="Write a cleaned copy and a rejects file to --output-dir.")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...).")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes.")
@@ -128,6 +130,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "gx_suites": tuple(o["expectations"]) or None,
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
     progress, close = _progress(o)
@@ -246,6 +249,36 @@ def rule_cmd(code: str) -> None:
         click.echo(find_rule(code).render_doc())
     except TrainlintError as e:
         _fail(str(e))
+
+
+@cli.command("export-gx", context_settings=_CONTEXT)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the suite JSON.")
+@click.option("--name", default=None, help="Suite name (default: trainlint-<file name>).")
+@click.option("--id-column", default=None, help="Column of unique ids (default: id, uuid or *_id if unique).")
+@click.option("--text", "text", multiple=True, help="Text column(s), comma-separated.")
+@click.option("--label", default=None, help="Label column.")
+@click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="A trainlint.toml or pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
+    """Write a Great Expectations 1.x suite from what trainlint measures on the data."""
+    import json
+
+    from .errors import TrainlintError
+
+    try:
+        from .config import resolve_settings
+        from .gx import export_suite
+
+        settings = resolve_settings(o["config"], {"text": _split(o["text"]), "label": o["label"],
+                                                  "input_format": o["input_format"]}, isolated=o["isolated"])
+        suite = export_suite(list(paths), settings, name=o["name"], id_column=o["id_column"])
+        _write_atomic(o["output"], json.dumps(suite, indent=2, ensure_ascii=False) + "\n")
+    except TrainlintError as e:
+        _fail(str(e), e.exit_code)
+    click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 
 def main() -> None:

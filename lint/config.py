@@ -37,11 +37,15 @@ class Settings:
     engine: str = "local"
     unsafe_fixes: bool = False
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
+    gx_suites: tuple[Any, ...] = ()
+    gx_max_rows: int = 1_000_000
     # where the settings came from, for messages
     config_path: str | None = None
 
 
-_TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path", "rules"}
+_TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path", "rules", "gx-suites",
+                                                                   "gx-max-rows"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask"}
 
 
@@ -112,7 +116,32 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
         raise ConfigError(f"{where}: [tool.trainlint.rules] must hold one table per rule, "
                           f"e.g. [tool.trainlint.rules.missing-value]")
     kw["rules"] = {k: dict(v) for k, v in rules.items()}
+    kw.update(_gx_section(data.get("gx", {}), path))
     return Settings(config_path=path, **kw)
+
+
+def _gx_section(gx: Any, path: str | None) -> dict[str, Any]:
+    """``[tool.trainlint.gx] suites = [...]`` (relative to the config file) and ``max-rows``."""
+    where = path or "config"
+    if not isinstance(gx, Mapping):
+        raise ConfigError(f"{where}: [tool.trainlint.gx] must be a table")
+    out: dict[str, Any] = {}
+    for key, value in gx.items():
+        if key == "suites":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: [tool.trainlint.gx] suites must be a list of paths")
+            base = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+            out["gx_suites"] = tuple(os.path.join(base, v) for v in value)
+        elif key == "max-rows":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}: [tool.trainlint.gx] max-rows must be a positive whole number")
+            out["gx_max_rows"] = value
+        else:
+            raise ConfigError(f"{where}: unknown key '{key}' in [tool.trainlint.gx]; known keys: max-rows, suites")
+    return out
+
 
 
 def resolve_settings(config: str | None = None, overrides: Mapping[str, Any] | None = None,

@@ -22,7 +22,14 @@ def build_rules(settings: Settings) -> list[Rule]:
             raise ConfigError(f"{settings.config_path or 'config'}: [tool.trainlint.rules.{key}] names "
                               f"no rule; `trainlint rules` lists them") from None
         options[rule.code] = dict(opts)
-    return [cls(cls.make_options(options.get(cls.code, {}))) for cls in chosen]
+    rules = [cls(cls.make_options(options.get(cls.code, {}))) for cls in chosen]
+    if settings.gx_suites:  # GX expectations are rules of this run only, never registered
+        from .gx import expectation_rules
+
+        rules += expectation_rules(settings.gx_suites, settings.select, settings.ignore,
+                                   settings.extend_select, settings.gx_max_rows)
+    return rules
+
 
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,

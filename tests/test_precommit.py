@@ -1,0 +1,97 @@
+"""The pre-commit hook, end to end: ``pre-commit try-repo`` in a throw-away git repository.
+
+try-repo installs trainlint into a fresh virtualenv from a git checkout, with its dependencies
+from PyPI, on every call (it uses a throw-away store whatever PRE_COMMIT_HOME says): 20-30 s a
+call here with a warm pip cache, hence only two calls.  It runs on a clone of this repository's
+HEAD, so it tests the last *commit*; uncommitted work in the tree is not part of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from helpers import ROOT
+
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
+
+
+def _hook() -> dict:
+    hooks = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
+    return next(h for h in hooks if h["id"] == "trainlint")
+
+
+def test_hook_definition():
+    hook = _hook()
+    assert hook["entry"] == "trainlint check"
+    assert hook["language"] == "python"
+    assert hook.get("pass_filenames", True) is True
+
+
+@pytest.mark.parametrize("name, matched", [
+    ("train.csv", True), ("data/test.jsonl", True), ("a.tsv", True), ("a.ndjson", True), ("a.json", True),
+    ("a.parquet", True), ("a.jsonl.gz", True), ("a.csv.zst", True),
+    ("README.md", False), ("a.csv.bak", False), ("a.py", False), ("a.gz", False), ("csv", False),
+])
+def test_hook_files_pattern(name, matched):
+    assert bool(re.search(_hook()["files"], name)) is matched
+
+
+@pytest.fixture(scope="module")
+def precommit_env(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: pre-commit try-repo needs one")
+    base = tmp_path_factory.mktemp("precommit")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "VIRTUAL_ENV"))}
+    env.update(PRE_COMMIT_HOME=str(base / "cache"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com", NO_COLOR="1")
+    # A clean clone of HEAD: try-repo would otherwise fold other uncommitted work into a new shadow
+    # commit (and a new virtualenv) on every call.
+    hook_repo = base / "trainlint"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(hook_repo)], check=True, env=env)
+    if not (hook_repo / ".pre-commit-hooks.yaml").exists():
+        pytest.fail(".pre-commit-hooks.yaml is not committed: try-repo only sees committed files")
+    work = base / "project"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True, env=env)
+    subprocess.run(["git", "config", "user.email", "t@example.com"], cwd=work, check=True, env=env)
+    subprocess.run(["git", "config", "user.name", "t"], cwd=work, check=True, env=env)
+    (work / "dirty.csv").write_text("text,label\nthe cat sat,a\nthe dog ran,b\nthe cat sat,a\n")
+    (work / "clean.csv").write_text("text,label\nthe cat sat,a\nthe dog ran,b\n")
+    # not a data file by name, so the hook must not see it (trainlint itself would read and fail it)
+    (work / "dirty.csv.bak").write_text("text,label\nthe cat sat,a\nthe cat sat,a\n")
+    # the hook reads the project's config like the CLI; the foundation rules keep "clean" clean as
+    # rules about label balance and the like are added
+    (work / "pyproject.toml").write_text('[tool.trainlint]\nselect = ["DU001", "IR001", "MV001"]\n')
+    subprocess.run(["git", "add", "."], cwd=work, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", "data"], cwd=work, check=True, env=env)
+    return work, hook_repo, env
+
+
+def _try_repo(precommit_env, *files: str) -> subprocess.CompletedProcess:
+    work, hook_repo, env = precommit_env
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "trainlint", "--files", *files],
+        cwd=work, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_try_repo_fails_on_dirty_file(precommit_env):
+    r = _try_repo(precommit_env, "dirty.csv")
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "Failed" in out
+    assert "dirty.csv:4: DU001 exact-duplicate" in out
+
+
+def test_try_repo_passes_clean_file_and_skips_other_files(precommit_env):
+    r = _try_repo(precommit_env, "clean.csv", "dirty.csv.bak")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Passed" in r.stdout
