@@ -84,7 +84,7 @@ def stacked(rows: Sequence[tuple[str, dict]], *, max_labels: int = 9) -> str:
     labels = sorted(totals, key=lambda k: -totals[k])
     keep = labels[:max_labels]
     colour = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keep)}
-    label_width, bar_h, gap = 110, 20, 8
+    label_width, bar_h, gap = 130, 20, 8
     area = WIDTH - label_width - 10
     parts = []
     for i, (name, counts) in enumerate(rows):
@@ -92,7 +92,7 @@ def stacked(rows: Sequence[tuple[str, dict]], *, max_labels: int = 9) -> str:
         counts = {str(k): float(v) for k, v in counts.items()}
         total = sum(counts.values()) or 1
         parts.append(f'<text x="{label_width - 6}" y="{y + bar_h - 6}" text-anchor="end">'
-                     f'{escape(_short(name, 16))}<title>{escape(str(name))}</title></text>')
+                     f'{escape(_short(name, label_width // 7))}<title>{escape(str(name))}</title></text>')
         x = float(label_width)
         segs = [(k, counts.get(k, 0.0)) for k in keep]
         other = total - sum(v for _k, v in segs)

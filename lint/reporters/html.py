@@ -172,7 +172,7 @@ def charts(report) -> list[tuple[str, str]]:
         rows = [("all", dist)] if _is_counts(dist) else [
             (str(k), v.get("distribution") if _is_counts(v.get("distribution")) else v)
             for k, v in dist.items() if isinstance(v, dict)]
-        rows = [(k, v) for k, v in rows if _is_counts(v)]
+        rows = [(k.replace("\\", "/").rsplit("/", 1)[-1], v) for k, v in rows if _is_counts(v)]
         if rows:
             out.append((f"Labels by split ({rule})", _svg.stacked(rows)))
     for rule, hist in _find(stats, "length_histogram", "text_length_histogram"):
@@ -227,7 +227,11 @@ def _summary_html(report) -> str:
         f"<td><span class='tl-sev tl-{escape(sev_of[c])}'>{escape(sev_of[c])}</span></td>"
         f"<td class='tl-num'>{counts.get(c, 0):,}</td><td class='tl-num'>{fixable.get(c, 0):,}</td>"
         f"<td>{escape(m['summary'])}</td></tr>"
-        for c, m in sorted(info.items(), key=lambda kv: (-counts.get(kv[0], 0), kv[0])))
+        for c, m in sorted(info.items(), key=lambda kv: (-counts.get(kv[0], 0), kv[0])) if counts.get(c))
+    quiet = [f"{c} {m['name']}" for c, m in info.items() if not counts.get(c)]
+    if quiet:
+        rules += (f"<tr><td colspan='6' class='tl-note'>{len(quiet)} more rule{'s' if len(quiet) != 1 else ''} "
+                  f"ran without findings: {escape(', '.join(quiet))}</td></tr>")
     return (head + "<h2>Sources</h2><table class='tl-table'><thead><tr><th>path</th><th>format</th>"
             "<th>rows</th><th>columns</th><th>roles</th></tr></thead><tbody>" + srcs + "</tbody></table>"
             "<h2>Rules</h2><table class='tl-table'><thead><tr><th>code</th><th>rule</th><th>severity</th>"
