@@ -64,7 +64,8 @@ def lint(
     Keyword arguments mirror the CLI flags; ``rules={"missing-value": {"disguised": [...]}}``
     sets rule options as ``[tool.trainlint.rules.*]`` does.  ``expectations`` is a GX 1.x
     ExpectationSuite, a suite JSON path, or a list of them (needs ``trainlint[gx]``).
-    No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs that cannot be used at all.
+    No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs
+    that cannot be used at all.
     """
     from .config import resolve_settings
     from .runner import run

@@ -278,6 +278,10 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
         _write_atomic(o["output"], json.dumps(suite, indent=2, ensure_ascii=False) + "\n")
     except TrainlintError as e:
         _fail(str(e), e.exit_code)
+    except Exception as e:
+        if os.environ.get("TRAINLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 

@@ -143,7 +143,6 @@ def _gx_section(gx: Any, path: str | None) -> dict[str, Any]:
     return out
 
 
-
 def resolve_settings(config: str | None = None, overrides: Mapping[str, Any] | None = None,
                      *, isolated: bool = False) -> Settings:
     """Settings from the config file (given, or found upward) with non-None overrides on top."""

@@ -31,7 +31,6 @@ def build_rules(settings: Settings) -> list[Rule]:
     return rules
 
 
-
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None) -> Report:
     from .engines import get_engine
