@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -127,16 +126,22 @@ def score(found: list[tuple[int, int]], planted: list[tuple[int, int]]) -> tuple
 
 
 # -- tools ---------------------------------------------------------------------------------------
+_WRAP = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[2:]); "
+         "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+         "sys.exit(p.returncode)")
+
+
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Seconds and peak RSS (MB) of the largest process of the command's tree (through a fresh
+    wrapper, so one tool's peak never shows up under another's)."""
+    rss_file = OUT / "rss.txt"
     t = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    p = subprocess.run([sys.executable, "-c", _WRAP, str(rss_file)] + cmd, capture_output=True, text=True,
+                       env=env)
     secs = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if p.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr[-2000:]}")
-    # ru_maxrss of children is the max over all waited children: only trustworthy when it grew
-    return secs, (rss if rss > before else float("nan")) / 1024, p.stdout
+    return secs, int(rss_file.read_text()) / 1024, p.stdout
 
 
 def run_trainlint(csv_path: Path, threshold: float, jobs: int) -> tuple[float, float, list]:

@@ -48,12 +48,14 @@ class NearDuplicate(Rule):
 
     Options
         ``threshold`` (default 0.7): the Jaccard similarity of character 5-grams at or above
-        which two texts are near-duplicates.  Measured: on 100k generated ~40-word texts with
-        1-3 planted word/character/case/punctuation edits, pair precision 1.00 and recall 0.99
-        at 0.7 (benchmarks/bench_neardup.py).  On MRPC train (4,076 sentence pairs judged by
-        people, 2,753 paraphrases), "Jaccard >= 0.7" has precision 0.98 and recall 0.12 for
-        "is a paraphrase": reworded paraphrases share few 5-grams, so this rule finds edited
-        copies, not paraphrases.  At 0.5 MRPC precision is 0.91, recall 0.44.
+        which two texts are near-duplicates.  Measured with benchmarks/bench_neardup.py on
+        generated ~40-word texts with 1-3 planted word/character/case/punctuation edits (planted
+        pairs have similarity 0.74-0.99): pair precision 1.00 and recall 1.00 at 0.7.  On MRPC
+        train (4,080 sentence pairs judged by people, 2,755 paraphrases), "similarity >= 0.7"
+        has precision 0.97 and recall 0.08 for "is a paraphrase"; at 0.6, 0.93 and 0.24; at 0.5,
+        0.89 and 0.45.  Reworded paraphrases share few 5-grams: this rule finds edited copies,
+        not paraphrases.  In short texts (~10 words) one changed word already lowers the
+        similarity to about 0.7; lower the threshold for short utterances.
         ``shingle`` ("char" or "word") and ``shingle-size`` (5): word 5-grams miss one-word
         edits in short texts (one edit breaks five shingles).  ``permutations`` (128, a power
         of two) and ``bands`` (32): more bands find more low-similarity candidates at more

@@ -42,7 +42,7 @@ class ConflictingLabel(Rule):
 
     Options
         ``near`` (true): also report near-duplicate texts with different labels.
-        ``threshold`` (0.6, as ``near-duplicate``), ``min-chars`` (20): see ``near-duplicate``.
+        ``threshold`` (0.7, as ``near-duplicate``), ``min-chars`` (20): see ``near-duplicate``.
     """
 
     code = "LB001"
