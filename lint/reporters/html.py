@@ -286,11 +286,11 @@ def _static_rows(report, limit: int) -> str:
         f"<td>{escape(one_line(f.message, 200))}</td></tr>" for f in report.findings[:limit])
     more = (f"<p class='tl-note'>… {len(report.findings) - limit:,} more: <code>report.to_pandas()</code> or "
             f"<code>report.show(rule=…)</code></p>" if len(report.findings) > limit else "")
-    return ("<table class='tl-table'><thead><tr><th>where</th><th>code</th><th>message</th></tr></thead>"
+    return ("<h2>First findings</h2><table class='tl-table'><thead><tr><th>where</th><th>code</th><th>message</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>{more}") if rows else ""
 
 
-def render_summary(report, max_rows: int = 20) -> str:
+def render_summary(report, max_rows: int = 10) -> str:
     """The compact notebook view: summary, charts and the first findings; no script."""
     return (f"<div class='tl-report tl-compact'><style>{_asset('report.css')}</style>"
             f"<h1>trainlint report</h1>{_summary_html(report)}{_charts_html(report)}"
