@@ -22,6 +22,9 @@ DUPES = "text,label\nthe cat sat,a\nthe dog ran,b\nthe cat sat,a\n"
 CLEAN = "text,label\nthe cat sat,a\nthe dog ran,b\n"
 # a duplicate (warning) and a missing label (error)
 MIXED = "text,label\nthe cat sat,a\nthe dog ran,\nthe cat sat,a\n"
+# The foundation rules only, where a test depends on the exact findings: rules added later (label
+# balance, languages, ...) may well have something to say about three-row files.
+BASE = ("--select", "DU001,IR001,MV001")
 
 
 @pytest.fixture()
@@ -61,7 +64,7 @@ def one_line_error(result, *fragments: str) -> None:
 # -- exit codes ----------------------------------------------------------------------------------
 def test_clean_file_exits_0(cwd):
     write(cwd / "clean.csv", CLEAN)
-    r = run("check", "clean.csv")
+    r = run("check", "clean.csv", *BASE)
     assert r.exit_code == 0, r.output
     assert not re.search(r"clean\.csv:\d+:", r.stdout)  # no finding lines
     assert "no findings" in r.stdout
@@ -115,11 +118,11 @@ def test_unknown_rule_is_one_line_exit_2(cwd, flag):
 # -- exit policy ---------------------------------------------------------------------------------
 def test_fail_on(cwd):
     write(cwd / "d.csv", DUPES)  # warnings only
-    assert run("check", "d.csv", "--fail-on", "warning").exit_code == 1
-    assert run("check", "d.csv", "--fail-on", "info").exit_code == 1
-    assert run("check", "d.csv", "--fail-on", "error").exit_code == 0
+    assert run("check", "d.csv", *BASE, "--fail-on", "warning").exit_code == 1
+    assert run("check", "d.csv", *BASE, "--fail-on", "info").exit_code == 1
+    assert run("check", "d.csv", *BASE, "--fail-on", "error").exit_code == 0
     write(cwd / "m.csv", MIXED)  # an error too
-    assert run("check", "m.csv", "--fail-on", "error").exit_code == 1
+    assert run("check", "m.csv", *BASE, "--fail-on", "error").exit_code == 1
 
 
 def test_fail_on_rejects_unknown_severity(cwd):
@@ -146,7 +149,7 @@ def test_statistics_counts_by_rule_without_finding_lines(cwd):
 
 def test_quiet_prints_summary_only(cwd):
     write(cwd / "d.csv", DUPES)
-    r = run("check", "d.csv", "-q")
+    r = run("check", "d.csv", *BASE, "-q")
     assert r.exit_code == 1
     assert "d.csv:4:" not in r.output
     assert "1 finding" in r.output
@@ -154,7 +157,7 @@ def test_quiet_prints_summary_only(cwd):
 
 def test_json_output_file(cwd):
     write(cwd / "d.csv", DUPES)
-    r = run("check", "d.csv", "--output-format", "json", "--output-file", "out/report.json")
+    r = run("check", "d.csv", *BASE, "--output-format", "json", "--output-file", "out/report.json")
     assert r.exit_code == 1
     report = json.loads((cwd / "out" / "report.json").read_text())
     assert report["version"] == 1 and report["summary"]["by_rule"] == {"exact-duplicate": 1}
@@ -217,7 +220,7 @@ def test_pyproject_without_trainlint_table_is_skipped(cwd, monkeypatch):
 
 
 def test_trainlint_toml_and_rule_options(cwd):
-    write(cwd / "trainlint.toml", '[rules.missing-value]\ndisguised = ["unknown"]\n')
+    write(cwd / "trainlint.toml", 'select = ["MV001"]\n[rules.missing-value]\ndisguised = ["unknown"]\n')
     write(cwd / "m.csv", "text,label\na,x\nb,unknown\nc,N/A\n")
     r = run("check", "m.csv", "--output-format", "json")
     found = json.loads(r.stdout)["findings"]
@@ -225,15 +228,16 @@ def test_trainlint_toml_and_rule_options(cwd):
 
 
 def test_isolated_ignores_config(cwd):
-    write(cwd / "trainlint.toml", 'select = ["MV001"]\n')
+    write(cwd / "trainlint.toml", 'ignore = ["DU001"]\n')
     write(cwd / "m.csv", MIXED)
-    assert sorted(codes(run("check", "m.csv", "--isolated", "--output-format", "json"))) == ["DU001", "MV001"]
+    assert "DU001" not in codes(run("check", "m.csv", "--output-format", "json"))
+    assert "DU001" in codes(run("check", "m.csv", "--isolated", "--output-format", "json"))
 
 
 def test_explicit_config_path(cwd):
-    write(cwd / "conf" / "strict.toml", 'fail-on = "error"\n')
+    write(cwd / "conf" / "strict.toml", 'select = ["DU001"]\nfail-on = "error"\n')
     write(cwd / "d.csv", DUPES)
-    assert run("check", "d.csv").exit_code == 1
+    assert run("check", "d.csv", *BASE).exit_code == 1
     assert run("check", "d.csv", "--config", "conf/strict.toml").exit_code == 0
 
 
