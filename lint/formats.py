@@ -120,7 +120,10 @@ _TRANSCRIPT_ROLES = {"human": "user", "h": "user", "assistant": "assistant", "a"
 
 def _esc(key: Any) -> str:
     """One JSON pointer reference token (RFC 6901)."""
-    return str(key).replace("~", "~0").replace("/", "~1")
+    s = key if isinstance(key, str) else str(key)
+    if "~" in s or "/" in s:
+        return s.replace("~", "~0").replace("/", "~1")
+    return s
 
 
 def pointer(*keys: Any) -> str:

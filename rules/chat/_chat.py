@@ -149,7 +149,8 @@ def _check_tool_calls(calls: Any, where: tuple, out: list[Issue]) -> list[tuple[
     return ids
 
 
-def _check_messages(msgs: Any, key: str, out: list[Issue], need_user: bool = True) -> list[Turn]:
+def _check_messages(msgs: Any, key: str, out: list[Issue], need_user: bool = True,
+                    conversation: bool = True) -> list[Turn]:
     """Structure, order, empty turns and tool pairing of an OpenAI ``messages`` list."""
     msgs = _maybe_json(msgs)
     if msgs is None:
@@ -211,7 +212,8 @@ def _check_messages(msgs: Any, key: str, out: list[Issue], need_user: bool = Tru
                           text, pointer(*at, "content"), i, has_calls))
     if len(out) > bad:  # a broken message: order and pairing would only repeat it
         return turns
-    _check_order(turns, out, key, need_user)
+    if conversation:  # a preference prompt given as messages has no reply by design
+        _check_order(turns, out, key, need_user)
     _check_empty(turns, out)
     _check_tools(calls, answers, len(msgs), out)
     return turns
@@ -376,7 +378,7 @@ def _check_side(rec: dict, key: str, out: list[Issue], required: bool) -> None:
             out.append(Issue("empty", pointer(key), f"'{key}' is empty"))
         return
     if isinstance(v, (list, tuple)):
-        _check_messages(v, key, out, need_user=False)
+        _check_messages(v, key, out, need_user=False, conversation=key != "prompt")
         return
     out.append(Issue("structure", pointer(key), f"'{key}' is {_a(_type(v))}, not a string or a list of messages"))
 
