@@ -86,7 +86,7 @@ class ExactDuplicate(Rule):
             for rid in rest.tolist():
                 s, r = unpack_id(rid)
                 findings.append(self.finding(
-                    f"{what} repeat an earlier row ({{related}}); {len(rest) + 1} copies in all",
+                    f"same {what} as an earlier row ({{related}}); {len(rest) + 1} copies in all",
                     source=run.sources[s].path, row=r, group=n,
                     related=[Related(first_src.path, fr)]))
         return findings

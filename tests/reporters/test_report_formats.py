@@ -238,7 +238,7 @@ def test_github_real_data_capped_with_summary(at_root):
     out = get_reporter("github").render(report_on(SMS), max_annotations=5).splitlines()
     assert len(out) == 6
     assert out[0] == ("::warning file=../shared/data/sms_spam/SMSSpamCollection,line=104,title=DU001 "
-                      "exact-duplicate::text and label repeat an earlier row "
+                      "exact-duplicate::same text and label as an earlier row "
                       "(../shared/data/sms_spam/SMSSpamCollection:8); 3 copies in all")
     assert out[-1] == ("::error title=trainlint::403 findings (403 warning) in 403 of 5574 rows; failed (fail on "
                        "warning); 5 shown as annotations, 398 more in the full report")
