@@ -112,7 +112,7 @@ class LabelVariant(Rule):
             forms.sort(key=lambda f: (-totals[f], first[f], f))
             canon[key] = forms[0]
             out.extend((f, forms[0], "case/whitespace/punctuation") for f in forms[1:])
-        keys = [k for k in canon if len(k) >= self.options.min_length and not _NUMERIC.fullmatch(k)]
+        keys = [k for k in canon if len(k) >= 3 and not _NUMERIC.fullmatch(k)]
         if 1 < len(keys) <= self.options.max_labels:
             out.extend(self._misspellings(keys, canon, folded, totals))
         out.sort(key=lambda t: (first[t[0]], t[0]))
@@ -130,6 +130,8 @@ class LabelVariant(Rule):
         words = None
         out = []
         for i, k in enumerate(keys):
+            if len(k) < self.options.min_length:
+                continue
             reach = 1 if len(k) < 8 else 2
             best = None
             for j in np.flatnonzero(dist[i] <= reach).tolist():

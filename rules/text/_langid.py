@@ -226,7 +226,8 @@ def _fasttext_ranked(texts: Sequence[str], languages: tuple[str, ...]) -> list[l
 
 
 # -- compact per-row state ---------------------------------------------------------------------
-TOP = 3  #: languages kept per row: enough to decide "not X" for any X without the full vector.
+TOP = 8  #: languages kept per row: enough to decide "not X" for any X without the full vector
+#: (on the lingua fixture 3 kept gave 87 % recall, 6 gave 98 %, 8 gave 99 %: the rest is ambiguous).
 
 
 def encode(code: str) -> int:
@@ -250,8 +251,9 @@ def decode(v: int) -> str:
 class Ranked:
     """Per row, the TOP best languages (uint16 codes, 0 = none, column 0 the best), which of them
     are ``strong`` (probability >= tau: the row may be in that language) and ``tail_weak``
-    (the TOP-th probability is < tau, so every language not listed is < tau too).  ``letters``
-    says whether the row had enough letters to be judged at all."""
+    (the TOP-th probability is < tau, so every language not listed is < tau too; a row with
+    more than TOP plausible languages is too ambiguous to call "not X").  ``judged`` says
+    whether the row had enough letters to be judged at all."""
 
     codes: np.ndarray  # (n, TOP) uint16
     strong: np.ndarray  # (n, TOP) bool
@@ -299,6 +301,11 @@ def rank_texts(texts: pa.Array, *, backend: str, languages: Sequence[str], min_l
     judged = codes[:, 0] != 0
     strong = (probs >= tau) & (codes != 0)
     tail_weak = probs[:, TOP - 1] < tau
+    # Implausible languages after the best one carry no information once the tail is known to
+    # be weak (they are below tau like every unlisted one): drop them, so equal rows look equal.
+    weak = ~strong
+    weak[:, 0] = False
+    codes[weak] = 0
     return Ranked(codes, strong, tail_weak, probs[:, 0], judged)
 
 

@@ -8,7 +8,7 @@ from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
-from .tx001_unexpected_language import flagged
+from .tx001_unexpected_language import flagged, pack_mask
 
 
 class MixedLanguage(Rule):
@@ -23,7 +23,7 @@ class MixedLanguage(Rule):
         not show up as a "mix".  When no language holds half of the rows, each row counts for
         its most likely language.
 
-        State: a counter keyed by each row's 3 best languages and their strength bits, bounded
+        State: a counter keyed by each row's 8 best languages and their strength bits, bounded
         by the number of language combinations seen (a few thousand at most), not by rows.
 
     Why it matters
@@ -70,13 +70,12 @@ class MixedLanguage(Rule):
             return ()
         j = r.judged
         state["unjudged"] += int((~j).sum())
-        bits = (r.strong[j].astype(np.uint8) << np.arange(L.TOP, dtype=np.uint8)).sum(axis=1).astype(np.uint8)
-        bits |= r.tail_weak[j].astype(np.uint8) << 7
-        packed = np.concatenate([r.codes[j].astype(np.uint64) << (16 * np.arange(L.TOP, dtype=np.uint64)),
-                                 bits.astype(np.uint64)[:, None] << np.uint64(48)], axis=1).sum(axis=1)
-        keys, counts = np.unique(packed, return_counts=True)
+        keys = np.concatenate([r.codes[j], pack_mask(r.strong[j], r.tail_weak[j])[:, None]], axis=1)
+        if not len(keys):
+            return ()
+        uniq, counts = np.unique(keys, axis=0, return_counts=True)
         d = state["keys"]
-        for k, c in zip(keys.tolist(), counts.tolist()):
+        for k, c in zip(map(tuple, uniq.tolist()), counts.tolist()):
             d[k] = d.get(k, 0) + c
         return ()
 
@@ -87,13 +86,11 @@ class MixedLanguage(Rule):
         return a
 
     def distribution(self, state) -> list[tuple[str, int]]:
-        keys = np.array(sorted(state["keys"]), dtype=np.uint64)
-        counts = np.array([state["keys"][k] for k in keys.tolist()], dtype=np.int64)
-        if not keys.size:
+        if not state["keys"]:
             return []
-        codes = np.stack([(keys >> np.uint64(16 * k)) & np.uint64(0xFFFF) for k in range(L.TOP)],
-                         axis=1).astype(np.uint16)
-        mask = ((keys >> np.uint64(48)) & np.uint64(0xFF)).astype(np.uint8)
+        keys = np.array(sorted(state["keys"]), dtype=np.uint16)
+        counts = np.array([state["keys"][k] for k in map(tuple, keys.tolist())], dtype=np.int64)
+        codes, mask = keys[:, :L.TOP], keys[:, L.TOP]
         total = int(counts.sum())
         top = {}
         for c, n in zip(codes[:, 0].tolist(), counts.tolist()):
