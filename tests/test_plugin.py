@@ -33,6 +33,9 @@ def plugin_env(tmp_path_factory):
     # have setuptools, nor the wheel package its older versions need to build.
     r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
                         str(src)], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0 and any(m in r.stderr for m in ("NewConnectionError", "Temporary failure in name "
+                                                          "resolution", "Network is unreachable")):
+        pytest.skip("pip could not reach PyPI for the build backend (setuptools)")
     assert r.returncode == 0, r.stdout + r.stderr
     assert list(target.glob("trainlint_example_plugin-*.dist-info")), "no .dist-info installed"
     env = {k: v for k, v in os.environ.items() if k != "TRAINLINT_DEBUG"}
