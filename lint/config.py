@@ -61,10 +61,16 @@ def find_config(start: str | None = None) -> str | None:
         if os.path.isfile(p):
             try:
                 with open(p, "rb") as f:
-                    if "trainlint" in tomllib.load(f).get("tool", {}):
-                        return p
-            except (OSError, tomllib.TOMLDecodeError):
+                    raw = f.read()
+                if "trainlint" in tomllib.loads(raw.decode("utf-8")).get("tool", {}):
+                    return p
+            except OSError:
                 pass
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                # broken, but ours: say so (load_config names the file) rather than silently
+                # running without the user's settings
+                if b"tool.trainlint" in raw:
+                    return p
         parent = os.path.dirname(d)
         if parent == d:
             return None
@@ -77,7 +83,7 @@ def load_config(path: str) -> dict[str, Any]:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: invalid TOML ({e})") from None
     if os.path.basename(path) == "pyproject.toml":
         data = data.get("tool", {}).get("trainlint", {})

@@ -276,6 +276,36 @@ def test_invalid_toml_is_one_line(cwd):
     one_line_error(run("check", "d.csv"), "trainlint.toml")
 
 
+def test_broken_pyproject_with_our_table_is_an_error_not_ignored(cwd, monkeypatch):
+    write(cwd / "pyproject.toml", '[tool.trainlint]\nselect = ["MV001"\n')
+    write(cwd / "d.csv", DUPES)
+    sub = cwd / "sub"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    one_line_error(run("check", "../d.csv"), "pyproject.toml", "invalid TOML")
+
+
+def test_broken_pyproject_of_someone_else_is_skipped(cwd):
+    write(cwd / "pyproject.toml", "[project\nname = 'x'\n")
+    write(cwd / "d.csv", DUPES)
+    assert run("check", "d.csv", *BASE).exit_code == 1
+
+
+def test_config_not_utf8_is_one_line(cwd):
+    (cwd / "trainlint.toml").write_bytes(b"select = ['\xff']\n")
+    write(cwd / "d.csv", DUPES)
+    one_line_error(run("check", "d.csv"), "trainlint.toml")
+
+
+@pytest.mark.xfail(strict=True, reason="runner.build_rules only builds the options of selected rules, so a "
+                   "typo in [rules.<name>] of an unselected rule passes silently (fix: call make_options "
+                   "for every configured rule)")
+def test_unknown_option_of_unselected_rule_names_it(cwd):
+    write(cwd / "trainlint.toml", 'select = ["DU001"]\n[rules.missing-value]\ndisgiused = ["x"]\n')
+    write(cwd / "d.csv", DUPES)
+    one_line_error(run("check", "d.csv"), "disgiused")
+
+
 def test_cli_overrides_config(cwd):
     write(cwd / "trainlint.toml", 'select = ["MV001"]\nfail-on = "error"\n')
     write(cwd / "d.csv", DUPES)
