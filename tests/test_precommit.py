@@ -34,6 +34,14 @@ def test_hook_definition():
     assert hook.get("pass_filenames", True) is True
 
 
+@pytest.mark.parametrize("path", [".pre-commit-hooks.yaml", "examples/pre-commit-config.yaml"])
+def test_pre_commit_validates_manifest_and_example_config(path):
+    cmd = "validate-manifest" if path.startswith(".pre-commit-hooks") else "validate-config"
+    r = subprocess.run([sys.executable, "-m", "pre_commit", cmd, str(ROOT / path)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("name, matched", [
     ("train.csv", True), ("data/test.jsonl", True), ("a.tsv", True), ("a.ndjson", True), ("a.json", True),
     ("a.parquet", True), ("a.jsonl.gz", True), ("a.csv.zst", True),
