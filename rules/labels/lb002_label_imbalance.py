@@ -101,7 +101,7 @@ class LabelImbalance(Rule):
                 why.append(f"evenness {m['evenness']:.2f} (limit {o.min_evenness:g})")
             if not why:
                 continue
-            where = g.name if g.split is not None else "the labels"
+            where = f"the labels of {g.name}" if g.split is not None else "the labels"
             findings.append(self.finding(
                 f"{where} are imbalanced: {fmt_dist(real)}; {' and '.join(why)}",
                 source=g.source_path(run), n_rows=m["rows"],
