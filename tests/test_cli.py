@@ -297,9 +297,6 @@ def test_config_not_utf8_is_one_line(cwd):
     one_line_error(run("check", "d.csv"), "trainlint.toml")
 
 
-@pytest.mark.xfail(strict=True, reason="runner.build_rules only builds the options of selected rules, so a "
-                   "typo in [rules.<name>] of an unselected rule passes silently (fix: call make_options "
-                   "for every configured rule)")
 def test_unknown_option_of_unselected_rule_names_it(cwd):
     write(cwd / "trainlint.toml", 'select = ["DU001"]\n[rules.missing-value]\ndisgiused = ["x"]\n')
     write(cwd / "d.csv", DUPES)
