@@ -21,8 +21,9 @@ def build_rules(settings: Settings) -> list[Rule]:
         except Exception:
             raise ConfigError(f"{settings.config_path or 'config'}: [tool.trainlint.rules.{key}] names "
                               f"no rule; `trainlint rules` lists them") from None
-        options[rule.code] = dict(opts)
-    rules = [cls(cls.make_options(options.get(cls.code, {}))) for cls in chosen]
+        # checked even when the rule is not selected: a misspelled option must never pass silently
+        options[rule.code] = rule.make_options(dict(opts))
+    rules = [cls(options.get(cls.code) or cls.make_options({})) for cls in chosen]
     if settings.gx_suites:  # GX expectations are rules of this run only, never registered
         from .gx import expectation_rules
 
