@@ -54,6 +54,7 @@ def lint(
     fail_on: str | None = None,
     jobs: int | None = None,
     engine: str | None = None,
+    scheduler: str | None = None,
     config: str | None = None,
     rules: "dict[str, dict[str, Any]] | None" = None,
     expectations: Any = None,
@@ -78,7 +79,7 @@ def lint(
     overrides = {
         "select": _list(select), "ignore": _list(ignore), "text": _list(text), "label": label,
         "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
-        "engine": engine, "rules": rules,
+        "engine": engine, "scheduler": scheduler, "rules": rules,
     }
     for key in ("encoding", "input_format", "delimiter", "header"):
         if key in read_options:

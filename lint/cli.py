@@ -73,6 +73,8 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Worker processes (default 1).")
 @click.option("--engine", type=click.Choice(["local", "processes", "dask"]), default=None,
               help="Where rules run (default local).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Join the Dask cluster at ADDRESS (tcp://host:8786); implies --engine dask.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="A trainlint.toml or pyproject.toml (default: found upward from here).")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
@@ -130,6 +132,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "scheduler": o["scheduler"],
         "gx_suites": tuple(o["expectations"]) or None,
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])

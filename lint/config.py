@@ -35,6 +35,7 @@ class Settings:
     header: bool | None = None
     jobs: int = 1
     engine: str = "local"
+    scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound

@@ -44,7 +44,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
                          split_column=settings.split_column, record_format=settings.format)
     if on_sources:
         on_sources(specs)
-    engine = get_engine(settings.engine, settings.jobs)
+    engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
     result = engine.run(specs, rules, progress)
     sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
     return Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)

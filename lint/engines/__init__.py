@@ -11,8 +11,14 @@ from .base import EngineResult, run_rules
 __all__ = ["EngineResult", "run_rules", "get_engine"]
 
 
-def get_engine(name: str, jobs: int = 1):
+def get_engine(name: str, jobs: int = 1, scheduler=None):
+    """The engine called ``name``; ``scheduler`` (an address) joins a Dask cluster and implies dask."""
     from ..errors import UsageError
+
+    if scheduler is not None and name == "local":
+        name = "dask"
+    if scheduler is not None and name != "dask":
+        raise UsageError(f"--scheduler is the address of a Dask cluster: use it with --engine dask, not {name}")
 
     if name == "local":
         if jobs and jobs > 1:
@@ -33,5 +39,5 @@ def get_engine(name: str, jobs: int = 1):
             if "dask" in str(e) or "distributed" in str(e):
                 raise UsageError("the dask engine needs Dask: pip install 'trainlint[dask]'") from None
             raise
-        return DaskEngine()
+        return DaskEngine(scheduler=scheduler, n_workers=jobs if jobs and jobs > 1 else None)
     raise UsageError(f"unknown engine '{name}': use local, processes or dask")

@@ -1,0 +1,378 @@
+"""The Dask engine (``--engine dask``): blocks linted on a dask.distributed cluster.
+
+The contract is the process engine's: the main process cuts every input into blocks with the
+readers (so row numbers and lines are exact), each block runs ``start``/``update`` with fresh
+states in a task, and the states are merged with ``rule.merge`` in block order.  Here the merge
+is an ordered binary tree built while blocks stream in (a binary counter: two finished subtrees
+of the same height are merged, left before right), so the client receives one merged state
+instead of one per block.  ``finish`` runs on the client.  No rule knows which engine runs it.
+
+What travels to the workers:
+
+- the readers and rules, scattered once to every worker;
+- per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
+  can open, the bytes are not shipped: the payload names the file, byte offset, length and an
+  xxh3 digest, and the worker reads the range itself (a file changed under the run is an error,
+  never a wrong answer).  Parquet blocks are row-group numbers, read by the workers.
+- inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
+  are parsed here and shipped as Arrow batches.
+
+At most a few blocks per worker thread are in flight, so memory stays bounded on the client,
+the scheduler and the workers whatever the input size.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+
+import distributed
+import numpy as np
+from distributed.scheduler import KilledWorker
+
+from ..errors import SourceError, TrainlintError, UsageError
+from ..rule import Rule
+from ..sources import Block, LineIndex
+from .base import Engine, EngineResult, finish_run, run_block
+
+_BOM = b"\xef\xbb\xbf"
+#: filesystems that exist only in the process that made them
+_PROCESS_LOCAL = ("memory://",)
+
+
+@dataclass
+class _Job:
+    """What every task needs besides its block: scattered once to each worker."""
+
+    readers: dict[int, Any]
+    rules: list[Rule]
+
+
+@dataclass
+class _Range:
+    """A block's bytes left in the file: the worker reads ``length`` bytes at ``offset``."""
+
+    path: str
+    offset: int
+    length: int
+    digest: int
+    rest: tuple  # the reader payload without its leading bytes (record offsets, lines, ...)
+
+
+@dataclass
+class _Parsed:
+    """A block parsed in the main process (its file cannot be opened on the workers)."""
+
+    batches: list
+
+
+class _ParsedReader:
+    """Stands in for a reader whose block arrives already parsed."""
+
+    def __init__(self, info, has_lines: bool) -> None:
+        self.info = info
+        self.has_lines = has_lines
+
+    def parse(self, block: Block):
+        yield from block.payload.batches
+
+
+@dataclass
+class _Partial:
+    """The merged result of consecutive blocks: rule states, findings, line index, record counts."""
+
+    states: list
+    findings: list
+    lines: dict[int, LineIndex] = field(default_factory=dict)
+    records: dict[int, int] = field(default_factory=dict)
+
+
+# -- tasks (run on the workers) --------------------------------------------------------------------
+
+def _read_range(block: Block) -> Block:
+    import xxhash
+
+    r: _Range = block.payload
+    try:
+        with open(r.path, "rb") as f:
+            f.seek(r.offset)
+            data = f.read(r.length)
+    except OSError as e:
+        raise SourceError(f"{r.path}: cannot be read on Dask worker {_worker_name()} ({e.strerror or e}); "
+                          f"the workers must see the same files as the client") from None
+    if len(data) != r.length or xxhash.xxh3_64_intdigest(data) != r.digest:
+        raise SourceError(f"{r.path}: the file changed while it was being linted (bytes {r.offset}-"
+                          f"{r.offset + r.length}); lint it again once it is no longer being written")
+    return Block(block.source_index, block.first_row, (data,) + r.rest)
+
+
+def _worker_name() -> str:
+    try:
+        return str(distributed.get_worker().address)
+    except ValueError:
+        return "?"
+
+
+def _leaf(job: _Job, block: Block) -> _Partial:
+    reader = job.readers[block.source_index]
+    if isinstance(block.payload, _Range):
+        block = _read_range(block)
+    elif isinstance(block.payload, _Parsed):
+        reader = _ParsedReader(reader.info, reader.has_lines)
+    res = run_block(reader, block, job.rules, fresh=True)
+    idx = LineIndex()
+    idx.add(res.line_rows, res.line_lines)
+    return _Partial(res.states, res.findings, {res.source_index: idx}, {res.source_index: res.records})
+
+
+def _combine(job: _Job, a: _Partial, b: _Partial) -> _Partial:
+    """``a`` then ``b``, in row order.  ``a`` is consumed: its task output is released after this."""
+    states = [rule.merge(sa, sb) for rule, sa, sb in zip(job.rules, a.states, b.states)]
+    a.findings.extend(b.findings)
+    for src, idx in b.lines.items():
+        if src in a.lines:
+            a.lines[src].merge(idx)
+        else:
+            a.lines[src] = idx
+    for src, n in b.records.items():
+        a.records[src] = a.records.get(src, 0) + n
+    return _Partial(states, a.findings, a.lines, a.records)
+
+
+def _stat_paths(paths: list[str]) -> list[int | None]:
+    out: list[int | None] = []
+    for p in paths:
+        try:
+            out.append(os.path.getsize(p))
+        except OSError:
+            out.append(None)
+    return out
+
+
+# -- the engine (runs on the client) ---------------------------------------------------------------
+
+class DaskEngine(Engine):
+    """Run on the Dask cluster at ``scheduler`` (an address such as ``tcp://host:8786``, or a
+    ``distributed.Client``), else on a LocalCluster of ``n_workers`` processes (default: one
+    per CPU) started for the run and closed after it.
+
+    ``read_on_workers``: let workers read byte ranges of local text files themselves instead of
+    receiving the bytes.  Default: yes on a LocalCluster, and on a remote cluster when every
+    worker sees every local input with the same size.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | distributed.Client | None = None, n_workers: int | None = None,
+                 read_on_workers: bool | None = None, blocks_in_flight: int | None = None) -> None:
+        self.scheduler = scheduler
+        self.n_workers = n_workers
+        self.read_on_workers = read_on_workers
+        self.blocks_in_flight = blocks_in_flight
+
+    # -- connection ------------------------------------------------------------------------------
+    def _connect(self) -> tuple[distributed.Client, Callable[[], None], bool]:
+        """(client, close, own cluster?)"""
+        if isinstance(self.scheduler, distributed.Client):
+            return self.scheduler, lambda: None, False
+        if self.scheduler:
+            try:
+                client = distributed.Client(self.scheduler, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError) as e:
+                raise UsageError(f"cannot reach the Dask scheduler at {self.scheduler} ({e}); check the "
+                                 f"address (tcp://HOST:8786) and that the scheduler is running") from None
+            return client, client.close, False
+        n = self.n_workers or os.cpu_count() or 1
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", silence_logs=logging.ERROR)
+        client = distributed.Client(cluster, set_as_default=False)
+
+        def close() -> None:
+            client.close()
+            cluster.close()
+
+        return client, close, True
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
+        rules = list(rules)
+        client, close, own = self._connect()
+        try:
+            return self._run(client, own, specs, rules, progress)
+        except KilledWorker as e:
+            raise TrainlintError(
+                f"the Dask cluster lost the workers running a block too many times ({e}); the run was "
+                f"abandoned and nothing was written. A worker that exceeds its memory limit is restarted: "
+                f"give workers more memory or lower --jobs") from None
+        except distributed.comm.CommClosedError as e:
+            raise TrainlintError(f"lost the connection to the Dask scheduler ({e}); the run was "
+                                 f"abandoned and nothing was written") from None
+        finally:
+            close()
+
+    def _run(self, client, own: bool, specs, rules: list[Rule], progress) -> EngineResult:
+        token = uuid.uuid4().hex[:12]
+        readers = {s.info.index: s.reader for s in specs}
+        visible = self._workers_see(client, own, specs)
+        job = client.scatter(_Job(readers, rules), broadcast=True, hash=False)
+        threads = sum(client.nthreads().values()) or 1
+        limit = self.blocks_in_flight or max(4, 3 * threads)
+        stack: list[tuple[int, distributed.Future]] = []  # ordered subtrees: (height, future)
+        inflight: deque = deque()
+        submitted: list = []
+        n = 0
+
+        def settle(f, rows: int) -> None:
+            if f.exception() is not None:  # waits without fetching the result
+                f.result()  # raises the task's exception here, with its traceback
+            if progress and rows:
+                progress(rows)
+
+        try:
+            for spec in specs:
+                for block, rows in self._blocks(spec, visible):
+                    f = client.submit(_leaf, job, block, key=f"trainlint-block-{token}-{n}", pure=False)
+                    n += 1
+                    inflight.append((f, rows))
+                    height = 0
+                    while stack and stack[-1][0] == height:
+                        _, left = stack.pop()
+                        f = client.submit(_combine, job, left, f, key=f"trainlint-merge-{token}-{n}",
+                                          pure=False)
+                        n += 1
+                        height += 1
+                    stack.append((height, f))
+                    while len(inflight) > limit:
+                        settle(*inflight.popleft())
+                    submitted = [g for _, g in stack]
+            while inflight:
+                settle(*inflight.popleft())
+            # the remaining subtrees, left to right
+            final = None
+            for _, f in stack:
+                final = f if final is None else client.submit(
+                    _combine, job, final, f, key=f"trainlint-merge-{token}-{n}", pure=False)
+                n += 1
+            partial: _Partial | None = final.result() if final is not None else None
+        except BaseException:
+            # stop the rest of this run's tasks; the futures are released as they go out of scope
+            try:
+                client.cancel(submitted + [f for f, _ in inflight])
+            except Exception:  # pragma: no cover - the cluster may already be gone
+                pass
+            raise
+        states = partial.states if partial else [r.start() for r in rules]
+        findings = partial.findings if partial else []
+        line_index = {s.info.index: LineIndex() for s in specs}
+        rows_by_source = {s.info.index: 0 for s in specs}
+        if partial:
+            line_index.update(partial.lines)
+            rows_by_source.update(partial.records)
+        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
+
+    # -- which files the workers can open --------------------------------------------------------
+    def _workers_see(self, client, own: bool, specs) -> dict[int, bool]:
+        """source index -> whether every worker can open the input itself."""
+        out: dict[int, bool] = {}
+        local: list[tuple[int, str]] = []
+        for s in specs:
+            path = s.reader.path
+            if s.info.format == "dataframe" or path.startswith(_PROCESS_LOCAL):
+                out[s.info.index] = False
+            elif "://" in path and not path.startswith("file://"):
+                out[s.info.index] = True  # s3://, gs://: workers need the filesystem package too
+            else:
+                local.append((s.info.index, _local_path(path)))
+        if not local:
+            return out
+        if own:  # a LocalCluster shares this machine's files
+            out.update((i, True) for i, _ in local)
+            return out
+        paths = [p for _, p in local]
+        mine = _stat_paths(paths)
+        try:
+            theirs = list(client.run(_stat_paths, paths).values())
+        except Exception:  # an old or locked-down cluster: ship the data, it always works
+            theirs = [[None] * len(paths)]
+        for k, (i, _p) in enumerate(local):
+            out[i] = self.read_on_workers is not False and mine[k] is not None and all(
+                t[k] == mine[k] for t in theirs)
+        return out
+
+    def _blocks(self, spec, visible: dict[int, bool]) -> Iterator[tuple[Block, int]]:
+        """The reader's blocks, each with its record count when known (for progress)."""
+        reader = spec.reader
+        sees = visible.get(spec.info.index, False)
+        if not sees and reader.info.format == "parquet":
+            for block in reader.blocks():
+                batches = list(reader.parse(block))
+                yield Block(block.source_index, block.first_row, _Parsed(batches)), sum(
+                    len(b.rows) for b in batches)
+            return
+        if sees and self.read_on_workers is not False and _rangeable(reader):
+            yield from _ranged_blocks(reader)
+            return
+        for block in reader.blocks():
+            yield block, _rows_of(block)
+
+
+def _local_path(path: str) -> str:
+    return path[7:] if path.startswith("file://") else path
+
+
+def _rows_of(block: Block) -> int:
+    p = block.payload
+    if isinstance(p, tuple) and len(p) > 1 and isinstance(p[1], np.ndarray):
+        return int(p[1].size)
+    return 0
+
+
+def _rangeable(reader) -> bool:
+    """An uncompressed local UTF-8 CSV/TSV/JSONL file, whose blocks are (bytes, offsets, ...)."""
+    from ..sources.delimited import DelimitedReader
+    from ..sources.jsonfiles import JsonlReader
+    from ..sources.stream import compression_of
+
+    path = reader.path
+    if not isinstance(reader, (DelimitedReader, JsonlReader)):
+        return False
+    if "://" in path and not path.startswith("file://"):
+        return False
+    enc = reader.options.encoding.lower().replace("_", "-")
+    return compression_of(path) is None and enc in ("utf-8", "utf8", "utf-8-sig") and os.path.isfile(
+        _local_path(path))
+
+
+def _ranged_blocks(reader) -> Iterator[tuple[Block, int]]:
+    """Blocks whose bytes stay in the file.  A block's offset is the sum of the bytes the reader
+    consumed before it, checked against the file (first and last bytes).  A reader may consume
+    bytes without yielding a block (a chunk holding only the header, or only blank lines); then
+    the block's bytes are looked up just after the expected offset and must match exactly, or
+    the block is shipped as bytes.  So a range never holds other bytes than the reader cut."""
+    import xxhash
+
+    path = _local_path(reader.path)
+    slack = 2 * reader.options.block_bytes + (1 << 16)
+    with open(path, "rb") as f:
+        fd = f.fileno()
+        offset = 3 if f.read(3) == _BOM else 0
+        for block in reader.blocks():
+            data = block.payload[0]
+            k = min(64, len(data))
+            found = bool(k) and (os.pread(fd, k, offset) == data[:k]
+                                 and os.pread(fd, k, offset + len(data) - k) == data[-k:])
+            if not found and k:
+                p = os.pread(fd, len(data) + slack, offset).find(data)
+                if p >= 0:
+                    offset, found = offset + p, True
+            if found:
+                rng = _Range(path, offset, len(data), xxhash.xxh3_64_intdigest(data), tuple(block.payload[1:]))
+                yield Block(block.source_index, block.first_row, rng), int(block.payload[1].size)
+                offset += len(data)
+            else:
+                yield block, _rows_of(block)

@@ -1,0 +1,266 @@
+"""The Dask engine gives the local engine's findings and cleaned output, byte for byte.
+
+Everything runs on one LocalCluster (2 worker processes, 1 thread each) made once for the module.
+Inputs are cut into many small blocks so that states really are merged in a tree on the workers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="the dask engine needs Dask: pip install 'trainlint[dask]' (CI installs it)")
+
+from helpers import DATA  # noqa: E402
+from trainlint.clean import write_outputs  # noqa: E402
+from trainlint.config import Settings  # noqa: E402
+from trainlint.engines.dask import DaskEngine, _Range, _ranged_blocks  # noqa: E402
+from trainlint.engines.local import LocalEngine  # noqa: E402
+from trainlint.registry import find_rule  # noqa: E402
+from trainlint.report import Report  # noqa: E402
+from trainlint.runner import build_rules  # noqa: E402
+from trainlint.sources import ReadOptions, open_sources  # noqa: E402
+from trainlint.testing import make_specs  # noqa: E402
+
+
+def _load_cases():
+    path = Path(__file__).parent / "rules" / "test_rule_cases.py"
+    spec = importlib.util.spec_from_file_location("_trainlint_rule_cases", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.ALL
+
+
+CASES = _load_cases()
+REAL = {
+    "sms_spam": [DATA / "sms_spam" / "SMSSpamCollection"],
+    "titanic": [DATA / "titanic" / "titanic.csv"],
+    "banking77": [DATA / "banking77"],
+    "alpaca": [DATA / "chat" / "alpaca_en_demo.json"],
+    "uci_sentiment": [DATA / "uci_sentiment"],
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+    c = distributed.Client(cluster, set_as_default=False)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _dicts(result):
+    return [f.to_dict() for f in result.findings]
+
+
+# -- every YAML rule case ------------------------------------------------------------------------
+
+def _case_specs(case, tmp_path, small: bool):
+    roles = dict(case.get("roles") or {})
+    if "files" in case:
+        paths = []
+        for f in case["files"]:
+            p = tmp_path / f["name"]
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(f["content"].encode("utf-8") if "content" in f else bytes.fromhex(f["hex"]))
+            paths.append(str(p))
+        read = dict(case.get("read") or {})
+        opts = ReadOptions(batch_rows=1, block_bytes=16, **read) if small else ReadOptions(**read)
+        text = roles.get("text")
+        return open_sources(paths, opts, text=(text,) if isinstance(text, str) else text,
+                            label=roles.get("label"), split_column=roles.get("split_column"),
+                            record_format=roles.get("format"))
+    sources = case.get("sources") or [{"path": "data.jsonl", "records": case.get("records") or [],
+                                       "split": case.get("split")}]
+    return make_specs(sources, 1 if small else 1 << 20, roles)
+
+
+@pytest.mark.parametrize("code,case", CASES, ids=[f"{c}-{k['name']}" for c, k in CASES])
+def test_rule_case_same_as_local(client, code, case, tmp_path):
+    cls = find_rule(code)
+    rule = cls(cls.make_options(case.get("options") or {}))
+    local = LocalEngine().run(_case_specs(case, tmp_path, small=False), [rule])
+    # one record per block: every row its own task, states merged in a tree of tasks
+    dask = DaskEngine(client).run(_case_specs(case, tmp_path, small=True), [rule])
+    assert _dicts(dask) == _dicts(local)
+    assert dask.rows_by_source == local.rows_by_source
+
+
+# -- the real datasets, every rule, and the cleaned copy ---------------------------------------------
+
+def _report(paths, engine, block_bytes: int = 1 << 23, progress=None) -> Report:
+    settings = Settings(select=("ALL",))
+    rules = build_rules(settings)
+    specs = open_sources([str(p) for p in paths], ReadOptions(block_bytes=block_bytes))
+    result = engine.run(specs, rules, progress)
+    sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
+    return Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", list(REAL))
+def test_real_dataset_same_findings_and_cleaned_copy(client, name, tmp_path):
+    paths = REAL[name]
+    local = _report(paths, LocalEngine())
+    dask = _report(paths, DaskEngine(client), block_bytes=64 << 10)
+    assert len(local.findings) > 0
+    assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
+    assert dask.sources == local.sources
+    assert dask.stats == local.stats
+    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    write_outputs(dask, str(tmp_path / "dask"), unsafe=True)
+    a, b = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
+    assert a and a == b
+
+
+def test_bytes_shipped_same_as_ranges_read_by_workers(client):
+    paths = REAL["sms_spam"] + REAL["titanic"]
+    ranged = _report(paths, DaskEngine(client), block_bytes=32 << 10)
+    shipped = _report(paths, DaskEngine(client, read_on_workers=False), block_bytes=32 << 10)
+    assert [f.to_dict() for f in ranged.findings] == [f.to_dict() for f in shipped.findings]
+
+
+def test_ranges_cover_the_file_exactly(tmp_path):
+    """Each range holds exactly the bytes the reader cut, BOM and CRLF included."""
+    p = tmp_path / "bom.csv"
+    p.write_bytes(b"\xef\xbb\xbftext,label\r\n" + b"".join(b"row %d,x\r\n" % i for i in range(3000)))
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
+    raw = p.read_bytes()
+    blocks = list(_ranged_blocks(spec.reader))
+    assert len(blocks) > 5 and all(isinstance(b.payload, _Range) for b, _ in blocks)
+    for (b, rows), orig in zip(blocks, spec.reader.blocks()):
+        r = b.payload
+        assert raw[r.offset:r.offset + r.length] == orig.payload[0]
+        assert b.first_row == orig.first_row and rows == orig.payload[1].size
+
+
+def test_chunks_without_records_are_skipped_in_ranges(client, tmp_path):
+    """A chunk holding only the header or only blank lines yields no block, so the next block
+    does not start where the last one ended: the engine finds its bytes in the file.  Lines on
+    findings stay exact."""
+    p = tmp_path / "gaps.csv"
+    p.write_bytes(b"text,label\nhello,a\n,b\n" + b"\n" * 200 + b"world,\n,c\nhello,a\n")
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=16))
+    kinds = [isinstance(b.payload, _Range) for b, _ in _ranged_blocks(spec.reader)]
+    assert len(kinds) == 3 and all(kinds)
+    local = _report([p], LocalEngine())
+    dask = _report([p], DaskEngine(client), block_bytes=16)
+    assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
+    assert {f.line for f in local.findings if f.row is not None} >= {3, 204}
+
+
+def test_memory_filesystem_end_to_end(client):
+    import fsspec
+    import pandas as pd
+
+    import trainlint
+
+    fs = fsspec.filesystem("memory")
+    rows = [{"text": f"sentence number {i % 40}", "label": "ab"[i % 2]} for i in range(200)]
+    rows[7]["text"] = None
+    df = pd.DataFrame(rows)
+    fs.pipe("/tl/a.jsonl", df.to_json(orient="records", lines=True).encode())
+    fs.pipe("/tl/b.csv", df.to_csv(index=False).encode())
+    with fs.open("/tl/c.parquet", "wb") as f:
+        df.to_parquet(f, row_group_size=30)
+    paths = ["memory://tl/a.jsonl", "memory://tl/b.csv", "memory://tl/c.parquet"]
+    local = trainlint.lint(paths, select="ALL")
+    dask = trainlint.lint(paths, select="ALL", engine="dask", scheduler=client)
+    assert len(local.findings) > 10
+    assert {f.source for f in local.findings} == set(paths)
+    assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
+
+
+def test_file_changed_during_run_is_an_error(client, tmp_path):
+    from trainlint.errors import SourceError
+
+    p = tmp_path / "live.jsonl"
+    p.write_bytes(b"".join(b'{"text": "line %05d", "label": "a"}\n' % i for i in range(4000)))
+
+    def overwrite(_rows):
+        p.write_bytes(p.read_bytes().replace(b"line", b"LINE"))
+
+    with pytest.raises(SourceError, match="changed while it was being linted"):
+        _report([p], DaskEngine(client, blocks_in_flight=1), block_bytes=4096, progress=overwrite)
+
+
+# -- workers dying ------------------------------------------------------------------------------
+
+def test_worker_killed_mid_run_completes_with_same_output(client, tmp_path):
+    """A worker process killed (SIGKILL) in the middle: its tasks are recomputed elsewhere, the
+    nanny restarts it, and findings and cleaned copy are still the local engine's."""
+    paths = [DATA / "banking77" / "train.csv"]
+    pids = client.run(os.getpid)
+    killed = []
+
+    def kill_one(_rows):
+        if not killed:
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    local = _report(paths, LocalEngine())
+    dask = _report(paths, DaskEngine(client, blocks_in_flight=2), block_bytes=32 << 10, progress=kill_one)
+    assert killed
+    assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
+    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    write_outputs(dask, str(tmp_path / "dask"), unsafe=True)
+    assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_workers_lost_too_often_fail_cleanly_without_output(tmp_path):
+    """With no failure allowed, a worker killed while running a block stops the run: one clear
+    line on stderr, exit code 2, and nothing in --output-dir."""
+    import dask
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", silence_logs=50)
+    try:
+        with distributed.Client(cluster, set_as_default=False) as c:
+            pid = next(iter(c.run(os.getpid).values()))
+        scheduler = cluster.scheduler
+        stop = threading.Event()
+
+        def killer():
+            while not stop.is_set():
+                try:
+                    busy = [ts for ts in list(scheduler.tasks.values())
+                            if str(ts.key).startswith("trainlint-block") and ts.state == "processing"]
+                except RuntimeError:  # the dict changed while we looked
+                    busy = []
+                if busy:  # a worker lost with a task on it makes the task suspicious
+                    os.kill(pid, signal.SIGKILL)
+                    return
+                time.sleep(0.002)
+
+        t = threading.Thread(target=killer, daemon=True)
+        t.start()
+        out = tmp_path / "clean"
+        res = CliRunner().invoke(cli, [
+            "check", str(DATA / "banking77" / "train.csv"), "--select", "ALL", "--fix",
+            "--output-dir", str(out), "--scheduler", cluster.scheduler_address, "--no-progress"])
+        stop.set()
+        t.join(5)
+    finally:
+        cluster.close()
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and "lost the workers" in err[0] and "nothing was written" in err[0], err
+    assert not out.exists() or not any(out.rglob("*"))
