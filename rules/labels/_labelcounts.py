@@ -207,3 +207,17 @@ def top_labels(counts: dict, cap: int = 200) -> dict:
     if len(items) > cap:
         out["(other labels)"] = int(sum(v for _k, v in items[cap:]))
     return out
+
+
+class CountsLabels:
+    """Mixin for the label rules whose whole state is a LabelCounts fed by every batch."""
+
+    def start(self):
+        return LabelCounts()
+
+    def update(self, batch, state):
+        state.add_batch(batch)
+        return ()
+
+    def merge(self, a, b):
+        return a.merge(b)

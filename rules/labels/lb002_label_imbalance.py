@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from trainlint.finding import Severity
 from trainlint.rule import Rule
 
-from ._labelcounts import LabelCounts, classify, fmt_dist, groups, top_labels
+from ._labelcounts import CountsLabels, classify, fmt_dist, groups, top_labels
 
 
 def imbalance(counts: dict) -> dict:
@@ -19,7 +19,7 @@ def imbalance(counts: dict) -> dict:
             "evenness": entropy / math.log(k) if k > 1 else 1.0}
 
 
-class LabelImbalance(Rule):
+class LabelImbalance(CountsLabels, Rule):
     """Label distribution is skewed.
 
     What it checks
@@ -67,16 +67,6 @@ class LabelImbalance(Rule):
         min_evenness: float = 0.8
         min_rows: int = 20
         max_classes: int = 1000
-
-    def start(self):
-        return LabelCounts()
-
-    def update(self, batch, state):
-        state.add_batch(batch)
-        return ()
-
-    def merge(self, a, b):
-        return a.merge(b)
 
     def _judged(self, state, run):
         for g in groups(state, run):

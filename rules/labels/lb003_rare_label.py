@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from trainlint.finding import Severity
 from trainlint.rule import Rule
 
-from ._labelcounts import LabelCounts, classify, groups
+from ._labelcounts import CountsLabels, classify, groups
 
 
-class RareLabel(Rule):
+class RareLabel(CountsLabels, Rule):
     """Label has too few rows to learn.
 
     What it checks
@@ -48,16 +48,6 @@ class RareLabel(Rule):
         min_count: int = 10
         min_share: float = 0.0005
         max_classes: int = 1000
-
-    def start(self):
-        return LabelCounts()
-
-    def update(self, batch, state):
-        state.add_batch(batch)
-        return ()
-
-    def merge(self, a, b):
-        return a.merge(b)
 
     def _rare(self, real: dict) -> list:
         total = sum(real.values())

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trainlint.finding import Severity
 from trainlint.rule import Rule
 
-from ._labelcounts import LabelCounts, classify, groups, top_labels
+from ._labelcounts import CountsLabels, classify, groups, top_labels
 
 TRAIN = "train"
 
@@ -16,7 +16,7 @@ def total_variation(p: dict, q: dict) -> float:
     return 0.5 * sum(abs(p.get(k, 0) / sp - q.get(k, 0) / sq) for k in set(p) | set(q))
 
 
-class LabelShift(Rule):
+class LabelShift(CountsLabels, Rule):
     """Label distribution differs between train and an evaluation split.
 
     What it checks
@@ -63,16 +63,6 @@ class LabelShift(Rule):
         max_distance: float = 0.15
         min_rows: int = 30
         max_classes: int = 1000
-
-    def start(self):
-        return LabelCounts()
-
-    def update(self, batch, state):
-        state.add_batch(batch)
-        return ()
-
-    def merge(self, a, b):
-        return a.merge(b)
 
     def _pairs(self, state, run):
         gs = [g for g in groups(state, run) if g.split is not None and not g.overflow]

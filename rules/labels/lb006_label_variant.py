@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from trainlint.finding import ROWS_SAMPLE_CAP, Severity
 from trainlint.rule import Rule
 
-from ._labelcounts import LabelCounts, classify
+from ._labelcounts import CountsLabels, classify
 
 _NUMERIC = re.compile(r"\s*[-+]?\d+(?:\.\d+)?\s*")
 
@@ -23,7 +23,7 @@ def _rows(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
-class LabelVariant(Rule):
+class LabelVariant(CountsLabels, Rule):
     """Label value is a variant of another label.
 
     What it checks
@@ -75,16 +75,6 @@ class LabelVariant(Rule):
         max_ratio: float = 0.2
         min_length: int = 4
         max_labels: int = 3000
-
-    def start(self):
-        return LabelCounts()
-
-    def update(self, batch, state):
-        state.add_batch(batch)
-        return ()
-
-    def merge(self, a, b):
-        return a.merge(b)
 
     def _totals(self, state):
         """{label: count} over all sources and splits, {label: first (source, row)} and samples."""
