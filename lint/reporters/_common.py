@@ -43,6 +43,20 @@ def _relative(path: str, root: str) -> str:
     return os.path.normpath(path).replace(os.sep, "/")
 
 
+def source_roles(src: dict[str, Any]) -> list[str]:
+    """``format=openai``, ``text=...``, ``label=...``, ``split=...``: what the run took each column for."""
+    roles = []
+    if src.get("record_format") and src["record_format"] != "text":
+        roles.append(f"format={src['record_format']}")
+    if src.get("text"):
+        roles.append("text=" + ",".join(src["text"]))
+    if src.get("label"):
+        roles.append(f"label={src['label']}")
+    if src.get("split"):
+        roles.append(f"split={src['split']}")
+    return roles
+
+
 def rule_info(report) -> dict[str, dict[str, Any]]:
     """code -> {code, name, severity, summary, doc, groups, fix} for every rule run or seen."""
     out: dict[str, dict[str, Any]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ._common import by_code, one_line, relative_path, rule_info, severities
+from ._common import by_code, one_line, relative_path, rule_info, severities, source_roles
 
 TOP = 10
 PER_RULE = 50
@@ -43,15 +43,7 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
         out.append(f"All checks passed: {s['rows']:,} rows, no findings.")
     out += ["", "| source | format | rows | columns | roles |", "|---|---|--:|--:|---|"]
     for src in report.sources:
-        roles = []
-        if src.get("record_format") and src["record_format"] != "text":
-            roles.append(f"format={src['record_format']}")
-        if src.get("text"):
-            roles.append("text=" + ",".join(src["text"]))
-        if src.get("label"):
-            roles.append(f"label={src['label']}")
-        if src.get("split"):
-            roles.append(f"split={src['split']}")
+        roles = source_roles(src)
         out.append(f"| {cell(relative_path(src['path'], root))} | {cell(src['format'])} | {src['rows']:,} | "
                    f"{len(src.get('columns') or [])} | {cell(' '.join(roles)) or '—'} |")
 

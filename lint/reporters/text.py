@@ -6,6 +6,8 @@ from collections import Counter
 
 import click
 
+from ._common import source_roles
+
 _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
@@ -58,15 +60,7 @@ def summary_lines(report, color: bool = False) -> list[str]:
     s = report.summary
     lines = []
     for src in report.sources:
-        roles = []
-        if src.get("record_format") and src["record_format"] != "text":
-            roles.append(f"format={src['record_format']}")
-        if src.get("text"):
-            roles.append("text=" + ",".join(src["text"]))
-        if src.get("label"):
-            roles.append(f"label={src['label']}")
-        if src.get("split"):
-            roles.append(f"split={src['split']}")
+        roles = source_roles(src)
         lines.append(f"{src['path']}: {src['format']}, {src['rows']} rows"
                      + (f" ({', '.join(roles)})" if roles else ""))
     n = s["findings"]
