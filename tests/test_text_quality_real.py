@@ -85,6 +85,17 @@ def test_vectorised_py3langid_matches_py3langid(lingua_fixture):
     assert np.mean(np.array(got) == np.array(want)) > 0.99  # cleaning changes very few answers
 
 
+def test_numpy_fallback_matches_scipy_path(lingua_fixture, monkeypatch):
+    pytest.importorskip("scipy")
+    texts = pa.array(lingua_fixture[0][:800])
+    kw = dict(backend="py3langid", languages=(), min_letters=10, tau=0.02, max_bytes=256)
+    with_scipy = _langid.rank_texts(texts, **kw)
+    monkeypatch.setitem(__import__("sys").modules, "scipy", None)
+    without = _langid.rank_texts(texts, **kw)
+    assert (with_scipy.codes == without.codes).all()
+    assert np.allclose(with_scipy.prob, without.prob, atol=1e-5)
+
+
 def test_unexpected_language_on_lingua_fixture(lingua_fixture):
     texts, truth = lingua_fixture
     res = _run(UnexpectedLanguage(), pd.DataFrame({"text": texts}))

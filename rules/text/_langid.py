@@ -33,13 +33,13 @@ BACKENDS = ("py3langid", "langdetect", "fasttext")
 #: codes written differently by backends or users, mapped to one spelling.
 ALIASES = {"nb": "no", "zh-cn": "zh", "zh-tw": "zh", "iw": "he", "jw": "jv", "in": "id"}
 
-_STRIP = [
-    r"(?i)\b(?:https?://|ftp://|www\.)\S+",  # URLs
+_STRIP = "|".join([
+    r"(?i:\b(?:https?://|ftp://|www\.)\S+)",  # URLs
     r"\S+@\S+\.\w+",  # e-mail addresses
     r"[@#][\w.]+",  # @mentions, #hashtags
     r"&#?\w+;",  # HTML entities (&lt;#&gt; in SMS data)
     r"[^\p{L}\p{M}\s'’.,!?;:()\"-]+",  # digits, emoji, symbols
-]
+])
 
 
 def canonical(code: str) -> str:
@@ -49,11 +49,11 @@ def canonical(code: str) -> str:
 
 def clean_text(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Texts without URLs, e-mails, mentions, entities, digits and emoji; and their letter counts."""
-    t = pc.fill_null(texts, "")
-    for pattern in _STRIP:
-        t = pc.replace_substring_regex(t, pattern, " ")
-    t = pc.utf8_trim_whitespace(pc.replace_substring_regex(t, r"\s+", " "))
-    letters = np.asarray(pc.count_substring_regex(t, r"\p{L}").fill_null(0), dtype=np.int64)
+    t = pc.replace_substring_regex(pc.fill_null(texts, ""), _STRIP, " ")
+    t = pc.utf8_trim_whitespace(pc.replace_substring_regex(t, r"\s{2,}|[\t\n\r]", " "))
+    # one regex pass deleting non-letters, then lengths (counting \p{L} matches is 6x slower)
+    letters = np.asarray(pc.utf8_length(pc.replace_substring_regex(t, r"[^\p{L}]+", "")).fill_null(0),
+                         dtype=np.int64)
     return t, letters
 
 
@@ -123,9 +123,13 @@ def _walk(arr: pa.Array, max_bytes: int) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def _py3langid_probs(texts: pa.Array, languages: tuple[str, ...], max_bytes: int):
     labels, table, prior, label_of_col = _py3langid_columns(languages)
-    # py3langid lower-cases an all-caps text and NFC-normalises.
+    # py3langid lower-cases an all-caps text and NFC-normalises; we lower-case a mostly-caps one
+    # too ("HEY GIRL. HOW R U? ... GAILxx" is English, not Lingala, once lower-cased).
     arr = pc.utf8_normalize(texts, "NFC")
-    arr = pc.if_else(pc.utf8_is_upper(arr), pc.utf8_lower(arr), arr)
+    letters = pc.utf8_length(pc.replace_substring_regex(arr, r"[^\p{L}]+", ""))
+    upper = pc.utf8_length(pc.replace_substring_regex(arr, r"[^\p{Lu}]+", ""))
+    shouting = pc.greater_equal(pc.multiply(upper, 5), pc.multiply(letters, 3))  # >= 60 % capitals
+    arr = pc.if_else(pc.and_(shouting, pc.greater(upper, 0)), pc.utf8_lower(arr), arr)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     arr = pc.cast(arr, pa.string())
@@ -138,17 +142,7 @@ def _py3langid_probs(texts: pa.Array, languages: tuple[str, ...], max_bytes: int
     weight = np.log1p(np.diff(np.r_[first, key.size]).astype(np.float32))
     key = key[first]
     rr, ff = key // nfeat, key % nfeat
-    scores = np.zeros((n, table.shape[1]), np.float32)
-    chunk = 512
-    bounds = np.searchsorted(rr, np.arange(0, n + chunk, chunk))
-    for c, lo in enumerate(range(0, n, chunk)):
-        a, b = bounds[c], bounds[c + 1]
-        if a == b:
-            continue
-        used, inv = np.unique(ff[a:b], return_inverse=True)
-        dense = np.zeros((min(chunk, n - lo), used.size), np.float32)
-        dense[rr[a:b] - lo, inv] = weight[a:b]
-        scores[lo: lo + chunk] = dense @ table[used]
+    scores = _weighted_sum(rr, ff, weight, n, table)
     scores += prior
     # probabilities as py3langid's norm_probs: softmax at temperature sqrt(bytes)
     used_bytes = np.maximum(np.minimum(nbytes, max_bytes), 1).astype(np.float32)
@@ -156,11 +150,40 @@ def _py3langid_probs(texts: pa.Array, languages: tuple[str, ...], max_bytes: int
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
-    if label_of_col.size != len(labels):  # fold aliased columns into one label
-        folded = np.zeros((n, len(labels)), np.float32)
-        np.add.at(folded.T, label_of_col, p.T)
+    if label_of_col.size != len(labels):  # fold aliased columns (sr, uz twice) into one label
+        first = np.unique(label_of_col, return_index=True)[1]
+        folded = p[:, first]
+        for col, lab in enumerate(label_of_col.tolist()):
+            if first[lab] != col:
+                folded[:, lab] += p[:, col]
         p = folded
     return labels, p
+
+
+def _weighted_sum(rows: np.ndarray, feats: np.ndarray, weight: np.ndarray, n: int,
+                  table: np.ndarray) -> np.ndarray:
+    """scores[r] = sum of weight * table[feature] over the (row, feature) pairs of row r.
+
+    A sparse-dense product: with SciPy installed it is one CSR product (5x faster on 142
+    languages); without, chunks of gathered table rows summed per row with ``np.add.reduceat``.
+    Both sum a row's features in feature order, so they agree to float32 rounding.
+    """
+    try:
+        from scipy import sparse
+    except ImportError:
+        sparse = None
+    if sparse is not None:
+        m = sparse.csr_matrix((weight, (rows, feats)), shape=(n, table.shape[0]))
+        return np.asarray(m @ table, dtype=np.float32)
+    scores = np.zeros((n, table.shape[1]), np.float32)
+    chunk = 16384
+    for a in range(0, rows.size, chunk):
+        r = rows[a:a + chunk]
+        c = table[feats[a:a + chunk]]
+        c *= weight[a:a + chunk, None]
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        scores[r[starts]] += np.add.reduceat(c, starts, axis=0)
+    return scores
 
 
 # -- langdetect (seeded) ---------------------------------------------------------------------------
@@ -287,7 +310,9 @@ def rank_texts(texts: pa.Array, *, backend: str, languages: Sequence[str], min_l
         if backend == "py3langid":
             labels, p = _py3langid_probs(sub, langs, max_bytes)
             k = min(TOP, p.shape[1])
-            top = np.argsort(-p, axis=1, kind="stable")[:, :k]
+            top = np.argpartition(-p, k - 1, axis=1)[:, :k] if p.shape[1] > k else np.tile(np.arange(k), (len(p), 1))
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(p, top, axis=1), axis=1, kind="stable"),
+                                     axis=1)
             lab_codes = np.array([encode(x) for x in labels], np.uint16)
             codes[idx, :k] = lab_codes[top]
             probs[idx, :k] = np.take_along_axis(p, top, axis=1)
