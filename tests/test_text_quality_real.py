@@ -227,3 +227,12 @@ def test_unknown_label_real_data(banking):
     assert _run(UnknownLabel({"labels": labels}), df).findings == []
     got = _run(UnknownLabel({"labels": labels[:-1]}), df).findings
     assert len(got) == int((df["label"] == labels[-1]).sum())
+
+
+def test_language_options_are_checked():
+    from trainlint.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="english"):
+        UnexpectedLanguage({"language": "english"})
+    with pytest.raises(ConfigError, match="backend"):
+        MixedLanguage({"backend": "cld3"})

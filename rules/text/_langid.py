@@ -392,8 +392,9 @@ def check_options(opts: LangOptions, rule: str) -> None:
     if opts.backend not in BACKENDS:
         raise ConfigError(f"option {rule}.backend: unknown backend {opts.backend!r}; "
                           f"use one of {', '.join(BACKENDS)}")
-    if opts.language and not opts.language.isalpha():
-        raise ConfigError(f"option {rule}.language: {opts.language!r} is not an ISO 639 code such as 'en'")
+    for code in ((opts.language,) if opts.language else ()) + tuple(opts.languages):
+        if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3):
+            raise ConfigError(f"option {rule}: {code!r} is not an ISO 639 language code such as 'en' or 'de'")
 
 
 def fmt_share(count: int, total: int) -> str:
