@@ -57,6 +57,7 @@ def lint(
     scheduler: str | None = None,
     config: str | None = None,
     rules: "dict[str, dict[str, Any]] | None" = None,
+    language: str | None = None,
     expectations: Any = None,
     **read_options: Any,
 ) -> "Report":
@@ -81,6 +82,10 @@ def lint(
         "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
     }
+    if language:
+        rules = {**(rules or {}), "unexpected-language": {**(rules or {}).get("unexpected-language", {}),
+                                                          "language": language}}
+        overrides["rules"] = rules
     for key in ("encoding", "input_format", "delimiter", "header"):
         if key in read_options:
             overrides[key] = read_options.pop(key)

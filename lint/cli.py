@@ -66,6 +66,8 @@ def cli() -> None:
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
 @click.option("--format", "record_format", default=None,
               help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
+@click.option("--language", default=None, metavar="CODE",
+              help="Language the text should be in (ISO 639-1, e.g. en); default: the dominant one measured.")
 @click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet (default: from name).")
 @click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
 @click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
@@ -132,6 +134,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"],
         "gx_suites": tuple(o["expectations"]) or None,
     }

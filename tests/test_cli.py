@@ -359,3 +359,12 @@ def test_help_lists_commands():
     assert r.exit_code == 0
     for cmd in ("check", "rules", "rule"):
         assert cmd in r.stdout
+
+
+def test_language_flag_sets_the_expected_language(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("text,label\n" + "".join(f"This is an ordinary English sentence number {i},a\n" for i in range(5)))
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "TX001", "--language", "de"])
+    assert res.exit_code == 1 and res.output.count("TX001") >= 5
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "TX001", "--language", "en"])
+    assert res.exit_code == 0, res.output
