@@ -43,3 +43,12 @@ def test_wheel_has_no_bare_lint_or_rules(tmp_path):
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry).decode()
     assert "trainlint = trainlint.cli:main" in text and "trainlint.rules:builtin_rules" in text
+
+
+def test_readme_lists_every_builtin_rule():
+    from trainlint.registry import all_rules
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in all_rules():
+        if rule.__module__.startswith("trainlint.rules"):
+            assert f"| {rule.code} | `{rule.name}` |" in readme, f"README's rule table lacks {rule.code}"
