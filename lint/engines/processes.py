@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from ..rule import Rule
 from ..sources import LineIndex
-from .base import Engine, EngineResult, finish_run, run_block
+from .base import Engine, EngineResult, finish_run, read_ahead, run_block
 from .partitioned import merge_results
 
 _READERS: dict = {}
@@ -73,7 +73,8 @@ class ProcessEngine(Engine):
                     progress(res.records)
 
             for spec in specs:
-                for block in _blocks(spec.reader):
+                # cutting blocks (NumPy, GIL released) overlaps with merging the workers' results
+                for block in read_ahead(_blocks(spec.reader)):
                     pending.append(pool.submit(_work, block))
                     while len(pending) > 2 * self.jobs:
                         drain_one()

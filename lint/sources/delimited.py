@@ -1,8 +1,9 @@
 """CSV and TSV: sniffed dialect, exact physical lines, malformed rows as findings.
 
 The main process only cuts the file into blocks on record boundaries and finds each record's
-offsets, line and field count (``scan``, NumPy, ~400 MB/s).  Parsing a block into Arrow
-columns (pyarrow.csv) happens in ``parse``, in whichever process runs it.  A record with the
+offsets and line (``scan``, NumPy; a plain file is memory-mapped, not copied).  Counting each
+record's fields and parsing the block into Arrow columns (pyarrow.csv) happen in ``parse``, in
+whichever process runs it (the process engine's workers read their block's bytes themselves).  A record with the
 wrong field count or invalid UTF-8 never reaches pyarrow: it becomes an ``InvalidRecord``.
 """
 
@@ -93,7 +94,7 @@ class DelimitedReader(Reader):
                 else:
                     buf += nxt
                     continue
-            recs = _scan.scan(buf, final=eof, quote=self._quote(), delimiter=ord(self.dialect.delimiter))
+            recs = _scan.scan(buf, final=eof, quote=self._quote())
             if recs is None:  # one record longer than the buffer: read more
                 nxt = next(chunks, None)
                 if nxt is None:
@@ -111,12 +112,12 @@ class DelimitedReader(Reader):
         size = self.options.block_bytes
         total = len(view)
         pos, line_base = start, 1
-        quote, delim = self._quote(), ord(self.dialect.delimiter)
+        quote = self._quote()
         while pos < total:
             want = size
             while True:
                 end = min(total, pos + want)
-                recs = _scan.scan(view[pos:end], final=end == total, quote=quote, delimiter=delim)
+                recs = _scan.scan(view[pos:end], final=end == total, quote=quote)
                 if recs is not None:
                     break
                 want *= 2  # one record longer than the block: look further
@@ -136,9 +137,10 @@ class DelimitedReader(Reader):
         row = 0
         header_pending = self.dialect.header
         for data, recs, line_base, offset in self._records():
-            starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, recs.nfields
+            # field counts (``nfields``) are left to ``parse``: the process that cuts blocks skips them
+            starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, None
             if header_pending and starts.size:
-                starts, ends, lines, nfields = starts[1:], ends[1:], lines[1:], nfields[1:]
+                starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header_pending = False
             if starts.size == 0:
                 continue
@@ -156,6 +158,9 @@ class DelimitedReader(Reader):
         if isinstance(payload, _scan.FileRange):
             payload = (payload.read(),) + payload.rest
         data, starts, ends, lines, nfields = payload
+        if nfields is None:
+            nfields = _scan.field_counts(data, starts, ends, quote=self._quote(),
+                                         delimiter=ord(self.dialect.delimiter))
         n = starts.size
         rows = block.first_row + np.arange(n, dtype=np.int64)
         ncols = len(self.columns)
@@ -167,7 +172,7 @@ class DelimitedReader(Reader):
                 f"expected {ncols} fields, found {int(nfields[i])}", data[starts[i]:ends[i]]))
         table = None
         if good.all():
-            table = self._parse_bytes(data[int(starts[0]):] if n else b"")
+            table = self._parse_bytes(memoryview(data)[int(starts[0]):] if n else b"")
             if table is None:  # invalid UTF-8 somewhere in the block
                 good &= self._utf8_ok(data, starts, ends, rows, lines, invalid)
         if table is None or table.num_rows != int(good.sum()):
@@ -195,11 +200,11 @@ class DelimitedReader(Reader):
     def _empty(self) -> pa.Table:
         return pa.table({c: pa.array([], pa.string()) for c in self.columns})
 
-    def _parse_bytes(self, payload: bytes) -> pa.Table | None:
+    def _parse_bytes(self, payload: bytes | memoryview) -> pa.Table | None:
         d = self.dialect
         try:
             return pacsv.read_csv(
-                io.BytesIO(payload),
+                pa.BufferReader(pa.py_buffer(payload)),  # no copy of the block
                 read_options=pacsv.ReadOptions(column_names=self.columns, block_size=max(1 << 20, len(payload) + 1)),
                 parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char='"' if d.quoting else False,
                                                  newlines_in_values=d.quoting, ignore_empty_lines=True),

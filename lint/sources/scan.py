@@ -128,3 +128,32 @@ def map_plain_file(path: str, encoding: str) -> tuple[memoryview, int] | None:
         return None  # the chunked reader reports the error properly
     view = memoryview(mm)
     return view, 3 if view[:3] == BOM else 0
+
+
+def field_counts(buf: bytes | memoryview, starts: np.ndarray, ends: np.ndarray, *, quote: int | None,
+                 delimiter: int) -> np.ndarray:
+    """Fields of each record ``buf[starts[i]:ends[i]]``: delimiters outside quotes, plus one.
+
+    The same count ``scan(..., delimiter=)`` gives, computed apart so that the process that only
+    cuts blocks (the main one) skips it and the worker that parses the block pays for it.  Instead
+    of testing each delimiter's quote parity (a search per delimiter), it subtracts the delimiters
+    inside each quoted span (a search per quote, which are far fewer).
+    """
+    a = np.frombuffer(buf, dtype=np.uint8)
+    d = np.flatnonzero(a == delimiter)
+    total = np.searchsorted(d, ends) - np.searchsorted(d, starts)
+    if quote is not None and d.size:
+        q = np.flatnonzero(a == quote)
+        if q.size:
+            # spans [q0, q1), [q2, q3), ... are inside quotes; an odd last quote opens a span to the end
+            opens = q[0::2]
+            closes = np.append(q[1::2], a.size) if q.size % 2 else q[1::2]
+            inside = np.searchsorted(d, closes) - np.searchsorted(d, opens)
+            cum = np.concatenate(([0], np.cumsum(inside)))
+            # a record starts and ends outside quotes, so the spans that open in it close in it;
+            # only an unbalanced quote in a file's last record runs to the end of the block, and
+            # between that record's end and the block's end there is no delimiter
+            lo = np.searchsorted(opens, starts)
+            hi = np.searchsorted(opens, ends)
+            total = total - (cum[hi] - cum[lo])
+    return (total + 1).astype(np.int64)
