@@ -120,6 +120,12 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
                 findings.extend(out)
     line_rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, np.int64)
     line_lines = np.concatenate(lines_parts) if lines_parts and reader.has_lines else None
+    if line_lines is not None and line_rows.size > 1:
+        # only the rows where ``line - row`` changes matter to a LineIndex: send those, not one
+        # pair of int64 per row (16 MB per million rows back from every process-engine worker)
+        delta = line_lines - line_rows
+        keep = np.concatenate(([True], delta[1:] != delta[:-1]))
+        line_rows, line_lines = line_rows[keep], line_lines[keep]
     return BlockResult(info.index, states, findings, line_rows, line_lines, records)
 
 

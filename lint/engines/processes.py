@@ -59,7 +59,9 @@ class ProcessEngine(Engine):
             ctx = mp.get_context("forkserver")
             # the fork server imports these once; each worker forks from it already warm
             ctx.set_forkserver_preload(["trainlint.engines.processes", "trainlint.sources", "pyarrow.csv",
-                                        "pyarrow.json", "pyarrow.compute", "xxhash"])
+                                        "pyarrow.json", "pyarrow.compute", "xxhash",
+                                        # pyarrow imports pandas on its first pa.array(list)
+                                        "pandas"])
         else:
             ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init,

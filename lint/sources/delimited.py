@@ -79,7 +79,7 @@ class DelimitedReader(Reader):
         bytes); other inputs are read in chunks and decoded."""
         mapped = _scan.map_plain_file(self.path, self.options.encoding)
         if mapped is not None:
-            yield from self._mapped_records(*mapped)
+            yield from self._mapped_records(mapped)
             return
         size = self.options.block_bytes
         buf = b""
@@ -108,10 +108,11 @@ class DelimitedReader(Reader):
             if eof and not buf:
                 break
 
-    def _mapped_records(self, view: memoryview, start: int):
+    def _mapped_records(self, mapped: _scan.MappedFile):
         size = self.options.block_bytes
+        view = mapped.view
         total = len(view)
-        pos, line_base = start, 1
+        pos, line_base = mapped.start, 1
         quote = self._quote()
         while pos < total:
             want = size
@@ -124,6 +125,7 @@ class DelimitedReader(Reader):
             yield view[pos:pos + recs.consumed], recs, line_base, pos
             line_base += recs.newlines
             pos += recs.consumed
+            mapped.release(pos)  # the consumer has copied or finished with the block by now
 
     def blocks(self) -> Iterator[Block]:
         return self._blocks(ranged=False)

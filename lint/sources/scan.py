@@ -108,9 +108,32 @@ def local_path(path: str) -> str:
     return path[7:] if path.startswith("file://") else path
 
 
-def map_plain_file(path: str, encoding: str) -> tuple[memoryview, int] | None:
-    """(a read-only memory map of the file, offset of the first byte after a UTF-8 BOM) for an
-    uncompressed local UTF-8 file; None for anything else (it is read in chunks and decoded)."""
+class MappedFile:
+    """A read-only memory map of a plain file, released page range by page range as it is read,
+    so the mapped pages do not pile up in the process's resident memory."""
+
+    def __init__(self, mm, start: int) -> None:
+        self._mm = mm
+        self.view = memoryview(mm)
+        self.start = start  # first byte after a UTF-8 BOM
+        self._released = 0
+
+    def release(self, upto: int) -> None:
+        """Drop the pages before ``upto`` from this process (they stay in the page cache)."""
+        import mmap
+
+        end = upto - upto % mmap.PAGESIZE
+        if end > self._released and hasattr(self._mm, "madvise"):
+            try:
+                self._mm.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
+            except (OSError, ValueError):
+                return
+            self._released = end
+
+
+def map_plain_file(path: str, encoding: str) -> MappedFile | None:
+    """The memory map of an uncompressed local UTF-8 file; None for anything else (it is read in
+    chunks and decoded)."""
     import mmap
 
     from .stream import BOM, compression_of
@@ -126,8 +149,7 @@ def map_plain_file(path: str, encoding: str) -> tuple[memoryview, int] | None:
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None  # the chunked reader reports the error properly
-    view = memoryview(mm)
-    return view, 3 if view[:3] == BOM else 0
+    return MappedFile(mm, 3 if mm[:3] == BOM else 0)
 
 
 def field_counts(buf: bytes | memoryview, starts: np.ndarray, ends: np.ndarray, *, quote: int | None,
