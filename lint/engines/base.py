@@ -196,14 +196,22 @@ def _lines(idx: LineIndex, rows: np.ndarray) -> list[int | None]:
     return out
 
 
+_NO_LINES: dict[int, int | None] = {}
+
+
 def _locate(f: Finding, lines: dict[str, dict[int, int | None]]) -> Finding:
     line = f.line
     if line is None and f.row is not None:
-        line = lines.get(f.source, {}).get(f.row)
+        line = lines.get(f.source, _NO_LINES).get(f.row)
     related = f.related
-    if related and any(r.line is None for r in related):
-        related = tuple(r if r.line is not None else Related(r.source, r.row, lines.get(r.source, {}).get(r.row))
-                        for r in related)
+    if related:
+        if len(related) == 1:  # the usual case (a duplicate's first copy), without a generator
+            r = related[0]
+            if r.line is None:
+                related = (Related(r.source, r.row, lines.get(r.source, _NO_LINES).get(r.row)),)
+        elif any(r.line is None for r in related):
+            related = tuple(r if r.line is not None else
+                            Related(r.source, r.row, lines.get(r.source, _NO_LINES).get(r.row)) for r in related)
     message = f.message
     if "{related}" in message:
         if related:
