@@ -133,9 +133,9 @@ def test_bytes_shipped_same_as_ranges_read_by_workers(client):
 
 
 def test_ranges_cover_the_file_exactly(tmp_path):
-    """Each range holds exactly the bytes the reader cut, BOM and CRLF included."""
-    p = tmp_path / "bom.csv"
-    p.write_bytes(b"\xef\xbb\xbftext,label\r\n" + b"".join(b"row %d,x\r\n" % i for i in range(3000)))
+    """Each JSONL range holds exactly the bytes the reader cut, BOM and CRLF included."""
+    p = tmp_path / "bom.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + b"".join(b'{"text": "row %d", "label": "x"}\r\n' % i for i in range(3000)))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
     raw = p.read_bytes()
     blocks = list(_ranged_blocks(spec.reader))
@@ -146,19 +146,24 @@ def test_ranges_cover_the_file_exactly(tmp_path):
         assert b.first_row == orig.first_row and rows == orig.payload[1].size
 
 
-def test_chunks_without_records_are_skipped_in_ranges(client, tmp_path):
+@pytest.mark.parametrize("name,header", [("gaps.csv", b"text,label\n"), ("gaps.jsonl", b"")])
+def test_chunks_without_records_keep_ranges_exact(client, tmp_path, name, header):
     """A chunk holding only the header or only blank lines yields no block, so the next block
     does not start where the last one ended: the engine finds its bytes in the file.  Lines on
     findings stay exact."""
-    p = tmp_path / "gaps.csv"
-    p.write_bytes(b"text,label\nhello,a\n,b\n" + b"\n" * 200 + b"world,\n,c\nhello,a\n")
+    rec = (lambda t, lab: b"%s,%s\n" % (t, lab)) if header else (
+        lambda t, lab: b'{"text": "%s", "label": "%s"}\n' % (t, lab))
+    p = tmp_path / name
+    p.write_bytes(header + rec(b"hello", b"a") + rec(b"", b"b") + b"\n" * 200 + rec(b"world", b"")
+                  + rec(b"", b"c") + rec(b"hello", b"a"))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=16))
-    kinds = [isinstance(b.payload, _Range) for b, _ in _ranged_blocks(spec.reader)]
-    assert len(kinds) == 3 and all(kinds)
+    if not header:
+        kinds = [isinstance(b.payload, _Range) for b, _ in _ranged_blocks(spec.reader)]
+        assert len(kinds) >= 3 and all(kinds)
     local = _report([p], LocalEngine())
     dask = _report([p], DaskEngine(client), block_bytes=16)
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
-    assert {f.line for f in local.findings if f.row is not None} >= {3, 204}
+    assert {f.line for f in local.findings if f.row is not None} >= {203 + bool(header), 205 + bool(header)}
 
 
 def test_memory_filesystem_end_to_end(client):
@@ -183,17 +188,19 @@ def test_memory_filesystem_end_to_end(client):
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
 
 
-def test_file_changed_during_run_is_an_error(client, tmp_path):
+def test_file_changed_after_cutting_is_an_error(tmp_path):
+    """A worker reading a range that no longer holds the bytes the client cut stops the run."""
+    from trainlint.engines.dask import _read_range
     from trainlint.errors import SourceError
 
     p = tmp_path / "live.jsonl"
-    p.write_bytes(b"".join(b'{"text": "line %05d", "label": "a"}\n' % i for i in range(4000)))
-
-    def overwrite(_rows):
-        p.write_bytes(p.read_bytes().replace(b"line", b"LINE"))
-
+    p.write_bytes(b"".join(b'{"text": "line %05d", "label": "a"}\n' % i for i in range(400)))
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
+    blocks = [b for b, _ in _ranged_blocks(spec.reader)]
+    assert _read_range(blocks[1]).payload[0] == list(spec.reader.blocks())[1].payload[0]
+    p.write_bytes(p.read_bytes().replace(b"line 001", b"LINE 001"))  # same size, other bytes
     with pytest.raises(SourceError, match="changed while it was being linted"):
-        _report([p], DaskEngine(client, blocks_in_flight=1), block_bytes=4096, progress=overwrite)
+        _read_range(blocks[1])
 
 
 # -- workers dying ------------------------------------------------------------------------------
@@ -212,7 +219,8 @@ def test_worker_killed_mid_run_completes_with_same_output(client, tmp_path):
             killed.append(pid)
 
     local = _report(paths, LocalEngine())
-    dask = _report(paths, DaskEngine(client, blocks_in_flight=2), block_bytes=32 << 10, progress=kill_one)
+    dask = _report(paths, DaskEngine(client, blocks_in_flight=2, merge_height=1), block_bytes=32 << 10,
+                   progress=kill_one)
     assert killed
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
     write_outputs(local, str(tmp_path / "local"), unsafe=True)
@@ -264,3 +272,30 @@ def test_workers_lost_too_often_fail_cleanly_without_output(tmp_path):
     err = res.stderr.strip().splitlines()
     assert len(err) == 1 and "lost the workers" in err[0] and "nothing was written" in err[0], err
     assert not out.exists() or not any(out.rglob("*"))
+
+
+# -- the command line --------------------------------------------------------------------------
+
+def test_cli_scheduler_gives_the_local_report(client, tmp_path):
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli
+
+    path = str(DATA / "sms_spam" / "SMSSpamCollection")
+    args = ["check", path, "--isolated", "--no-progress", "--output-format", "json"]
+    local = CliRunner().invoke(cli, args + ["--output-file", str(tmp_path / "local.json")])
+    dask = CliRunner().invoke(cli, args + ["--output-file", str(tmp_path / "dask.json"),
+                                           "--scheduler", client.scheduler.address])
+    assert local.exit_code == dask.exit_code == 1, (local.output, dask.output)
+    assert (tmp_path / "local.json").read_text() == (tmp_path / "dask.json").read_text()
+
+
+def test_cli_scheduler_with_process_engine_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli
+
+    res = CliRunner().invoke(cli, ["check", str(DATA / "titanic" / "titanic.csv"), "--engine", "processes",
+                                   "--scheduler", "tcp://127.0.0.1:8786"])
+    assert res.exit_code == 2
+    assert "--scheduler" in res.stderr and "--engine dask" in res.stderr

@@ -2,18 +2,20 @@
 
 The contract is the process engine's: the main process cuts every input into blocks with the
 readers (so row numbers and lines are exact), each block runs ``start``/``update`` with fresh
-states in a task, and the states are merged with ``rule.merge`` in block order.  Here the merge
-is an ordered binary tree built while blocks stream in (a binary counter: two finished subtrees
-of the same height are merged, left before right), so the client receives one merged state
-instead of one per block.  ``finish`` runs on the client.  No rule knows which engine runs it.
+states in a task, and the states are merged with ``rule.merge`` in block order.  The merge is a
+tree built while blocks stream in: on the workers, ordered binary subtrees of up to
+``2**merge_height`` blocks (a binary counter: two finished subtrees of the same height are
+merged, left before right); on the client, those subtrees in order as they complete.  Then
+``finish`` runs on the client.  No rule knows which engine runs it.
 
 What travels to the workers:
 
 - the readers and rules, scattered once to every worker;
 - per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
-  can open, the bytes are not shipped: the payload names the file, byte offset, length and an
-  xxh3 digest, and the worker reads the range itself (a file changed under the run is an error,
-  never a wrong answer).  Parquet blocks are row-group numbers, read by the workers.
+  can open, the bytes are not shipped: the payload names the file, byte offset and length (CSV:
+  the reader's own ``blocks_by_range``; JSONL: here, with an xxh3 digest), and the worker reads
+  the range itself (a file changed under the run is an error, never a wrong answer).  Parquet
+  blocks are row-group numbers, read by the workers.
 - inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
   are parsed here and shipped as Arrow batches.
 
@@ -144,6 +146,14 @@ def _combine(job: _Job, a: _Partial, b: _Partial) -> _Partial:
     return _Partial(states, a.findings, a.lines, a.records)
 
 
+def _one_arrow_thread() -> None:
+    """One worker process per core already: Arrow's own thread pools would oversubscribe the cores."""
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+
+
 def _stat_paths(paths: list[str]) -> list[int | None]:
     out: list[int | None] = []
     for p in paths:
@@ -164,13 +174,21 @@ class DaskEngine(Engine):
     ``read_on_workers``: let workers read byte ranges of local text files themselves instead of
     receiving the bytes.  Default: yes on a LocalCluster, and on a remote cluster when every
     worker sees every local input with the same size.
+
+    ``merge_height``: blocks are merged on the workers in ordered subtrees of ``2**merge_height``
+    blocks, which the client then merges in order as they complete.  Small states (counters)
+    cross the network once per subtree instead of once per block, while no worker ever holds
+    more than one subtree's state (a whole-dataset state would otherwise sit on one worker and
+    again on the client).
     """
 
     name = "dask"
 
     def __init__(self, scheduler: str | distributed.Client | None = None, n_workers: int | None = None,
-                 read_on_workers: bool | None = None, blocks_in_flight: int | None = None) -> None:
+                 read_on_workers: bool | None = None, blocks_in_flight: int | None = None,
+                 merge_height: int = 3) -> None:
         self.scheduler = scheduler
+        self.merge_height = merge_height
         self.n_workers = n_workers
         self.read_on_workers = read_on_workers
         self.blocks_in_flight = blocks_in_flight
@@ -191,6 +209,7 @@ class DaskEngine(Engine):
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                            dashboard_address=":0", silence_logs=logging.ERROR)
         client = distributed.Client(cluster, set_as_default=False)
+        client.run(_one_arrow_thread)
 
         def close() -> None:
             client.close()
@@ -220,59 +239,69 @@ class DaskEngine(Engine):
         readers = {s.info.index: s.reader for s in specs}
         visible = self._workers_see(client, own, specs)
         job = client.scatter(_Job(readers, rules), broadcast=True, hash=False)
+        here = _Job({}, rules)  # for the merges on the client
         threads = sum(client.nthreads().values()) or 1
         limit = self.blocks_in_flight or max(4, 3 * threads)
-        stack: list[tuple[int, distributed.Future]] = []  # ordered subtrees: (height, future)
+        top = max(0, int(self.merge_height))
+        stack: list[tuple[int, distributed.Future]] = []  # open subtrees, oldest first: (height, future)
+        sealed: deque = deque()  # subtrees of 2**top blocks, in order, for the client to absorb
         inflight: deque = deque()
-        submitted: list = []
+        acc: _Partial | None = None
         n = 0
 
-        def settle(f, rows: int) -> None:
+        def settle(f) -> None:
             if f.exception() is not None:  # waits without fetching the result
                 f.result()  # raises the task's exception here, with its traceback
-            if progress and rows:
-                progress(rows)
+
+        def absorb(f) -> None:
+            nonlocal acc
+            part: _Partial = f.result()
+            if progress:
+                progress(sum(part.records.values()))
+            acc = part if acc is None else _combine(here, acc, part)
 
         try:
             for spec in specs:
-                for block, rows in self._blocks(spec, visible):
+                for block, _rows in self._blocks(spec, visible):
                     f = client.submit(_leaf, job, block, key=f"trainlint-block-{token}-{n}", pure=False)
                     n += 1
-                    inflight.append((f, rows))
+                    inflight.append(f)
                     height = 0
-                    while stack and stack[-1][0] == height:
+                    while height < top and stack and stack[-1][0] == height:
                         _, left = stack.pop()
                         f = client.submit(_combine, job, left, f, key=f"trainlint-merge-{token}-{n}",
                                           pure=False)
                         n += 1
                         height += 1
-                    stack.append((height, f))
+                    # heights on the stack fall strictly from oldest to newest, so a full subtree
+                    # leaves the stack empty: sealed subtrees stay in block order
+                    if height == top:
+                        sealed.append(f)
+                    else:
+                        stack.append((height, f))
                     while len(inflight) > limit:
-                        settle(*inflight.popleft())
-                    submitted = [g for _, g in stack]
-            while inflight:
-                settle(*inflight.popleft())
-            # the remaining subtrees, left to right
-            final = None
+                        settle(inflight.popleft())
+                    while len(sealed) > 1:
+                        absorb(sealed.popleft())
+            while sealed:
+                absorb(sealed.popleft())
             for _, f in stack:
-                final = f if final is None else client.submit(
-                    _combine, job, final, f, key=f"trainlint-merge-{token}-{n}", pure=False)
-                n += 1
-            partial: _Partial | None = final.result() if final is not None else None
+                absorb(f)
+            stack.clear()
         except BaseException:
             # stop the rest of this run's tasks; the futures are released as they go out of scope
             try:
-                client.cancel(submitted + [f for f, _ in inflight])
+                client.cancel(list(inflight) + list(sealed) + [f for _, f in stack])
             except Exception:  # pragma: no cover - the cluster may already be gone
                 pass
             raise
-        states = partial.states if partial else [r.start() for r in rules]
-        findings = partial.findings if partial else []
+        states = acc.states if acc else [r.start() for r in rules]
+        findings = acc.findings if acc else []
         line_index = {s.info.index: LineIndex() for s in specs}
         rows_by_source = {s.info.index: 0 for s in specs}
-        if partial:
-            line_index.update(partial.lines)
-            rows_by_source.update(partial.records)
+        if acc:
+            line_index.update(acc.lines)
+            rows_by_source.update(acc.records)
         return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
 
     # -- which files the workers can open --------------------------------------------------------
@@ -314,9 +343,15 @@ class DaskEngine(Engine):
                 yield Block(block.source_index, block.first_row, _Parsed(batches)), sum(
                     len(b.rows) for b in batches)
             return
-        if sees and self.read_on_workers is not False and _rangeable(reader):
-            yield from _ranged_blocks(reader)
-            return
+        if sees and self.read_on_workers is not False:
+            by_range = getattr(reader, "blocks_by_range", None)
+            if by_range is not None:  # the reader names byte ranges itself (CSV/TSV)
+                for block in by_range():
+                    yield block, _rows_of(block)
+                return
+            if _rangeable(reader):
+                yield from _ranged_blocks(reader)
+                return
         for block in reader.blocks():
             yield block, _rows_of(block)
 
@@ -327,6 +362,8 @@ def _local_path(path: str) -> str:
 
 def _rows_of(block: Block) -> int:
     p = block.payload
+    if hasattr(p, "rest"):  # a byte range: (record starts, ...) follow
+        p = (None,) + tuple(p.rest)
     if isinstance(p, tuple) and len(p) > 1 and isinstance(p[1], np.ndarray):
         return int(p[1].size)
     return 0
