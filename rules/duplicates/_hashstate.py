@@ -8,18 +8,21 @@ import numpy as np
 class HashState:
     """Chunks of uint64 keys and int64 global row ids, appended in row order."""
 
-    __slots__ = ("keys", "ids")
+    __slots__ = ("keys", "ids", "_groups")
 
     def __init__(self) -> None:
         self.keys: list[np.ndarray] = []
         self.ids: list[np.ndarray] = []
+        self._groups = None  # finish() and stats() both ask: sort once
 
     def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
         if keys.size:
+            self._groups = None
             self.keys.append(np.ascontiguousarray(keys, dtype=np.uint64))
             self.ids.append(np.ascontiguousarray(ids, dtype=np.int64))
 
     def merge(self, other: "HashState") -> "HashState":
+        self._groups = None
         self.keys.extend(other.keys)
         self.ids.extend(other.ids)
         return self
@@ -32,14 +35,20 @@ class HashState:
     def groups(self) -> list[tuple[int, np.ndarray]]:
         """Clusters of equal keys with more than one row: (first row id, later row ids), ordered by
         the first row, so cluster numbers are the same whatever the batching."""
+        if self._groups is not None:
+            return self._groups
         keys, ids = self.arrays()
         if keys.size < 2:
             return []
-        order = np.lexsort((ids, keys))
+        if bool((ids[1:] > ids[:-1]).all()):  # rows added in order: a stable sort of the keys is enough
+            order = np.argsort(keys, kind="stable")
+        else:
+            order = np.lexsort((ids, keys))
         k, i = keys[order], ids[order]
         starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
         sizes = np.diff(np.append(starts, k.size))
         multi = np.flatnonzero(sizes > 1)
         out = [(int(i[starts[g]]), i[starts[g] + 1: starts[g] + sizes[g]]) for g in multi.tolist()]
         out.sort(key=lambda t: t[0])
+        self._groups = out
         return out
