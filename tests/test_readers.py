@@ -195,3 +195,22 @@ def test_shared_data_untouched_by_a_full_run():
     before = [digest(p) for p in paths]
     trainlint.lint([str(p) for p in paths])
     assert [digest(p) for p in paths] == before
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_unbalanced_quote_is_one_bad_line_not_the_rest_of_the_file(tmp_path, compress):
+    from trainlint.sources.scan import MAX_QUOTED_LINES
+
+    lines = ["text,label", '"fine",a', '"never closed,b'] + [f"row {i},a" for i in range(MAX_QUOTED_LINES + 50)]
+    content = ("\n".join(lines) + "\n").encode()
+    p = tmp_path / ("d.csv.gz" if compress else "d.csv")
+    p.write_bytes(gzip.compress(content) if compress else content)
+    r = lint(p, select=["IR001", "DU001"])
+    assert r.sources[0]["rows"] == len(lines) - 1
+    assert [(f.code, f.row, f.line) for f in r.findings] == [("IR001", 1, 3)]
+    assert "unbalanced quote" in r.findings[0].message
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "IR001", "--fix", "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    kept = (gzip.decompress((out / p.name).read_bytes()) if compress else (out / p.name).read_bytes()).decode()
+    assert kept.count("\n") == len(lines) - 1 and '"never closed' not in kept

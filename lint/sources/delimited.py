@@ -102,11 +102,20 @@ class DelimitedReader(Reader):
                 else:
                     buf += nxt
                 continue
-            block, buf = buf[:recs.consumed], buf[recs.consumed:]
-            yield block, recs, line_base, None
-            line_base += recs.newlines
+            for recs in self._with_runaway(buf, recs):
+                block, buf = buf[:recs.consumed], buf[recs.consumed:]
+                yield block, recs, line_base, None
+                line_base += recs.newlines
             if eof and not buf:
                 break
+
+    @staticmethod
+    def _with_runaway(buf, recs: _scan.Records):
+        """The records, then (after an unbalanced quote) the line it opens on as its own record."""
+        if recs.starts.size or not recs.runaway:
+            yield recs
+        if recs.runaway:
+            yield _scan.runaway_line(memoryview(buf)[recs.consumed:])
 
     def _mapped_records(self, mapped: _scan.MappedFile):
         size = self.options.block_bytes
@@ -122,9 +131,10 @@ class DelimitedReader(Reader):
                 if recs is not None:
                     break
                 want *= 2  # one record longer than the block: look further
-            yield view[pos:pos + recs.consumed], recs, line_base, pos
-            line_base += recs.newlines
-            pos += recs.consumed
+            for recs in self._with_runaway(view[pos:end], recs):
+                yield view[pos:pos + recs.consumed], recs, line_base, pos
+                line_base += recs.newlines
+                pos += recs.consumed
             mapped.release(pos)  # the consumer has copied or finished with the block by now
 
     def blocks(self) -> Iterator[Block]:
@@ -141,6 +151,8 @@ class DelimitedReader(Reader):
         for data, recs, line_base, offset in self._records():
             # field counts (``nfields``) are left to ``parse``: the process that cuts blocks skips them
             starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, None
+            if recs.runaway and recs.nfields is not None:
+                nfields = recs.nfields  # the unbalanced-quote line, marked -1
             if header_pending and starts.size:
                 starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header_pending = False
@@ -169,9 +181,12 @@ class DelimitedReader(Reader):
         invalid: list[InvalidRecord] = []
         good = nfields == ncols
         for i in np.flatnonzero(~good).tolist():
-            invalid.append(InvalidRecord(
-                int(rows[i]), int(lines[i]),
-                f"expected {ncols} fields, found {int(nfields[i])}", data[starts[i]:ends[i]]))
+            if nfields[i] < 0:
+                msg = (f"unbalanced quote: the quoted field opened on this line is not closed within "
+                       f"{_scan.MAX_QUOTED_LINES:,} lines; this line is skipped and reading resumes after it")
+            else:
+                msg = f"expected {ncols} fields, found {int(nfields[i])}"
+            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), msg, data[starts[i]:ends[i]]))
         table = None
         if good.all():
             table = self._parse_bytes(memoryview(data)[int(starts[0]):] if n else b"")

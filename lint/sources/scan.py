@@ -28,6 +28,24 @@ class Records:
     nfields: np.ndarray | None  # int64 field count (delimited text only)
     consumed: int  # bytes of the block covered by complete records (including their terminators)
     newlines: int  # newlines inside buf[:consumed]
+    #: a quote opened at ``buf[consumed]`` runs on past MAX_QUOTED_LINES lines: the caller reads that
+    #: one line as a malformed record and resumes after it, instead of swallowing the rest of the file
+    runaway: bool = False
+
+
+#: a quoted field spanning more physical lines than this is taken for an unbalanced quote
+MAX_QUOTED_LINES = 10_000
+
+
+def runaway_line(buf: bytes | memoryview) -> Records:
+    """The first line of ``buf`` as one record (an unbalanced quote opens on it)."""
+    a = np.frombuffer(buf, dtype=np.uint8)
+    nl = np.flatnonzero(a == NL)
+    end = int(nl[0]) if nl.size else a.size
+    consumed = end + 1 if nl.size else a.size
+    stop = end - 1 if end > 0 and a[end - 1] == CR else end
+    return Records(np.array([0], np.int64), np.array([stop], np.int64), np.array([0], np.int64),
+                   np.array([-1], np.int64), consumed, 1 if nl.size else 0, runaway=True)
 
 
 def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
@@ -40,12 +58,31 @@ def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
     a = np.frombuffer(buf, dtype=np.uint8)
     n = a.size
     nl = np.flatnonzero(a == NL)
+    runaway_at = -1
     if quote is not None:
         q = np.flatnonzero(a == quote)
         term = nl[(np.searchsorted(q, nl) & 1) == 0] if q.size else nl
+        if q.size and nl.size > MAX_QUOTED_LINES:
+            # newlines each record spans (1 for a one-line record); the part after the last
+            # terminator is a record still open (or the file's last record, when final)
+            k = np.searchsorted(nl, term)
+            spans = np.diff(np.concatenate(([-1], k)))
+            tail = nl.size - (int(k[-1]) + 1 if k.size else 0)
+            long = np.flatnonzero(spans > MAX_QUOTED_LINES)
+            if long.size:
+                r = int(long[0])
+                runaway_at = 0 if r == 0 else int(term[r - 1]) + 1
+                term = term[:r]
+            elif tail > MAX_QUOTED_LINES:
+                runaway_at = int(term[-1]) + 1 if term.size else 0
     else:
         q = None
         term = nl
+    if runaway_at >= 0:
+        if term.size == 0:
+            return Records(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), None,
+                           0, 0, runaway=True)
+        final = False  # records before the runaway one are complete; the caller handles the rest
     if final:
         consumed = n
         ends = term
@@ -76,7 +113,8 @@ def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
         nfields = np.searchsorted(d, ends) - np.searchsorted(d, starts) + 1
     newlines = int(np.searchsorted(nl, consumed))
     return Records(starts.astype(np.int64), ends.astype(np.int64), lines.astype(np.int64),
-                   None if nfields is None else nfields.astype(np.int64), consumed, newlines)
+                   None if nfields is None else nfields.astype(np.int64), consumed, newlines,
+                   runaway=runaway_at >= 0)
 
 
 # -- blocks that stay in the file ------------------------------------------------------------------
