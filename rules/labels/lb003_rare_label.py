@@ -13,9 +13,10 @@ class RareLabel(CountsLabels, Rule):
 
     What it checks
         In each split (or each source when there are no splits), every real label (nulls and
-        "no label" sentinels left out) with fewer than ``min-count`` rows or a share of the
-        split below ``min-share``.  One finding per rare label, with its count, its share and
-        its rows (the true count and a sample); the message lists the split's other rare labels.
+        "no label" sentinels left out) with fewer than ``min-count`` rows while the split's
+        largest label has at least twice as many, or with a share of the split below
+        ``min-share``.  One finding per rare label, with its count, its share and its rows (the
+        true count and a sample); the message lists the split's other rare labels.
         A split with only one label, or so many labels that the column is clearly not a class
         (``max-classes``), is not judged.
 
@@ -32,7 +33,9 @@ class RareLabel(CountsLabels, Rule):
         or drop it from the label set.
 
     Options
-        ``min-count`` (10): a label with fewer rows than this is rare.
+        ``min-count`` (10): a label with fewer rows than this is rare, when it also has fewer than
+        ``max-relative`` (0.5) times the rows of the split's largest label (so a 20-row split whose
+        classes all have a handful of rows is not flagged label by label).
         ``min-share`` (0.0005): a label below this share of its split is rare (0 disables).
         ``max-classes`` (1000): more distinct labels than this are not judged.
     """
@@ -48,11 +51,15 @@ class RareLabel(CountsLabels, Rule):
         min_count: int = 10
         min_share: float = 0.0005
         max_classes: int = 1000
+        max_relative: float = 0.5
 
     def _rare(self, real: dict) -> list:
         total = sum(real.values())
         o = self.options
-        return sorted((lab for lab, n in real.items() if n < o.min_count or n / total < o.min_share),
+        # few rows is rare only beside a bigger class: in a 20-row split every class has few rows
+        largest = max(real.values())
+        return sorted((lab for lab, n in real.items()
+                       if (n < o.min_count and n < o.max_relative * largest) or n / total < o.min_share),
                       key=lambda lab: (real[lab], str(lab)))
 
     def finish(self, state, run):
