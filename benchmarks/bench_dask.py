@@ -240,11 +240,11 @@ def main(argv: list[str] | None = None) -> None:
             findings.append(json.load(f)["findings"])
         results.append((name, r))
         print(f"{name}: {r['wall']:.1f} s", file=sys.stderr)
-    same = all(f == findings[0] for f in findings)
+    same = all(f == findings[0] for f in findings) if findings else True
     print(f"\n{args.rows:,} rows in {args.shards} CSV shards "
           f"({sum(os.path.getsize(os.path.join(folder, x)) for x in os.listdir(folder)) / MB:.0f} MB), "
           f"default rules, {os.cpu_count()} shared cores; findings identical across engines: {same} "
-          f"({len(findings[0]):,} findings)\n")
+          f"({len(findings[0]) if findings else 0:,} findings)\n")
     print("| engine | wall s | rows/s | client peak RSS MB | peak RSS per worker MB |")
     print("|---|---:|---:|---:|---:|")
     for name, r in results:
@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{per_task * 1000:.0f} ms per task: "
           f"the client cutting blocks ({p['cut']:.1f} s alone), transfers, scheduling); final merge + "
           f"finish on the client {p['finish']:.1f} s.\n")
+    big = sorted(p["state_bytes"].items(), key=lambda kv: -kv[1])[:4]
+    print("Merged state by rule, bytes/row: " + ", ".join(f"{k} {v / p['rows']:.0f}" for k, v in big) + "\n")
     print("Paper estimate for 1 TB:\n")
     print("\n".join(estimate(p, [8, 32, 128])))
     if args.scaling:

@@ -299,3 +299,15 @@ def test_cli_scheduler_with_process_engine_is_a_usage_error(tmp_path):
                                    "--scheduler", "tcp://127.0.0.1:8786"])
     assert res.exit_code == 2
     assert "--scheduler" in res.stderr and "--engine dask" in res.stderr
+
+
+def test_missing_dask_names_the_extra(monkeypatch):
+    import sys
+
+    from trainlint.engines import get_engine
+    from trainlint.errors import UsageError
+
+    monkeypatch.delitem(sys.modules, "trainlint.engines.dask", raising=False)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # what an environment without Dask looks like
+    with pytest.raises(UsageError, match=r"pip install 'trainlint\[dask\]'"):
+        get_engine("dask")
