@@ -311,3 +311,24 @@ def test_missing_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # what an environment without Dask looks like
     with pytest.raises(UsageError, match=r"pip install 'trainlint\[dask\]'"):
         get_engine("dask")
+
+
+def test_parquet_row_groups_and_gzip_read_by_workers(client, tmp_path):
+    """Parquet row groups are opened by the workers; a gzip file cannot be read by range, so its
+    bytes are shipped.  Both give the local engine's findings and cleaned copy."""
+    import gzip
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    src = DATA / "titanic" / "titanic.csv"
+    pq.write_table(pacsv.read_csv(src), tmp_path / "titanic.parquet", row_group_size=100)
+    (tmp_path / "sms.tsv.gz").write_bytes(gzip.compress((DATA / "sms_spam" / "SMSSpamCollection").read_bytes()))
+    paths = [tmp_path / "titanic.parquet", tmp_path / "sms.tsv.gz"]
+    local = _report(paths, LocalEngine())
+    dask = _report(paths, DaskEngine(client), block_bytes=64 << 10)
+    assert {f.source for f in local.findings} >= {str(p) for p in paths}
+    assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
+    write_outputs(local, str(tmp_path / "out_local"), unsafe=True)
+    write_outputs(dask, str(tmp_path / "out_dask"), unsafe=True)
+    assert _tree(tmp_path / "out_local") == _tree(tmp_path / "out_dask")
