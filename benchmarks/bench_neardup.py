@@ -224,7 +224,7 @@ def main() -> None:
     else:
         planted = generate(csv_path, a.rows)
         planted_path.write_text(json.dumps(planted))
-    rows = [f"| tool | rows | threshold | s | peak RSS MB | rows/s | found pairs | precision | recall |",
+    rows = ["| tool | rows | threshold | s | peak RSS MB | rows/s | found pairs | precision | recall |",
             "|---|---|---|---|---|---|---|---|---|"]
     for tool in a.tools.split(","):
         if tool.startswith("trainlint"):

@@ -45,9 +45,9 @@ def __getattr__(name: str) -> Any:
 def lint(
     data: Any,
     *,
-    select: "list[str] | str | None" = None,
-    ignore: "list[str] | str | None" = None,
-    text: "list[str] | str | None" = None,
+    select: list[str] | str | None = None,
+    ignore: list[str] | str | None = None,
+    text: list[str] | str | None = None,
     label: str | None = None,
     split_column: str | None = None,
     format: str | None = None,
@@ -56,11 +56,11 @@ def lint(
     engine: str | None = None,
     scheduler: str | None = None,
     config: str | None = None,
-    rules: "dict[str, dict[str, Any]] | None" = None,
+    rules: dict[str, dict[str, Any]] | None = None,
     language: str | None = None,
     expectations: Any = None,
     **read_options: Any,
-) -> "Report":
+) -> Report:
     """Lint a file, several files, a directory, a glob, a pandas DataFrame or an Arrow table.
 
     Keyword arguments mirror the CLI flags; ``rules={"missing-value": {"disguised": [...]}}``

@@ -159,7 +159,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         for p in summary.skipped:
             click.echo(f"{p}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    for module, fmt, path in reporters:
+    for module, _fmt, path in reporters:
         text = module.render(report, statistics=o["statistics"], quiet=o["quiet"],
                              color=color and path is None, grouped=o["grouped"],
                              unsafe_fixes=unsafe, fixed=o["fix"])

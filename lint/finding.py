@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 #: a column or dataset finding keeps the true count in ``n_rows`` and at most this many rows.
 ROWS_SAMPLE_CAP = 20
@@ -25,7 +26,7 @@ class Severity(str, enum.Enum):
         return _RANK[self]
 
     @classmethod
-    def parse(cls, value: "str | Severity") -> "Severity":
+    def parse(cls, value: str | Severity) -> Severity:
         if isinstance(value, Severity):
             return value
         try:
@@ -92,7 +93,7 @@ class Finding:
             return f"{src}:row {self.row}"
         return src
 
-    def with_line(self, line: int | None, related: tuple[Related, ...] | None = None) -> "Finding":
+    def with_line(self, line: int | None, related: tuple[Related, ...] | None = None) -> Finding:
         return replace(self, line=line, related=self.related if related is None else related)
 
     def sort_key(self, source_order: Mapping[str | None, int]) -> tuple:
@@ -128,7 +129,7 @@ class Finding:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Finding":
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
         return cls(
             code=d["code"],
             name=d["name"],

@@ -10,7 +10,7 @@ import inspect
 from functools import lru_cache
 from importlib import metadata
 from types import ModuleType
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import UsageError
 from .rule import Rule

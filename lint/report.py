@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 from ._version import __version__
 from .finding import Finding, Fix, Severity
@@ -53,7 +54,7 @@ class Report:
         return self.exit_code == 0
 
     def filter(self, rule: str | Iterable[str] | None = None, source: str | None = None,
-               severity: str | None = None) -> "Report":
+               severity: str | None = None) -> Report:
         """A report with only the findings of some rules (codes, prefixes or names), source or severity."""
         keys = [rule] if isinstance(rule, str) else list(rule or [])
         fs = self.findings
@@ -66,7 +67,7 @@ class Report:
             fs = [f for f in fs if f.severity.rank >= rank]
         return Report(fs, self.sources, self.stats, self.fail_on.value, self._specs, self.rules)
 
-    def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> "Report":
+    def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> Report:
         """A filtered view for notebooks: ``report.show(rule="exact-duplicate")`` displays itself."""
         return self.filter(rule, **kw)
 

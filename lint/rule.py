@@ -18,7 +18,8 @@ import inspect
 import re
 import textwrap
 import typing
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
 from .finding import ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
@@ -46,14 +47,14 @@ class Rule:
     class Options:
         pass
 
-    def __init__(self, options: "Rule.Options | Mapping[str, Any] | None" = None) -> None:
+    def __init__(self, options: Rule.Options | Mapping[str, Any] | None = None) -> None:
         if options is None or isinstance(options, Mapping):
             options = self.make_options(options or {})
         self.options = options
 
     # -- options ---------------------------------------------------------------------------------
     @classmethod
-    def make_options(cls, values: Mapping[str, Any]) -> "Rule.Options":
+    def make_options(cls, values: Mapping[str, Any]) -> Rule.Options:
         """Build Options from config values, naming the rule and key on any error."""
         fields = {f.name: f for f in dataclasses.fields(cls.Options)}
         hints = typing.get_type_hints(cls.Options)
@@ -71,20 +72,20 @@ class Rule:
     def start(self) -> Any:
         return None
 
-    def update(self, batch: "BatchContext", state: Any) -> Iterable[Finding]:  # noqa: F821
+    def update(self, batch: BatchContext, state: Any) -> Iterable[Finding]:  # noqa: F821
         return ()
 
     def merge(self, a: Any, b: Any) -> Any:
         return a
 
-    def finish(self, state: Any, run: "RunContext") -> Iterable[Finding]:  # noqa: F821
+    def finish(self, state: Any, run: RunContext) -> Iterable[Finding]:  # noqa: F821
         return ()
 
-    def stats(self, state: Any, run: "RunContext") -> Mapping[str, Any] | None:  # noqa: F821
+    def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""
         return None
 
-    def applies_to(self, source: "SourceInfo") -> bool:  # noqa: F821
+    def applies_to(self, source: SourceInfo) -> bool:  # noqa: F821
         if "text" in self.requires and not source.text_columns and source.record_format == "text":
             return False
         if "label" in self.requires and source.label_column is None:

@@ -8,7 +8,8 @@ batches, and as one-row partitions merged in order.  A correct rule gives the sa
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import pyarrow as pa
 

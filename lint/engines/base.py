@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -230,7 +231,7 @@ class Engine:
         raise NotImplementedError
 
 
-def run_rules(specs, rules: Sequence[Rule], engine: "Engine | None" = None,
+def run_rules(specs, rules: Sequence[Rule], engine: Engine | None = None,
               progress: Callable[[int], None] | None = None) -> EngineResult:
     if engine is None:
         from .local import LocalEngine

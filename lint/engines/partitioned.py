@@ -6,7 +6,7 @@ the same findings as streaming, and the Dask engine shares its merge step.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..rule import Rule
 from ..sources import LineIndex

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..rule import Rule
 from ..sources import LineIndex

@@ -5,7 +5,8 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..context import SourceInfo
 from ..errors import SourceError, UsageError

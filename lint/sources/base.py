@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -76,7 +77,7 @@ class LineIndex:
             self._rows.append(int(rows[i]))
             self._offsets.append(d)
 
-    def merge(self, other: "LineIndex") -> None:
+    def merge(self, other: LineIndex) -> None:
         for r, d in zip(other._rows, other._offsets):
             if self._offsets and self._offsets[-1] == d:
                 continue

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -102,10 +103,10 @@ class DelimitedReader(Reader):
                 else:
                     buf += nxt
                 continue
-            for recs in self._with_runaway(buf, recs):
-                block, buf = buf[:recs.consumed], buf[recs.consumed:]
-                yield block, recs, line_base, None
-                line_base += recs.newlines
+            for part in self._with_runaway(buf, recs):
+                block, buf = buf[:part.consumed], buf[part.consumed:]
+                yield block, part, line_base, None
+                line_base += part.newlines
             if eof and not buf:
                 break
 
@@ -131,10 +132,10 @@ class DelimitedReader(Reader):
                 if recs is not None:
                     break
                 want *= 2  # one record longer than the block: look further
-            for recs in self._with_runaway(view[pos:end], recs):
-                yield view[pos:pos + recs.consumed], recs, line_base, pos
-                line_base += recs.newlines
-                pos += recs.consumed
+            for part in self._with_runaway(view[pos:end], recs):
+                yield view[pos:pos + part.consumed], part, line_base, pos
+                line_base += part.newlines
+                pos += part.consumed
             mapped.release(pos)  # the consumer has copied or finished with the block by now
 
     def blocks(self) -> Iterator[Block]:

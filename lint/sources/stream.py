@@ -6,7 +6,8 @@ import codecs
 import gzip
 import io
 import os
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
+from collections.abc import Iterator
 
 from ..errors import SourceError
 

@@ -21,7 +21,7 @@ class HashState:
             self.keys.append(np.ascontiguousarray(keys, dtype=np.uint64))
             self.ids.append(np.ascontiguousarray(ids, dtype=np.int64))
 
-    def merge(self, other: "HashState") -> "HashState":
+    def merge(self, other: HashState) -> HashState:
         self._groups = None
         self.keys.extend(other.keys)
         self.ids.extend(other.ids)

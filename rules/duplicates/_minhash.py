@@ -299,14 +299,14 @@ class NearState:
                             tag.astype(np.int8), np.ascontiguousarray(bands, np.uint32),
                             off.astype(np.int64), data.tobytes()))
 
-    def merge(self, other: "NearState") -> "NearState":
+    def merge(self, other: NearState) -> NearState:
         self.chunks.extend(other.chunks)
         return self
 
     def __len__(self) -> int:
         return sum(c[0].size for c in self.chunks)
 
-    def arrays(self, bands: int) -> "Table":
+    def arrays(self, bands: int) -> Table:
         if not self.chunks:
             z = np.zeros(0, U64)
             return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8),
@@ -334,7 +334,7 @@ class Table:
     off: np.ndarray
     data: bytes
 
-    def sorted(self) -> "Table":
+    def sorted(self) -> Table:
         if self.ids.size < 2 or bool(np.all(self.ids[1:] > self.ids[:-1])):
             return self
         o = np.argsort(self.ids, kind="stable")

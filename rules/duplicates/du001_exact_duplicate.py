@@ -4,7 +4,7 @@ import numpy as np
 
 from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
-from trainlint.hashing import NULL_HASH, combine, hash_strings
+from trainlint.hashing import combine, hash_strings
 from trainlint.rule import Rule
 
 from ._hashstate import HashState
