@@ -38,17 +38,31 @@ class HashState:
         if self._groups is not None:
             return self._groups
         keys, ids = self.arrays()
+        # one chunk from now on: the per-batch chunks are freed instead of living beside the copy
+        self.keys, self.ids = [keys], [ids]
         if keys.size < 2:
             return []
         if bool((ids[1:] > ids[:-1]).all()):  # rows added in order: a stable sort of the keys is enough
             order = np.argsort(keys, kind="stable")
         else:
             order = np.lexsort((ids, keys))
-        k, i = keys[order], ids[order]
-        starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-        sizes = np.diff(np.append(starts, k.size))
+        k = keys[order]
+        first = np.concatenate(([True], k[1:] != k[:-1]))
+        del k  # peak memory: keys, ids, order and one sorted copy, about 32 bytes a row
+        starts = np.flatnonzero(first)
+        del first
+        sizes = np.diff(np.append(starts, keys.size))
         multi = np.flatnonzero(sizes > 1)
-        out = [(int(i[starts[g]]), i[starts[g] + 1: starts[g] + sizes[g]]) for g in multi.tolist()]
+        # only the rows of clusters are gathered, not every row id
+        ms, mz = starts[multi], sizes[multi]
+        members = np.repeat(ms, mz) + (np.arange(int(mz.sum())) - np.repeat(np.cumsum(mz) - mz, mz))
+        i = ids[order[members]]
+        del order
+        out, pos = [], 0
+        for g in multi.tolist():
+            n = int(sizes[g])
+            out.append((int(i[pos]), i[pos + 1: pos + n]))
+            pos += n
         out.sort(key=lambda t: t[0])
         self._groups = out
         return out
