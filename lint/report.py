@@ -86,7 +86,23 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=_json_default)
+        """The JSON report.  With ``indent``, the document is laid out but each finding stays on one
+        line: readable and diffable, and written by the C encoder (an indented dump of 50k findings
+        goes through json's pure-Python encoder, about a second)."""
+        d = self.to_dict()
+        if indent is None:
+            return json.dumps(d, ensure_ascii=False, default=_json_default)
+        findings = d.pop("findings")
+        pad = " " * indent
+        enc = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+        body = ",\n".join(pad * 2 + enc(f) for f in findings)
+        parts = []
+        for key, value in d.items():
+            text = json.dumps(value, indent=indent, ensure_ascii=False, default=_json_default)
+            parts.append(f'{pad}"{key}": ' + text.replace("\n", "\n" + pad))
+            if key == "sources":  # keep the contract's order: sources, findings, summary
+                parts.append(f'{pad}"findings": [\n{body}\n{pad}]' if findings else f'{pad}"findings": []')
+        return "{\n" + ",\n".join(parts) + "\n}"
 
     def to_pandas(self):
         """One tidy row per finding (pandera-style failure cases)."""
