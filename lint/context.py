@@ -180,6 +180,16 @@ class BatchContext:
         return pc.if_else(all_null, pa.nulls(len(self), pa.string()), joined)
 
     @cached_property
+    def text_present(self) -> np.ndarray | None:
+        """True where the row has a text: not null, blank or a disguised null ("N/A"...), which
+        are missing-value's to report and no duplicate or label conflict of each other."""
+        if self.text is None:
+            return None
+        from .nulls import DISGUISED, missing_mask
+
+        return ~missing_mask(self.text, DISGUISED)[0]
+
+    @cached_property
     def text_normalized(self) -> pa.Array | None:
         """Text after NFKC, case folding and whitespace collapsing; null stays null."""
         if self.text is None:

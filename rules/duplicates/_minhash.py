@@ -486,7 +486,7 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     from .du001_exact_duplicate import split_keys
 
     n = len(batch)
-    valid = np.asarray(batch.text.is_valid())
+    valid = batch.text_present.copy()  # blank and "N/A" texts are missing values, not duplicates
     if keep is not None:
         valid &= keep
     if not valid.any():

@@ -62,7 +62,7 @@ class ExactDuplicate(Rule):
         if batch.text is not None:
             th = batch.text_hash
             keys = combine(th, batch.label_hash if batch.label is not None else np.zeros_like(th))
-            valid = np.asarray(batch.text.is_valid())
+            valid = batch.text_present.copy()
             if batch.label is not None:
                 valid &= np.asarray(batch.label.is_valid())
         else:

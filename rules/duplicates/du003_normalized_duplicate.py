@@ -50,7 +50,7 @@ class NormalizedDuplicate(Rule):
         nh = batch.text_normalized_hash
         lab = batch.label_hash if batch.label is not None else np.zeros_like(nh)
         sk = split_keys(batch)
-        valid = np.asarray(batch.text.is_valid())
+        valid = batch.text_present
         norm.add(combine(combine(nh, lab), sk)[valid], batch.row_ids[valid])
         exact.add(combine(combine(batch.text_hash, lab), sk)[valid], batch.row_ids[valid])
         return ()

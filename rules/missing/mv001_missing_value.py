@@ -4,64 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from trainlint.finding import ROWS_SAMPLE_CAP, Fix, Severity
+from trainlint.nulls import DISGUISED, missing_mask  # noqa: F401  (re-exported)
 from trainlint.rule import Rule
-
-DISGUISED = ("n/a", "null", "none", "nan", "-", "?")
-
-
-# bytes that may start or end a string which trimming changes: ASCII whitespace and separators,
-# and every non-ASCII byte (a multi-byte character may be Unicode whitespace)
-_MAY_BE_SPACE = np.zeros(256, dtype=bool)
-_MAY_BE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-_MAY_BE_SPACE[128:] = True
-
-
-def missing_mask(arr: pa.ChunkedArray | pa.Array, disguised: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(missing, disguised) boolean masks: null, NaN, empty or blank strings, and null sentinels."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if pa.types.is_string(arr.type) and len(arr) and arr.buffers()[2] is not None:
-        # A long string that neither starts nor ends with (possible) whitespace is neither blank
-        # nor a sentinel; only the others go through trim + lower + is_in, which on a text column
-        # would copy every text twice (4x faster on 1M rows of 250-byte texts).
-        n = len(arr)
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
-        lengths = np.diff(offsets)
-        # lower-casing shrinks a character to at most a third of its bytes (KELVIN SIGN -> k)
-        limit = max(64, 3 * max((len(d.encode()) for d in disguised), default=0) + 8)
-        check = lengths <= limit
-        if not check.all():
-            data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-            long_rows = np.flatnonzero(~check)
-            check[long_rows] = (_MAY_BE_SPACE[data[offsets[long_rows]]]
-                                | _MAY_BE_SPACE[data[offsets[long_rows + 1] - 1]])
-            if not check.all():
-                missing = np.asarray(arr.is_null()) if arr.null_count else np.zeros(n, dtype=bool)
-                fake = np.zeros(n, dtype=bool)
-                idx = np.flatnonzero(check)
-                if idx.size:
-                    m, f = missing_mask(arr.take(pa.array(idx)), disguised)
-                    missing[idx] |= m
-                    fake[idx] = f
-                return missing, fake
-    n = len(arr)
-    missing = np.asarray(arr.is_null()) if arr.null_count else np.zeros(n, dtype=bool)
-    fake = np.zeros(n, dtype=bool)
-    t = arr.type
-    if pa.types.is_floating(t):
-        missing = missing | np.asarray(pc.fill_null(pc.is_nan(arr), False))
-    elif pa.types.is_string(t) or pa.types.is_large_string(t):
-        stripped = pc.utf8_trim_whitespace(arr)
-        blank = np.asarray(pc.fill_null(pc.equal(stripped, ""), False))
-        if disguised:
-            fake = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(stripped), pa.array(disguised)), False))
-        missing = missing | blank | fake
-    elif pa.types.is_list(t) or pa.types.is_large_list(t):
-        missing = missing | np.asarray(pc.fill_null(pc.equal(pc.list_value_length(arr), 0), False))
-    return missing, fake
 
 
 class MissingValue(Rule):
