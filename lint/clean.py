@@ -116,6 +116,10 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
     d = os.path.dirname(cleaned_path) or "."
     fd_c, tmp_c = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
     fd_r, tmp_r = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
+    umask = os.umask(0)
+    os.umask(umask)
+    for t in (tmp_c, tmp_r):  # mkstemp makes 0600; outputs are ordinary files
+        os.chmod(t, 0o666 & ~umask)
     try:
         with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8") as rej:
             writer = _open_compressed(raw_out, spec.info.path) if spec.info.format != "parquet" else None

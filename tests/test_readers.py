@@ -214,3 +214,19 @@ def test_unbalanced_quote_is_one_bad_line_not_the_rest_of_the_file(tmp_path, com
     assert res.exit_code == 0, res.output
     kept = (gzip.decompress((out / p.name).read_bytes()) if compress else (out / p.name).read_bytes()).decode()
     assert kept.count("\n") == len(lines) - 1 and '"never closed' not in kept
+
+
+def test_cleaned_outputs_are_ordinary_files(tmp_path):
+    import os
+    import stat
+
+    p = tmp_path / "d.csv"
+    p.write_text("text,label\nx,1\nx,1\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["check", str(p), "--select", "DU001", "--fix", "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in ("d.csv", "d.csv.rejects.jsonl"):
+        assert stat.S_IMODE((out / f).stat().st_mode) == 0o666 & ~umask
+    assert "Fixed: 1 row moved to the rejects files." in res.output

@@ -56,7 +56,7 @@ def statistics_lines(report) -> list[str]:
     return out
 
 
-def summary_lines(report, color: bool = False) -> list[str]:
+def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes: bool = False) -> list[str]:
     s = report.summary
     lines = []
     for src in report.sources:
@@ -71,14 +71,25 @@ def summary_lines(report, color: bool = False) -> list[str]:
     sev = ", ".join(f"{v} {k}" for k, v in s["by_severity"].items() if v)
     lines.append(f"Found {n} finding{'s' if n != 1 else ''} ({sev}) in {s['rows_with_findings']} of "
                  f"{s['rows']} rows.")
-    if s["fixable"]:
-        lines.append(f"[*] {s['fixable']} fixable with `--fix --output-dir DIR` "
-                     f"(unsafe ones need --unsafe-fixes).")
+    safe = sum(1 for f in report.findings if f.fix is not None and f.fix.value == "safe")
+    unsafe = sum(1 for f in report.findings if f.fix is not None and f.fix.value == "unsafe")
+    if fixed:
+        dropped = sum(len(rows) for rows in report.rows_to_drop(unsafe_fixes).values())
+        lines.append(f"Fixed: {dropped} row{'s' if dropped != 1 else ''} moved to the rejects files"
+                     + ("" if unsafe_fixes or not unsafe else
+                        f"; {unsafe} finding{'s' if unsafe != 1 else ''} with unsafe fixes left "
+                        f"(--unsafe-fixes applies them)") + ".")
+    elif safe or unsafe:
+        parts = [f"{safe} fixable with `--fix --output-dir DIR`"] if safe else []
+        if unsafe:
+            parts.append(f"{unsafe} more with `--unsafe-fixes`" if safe else
+                         f"{unsafe} fixable with `--fix --unsafe-fixes --output-dir DIR`")
+        lines.append("[*] " + ", ".join(parts) + ".")
     return lines
 
 
 def render(report, *, statistics: bool = False, quiet: bool = False, color: bool = False,
-           grouped: bool = False, **_opts) -> str:
+           grouped: bool = False, fixed: bool = False, unsafe_fixes: bool = False, **_opts) -> str:
     out: list[str] = []
     if statistics:
         out.extend(statistics_lines(report))
@@ -91,5 +102,5 @@ def render(report, *, statistics: bool = False, quiet: bool = False, color: bool
             out.append("")
             out.extend(statistics_lines(report))
             out.append("")
-    out.extend(summary_lines(report, color))
+    out.extend(summary_lines(report, color, fixed, unsafe_fixes))
     return "\n".join(out) + "\n"
