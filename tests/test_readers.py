@@ -230,3 +230,16 @@ def test_cleaned_outputs_are_ordinary_files(tmp_path):
     for f in ("d.csv", "d.csv.rejects.jsonl"):
         assert stat.S_IMODE((out / f).stat().st_mode) == 0o666 & ~umask
     assert "Fixed: 1 row moved to the rejects files." in res.output
+
+
+def test_binary_garbage_csv_is_findings_and_nothing_on_stderr(tmp_path):
+    import random
+    import subprocess
+    import sys
+
+    rnd = random.Random(7)
+    p = tmp_path / "bin.csv"
+    p.write_bytes(bytes(rnd.randrange(256) for _ in range(20000)))
+    res = subprocess.run([sys.executable, "-m", "trainlint", "check", str(p), "-q"], capture_output=True, text=True)
+    assert res.returncode in (1, 2), res.stderr
+    assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr, res.stderr

@@ -176,11 +176,11 @@ class DelimitedReader(Reader):
         n = starts.size
         rows = block.first_row + np.arange(n, dtype=np.int64)
         if nfields is None and n:
-            # The usual block has no malformed record: let pyarrow say so (it calls the handler for
-            # a row with the wrong field count) and skip counting fields, a third of the parse.
-            ragged: list[int] = []
-            table = self._parse_bytes(memoryview(data)[int(starts[0]):], ragged)
-            if table is not None and not ragged and table.num_rows == n:
+            # The usual block has no malformed record: pyarrow parses it whole (it refuses a row with
+            # the wrong field count or invalid UTF-8), and counting fields, a third of the parse, is
+            # left to the blocks it refuses.
+            table = self._parse_bytes(memoryview(data)[int(starts[0]):])
+            if table is not None and table.num_rows == n:
                 yield from self._batches(table, rows, lines, [])
                 return
         if nfields is None:
@@ -229,18 +229,16 @@ class DelimitedReader(Reader):
     def _empty(self) -> pa.Table:
         return pa.table({c: pa.array([], pa.string()) for c in self.columns})
 
-    def _parse_bytes(self, payload: bytes | memoryview, ragged: list[int] | None = None) -> pa.Table | None:
-        """pyarrow's parse of complete records; None on invalid UTF-8.  With ``ragged``, a row with the
-        wrong field count is skipped and noted there (the caller then counts fields itself)."""
+    def _parse_bytes(self, payload: bytes | memoryview) -> pa.Table | None:
+        """pyarrow's parse of complete records; None when it refuses them (a row with the wrong
+        field count, invalid UTF-8): the caller then finds the culprits itself."""
         d = self.dialect
-        handler = None if ragged is None else (lambda row: ragged.append(1) or "skip")
         try:
             return pacsv.read_csv(
                 pa.BufferReader(pa.py_buffer(payload)),  # no copy of the block
                 read_options=pacsv.ReadOptions(column_names=self.columns, block_size=max(1 << 20, len(payload) + 1)),
                 parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char='"' if d.quoting else False,
-                                                 newlines_in_values=d.quoting, ignore_empty_lines=True,
-                                                 invalid_row_handler=handler),
+                                                 newlines_in_values=d.quoting, ignore_empty_lines=True),
                 convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
