@@ -82,33 +82,16 @@ class DelimitedReader(Reader):
         if mapped is not None:
             yield from self._mapped_records(mapped)
             return
+        quote = self._quote()
+
+        def parts(buf, final):
+            recs = _scan.scan(buf, final=final, quote=quote)
+            return None if recs is None else list(self._with_runaway(buf, recs))
+
         size = self.options.block_bytes
-        buf = b""
-        line_base = 1
         chunks = read_chunks(self.path, size, self.options.encoding)
-        eof = False
-        while not eof or buf:
-            if not eof and len(buf) < size:
-                nxt = next(chunks, None)
-                if nxt is None:
-                    eof = True
-                else:
-                    buf += nxt
-                    continue
-            recs = _scan.scan(buf, final=eof, quote=self._quote())
-            if recs is None:  # one record longer than the buffer: read more
-                nxt = next(chunks, None)
-                if nxt is None:
-                    eof = True
-                else:
-                    buf += nxt
-                continue
-            for part in self._with_runaway(buf, recs):
-                block, buf = buf[:part.consumed], buf[part.consumed:]
-                yield block, part, line_base, None
-                line_base += part.newlines
-            if eof and not buf:
-                break
+        for block, recs, line_base in _scan.chunked_records(chunks, size, parts):
+            yield block, recs, line_base, None
 
     @staticmethod
     def _with_runaway(buf, recs: _scan.Records):

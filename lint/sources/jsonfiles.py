@@ -81,38 +81,21 @@ class JsonlReader(Reader):
 
     def blocks(self) -> Iterator[Block]:
         size = self.options.block_bytes
-        buf = b""
-        line_base = 1
         row = 0
         chunks = read_chunks(self.path, size, self.options.encoding)
-        eof = False
-        while True:
-            if not eof and len(buf) < size:
-                nxt = next(chunks, None)
-                if nxt is None:
-                    eof = True
-                else:
-                    buf += nxt
-                    continue
-            if not buf:
-                break
-            recs = _scan.scan(buf, final=eof)
-            if recs is None:
-                nxt = next(chunks, None)
-                eof = nxt is None
-                buf += nxt or b""
-                continue
-            data, buf = buf[:recs.consumed], buf[recs.consumed:]
+
+        def parts(buf, final):
+            recs = _scan.scan(buf, final=final)
+            return None if recs is None else [recs]
+
+        for data, recs, line_base in _scan.chunked_records(chunks, size, parts):
             # a line of only spaces is blank, not a record
             keep = np.fromiter((data[s:e].strip() != b"" for s, e in zip(recs.starts.tolist(), recs.ends.tolist())),
                                dtype=bool, count=recs.starts.size) if recs.starts.size else np.zeros(0, bool)
             starts, ends, lines = recs.starts[keep], recs.ends[keep], recs.lines[keep] + line_base
-            line_base += recs.newlines
             if starts.size:
                 yield Block(self.info.index, row, (data, starts, ends, lines))
                 row += int(starts.size)
-            if eof and not buf:
-                break
 
     def parse(self, block: Block) -> Iterator[Batch]:
         data, starts, ends, lines = block.payload

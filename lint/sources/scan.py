@@ -117,6 +117,42 @@ def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
                    runaway=runaway_at >= 0)
 
 
+def chunked_records(chunks, size: int, scan_parts):
+    """(block, records, line base) over a stream of byte chunks: each block starts on a record
+    boundary and holds whole records; a record longer than ``size`` makes a longer block.
+
+    ``scan_parts(buf, final)`` returns the Records parts of ``buf`` in order (one, or more when a
+    reader splits it), or None when no complete record fits yet and more bytes are needed.
+    """
+    buf = b""
+    eof = False
+    line_base = 1
+    while True:
+        if not eof and len(buf) < size:
+            nxt = next(chunks, None)
+            if nxt is None:
+                eof = True
+            else:
+                buf += nxt
+                continue
+        if not buf:
+            return
+        parts = scan_parts(buf, eof)
+        if parts is None:  # one record longer than the buffer: read more
+            nxt = next(chunks, None)
+            if nxt is None:
+                eof = True
+            else:
+                buf += nxt
+            continue
+        for part in parts:
+            block, buf = buf[:part.consumed], buf[part.consumed:]
+            yield block, part, line_base
+            line_base += part.newlines
+        if eof and not buf:
+            return
+
+
 # -- blocks that stay in the file ------------------------------------------------------------------
 @dataclass
 class FileRange:
