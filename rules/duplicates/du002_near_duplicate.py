@@ -139,5 +139,7 @@ class NearDuplicate(Rule):
 
     def stats(self, state, run):
         ids, member, first, sim, n_pairs = self._clusters(state)
-        return {"near_duplicate_rows": int(member.size), "clusters": int(np.unique(first).size),
-                "verified_pairs": n_pairs, "threshold": self.options.threshold}
+        _firsts, later = np.unique(first, return_counts=True)
+        return {"near_duplicate_rows": int(member.size), "clusters": int(later.size),
+                "verified_pairs": n_pairs, "threshold": self.options.threshold,
+                "largest_clusters": sorted((int(n) + 1 for n in later), reverse=True)[:10]}
