@@ -68,7 +68,9 @@ def histogram(edges: Sequence[float], counts: Sequence[float], *, unit: str = ""
         parts.append(f'<rect x="{x + 0.5:.1f}" y="{base - h:.1f}" width="{max(bw - 1, 0.5):.1f}" height="{h:.1f}" '
                      f'fill="{PALETTE[0]}"><title>{_num(lo)}–{_num(hi)}{escape(unit)}: {_num(c)}</title></rect>')
     for i in sorted({0, n // 2, n}):
-        parts.append(f'<text x="{left + i * bw:.1f}" y="{base + 16}" text-anchor="middle">{_num(edges[i])}</text>')
+        # the last label ends at the axis end, so it is never cut off by the frame
+        anchor = "end" if i == n and n else ("start" if i == 0 else "middle")
+        parts.append(f'<text x="{left + i * bw:.1f}" y="{base + 16}" text-anchor="{anchor}">{_num(edges[i])}</text>')
     if unit:
         parts.append(f'<text x="{WIDTH - 10}" y="{base + 30}" text-anchor="end">{escape(unit.strip())}</text>')
     return (f'<svg class="tl-svg" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
