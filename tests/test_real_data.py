@@ -138,3 +138,14 @@ def test_fix_invariant_and_inputs_untouched(rel, tmp_path):
         assert entry["codes"] and entry["reasons"] and "row" in entry and "raw" in entry
     # nothing half-written is left behind
     assert not [p for p in out.rglob(".trainlint-*")]
+
+
+def test_text_length_histogram_and_bounds_on_real_files():
+    r = trainlint.lint(str(DATA / "chat" / "openai_toy_chat_fine_tuning.jsonl"), select=["TX005"],
+                       rules={"text-length": {"max-chars": 20000}})
+    assert [(f.line, f.extra["chars"] > 20000) for f in r.findings] == [(5, True)]
+    r = trainlint.lint(str(DATA / "sms_spam" / "SMSSpamCollection"), select=["TX005"])
+    st = r.stats["text-length"]
+    assert r.findings == [] and st["rows"] == sum(st["length_histogram"]["counts"]) == 5574
+    assert st["min"] == 2 and st["max"] == 910
+    assert len(st["length_histogram"]["edges"]) == len(st["length_histogram"]["counts"]) + 1
