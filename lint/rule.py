@@ -29,6 +29,19 @@ NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "Fix", "Options")
 
 
+class _EmptyExtra(dict):
+    """The shared ``extra`` of findings that have none (a dict per finding costs memory); read-only,
+    and picklable, unlike a mappingproxy, so findings still travel between processes."""
+
+    def _readonly(self, *_a: Any, **_k: Any) -> None:
+        raise TypeError("a finding's extra is read-only")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
+
+
+_NO_EXTRA: Mapping[str, Any] = _EmptyExtra()
+
+
 class Rule:
     """Base class.  Subclasses set the metadata below and override what they need."""
 
@@ -123,12 +136,12 @@ class Rule:
             row=row,
             column=column,
             n_rows=(1 if row is not None else 0) if n_rows is None else n_rows,
-            rows_sample=tuple(int(r) for r in list(rows_sample)[:ROWS_SAMPLE_CAP]),
+            rows_sample=tuple(int(r) for r in list(rows_sample)[:ROWS_SAMPLE_CAP]) if len(rows_sample) else (),
             group=group,
-            related=tuple(related),
+            related=related if type(related) is tuple else tuple(related),
             fix=fix,
             pointer=pointer,
-            extra=dict(extra or {}),
+            extra=dict(extra) if extra else _NO_EXTRA,
         )
 
     # -- documentation ---------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -148,17 +147,19 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
     return EngineResult(findings, stats, dict(rows_by_source), line_index)
 
 
-_FIELDS = Finding.__slots__
-_GET_FIELDS = operator.attrgetter(*_FIELDS)
-_LINE, _RELATED, _MESSAGE = _FIELDS.index("line"), _FIELDS.index("related"), _FIELDS.index("message")
 
 
 def _copy_with(f: Finding, line: int | None, related: tuple[Related, ...], message: str) -> Finding:
-    """``f.with_line(line, related)`` without ``dataclasses.replace``, which was a second of the
-    run at 50k findings."""
-    values = list(_GET_FIELDS(f))
-    values[_LINE], values[_RELATED], values[_MESSAGE] = line, related, message
-    return Finding(*values)
+    """``f`` completed with its line, related lines and message.
+
+    The finding was made by a rule for this run and nobody else holds it yet, so the engine
+    completes it in place, as a ``__post_init__`` would, instead of building a second frozen
+    object (a frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``:
+    ~0.3 s per 40k findings, and twice the memory while both exist)."""
+    object.__setattr__(f, "line", line)
+    object.__setattr__(f, "related", related)
+    object.__setattr__(f, "message", message)
+    return f
 
 
 def locate(findings: list[Finding], sources: Sequence[SourceInfo],
