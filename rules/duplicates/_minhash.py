@@ -55,6 +55,19 @@ def mix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
+#: the default similarity threshold of every near-duplicate rule, measured on MRPC (see DU002's doc)
+DEFAULT_THRESHOLD = 0.7
+
+
+@dataclass(frozen=True)
+class ExactOrNearOptions:
+    """Options of the rules that match exact and near copies (conflicting-label, split-leakage)."""
+
+    near: bool = True
+    threshold: float = DEFAULT_THRESHOLD
+    min_chars: int = 20
+
+
 @dataclass(frozen=True)
 class Params:
     kind: str = "char"

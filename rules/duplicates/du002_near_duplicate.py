@@ -12,7 +12,7 @@ from trainlint.rule import Rule
 from . import _minhash as mh
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = mh.DEFAULT_THRESHOLD
 
 
 class NearDuplicate(Rule):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 
@@ -9,7 +8,6 @@ from trainlint.finding import Fix, Related, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
 from trainlint.rules.duplicates import _minhash as mh
-from trainlint.rules.duplicates.du002_near_duplicate import DEFAULT_THRESHOLD
 
 #: distinct label strings kept for messages; beyond this a label is shown by its hash
 _LABEL_NAMES_CAP = 10_000
@@ -52,11 +50,7 @@ class ConflictingLabel(Rule):
     fix = Fix.UNSAFE
     requires = ("text", "label")
 
-    @dataclasses.dataclass(frozen=True)
-    class Options:
-        near: bool = True
-        threshold: float = DEFAULT_THRESHOLD
-        min_chars: int = 20
+    Options = mh.ExactOrNearOptions
 
     def __init__(self, options=None) -> None:
         super().__init__(options)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 
@@ -8,7 +7,6 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
 from trainlint.rules.duplicates import _minhash as mh
-from trainlint.rules.duplicates.du002_near_duplicate import DEFAULT_THRESHOLD
 
 TRAIN, EVAL = 1, 2
 _EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
@@ -62,11 +60,7 @@ class SplitLeakage(Rule):
     fix = Fix.UNSAFE
     requires = ("text",)
 
-    @dataclasses.dataclass(frozen=True)
-    class Options:
-        near: bool = True
-        threshold: float = DEFAULT_THRESHOLD
-        min_chars: int = 20
+    Options = mh.ExactOrNearOptions
 
     def __init__(self, options=None) -> None:
         super().__init__(options)
