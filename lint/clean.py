@@ -138,7 +138,9 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
                     entry["raw"] = raw.decode("utf-8", "backslashreplace")
                 rej.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
-            drop_rows = np.array(sorted(by_row), dtype=np.int64)
+            drop_rows = getattr(by_row, "rows", None)  # Report.rows_to_drop's mappings carry the array
+            if drop_rows is None:
+                drop_rows = np.array(sorted(by_row), dtype=np.int64)
             kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject)
             if writer is not None:
                 writer.close()

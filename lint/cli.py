@@ -6,9 +6,11 @@ them, so ``trainlint --version`` stays near Python's own start-up time.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
+from collections.abc import Callable
 
 import click
 
@@ -160,21 +162,29 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
             click.echo(f"{p}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
-        text = module.render(report, statistics=o["statistics"], quiet=o["quiet"],
-                             color=color and path is None, grouped=o["grouped"],
-                             unsafe_fixes=unsafe, fixed=o["fix"])
+        opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
+                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"]}
+        # a reporter with ``write`` streams the report (a large one never exists whole in memory)
+        write = getattr(module, "write", None)
         if path:
-            _write_atomic(path, text)
+            _write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
+        elif write:
+            write(report, _Echo(), **opts)
         else:
-            click.echo(text, nl=False)
+            click.echo(module.render(report, **opts), nl=False)
     if o["exit_zero"]:
         return 0
     if o["fix"]:
-        fixed = report.rows_to_drop(unsafe)
-        remaining = [f for f in report.findings
-                     if not (f.source in fixed and f.row in fixed[f.source])]
-        return 1 if any(f.severity.rank >= report.fail_on.rank for f in remaining) else 0
+        return report.exit_code_after_fix(unsafe)
     return report.exit_code
+
+
+class _Echo:
+    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal)."""
+
+    def write(self, text: str) -> int:
+        click.echo(text, nl=False)
+        return len(text)
 
 
 def _delimiter(d: str | None) -> str | None:
@@ -188,7 +198,8 @@ def _delimiter(d: str | None) -> str | None:
     return d
 
 
-def _write_atomic(path: str, text: str) -> None:
+def _write_atomic(path: str, text: str | Callable[[TextIO], None]) -> None:
+    """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing."""
     import tempfile
 
     d = os.path.dirname(os.path.abspath(path))
@@ -199,7 +210,10 @@ def _write_atomic(path: str, text: str) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            if isinstance(text, str):
+                f.write(text)
+            else:
+                text(f)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..context import BatchContext, RunContext, SourceInfo
 from ..finding import Finding, Related
+from ..findings_table import FindingStore, RowFindings
 from ..rule import Rule
 from ..sources import Block, LineIndex, Reader
 
@@ -20,7 +21,7 @@ class BlockResult:
 
     source_index: int
     states: list[Any]
-    findings: list[Finding]
+    findings: list[Finding | RowFindings]
     line_rows: np.ndarray
     line_lines: np.ndarray | None
     records: int
@@ -28,7 +29,7 @@ class BlockResult:
 
 @dataclass
 class EngineResult:
-    findings: list[Finding]
+    findings: FindingStore
     stats: dict[str, Any]
     rows_by_source: dict[int, int]
     line_index: dict[int, LineIndex] = field(default_factory=dict)
@@ -98,7 +99,7 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
     if fresh or states is None:
         states = [r.start() for r in rules]
     active = active_rules(rules, info)
-    findings: list[Finding] = []
+    findings: list[Finding | RowFindings] = []
     rows_parts, lines_parts = [], []
     records = 0
     for batch in (reader.parse(block) if batches is None else batches):
@@ -117,7 +118,7 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
         for k in active:
             out = rules[k].update(ctx, states[k])
             if out:
-                findings.extend(out)
+                add_findings(findings, out)
     line_rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, np.int64)
     line_lines = np.concatenate(lines_parts) if lines_parts and reader.has_lines else None
     if line_lines is not None and line_rows.size > 1:
@@ -129,24 +130,119 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
     return BlockResult(info.index, states, findings, line_rows, line_lines, records)
 
 
+def add_findings(findings: list[Finding | RowFindings], out: Iterable) -> None:
+    """What a rule returned, added to ``findings``: a ``RowFindings`` stays one item (columns are
+    never turned into objects here), any other iterable adds its items."""
+    if isinstance(out, RowFindings):
+        findings.append(out)
+    else:
+        findings.extend(out)
+
+
 def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInfo],
-               findings: list[Finding], rows_by_source: dict[int, int],
+               findings: list[Finding | RowFindings], rows_by_source: dict[int, int],
                line_index: dict[int, LineIndex]) -> EngineResult:
     run = RunContext(sources=list(sources), rows_by_source=dict(rows_by_source))
     stats: dict[str, Any] = {}
     for rule, state in zip(rules, states):
         out = rule.finish(state, run)
         if out:
-            findings.extend(out)
+            add_findings(findings, out)
         st = rule.stats(state, run)
         if st:
             stats[rule.name] = st
-    findings = locate(findings, sources, line_index)
+    objects = [k for k, f in enumerate(findings) if not isinstance(f, RowFindings)]
+    for k, f in zip(objects, locate([findings[k] for k in objects], sources, line_index)):
+        findings[k] = f
+    for f in findings:
+        if isinstance(f, RowFindings):
+            locate_rows(f, sources, line_index)
     order = {s.path: s.index for s in sources}
-    findings.sort(key=lambda f: f.sort_key(order))
-    return EngineResult(findings, stats, dict(rows_by_source), line_index)
+    return EngineResult(sort_findings(FindingStore(findings), order), stats, dict(rows_by_source), line_index)
 
 
+def sort_findings(store: FindingStore, source_order: dict[str | None, int]) -> FindingStore:
+    """``store`` in ``Finding.sort_key`` order (source, row, code, column, pointer, message),
+    stable, as ``sorted`` would give, with one ``lexsort`` over all entries.  Entries equal on
+    everything but the message (rare: two findings of one rule on one row and column) are then
+    ordered by their message, made for those entries only."""
+    parts = store._parts
+    strings: set[str] = {""}
+    for p in parts:
+        if isinstance(p, RowFindings):
+            strings.add(p.code)
+            strings.update(c or "" for c in p.columns)
+        else:
+            strings.update(f.code for f in p)
+            strings.update(f.column or "" for f in p)
+            strings.update(f.pointer or "" for f in p)
+    rank = {s: k for k, s in enumerate(sorted(strings))}
+    keys: dict[str, list[np.ndarray]] = {"src": [], "row": [], "code": [], "col": [], "ptr": []}
+    for p in parts:
+        if isinstance(p, RowFindings):
+            n = len(p)
+            keys["src"].append(np.array([source_order.get(s, -1) for s in p.paths], np.int64)[p.source])
+            keys["row"].append(p.rows)
+            keys["code"].append(np.full(n, rank[p.code], np.int64))
+            keys["col"].append(np.array([rank[c or ""] for c in p.columns], np.int64)[p.column])
+            keys["ptr"].append(np.full(n, rank[""], np.int64))
+        else:
+            keys["src"].append(np.array([source_order.get(f.source, -1) for f in p], np.int64))
+            keys["row"].append(np.array([-1 if f.row is None else f.row for f in p], np.int64))
+            keys["code"].append(np.array([rank[f.code] for f in p], np.int64))
+            keys["col"].append(np.array([rank[f.column or ""] for f in p], np.int64))
+            keys["ptr"].append(np.array([rank[f.pointer or ""] for f in p], np.int64))
+    if not parts:
+        return store
+    cols = [np.concatenate(keys[k]) for k in ("ptr", "col", "code", "row", "src")]
+    order = np.lexsort(cols)  # stable: ties keep the order the rules emitted them in
+    if order.size > 1:
+        same = np.ones(order.size - 1, dtype=bool)
+        for c in cols:
+            s = c[order]
+            same &= s[1:] == s[:-1]
+            del s
+        if same.any():
+            sorted_store = FindingStore(order=order, _parts=parts)
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], same.astype(np.int8), [0]))))
+            for a, b in zip(edges[0::2].tolist(), (edges[1::2] + 1).tolist()):
+                run = order[a:b]
+                msgs = [f.message for f in sorted_store._make(run)]
+                order[a:b] = run[sorted(range(len(run)), key=msgs.__getitem__)]
+    return FindingStore(order=order, _parts=parts)
+
+
+def locate_rows(f: RowFindings, sources: Sequence[SourceInfo], line_index: dict[int, LineIndex]) -> None:
+    """Lines of a ``RowFindings``'s rows and related rows, one ``searchsorted`` per source."""
+    by_path = {s.path: s.index for s in sources}
+
+    def lines(src: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        out = np.full(rows.size, -1, dtype=np.int64)
+        for k, path in enumerate(f.paths):
+            idx = line_index.get(by_path.get(path, -1))
+            if not idx:
+                continue
+            if len(f.paths) == 1:
+                out = _line_array(idx, rows)
+            else:
+                m = src == k
+                out[m] = _line_array(idx, rows[m])
+        return out
+
+    if f.line is None:
+        f.line = lines(f.source, f.rows)
+    if f.related_source is not None and f.related_line is None:
+        f.related_line = lines(f.related_source, f.related_row)
+
+
+def _line_array(idx: LineIndex, rows: np.ndarray) -> np.ndarray:
+    """``idx.line(row)`` for every row, -1 before the first indexed row."""
+    starts = np.asarray(idx._rows, dtype=np.int64)
+    offsets = np.asarray(idx._offsets, dtype=np.int64)
+    i = np.searchsorted(starts, rows, side="right") - 1
+    out = rows + offsets[np.maximum(i, 0)]
+    out[i < 0] = -1
+    return out
 
 
 def _copy_with(f: Finding, line: int | None, related: tuple[Related, ...], message: str) -> Finding:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+from typing import TextIO
 
 import click
 
+from ..finding import Fix
 from ._common import source_roles
 
 _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -46,12 +49,12 @@ def grouped_lines(report, color: bool = False) -> list[str]:
 
 
 def statistics_lines(report) -> list[str]:
-    counts = Counter((f.code, f.name) for f in report.findings)
-    fixable = Counter((f.code, f.name) for f in report.findings if f.fix is not None)
+    counts = report.findings.code_names()
+    fixable = report.findings.fixable_code_names()
     width = max((len(str(n)) for n in counts.values()), default=1)
     out = []
     for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        mark = "[*]" if fixable[(code, name)] else "   "
+        mark = "[*]" if (code, name) in fixable else "   "
         out.append(f"{n:>{width}}\t{code}\t{mark} {name}")
     return out
 
@@ -71,8 +74,9 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     sev = ", ".join(f"{v} {k}" for k, v in s["by_severity"].items() if v)
     lines.append(f"Found {n} finding{'s' if n != 1 else ''} ({sev}) in {s['rows_with_findings']} of "
                  f"{s['rows']} rows.")
-    safe = sum(1 for f in report.findings if f.fix is not None and f.fix.value == "safe")
-    unsafe = sum(1 for f in report.findings if f.fix is not None and f.fix.value == "unsafe")
+    fixes = report.findings.count("fix")
+    safe = fixes.get(Fix.SAFE, 0)
+    unsafe = fixes.get(Fix.UNSAFE, 0)
     if fixed:
         dropped = sum(len(rows) for rows in report.rows_to_drop(unsafe_fixes).values())
         lines.append(f"Fixed: {dropped} row{'s' if dropped != 1 else ''} moved to the rejects files"
@@ -88,8 +92,15 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     return lines
 
 
-def render(report, *, statistics: bool = False, quiet: bool = False, color: bool = False,
-           grouped: bool = False, fixed: bool = False, unsafe_fixes: bool = False, **_opts) -> str:
+def render(report, **opts) -> str:
+    out = io.StringIO()
+    write(report, out, **opts)
+    return out.getvalue()
+
+
+def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, color: bool = False,
+          grouped: bool = False, fixed: bool = False, unsafe_fixes: bool = False, **_opts) -> None:
+    """The report written to ``fp`` as it is made: one finding line at a time, never the whole text."""
     out: list[str] = []
     if statistics:
         out.extend(statistics_lines(report))
@@ -97,10 +108,16 @@ def render(report, *, statistics: bool = False, quiet: bool = False, color: bool
         if grouped:
             out.extend(grouped_lines(report, color))
         else:
-            out.extend(finding_line(f, color) for f in report.findings)
-        if report.findings:
+            chunk: list[str] = []
+            for f in report.findings:
+                chunk.append(finding_line(f, color))
+                if len(chunk) >= 2048:
+                    fp.write("\n".join(chunk) + "\n")
+                    chunk.clear()
+            out.extend(chunk)
+        if len(report.findings):
             out.append("")
             out.extend(statistics_lines(report))
             out.append("")
     out.extend(summary_lines(report, color, fixed, unsafe_fixes))
-    return "\n".join(out) + "\n"
+    fp.write("\n".join(out) + "\n")
