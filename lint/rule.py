@@ -144,6 +144,26 @@ class Rule:
             extra=dict(extra) if extra else _NO_EXTRA,
         )
 
+    def row_findings(
+        self,
+        message: str | tuple[Sequence[str], Any],
+        *,
+        source: str | tuple[Sequence[str], Any],
+        rows: Any,
+        column: str | None | tuple[Sequence[str | None], Any] = None,
+        group: Any = None,
+        related: tuple[Any, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> RowFindings:  # noqa: F821
+        """Findings of this rule on many rows at once, kept as arrays (``RowFindings``), each with
+        this rule's fix.  ``message``, ``source`` and ``column`` are one value for every row or a
+        pair (table, index array); ``related`` is (source, rows): one related row per finding."""
+        from .findings_table import RowFindings
+
+        return RowFindings(code=self.code, name=self.name, severity=severity or self.severity, fix=self.fix,
+                           source=source, rows=rows, message=message, column=column, group=group,
+                           related=related)
+
     # -- documentation ---------------------------------------------------------------------------
     @classmethod
     def doc(cls) -> str:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlint.context import unpack_id
-from trainlint.finding import Fix, Related, Severity
+from trainlint.context import ROW_BITS, ROW_MASK
+from trainlint.finding import Fix, Severity
 from trainlint.hashing import combine, hash_strings
 from trainlint.rule import Rule
 
@@ -76,22 +76,33 @@ class ExactDuplicate(Rule):
         return a.merge(b)
 
     def finish(self, state, run):
-        findings = []
-        for n, (first, rest) in enumerate(state.groups(), start=1):
-            fs, fr = unpack_id(first)
-            first_src = run.sources[fs]
-            what = "text and label" if first_src.text_columns or first_src.record_format != "text" else "every column"
-            if first_src.label_column is None and what != "every column":
-                what = "text"
-            for rid in rest.tolist():
-                s, r = unpack_id(rid)
-                findings.append(self.finding(
-                    f"same {what} as an earlier row ({{related}}); {len(rest) + 1} copies in all",
-                    source=run.sources[s].path, row=r, group=n,
-                    related=[Related(first_src.path, fr)]))
-        return findings
+        firsts, sizes, members = state.group_arrays()
+        if not members.size:
+            return ()
+        rest = sizes - 1
+        first = np.repeat(firsts, rest)
+        first_src = (first >> ROW_BITS).astype(np.int32)
+        # the message names what was compared (it depends on the first copy's source) and the
+        # cluster's size: one template per (source, size) seen, not one string per finding
+        what = [self._compared(s) for s in run.sources]
+        pair = first_src.astype(np.int64) << 32 | np.repeat(sizes, rest)
+        pairs, template = np.unique(pair, return_inverse=True)
+        templates = [f"same {what[p >> 32]} as an earlier row ({{related}}); {p & 0xFFFFFFFF} copies in all"
+                     for p in pairs.tolist()]
+        paths = [s.path for s in run.sources]
+        return self.row_findings(
+            (templates, template.reshape(-1)), source=(paths, members >> ROW_BITS), rows=members & ROW_MASK,
+            group=np.repeat(np.arange(1, firsts.size + 1, dtype=np.int64), rest),
+            related=((paths, first_src), first & ROW_MASK))
+
+    @staticmethod
+    def _compared(src) -> str:
+        what = "text and label" if src.text_columns or src.record_format != "text" else "every column"
+        if src.label_column is None and what != "every column":
+            what = "text"
+        return what
 
     def stats(self, state, run):
-        groups = state.groups()
-        return {"duplicate_rows": int(sum(len(r) for _f, r in groups)), "clusters": len(groups),
-                "largest_clusters": sorted((len(r) + 1 for _f, r in groups), reverse=True)[:10]}
+        _firsts, sizes, _members = state.group_arrays()
+        return {"duplicate_rows": int((sizes - 1).sum()), "clusters": int(sizes.size),
+                "largest_clusters": np.sort(sizes)[::-1][:10].tolist()}

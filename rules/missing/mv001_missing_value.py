@@ -74,13 +74,22 @@ class MissingValue(Rule):
                 if idx.size == 0:
                     continue
                 role = "text" if col in src.text_columns else ("label" if col == src.label_column else "value")
-                values = batch.table.column(col).take(pa.array(idx)).to_pylist() if fake[idx].any() else None
-                for j, i in enumerate(idx.tolist()):
-                    if fake[i]:
-                        msg = f"{role} in column '{col}' is a disguised null ({values[j].strip()!r})"
-                    else:
-                        msg = f"{role} in column '{col}' is missing"
-                    findings.append(self.finding(msg, source=src.path, row=int(batch.rows[i]), column=col))
+                templates = [f"{role} in column '{col}' is missing"]
+                template = np.zeros(idx.size, np.int32)
+                is_fake = fake[idx]
+                if is_fake.any():  # one message per distinct disguised null, not per row
+                    where = np.flatnonzero(is_fake)
+                    values = batch.table.column(col).take(pa.array(idx[where])).to_pylist()
+                    seen: dict[str, int] = {}
+                    for j, v in zip(where.tolist(), values):
+                        msg = f"{role} in column '{col}' is a disguised null ({v.strip()!r})"
+                        k = seen.get(msg)
+                        if k is None:
+                            k = seen[msg] = len(templates)
+                            templates.append(msg)
+                        template[j] = k
+                findings.append(self.row_findings((templates, template), source=src.path,
+                                                  rows=batch.rows[idx], column=col))
         return findings
 
     def merge(self, a, b):
