@@ -323,12 +323,28 @@ class RowsToDrop(Mapping):
     """row -> the findings that drop it, for one source; ``rows`` holds the rows (ascending) as an
     array.  The findings are made when a row is looked up, not for every row at once."""
 
+    _CHUNK = 4096
+
     def __init__(self, store: FindingStore, rows: np.ndarray, gidx: np.ndarray) -> None:
         starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1]))) if rows.size else rows
         self.rows = rows[starts]
         self._bounds = np.append(starts, rows.size)
         self._gidx = gidx
         self._store = store
+        self._cached: tuple[int, list[list[Finding]]] = (0, [])
+
+    def _findings(self, i: int) -> list[Finding]:
+        """The findings of the ``i``-th row.  Rows are usually asked for in order (the cleaned copy
+        is written row by row), so the findings of the next few thousand rows are made at once."""
+        first, lists = self._cached
+        if not first <= i < first + len(lists):
+            end = min(self.rows.size, i + self._CHUNK)
+            a, b = int(self._bounds[i]), int(self._bounds[end])
+            made = self._store._make(self._gidx[a:b])
+            cuts = (self._bounds[i:end + 1] - a).tolist()
+            lists = [made[x:y] for x, y in zip(cuts[:-1], cuts[1:])]
+            self._cached = (first, lists) = (i, lists)
+        return list(lists[i - first])
 
     def _pos(self, row: Any) -> int:
         if not isinstance(row, (int, np.integer)):
@@ -340,7 +356,7 @@ class RowsToDrop(Mapping):
         i = self._pos(row)
         if i < 0:
             raise KeyError(row)
-        return self._store._make(self._gidx[self._bounds[i]:self._bounds[i + 1]])
+        return self._findings(i)
 
     def __contains__(self, row: object) -> bool:
         return self._pos(row) >= 0
