@@ -98,9 +98,10 @@ class RowFindings:
             rline = ([None] * len(rows) if self.related_line is None
                      else _none_below_zero(self.related_line[idx]))
             related = [(Related(s, r, ln),) for s, r, ln in zip(rsrc, rrow, rline)]
-            msgs = [m.replace("{related}", f"{r[0].source}:{r[0].line}" if r[0].line is not None
-                              else f"{r[0].source} row {r[0].row}") if "{related}" in m else m
-                    for m, r in zip(msgs, related)]
+            if self.related_line is not None:  # located: ``{related}`` filled, as the engine does for objects
+                msgs = [m.replace("{related}", f"{r[0].source}:{r[0].line}" if r[0].line is not None
+                                  else f"{r[0].source} row {r[0].row}") if "{related}" in m else m
+                        for m, r in zip(msgs, related)]
         else:
             related = [()] * len(rows)
         code, name, sev, fix = self.code, self.name, self.severity, self.fix
@@ -288,6 +289,14 @@ class FindingStore(Sequence):
         ids = np.unique(pair[self._selected(c["fix"]) > 0])
         return {(c["codes"][i >> 32], c["names"][i & 0xFFFFFFFF]) for i in ids.tolist()}
 
+    def max_severity_by_code(self) -> dict[str, int]:
+        """code -> the highest severity rank among its findings."""
+        c = self.columns()
+        code, sev = self._selected(c["code"]), self._selected(c["severity"])
+        best = np.full(len(c["codes"]), -1, np.int64)
+        np.maximum.at(best, code, sev)
+        return {c["codes"][k]: int(r) for k, r in enumerate(best.tolist()) if r >= 0}
+
     def rows_with_findings(self) -> int:
         c = self.columns()
         row = self._selected(c["row"])
@@ -307,12 +316,12 @@ class FindingStore(Sequence):
         fix, row, src = c["fix"][order], c["row"][order], c["source"][order]
         keep = np.isin(fix, wanted) & (row >= 0)
         out: dict[str, RowsToDrop] = {}
-        for sid, path in enumerate(c["paths"]):
+        sids, first = np.unique(src[keep], return_index=True)
+        for sid in sids[np.argsort(first)].tolist():  # sources in report order
+            path = c["paths"][sid]
             if path is None:
                 continue
             m = keep & (src == sid)
-            if not m.any():
-                continue
             g, r = order[m], row[m]
             by_row = np.argsort(r, kind="stable")  # findings of one row stay in report order
             out[path] = RowsToDrop(self, r[by_row], g[by_row])

@@ -64,7 +64,8 @@ def rule_info(report) -> dict[str, dict[str, Any]]:
         out[r.code] = {"code": r.code, "name": r.name, "severity": r.severity.value,
                        "summary": r.summary(), "doc": r.doc(), "groups": list(r.groups),
                        "fix": r.fix.value if r.fix else None}
-    for f in report.findings:  # findings of rules the report does not know (a merged report, a plugin)
+    codes = set(report.findings.count("code"))
+    for f in (report.findings if codes - set(out) else ()):  # rules the report does not know (a plugin...)
         if f.code not in out:
             out[f.code] = {"code": f.code, "name": f.name, "severity": f.severity.value,
                            "summary": "", "doc": "", "groups": [], "fix": None}
@@ -101,9 +102,6 @@ def describe(f, root: str | None = None) -> str:
 def severities(report) -> dict[str, str]:
     """code -> the highest severity among its findings, else the rule's default."""
     out = {c: m["severity"] for c, m in rule_info(report).items()}
-    seen: dict[str, Any] = {}
-    for f in report.findings:
-        if f.code not in seen or f.severity.rank > seen[f.code].rank:
-            seen[f.code] = f.severity
-    out.update({c: s.value for c, s in seen.items()})
+    for code, rank in report.findings.max_severity_by_code().items():
+        out[code] = ("info", "warning", "error")[rank]
     return out
