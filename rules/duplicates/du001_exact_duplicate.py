@@ -31,7 +31,7 @@ class ExactDuplicate(Rule):
         text column, a row identical to an earlier one in every column), within the same split
         and across every source of that split.  Each duplicate points to its first copy
         (``related``) and shares a ``group`` with it.  Rows are compared by 64-bit xxh3 hashes,
-        so memory is 16 bytes per row whatever the text length.
+        so memory is 12 bytes per row whatever the text length.
 
     Why it matters
         Duplicates weight some examples more than others, inflate evaluation scores when they
