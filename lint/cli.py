@@ -141,6 +141,11 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "gx_suites": tuple(o["expectations"]) or None,
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
+    if not settings.scheduler and (settings.engine == "processes"
+                                   or (settings.engine == "local" and (settings.jobs or 1) > 1)):
+        from .engines import _forkserver
+
+        _forkserver.start()  # imports on the other core while this process does the same
     progress, close = _progress(o)
     try:
         report = run(list(paths), settings, progress)

@@ -137,11 +137,14 @@ class BatchContext:
         table: pa.Table,
         rows: np.ndarray,
         invalid: Sequence[InvalidRecord] = (),
+        lines: np.ndarray | None = None,
     ) -> None:
         self.source = source
         self.table = table
         self.rows = np.asarray(rows, dtype=np.int64)
         self.invalid = tuple(invalid)
+        #: 1-based physical line where each row's record starts (text formats), for the engine
+        self.lines = lines
 
     def __len__(self) -> int:
         return self.table.num_rows

@@ -85,16 +85,30 @@ def read_ahead(items: Iterable, depth: int = 2) -> Iterator:
         th.join()
 
 
-def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]]:
-    """(block, its batches) for every block of ``reader``, read and parsed ahead in a thread, so
-    in one process parsing uses the second core while the rules use the first."""
-    return read_ahead(((block, list(reader.parse(block))) for block in reader.blocks()), depth)
+def parsed_blocks(reader: Reader, rules: Sequence[Rule] = (), depth: int = 2) -> Iterator[tuple[Block, list]]:
+    """(block, its batches' contexts) for every block of ``reader``, read, parsed and prepared
+    ahead in a thread, so in one process that work uses the second core while the rules use the
+    first.  Preparing computes the derived arrays the rules declare (``Rule.batch_arrays``)."""
+    names = sorted({n for k in active_rules(rules, reader.info) for n in rules[k].batch_arrays})
+    return read_ahead(((block, [prepared(reader.info, b, names) for b in reader.parse(block)])
+                       for block in reader.blocks()), depth)
+
+
+def prepared(info: SourceInfo, batch, names: Sequence[str] = ()) -> BatchContext:
+    """The context of one parsed batch, with the derived arrays ``names`` computed."""
+    ctx = BatchContext(info, batch.table, batch.rows, batch.invalid, batch.lines)
+    for name in names:
+        try:
+            getattr(ctx, name)
+        except Exception:  # noqa: BLE001 - left uncomputed: the rule that reads it meets the error itself
+            pass
+    return ctx
 
 
 def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
-              states: list[Any] | None = None, batches: list | None = None) -> BlockResult:
+              states: list[Any] | None = None, contexts: list[BatchContext] | None = None) -> BlockResult:
     """Parse a block and update every applicable rule.  ``fresh`` starts new states (a worker).
-    ``batches``: the block already parsed (``parsed_blocks``)."""
+    ``contexts``: the block already parsed and prepared (``parsed_blocks``)."""
     info = reader.info
     if fresh or states is None:
         states = [r.start() for r in rules]
@@ -102,15 +116,16 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
     findings: list[Finding | RowFindings] = []
     rows_parts, lines_parts = [], []
     records = 0
-    for batch in (reader.parse(block) if batches is None else batches):
-        ctx = BatchContext(info, batch.table, batch.rows, batch.invalid)
-        records += len(batch.rows) + len(batch.invalid)
-        if batch.lines is not None or batch.invalid:
-            r = batch.rows
-            ln = batch.lines if batch.lines is not None else np.zeros(len(r), np.int64)
-            if batch.invalid:
-                r = np.concatenate([r, np.array([i.row for i in batch.invalid], np.int64)])
-                ln = np.concatenate([ln, np.array([i.line or 0 for i in batch.invalid], np.int64)])
+    if contexts is None:
+        contexts = [prepared(info, b) for b in reader.parse(block)]
+    for ctx in contexts:
+        records += len(ctx.rows) + len(ctx.invalid)
+        if ctx.lines is not None or ctx.invalid:
+            r = ctx.rows
+            ln = ctx.lines if ctx.lines is not None else np.zeros(len(r), np.int64)
+            if ctx.invalid:
+                r = np.concatenate([r, np.array([i.row for i in ctx.invalid], np.int64)])
+                ln = np.concatenate([ln, np.array([i.line or 0 for i in ctx.invalid], np.int64)])
                 order = np.argsort(r, kind="stable")
                 r, ln = r[order], ln[order]
             rows_parts.append(r)

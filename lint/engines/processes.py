@@ -7,13 +7,13 @@ At most ``2 * jobs`` blocks are in flight, so memory stays bounded.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Sequence
 
 from ..rule import Rule
 from ..sources import LineIndex
+from . import _forkserver
 from .base import Engine, EngineResult, finish_run, read_ahead, run_block
 from .partitioned import merge_results
 
@@ -54,16 +54,7 @@ class ProcessEngine(Engine):
         rows_by_source: dict[int, int] = {s.info.index: 0 for s in specs}
         line_index: dict[int, LineIndex] = {s.info.index: LineIndex() for s in specs}
         readers = {s.info.index: s.reader for s in specs}
-        # forkserver: workers start clean (no inherited Arrow thread pools) but cheaply
-        if "forkserver" in mp.get_all_start_methods():
-            ctx = mp.get_context("forkserver")
-            # the fork server imports these once; each worker forks from it already warm
-            ctx.set_forkserver_preload(["trainlint.engines.processes", "trainlint.sources", "pyarrow.csv",
-                                        "pyarrow.json", "pyarrow.compute", "xxhash",
-                                        # pyarrow imports pandas on its first pa.array(list)
-                                        "pandas"])
-        else:
-            ctx = mp.get_context("spawn")
+        ctx = _forkserver.context()
         with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(readers, list(rules))) as pool:
             pending: deque = deque()

