@@ -340,20 +340,16 @@ class RowsToDrop(Mapping):
         self._bounds = np.append(starts, rows.size)
         self._gidx = gidx
         self._store = store
-        self._cached: tuple[int, list[list[Finding]]] = (0, [])
+        self._cached: dict[int, list[Finding]] = {}
 
-    def _findings(self, i: int) -> list[Finding]:
-        """The findings of the ``i``-th row.  Rows are usually asked for in order (the cleaned copy
-        is written row by row), so the findings of the next few thousand rows are made at once."""
-        first, lists = self._cached
-        if not first <= i < first + len(lists):
-            end = min(self.rows.size, i + self._CHUNK)
-            a, b = int(self._bounds[i]), int(self._bounds[end])
-            made = self._store._make(self._gidx[a:b])
-            cuts = (self._bounds[i:end + 1] - a).tolist()
-            lists = [made[x:y] for x, y in zip(cuts[:-1], cuts[1:])]
-            self._cached = (first, lists) = (i, lists)
-        return list(lists[i - first])
+    def _load(self, i: int) -> None:
+        """Make the findings of rows ``i`` onwards.  Rows are usually asked for in order (the
+        cleaned copy is written row by row), so the next few thousand rows are made at once."""
+        end = min(self.rows.size, i + self._CHUNK)
+        a, b = int(self._bounds[i]), int(self._bounds[end])
+        made = self._store._make(self._gidx[a:b])
+        cuts = (self._bounds[i:end + 1] - a).tolist()
+        self._cached = {r: made[x:y] for r, x, y in zip(self.rows[i:end].tolist(), cuts[:-1], cuts[1:])}
 
     def _pos(self, row: Any) -> int:
         if not isinstance(row, (int, np.integer)):
@@ -362,10 +358,14 @@ class RowsToDrop(Mapping):
         return i if i < self.rows.size and int(self.rows[i]) == row else -1
 
     def __getitem__(self, row: Any) -> list[Finding]:
-        i = self._pos(row)
-        if i < 0:
-            raise KeyError(row)
-        return self._findings(i)
+        found = self._cached.get(row) if isinstance(row, int) else None
+        if found is None:
+            i = self._pos(row)
+            if i < 0:
+                raise KeyError(row)
+            self._load(i)
+            found = self._cached[int(row)]
+        return list(found)
 
     def __contains__(self, row: object) -> bool:
         return self._pos(row) >= 0
