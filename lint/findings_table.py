@@ -74,12 +74,6 @@ class RowFindings:
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings(np.arange(len(self))))
 
-    def __getstate__(self) -> dict:
-        return self.__dict__
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
     def findings(self, idx: np.ndarray) -> list[Finding]:
         """The findings at positions ``idx`` (vectorised gathering, then one object each)."""
         from .rule import _NO_EXTRA
