@@ -139,3 +139,18 @@ class Reader:
     def reader_state(self) -> dict[str, Any]:
         """What a worker needs besides the block (the sniffed dialect, column names)."""
         return {}
+
+
+def sorted_rows(rows) -> np.ndarray:
+    """Row numbers as a sorted array without repeats, for ``in_rows``."""
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def in_rows(rows: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """``np.isin(rows, drop)`` for a ``drop`` from ``sorted_rows``: one binary search per row, not a
+    sort of both arrays per block (which made --fix of 4M rows with 160k rejects take seconds)."""
+    if drop.size == 0:
+        return np.zeros(len(rows), dtype=bool)
+    i = np.searchsorted(drop, rows)
+    return drop[np.minimum(i, drop.size - 1)] == rows
+

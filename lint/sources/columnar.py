@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import SourceError
-from .base import Batch, Block, Reader
+from .base import Batch, Block, Reader, in_rows, sorted_rows
 
 
 class ParquetReader(Reader):
@@ -61,13 +61,13 @@ class ParquetReader(Reader):
     def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
         import pyarrow.parquet as pq
 
-        drop = np.asarray(drop_rows, dtype=np.int64)
+        drop = sorted_rows(drop_rows)
         kept = rejected = 0
         writer = pq.ParquetWriter(out, self.schema)
         try:
             for block in self.blocks():
                 for batch in self.parse(block):
-                    dropped = np.isin(batch.rows, drop)
+                    dropped = in_rows(batch.rows, drop)
                     if dropped.any():
                         for i in np.flatnonzero(dropped).tolist():
                             rec = batch.table.slice(i, 1).to_pylist()[0]

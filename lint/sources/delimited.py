@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
-from .base import Batch, Block, Reader
+from .base import Batch, Block, Reader, in_rows, sorted_rows
 from .sniff import Dialect, sniff
 from .stream import BOM, open_binary, read_chunks, read_sample
 
@@ -267,7 +267,7 @@ class DelimitedReader(Reader):
         row = 0
         header_pending = self.dialect.header
         nl = None
-        drop = np.asarray(drop_rows, dtype=np.int64)
+        drop = sorted_rows(drop_rows)
         for data, recs, line_base, _offset in self._records():
             data = bytes(data)
             if nl is None and recs.starts.size:
@@ -279,7 +279,7 @@ class DelimitedReader(Reader):
                 starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header_pending = False
             rows = row + np.arange(starts.size, dtype=np.int64)
-            dropped = np.isin(rows, drop)
+            dropped = in_rows(rows, drop)
             parts = []
             for i in range(starts.size):
                 raw = data[starts[i]:ends[i]]

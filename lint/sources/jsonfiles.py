@@ -19,7 +19,7 @@ import pyarrow.json as pajson
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
-from .base import Batch, Block, Reader
+from .base import Batch, Block, Reader, in_rows, sorted_rows
 from .stream import read_chunks, read_sample
 
 
@@ -139,11 +139,11 @@ class JsonlReader(Reader):
 
     def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
         kept = rejected = 0
-        drop = np.asarray(drop_rows, dtype=np.int64)
+        drop = sorted_rows(drop_rows)
         for block in self.blocks():
             data, starts, ends, lines = block.payload
             rows = block.first_row + np.arange(starts.size, dtype=np.int64)
-            dropped = np.isin(rows, drop)
+            dropped = in_rows(rows, drop)
             for i in range(starts.size):
                 s, e = int(starts[i]), int(ends[i])
                 raw = data[s:e]

@@ -1,4 +1,4 @@
-"""missing_mask's first/last-byte shortcut must give exactly what trim + lower + is_in gives."""
+"""Vectorised helpers that replace a slower exact computation must agree with it exactly."""
 
 from __future__ import annotations
 
@@ -51,3 +51,13 @@ def test_known_values():
     missing, fake = missing_mask(arr, DISGUISED)
     assert missing.tolist() == [True, True, True, False, False, True, True, True]
     assert fake.tolist() == [True, True, False, False, False, False, False, True]
+
+
+def test_in_rows_equals_isin():
+    from trainlint.sources.base import in_rows, sorted_rows
+
+    rng = np.random.default_rng(0)
+    for n_drop in (0, 1, 50, 5000):
+        drop = rng.integers(0, 10_000, n_drop)
+        rows = np.arange(2_000, 12_000, dtype=np.int64)
+        np.testing.assert_array_equal(in_rows(rows, sorted_rows(drop)), np.isin(rows, drop))
