@@ -332,3 +332,45 @@ def test_parquet_row_groups_and_gzip_read_by_workers(client, tmp_path):
     write_outputs(local, str(tmp_path / "out_local"), unsafe=True)
     write_outputs(dask, str(tmp_path / "out_dask"), unsafe=True)
     assert _tree(tmp_path / "out_local") == _tree(tmp_path / "out_dask")
+
+
+# -- near-duplicates: band hashes and texts stay on the workers -----------------------------------
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
+    """DU002/LB001/LK001 on real data with near-duplicate clusters: the band-hash shuffle and the
+    verification run on the workers (several partitions and verification tasks), the client's
+    merged state holds keys only, and findings and stats are the local engine's."""
+    import trainlint.engines.dask as de
+
+    seen = {}
+    real = de.finish_run
+
+    def spy(rules, states, *a, **kw):
+        seen.update({r.code: s for r, s in zip(rules, states)})
+        return real(rules, states, *a, **kw)
+
+    monkeypatch.setattr(de, "finish_run", spy)
+    monkeypatch.setattr(de._DaskExecutor, "min_piece", 20)  # several verification tasks
+    paths = REAL["banking77"] + REAL["sms_spam"]
+    rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001")))  # noqa: E731
+    local = LocalEngine().run(open_sources([str(p) for p in paths], ReadOptions()), rules())
+    dask = DaskEngine(client, shuffle_partitions=partitions).run(
+        open_sources([str(p) for p in paths], ReadOptions(block_bytes=64 << 10)), rules())
+    assert {f.code for f in local.findings} == {"DU002", "LB001", "LK001"}
+    assert max(f.related and sum(g.group == f.group for g in local.findings if g.code == "DU002")
+               for f in local.findings if f.code == "DU002") >= 2
+    assert _dicts(dask) == _dicts(local)
+    assert dask.stats == local.stats
+    for code in ("DU002", "LB001", "LK001"):
+        st = seen[code][0] if code == "LB001" else seen[code]
+        assert len(st.parts) > 10 and all(c[5] is None and c[7] is None for c in st.chunks)
+        assert isinstance(st.remote.executor, de._DaskExecutor)
+
+
+def test_near_duplicates_without_detaching_same_findings(client):
+    paths = REAL["sms_spam"]
+    on = _report(paths, DaskEngine(client), block_bytes=64 << 10)
+    off = _report(paths, DaskEngine(client, detach=False), block_bytes=64 << 10)
+    assert [f.to_dict() for f in on.findings] == [f.to_dict() for f in off.findings]
+    assert on.stats == off.stats
