@@ -4,10 +4,10 @@ The same pairs as ``_pairs.candidates`` / ``near_pairs`` / ``jaccard`` on the wh
 the band hashes and texts stay in the parts (one per block, in row order) and only keys and pairs
 reach the caller.  Two shuffles on the engine's executor (``lint/shards.py``):
 
-1. **Bands.**  Each part emits, for every masked row and band ``b``, ``(b, key, row)`` with
-   ``key = combine(band hash, bucket)`` exactly as ``candidates`` computes it, partitioned by a
-   hash of ``(b, key)`` into ``executor.partitions`` pieces: 32 × (2 + 8 + 8) bytes a masked
-   row travel once.  A whole bucket lands in one partition, so each partition pairs every later
+1. **Bands.**  Each part emits, for every masked row and band ``b``, ``(key, row)`` with
+   ``key = combine(band hash, bucket)`` exactly as ``candidates`` computes it (64 bits) and the
+   row number (32 bits), partitioned by a hash of ``(b, key)`` into ``executor.partitions``
+   pieces, band-major with a count per band: 32 × (8 + 4) = 384 bytes a masked row travel once.  A whole bucket lands in one partition, so each partition pairs every later
    member of a bucket with the first and with its predecessor, in row order, as ``candidates``
    does; only the deduplicated candidate pairs (16 bytes each) come back.
 2. **Verification.**  The caller filters candidates by its own keys (``pair_ok``), cuts the pairs
@@ -36,6 +36,8 @@ _EMPTY = np.zeros(0, np.int64)
 
 # -- 1. band hashes shuffled by (band, key) --------------------------------------------------------
 def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, base: int, n: int) -> list:
+    """Piece ``c``: (rows per band (int32, bands), keys (uint64), rows (uint32)), band-major and
+    in row order within a band: 12 bytes an entry."""
     from trainlint.hashing import combine
 
     if part is None or not mask.any():
@@ -43,40 +45,54 @@ def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, base: i
     idx = np.flatnonzero(mask)
     bk = bucket[idx]
     nb = part.bands.shape[1]
-    band = np.repeat(np.arange(nb, dtype=np.uint16)[None, :], idx.size, axis=0).ravel()
-    key = np.empty((idx.size, nb), U64)
+    row = (idx + base).astype(np.uint32)
+    counts = np.zeros((n, nb), np.int32)
+    keys: list[list] = [[] for _ in range(n)]
+    rows: list[list] = [[] for _ in range(n)]
     for b in range(nb):
-        key[:, b] = combine(part.bands[idx, b].astype(U64), bk)
-    key = key.ravel()
-    row = np.repeat(idx.astype(np.int64) + base, nb)
-    dest = (mix64(key ^ (band.astype(U64) * U64(0x9E3779B97F4A7C15))) % U64(n)).astype(np.int64)
-    o = np.argsort(dest, kind="stable")
-    cuts = np.searchsorted(dest[o], np.arange(n + 1))
-    out: list = []
-    for c in range(n):
-        s = o[cuts[c]:cuts[c + 1]]
-        out.append((band[s], key[s], row[s]) if s.size else None)
-    return out
+        key = combine(part.bands[idx, b].astype(U64), bk)
+        dest = (mix64(key ^ _BAND_SALT[b]) % U64(n)).astype(np.uint16)
+        o = np.argsort(dest, kind="stable")  # radix sort; rows stay in order
+        cuts = np.searchsorted(dest[o], np.arange(n + 1))
+        for c in range(n):
+            s = o[cuts[c]:cuts[c + 1]]
+            counts[c, b] = s.size
+            keys[c].append(key[s])
+            rows[c].append(row[s])
+    return [(counts[c], np.concatenate(keys[c]), np.concatenate(rows[c])) if counts[c].any() else None
+            for c in range(n)]
+
+
+_BAND_SALT = mix64(np.arange(1, 1025, dtype=U64) * U64(0x9E3779B97F4A7C15))
 
 
 def _band_pairs(pieces: list) -> np.ndarray:
-    """Candidate pairs of one partition, packed ``lo << 32 | hi``, unique."""
+    """Candidate pairs of one partition, packed ``lo << 32 | hi``, unique: per band, as
+    ``_pairs.candidates`` does on the whole table (pieces come in block order, so each band's
+    rows are in row order)."""
     pieces = [p for p in pieces if p is not None]
     if not pieces:
         return _EMPTY
-    band = np.concatenate([p[0] for p in pieces])
-    key = np.concatenate([p[1] for p in pieces])
-    row = np.concatenate([p[2] for p in pieces])
-    o = np.lexsort((row, key, band))  # a bucket's members in row order
-    band, key, row = band[o], key[o], row[o]
-    same = (band[1:] == band[:-1]) & (key[1:] == key[:-1])
-    if not same.any():
+    starts = [np.concatenate(([0], np.cumsum(p[0]))) for p in pieces]
+    out_i, out_j = [], []
+    for b in range(pieces[0][0].size):
+        key = np.concatenate([p[1][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
+        if key.size < 2:
+            continue
+        row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)]).astype(np.int64)
+        o = np.argsort(key, kind="stable")  # stable: members stay in row order
+        k = key[o]
+        same = k[1:] == k[:-1]
+        if not same.any():
+            continue
+        pos = np.flatnonzero(same) + 1
+        start = np.flatnonzero(np.concatenate(([True], ~same)))
+        first = start[np.searchsorted(start, pos, side="right") - 1]
+        out_i += [row[o[first]], row[o[pos - 1]]]
+        out_j += [row[o[pos]], row[o[pos]]]
+    if not out_i:
         return _EMPTY
-    pos = np.flatnonzero(same) + 1
-    start = np.flatnonzero(np.concatenate(([True], ~same)))
-    first = start[np.searchsorted(start, pos, side="right") - 1]
-    i = np.concatenate([row[first], row[pos - 1]])
-    j = np.concatenate([row[pos], row[pos]])
+    i, j = np.concatenate(out_i), np.concatenate(out_j)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
     return np.unique(lo[keep] * (1 << 32) + hi[keep])
