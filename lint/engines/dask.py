@@ -35,6 +35,7 @@ local engine does.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import operator
@@ -196,6 +197,10 @@ class DaskEngine(Engine):
     state (default: two per worker thread); ``detach=False`` merges their whole state into the
     client instead, as the process engine does.
 
+    ``write_on_workers``: write the cleaned copy on the workers of a cluster this engine did not
+    start (they must see the output folder at the same path); on its own LocalCluster it always
+    does.  ``with engine: ...`` keeps one cluster for several runs and the writing.
+
     ``merge_height``: blocks are merged on the workers in ordered subtrees of ``2**merge_height``
     blocks, which the client then merges in order as they complete.  Small states (counters)
     cross the network once per subtree instead of once per block, while no worker ever holds
@@ -207,8 +212,10 @@ class DaskEngine(Engine):
 
     def __init__(self, scheduler: str | distributed.Client | None = None, n_workers: int | None = None,
                  read_on_workers: bool | None = None, blocks_in_flight: int | None = None,
-                 merge_height: int = 3, shuffle_partitions: int | None = None, detach: bool = True) -> None:
+                 merge_height: int = 3, shuffle_partitions: int | None = None, detach: bool = True,
+                 write_on_workers: bool = False) -> None:
         self.scheduler = scheduler
+        self.write_on_workers = write_on_workers
         self.shuffle_partitions = shuffle_partitions
         self.detach = detach
         self.merge_height = merge_height
@@ -241,21 +248,53 @@ class DaskEngine(Engine):
         return client, close, True
 
     # -- the run ---------------------------------------------------------------------------------
-    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
-        rules = list(rules)
-        client, close, own = self._connect()
+    # -- a session: one cluster for the run and the writing of its outputs ----------------------
+    def __enter__(self) -> DaskEngine:
+        self._session = self._connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        session, self._session = getattr(self, "_session", None), None
+        if session:
+            session[1]()
+
+    @contextlib.contextmanager
+    def _connected(self):
+        session = getattr(self, "_session", None)
+        client, close, own = session or self._connect()
         try:
-            return self._run(client, own, specs, rules, progress)
+            yield client, own
         except KilledWorker as e:
             raise TrainlintError(
-                f"the Dask cluster lost the workers running a block too many times ({e}); the run was "
+                f"the Dask cluster lost the workers running a task too many times ({e}); the run was "
                 f"abandoned and nothing was written. A worker that exceeds its memory limit is restarted: "
                 f"give workers more memory or lower --jobs") from None
         except distributed.comm.CommClosedError as e:
             raise TrainlintError(f"lost the connection to the Dask scheduler ({e}); the run was "
                                  f"abandoned and nothing was written") from None
         finally:
-            close()
+            if session is None:
+                close()
+
+    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
+        with self._connected() as (client, own):
+            return self._run(client, own, specs, rules, progress)
+
+    def tasks(self, fn: Callable, calls: list[tuple]) -> list:
+        """``[fn(*args) for args in calls]``, one task each on the workers (the cleaned copy: one
+        per input file).  On a cluster this engine did not start, where the workers may not see
+        this machine's output folder, they run here unless ``write_on_workers``."""
+        with self._connected() as (client, own):
+            if not (own or self.write_on_workers):
+                return [fn(*args) for args in calls]
+            token = uuid.uuid4().hex[:12]
+            futures = [client.submit(fn, *args, key=f"trainlint-write-{token}-{k}", pure=False)
+                       for k, args in enumerate(calls)]
+            try:
+                return client.gather(futures)
+            except BaseException:
+                client.cancel(futures)
+                raise
 
     def _run(self, client, own: bool, specs, rules: list[Rule], progress) -> EngineResult:
         token = uuid.uuid4().hex[:12]
