@@ -231,14 +231,38 @@ def estimate(p: dict, workers: list[int]) -> list[str]:
     return lines
 
 
+def profile(folder: str, workers: int) -> None:
+    """The in-process Dask run, printed: where the time goes, bytes moved, the 1 TB estimate."""
+    p = dask_profile(folder, workers)
+    per_task = p["idle"] / max(1, p["tasks"]["block"] + p["tasks"]["merge"])
+    print(f"\nDask run in process: cluster start-up {p['startup']:.1f} s, first run on one shard (worker "
+          f"warm-up) {p['warmup']:.1f} s; then the warm run {p['wall']:.1f} s for "
+          f"{p['tasks']['block']} block + {p['tasks']['merge']} merge + {p['tasks']['shuffle']} shuffle + "
+          f"{p['tasks']['other']} other tasks; worker busy "
+          f"{p['busy_block']:.1f} s (blocks) + {p['busy_merge']:.2f} s (merges) + {p['busy_shuffle']:.1f} s "
+          f"(shuffles) + {p['busy_other']:.2f} s (detaching parts) of "
+          f"{p['workers'] * (p['wall'] - p['finish']):.1f} worker-s before finish; not in tasks "
+          f"{p['idle']:.1f} worker-s ({100 * p['idle'] / (p['workers'] * (p['wall'] - p['finish'])):.0f} %, "
+          f"{per_task * 1000:.0f} ms per task: "
+          f"the client cutting blocks ({p['cut']:.1f} s alone), transfers, scheduling); final merge + "
+          f"finish on the client {p['finish']:.1f} s (its shuffles run on the workers). Moved: band-hash "
+          f"pieces {p['moved']['band'] / MB:.0f} MB, rows for verification {p['moved']['rows'] / MB:.0f} MB, "
+          f"pairs back to the client {p['moved']['pairs'] / MB:.1f} MB.\n")
+    big = sorted(p["state_bytes"].items(), key=lambda kv: -kv[1])[:4]
+    print("Merged state by rule, bytes/row: " + ", ".join(f"{k} {v / p['rows']:.0f}" for k, v in big) + "\n")
+    print("Paper estimate for 1 TB:\n")
+    print("\n".join(estimate(p, [8, 32, 128])))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=4_000_000)
     ap.add_argument("--shards", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scaling", default="", help="comma-separated shard counts: dask runs only")
-    ap.add_argument("--skip", default="", help="comma-separated engines not to run: local,jobs,dask")
+    ap.add_argument("--skip", default="", help="comma-separated runs to skip: local,jobs,dask,profile")
     args = ap.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # a long run's table appears as it is measured
     os.makedirs(OUT, exist_ok=True)
     folder = shards(args.rows, args.shards)
     skip = set(filter(None, args.skip.split(",")))
@@ -265,25 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, r in results:
         w = f"{r['worker_mb']:.0f}" if r["n_children"] else "-"
         print(f"| {name} | {r['wall']:.1f} | {args.rows / r['wall']:,.0f} | {r['client_mb']:.0f} | {w} |")
-    p = dask_profile(folder, args.workers)
-    per_task = p["idle"] / max(1, p["tasks"]["block"] + p["tasks"]["merge"])
-    print(f"\nDask run in process: cluster start-up {p['startup']:.1f} s, first run on one shard (worker "
-          f"warm-up) {p['warmup']:.1f} s; then the warm run {p['wall']:.1f} s for "
-          f"{p['tasks']['block']} block + {p['tasks']['merge']} merge + {p['tasks']['shuffle']} shuffle + "
-          f"{p['tasks']['other']} other tasks; worker busy "
-          f"{p['busy_block']:.1f} s (blocks) + {p['busy_merge']:.2f} s (merges) + {p['busy_shuffle']:.1f} s "
-          f"(shuffles) + {p['busy_other']:.2f} s (detaching parts) of "
-          f"{p['workers'] * (p['wall'] - p['finish']):.1f} worker-s before finish; not in tasks "
-          f"{p['idle']:.1f} worker-s ({100 * p['idle'] / (p['workers'] * (p['wall'] - p['finish'])):.0f} %, "
-          f"{per_task * 1000:.0f} ms per task: "
-          f"the client cutting blocks ({p['cut']:.1f} s alone), transfers, scheduling); final merge + "
-          f"finish on the client {p['finish']:.1f} s (its shuffles run on the workers). Moved: band-hash "
-          f"pieces {p['moved']['band'] / MB:.0f} MB, rows for verification {p['moved']['rows'] / MB:.0f} MB, "
-          f"pairs back to the client {p['moved']['pairs'] / MB:.1f} MB.\n")
-    big = sorted(p["state_bytes"].items(), key=lambda kv: -kv[1])[:4]
-    print("Merged state by rule, bytes/row: " + ", ".join(f"{k} {v / p['rows']:.0f}" for k, v in big) + "\n")
-    print("Paper estimate for 1 TB:\n")
-    print("\n".join(estimate(p, [8, 32, 128])))
+    if "profile" not in skip:
+        profile(folder, args.workers)
     if args.scaling:
         print("\n| shards | dask wall s | client peak MB | peak RSS per worker MB |")
         print("|---:|---:|---:|---:|")
