@@ -11,7 +11,9 @@ JSON findings of the three runs must be identical, or the script says so and exi
 
 Then one in-process Dask run with the task stream on: busy worker time per row, the scheduler
 overhead (worker-seconds not spent in tasks, per task), cluster start-up, the time of the
-final merge + ``finish`` on the client and the merged state's size per row.  From those, a paper
+final merge + ``finish`` on the client (which includes the near-duplicate rules' shuffles on the
+workers), the merged state's size per row, and the bytes the band-hash shuffle and the
+verification shuffle moved (the results' sizes as the workers report them).  From those, a paper
 estimate for 1 TB on N workers.  Prints markdown.
 """
 
@@ -172,34 +174,48 @@ def dask_profile(folder: str, workers: int) -> dict:
         de.finish_run = real_finish
         client.close()
         cluster.close()
-    busy = {"block": 0.0, "merge": 0.0}
-    ntasks = {"block": 0, "merge": 0}
+    busy = {"block": 0.0, "merge": 0.0, "shuffle": 0.0, "other": 0.0}
+    ntasks = {"block": 0, "merge": 0, "shuffle": 0, "other": 0}
+    moved = {"band": 0, "rows": 0, "pairs": 0}  # bytes of band pieces, row pieces, reduce results
     for task in ts.data:
-        kind = "block" if "trainlint-block" in str(task["key"]) else "merge"
+        key = str(task["key"])
+        kind = ("block" if "trainlint-block" in key else "merge" if "trainlint-merge" in key else
+                "shuffle" if any(f"trainlint-{x}-" in key for x in ("split", "piece", "reduce")) else "other")
         for ss in task["startstops"]:
             if ss["action"] == "compute":
                 busy[kind] += ss["stop"] - ss["start"]
         ntasks[kind] += 1
-    total_busy = busy["block"] + busy["merge"]
+        nbytes = int(task.get("nbytes") or 0)
+        if "trainlint-piece-band_split" in key:
+            moved["band"] += nbytes
+        elif "trainlint-piece-rows_split" in key:
+            moved["rows"] += nbytes
+        elif "trainlint-reduce-" in key:
+            moved["pairs"] += nbytes
+    total_busy = busy["block"] + busy["merge"] + busy["other"]  # the shuffles run during finish
     return {"startup": startup, "warmup": warmup, "wall": wall, "rows": rows, "blocks": nblocks, "cut": cut,
-            "busy_block": busy["block"], "busy_merge": busy["merge"], "tasks": ntasks,
+            "busy_block": busy["block"], "busy_merge": busy["merge"], "busy_shuffle": busy["shuffle"],
+            "busy_other": busy["other"], "tasks": ntasks, "moved": moved,
             "idle": workers * (wall - measured.get("finish", 0.0)) - total_busy, "finish": measured.get("finish", 0.0),
             "state_bytes": measured.get("state_bytes", {}), "workers": workers,
             "bytes": sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))}
 
 
-def estimate(p: dict, workers: list[int], bands: int = 32) -> list[str]:
+def estimate(p: dict, workers: list[int]) -> list[str]:
     """1 TB on N workers from the measured per-row and per-byte costs."""
     bytes_per_row = p["bytes"] / p["rows"]
     rows_tb = 1e12 / bytes_per_row
     cpu_per_row = p["busy_block"] / p["rows"]
     cut_per_byte = p["cut"] / p["bytes"]
     state_per_row = sum(p["state_bytes"].values()) / p["rows"]
-    shuffle_per_row = bands * (4 + 8)  # one (band hash uint32, row id int64) pair per band
+    band_per_row = p["moved"]["band"] / p["rows"]  # measured: (band, key, row) per band and masked row
+    verify_per_row = (p["moved"]["rows"] + p["moved"]["pairs"]) / p["rows"]
     lines = [
         f"- measured: {bytes_per_row:.0f} bytes/row; {cpu_per_row * 1e6:.0f} µs of worker CPU per row in block "
         f"tasks; client block cutting {1e9 * cut_per_byte:.2f} s/GB (serial); merged state "
-        f"{state_per_row:.0f} bytes/row, finish {p['finish']:.1f} s for {p['rows']:,} rows.",
+        f"{state_per_row:.0f} bytes/row, finish (with the near-duplicate shuffles) {p['finish']:.1f} s for "
+        f"{p['rows']:,} rows; band-hash shuffle {band_per_row:.0f} bytes/row, verification "
+        f"{verify_per_row:.0f} bytes/row (rows sent to verification tasks + pairs back).",
         f"- 1 TB ≈ {rows_tb / 1e9:.1f} G rows: {rows_tb * cpu_per_row / 3600:,.0f} worker-hours of block work; "
         f"client cutting ≈ {1e12 * cut_per_byte / 3600:.1f} h serial unless inputs are Parquet "
         f"(row groups need no scan).",
@@ -208,12 +224,34 @@ def estimate(p: dict, workers: list[int], bands: int = 32) -> list[str]:
         lines.append(f"  - {n} workers: block work ≈ {rows_tb * cpu_per_row / n / 3600:.1f} h "
                      f"(floor: the client's cutting, {1e12 * cut_per_byte / 3600:.1f} h, for CSV/JSONL)")
     lines.append(
-        f"- the merged state ({state_per_row:.0f} B/row → {rows_tb * state_per_row / 1e12:.1f} TB for 1 TB of "
-        f"input) cannot reach one client: near-duplicates at that scale need the band-hash shuffle, "
-        f"{shuffle_per_row} B/row ({bands} bands × (4 B hash + 8 B row id)) = "
-        f"{rows_tb * shuffle_per_row / 1e12:.2f} TB moved once across the cluster, then candidate pairs "
-        f"verified on workers.")
+        f"- client: merged state {state_per_row:.0f} B/row → {rows_tb * state_per_row / 1e12:.2f} TB for 1 TB of "
+        f"input; shuffles: {rows_tb * band_per_row / 1e12:.2f} TB of band hashes + "
+        f"{rows_tb * verify_per_row / 1e12:.2f} TB for verification, moved once between workers; "
+        f"shuffle work {p['busy_shuffle'] / p['rows'] * 1e6:.1f} µs of worker CPU per row.")
     return lines
+
+
+def profile(folder: str, workers: int) -> None:
+    """The in-process Dask run, printed: where the time goes, bytes moved, the 1 TB estimate."""
+    p = dask_profile(folder, workers)
+    per_task = p["idle"] / max(1, p["tasks"]["block"] + p["tasks"]["merge"])
+    print(f"\nDask run in process: cluster start-up {p['startup']:.1f} s, first run on one shard (worker "
+          f"warm-up) {p['warmup']:.1f} s; then the warm run {p['wall']:.1f} s for "
+          f"{p['tasks']['block']} block + {p['tasks']['merge']} merge + {p['tasks']['shuffle']} shuffle + "
+          f"{p['tasks']['other']} other tasks; worker busy "
+          f"{p['busy_block']:.1f} s (blocks) + {p['busy_merge']:.2f} s (merges) + {p['busy_shuffle']:.1f} s "
+          f"(shuffles) + {p['busy_other']:.2f} s (detaching parts) of "
+          f"{p['workers'] * (p['wall'] - p['finish']):.1f} worker-s before finish; not in tasks "
+          f"{p['idle']:.1f} worker-s ({100 * p['idle'] / (p['workers'] * (p['wall'] - p['finish'])):.0f} %, "
+          f"{per_task * 1000:.0f} ms per task: "
+          f"the client cutting blocks ({p['cut']:.1f} s alone), transfers, scheduling); final merge + "
+          f"finish on the client {p['finish']:.1f} s (its shuffles run on the workers). Moved: band-hash "
+          f"pieces {p['moved']['band'] / MB:.0f} MB, rows for verification {p['moved']['rows'] / MB:.0f} MB, "
+          f"pairs back to the client {p['moved']['pairs'] / MB:.1f} MB.\n")
+    big = sorted(p["state_bytes"].items(), key=lambda kv: -kv[1])[:4]
+    print("Merged state by rule, bytes/row: " + ", ".join(f"{k} {v / p['rows']:.0f}" for k, v in big) + "\n")
+    print("Paper estimate for 1 TB:\n")
+    print("\n".join(estimate(p, [8, 32, 128])))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -222,8 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shards", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scaling", default="", help="comma-separated shard counts: dask runs only")
-    ap.add_argument("--skip", default="", help="comma-separated engines not to run: local,jobs,dask")
+    ap.add_argument("--skip", default="", help="comma-separated runs to skip: local,jobs,dask,profile")
     args = ap.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # a long run's table appears as it is measured
     os.makedirs(OUT, exist_ok=True)
     folder = shards(args.rows, args.shards)
     skip = set(filter(None, args.skip.split(",")))
@@ -250,21 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, r in results:
         w = f"{r['worker_mb']:.0f}" if r["n_children"] else "-"
         print(f"| {name} | {r['wall']:.1f} | {args.rows / r['wall']:,.0f} | {r['client_mb']:.0f} | {w} |")
-    p = dask_profile(folder, args.workers)
-    per_task = p["idle"] / max(1, p["tasks"]["block"] + p["tasks"]["merge"])
-    print(f"\nDask run in process: cluster start-up {p['startup']:.1f} s, first run on one shard (worker "
-          f"warm-up) {p['warmup']:.1f} s; then the warm run {p['wall']:.1f} s for "
-          f"{p['tasks']['block']} block + {p['tasks']['merge']} merge tasks; worker busy "
-          f"{p['busy_block']:.1f} s (blocks) + {p['busy_merge']:.2f} s (merges) of "
-          f"{p['workers'] * (p['wall'] - p['finish']):.1f} worker-s before finish; not in tasks "
-          f"{p['idle']:.1f} worker-s ({100 * p['idle'] / (p['workers'] * (p['wall'] - p['finish'])):.0f} %, "
-          f"{per_task * 1000:.0f} ms per task: "
-          f"the client cutting blocks ({p['cut']:.1f} s alone), transfers, scheduling); final merge + "
-          f"finish on the client {p['finish']:.1f} s.\n")
-    big = sorted(p["state_bytes"].items(), key=lambda kv: -kv[1])[:4]
-    print("Merged state by rule, bytes/row: " + ", ".join(f"{k} {v / p['rows']:.0f}" for k, v in big) + "\n")
-    print("Paper estimate for 1 TB:\n")
-    print("\n".join(estimate(p, [8, 32, 128])))
+    if "profile" not in skip:
+        profile(folder, args.workers)
     if args.scaling:
         print("\n| shards | dask wall s | client peak MB | peak RSS per worker MB |")
         print("|---:|---:|---:|---:|")

@@ -5,14 +5,23 @@ CSV records copied byte for byte, Parquet with the same schema) and ``DIR/<name>
 holds each removed row with its source, line, codes and reasons.  Kept + rejected = input rows,
 checked before anything is renamed into place; files are written to temporary names and renamed
 only when every output is complete, so a failed run leaves nothing half-written.
+
+Each input is written by one task, ``_write_one(spec, rows to drop, paths, token)``, which returns
+its counts and temporary names; ``tasks`` runs those tasks (default: here, one after another).
+The Dask engine runs them on its workers, one per input file (so a sharded dataset is written in
+parallel, each worker reading its shard again and copying the kept records), and this process
+only checks the counts and renames.  Temporary names carry the run's token, so files left by a
+worker that died mid-write are found and removed whatever happens.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
@@ -84,7 +93,14 @@ def _return_freed_memory() -> None:
         pass
 
 
-def write_outputs(report: Report, output_dir: str, unsafe: bool = False) -> CleanSummary:
+def _here(fn: Callable, calls: list[tuple]) -> list:
+    return [fn(*args) for args in calls]
+
+
+def write_outputs(report: Report, output_dir: str, unsafe: bool = False,
+                  tasks: Callable[[Callable, list[tuple]], list] | None = None) -> CleanSummary:
+    """Write the cleaned copies and rejects files.  ``tasks(fn, calls)`` returns ``[fn(*args) for
+    args in calls]``, wherever it runs them (they write to ``output_dir``)."""
     specs = [s for s in report._specs if s.info.format != "dataframe"]
     summary = CleanSummary(skipped=[s.info.path for s in report._specs if s.info.format == "dataframe"])
     targets = output_paths([s.info.path for s in specs], output_dir)
@@ -97,17 +113,21 @@ def write_outputs(report: Report, output_dir: str, unsafe: bool = False) -> Clea
     drop = report.rows_to_drop(unsafe)
     rows_by_path = {src["path"]: src["rows"] for src in report.sources}
     _return_freed_memory()
+    token = uuid.uuid4().hex[:12]
     temps: list[tuple[str, str]] = []
+    calls = []
+    for s in specs:
+        if s.info.path not in targets:
+            summary.skipped.append(s.info.path)
+            continue
+        cleaned_path, rejects_path = targets[s.info.path]
+        os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
+        calls.append((s, drop.get(s.info.path, {}), cleaned_path, rejects_path, token))
     try:
-        for s in specs:
-            if s.info.path not in targets:
-                summary.skipped.append(s.info.path)
-                continue
-            cleaned_path, rejects_path = targets[s.info.path]
-            os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
-            by_row = drop.get(s.info.path, {})
-            kept, rejected, tmp_c, tmp_r = _write_one(s, by_row, cleaned_path, rejects_path)
-            temps += [(tmp_c, cleaned_path), (tmp_r, rejects_path)]
+        results = (tasks or _here)(_write_one, calls) if calls else []
+        for call, res in zip(calls, results):
+            temps += [(res[2], call[2]), (res[3], call[3])]
+        for (s, _d, cleaned_path, rejects_path, _t), (kept, rejected, _c, _r) in zip(calls, results):
             expected = rows_by_path.get(s.info.path)
             if expected is not None and kept + rejected != expected:
                 raise TrainlintError(f"{s.info.path}: internal error: {kept} kept + {rejected} rejected != "
@@ -122,13 +142,21 @@ def write_outputs(report: Report, output_dir: str, unsafe: bool = False) -> Clea
                 os.unlink(tmp)
             except OSError:
                 pass
+        # what a task that died mid-write left behind (a worker killed, then the task rerun)
+        for d in {os.path.dirname(c[2]) or "." for c in calls}:
+            for left in glob.glob(os.path.join(glob.escape(d), f".trainlint-{token}-*")):
+                try:
+                    os.unlink(left)
+                except OSError:
+                    pass
     return summary
 
 
-def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str):
+def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str, token: str = "run"):
+    """Write one input's cleaned copy and rejects to temporary names; (kept, rejected, temp names)."""
     d = os.path.dirname(cleaned_path) or "."
-    fd_c, tmp_c = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
-    fd_r, tmp_r = tempfile.mkstemp(prefix=".trainlint-", suffix=".tmp", dir=d)
+    fd_c, tmp_c = tempfile.mkstemp(prefix=f".trainlint-{token}-", suffix=".tmp", dir=d)
+    fd_r, tmp_r = tempfile.mkstemp(prefix=f".trainlint-{token}-", suffix=".tmp", dir=d)
     umask = os.umask(0)
     os.umask(umask)
     for t in (tmp_c, tmp_r):  # mkstemp makes 0600; outputs are ordinary files

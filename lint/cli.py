@@ -147,8 +147,11 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
 
         _forkserver.start()  # imports on the other core while this process does the same
     progress, close = _progress(o)
+    fixing = bool(o["fix"]) and not o["diff"]
+    written: list = []
     try:
-        report = run(list(paths), settings, progress)
+        report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
+                     on_outputs=written.append)
     finally:
         close()
     unsafe = bool(settings.unsafe_fixes)
@@ -158,9 +161,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         n = diff_lines(report, unsafe, click.echo)
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
-        from .clean import write_outputs
-
-        summary = write_outputs(report, o["output_dir"], unsafe)
+        summary = written[0]  # by run(), on the engine's workers when it has them
         for r in summary.results:
             click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
         for p in summary.skipped:

@@ -372,3 +372,20 @@ class RowsToDrop(Mapping):
 
     def __repr__(self) -> str:
         return f"<RowsToDrop {len(self)} rows>"
+
+    def __reduce__(self):
+        # sent to a worker (the Dask engine writes cleaned copies there): just this source's
+        # findings, not the whole store this mapping reads from
+        return _rows_to_drop_plain, (self.rows, [self[r] for r in self.rows.tolist()])
+
+
+class _PlainRowsToDrop(dict):
+    """A ``RowsToDrop`` as it arrives in another process: a plain dict, with ``rows`` as well."""
+
+    rows: np.ndarray
+
+
+def _rows_to_drop_plain(rows: np.ndarray, findings: list[list[Finding]]) -> _PlainRowsToDrop:
+    out = _PlainRowsToDrop(zip(rows.tolist(), findings))
+    out.rows = rows
+    return out

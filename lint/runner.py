@@ -34,7 +34,13 @@ def build_rules(settings: Settings) -> list[Rule]:
 
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
-        on_sources: Callable[[list], None] | None = None) -> Report:
+        on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
+        on_outputs: Callable[[Any], None] | None = None) -> Report:
+    """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
+    engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
+    pass the ``CleanSummary`` to ``on_outputs``."""
+    import contextlib
+
     from .engines import get_engine
     from .sources import ReadOptions, open_sources
 
@@ -46,6 +52,16 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     if on_sources:
         on_sources(specs)
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
-    result = engine.run(specs, rules, progress)
-    sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-    return Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+    tasks = getattr(engine, "tasks", None) if output_dir is not None else None
+    # an engine with tasks keeps its cluster for the run and the writing
+    with engine if tasks is not None else contextlib.nullcontext():
+        result = engine.run(specs, rules, progress)
+        sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
+        report = Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+        if output_dir is not None:
+            from .clean import write_outputs
+
+            summary = write_outputs(report, output_dir, bool(settings.unsafe_fixes), tasks=tasks)
+            if on_outputs:
+                on_outputs(summary)
+    return report

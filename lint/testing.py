@@ -20,7 +20,21 @@ from .sources import ReadOptions, SourceSpec
 from .sources.columnar import TableReader, to_arrow
 from .sources.roles import infer_roles
 
-MODES = ("stream", "one-row-batches", "merged-partitions")
+#: how a case runs: streamed; in one-row batches; in one-row partitions merged in order; and
+#: as those partitions with the rules' bulky state detached and finished through a 3-partition
+#: in-process shuffle (lint/shards.py), as on Dask
+MODES = ("stream", "one-row-batches", "merged-partitions", "detached-shards")
+
+
+def _engine(mode: str):
+    from .engines.local import LocalEngine
+    from .engines.partitioned import PartitionedEngine
+
+    if mode == "merged-partitions":
+        return PartitionedEngine()
+    if mode == "detached-shards":
+        return PartitionedEngine(shuffle=3, min_piece=1)  # several verification tasks too
+    return LocalEngine()
 
 
 def make_specs(sources: Sequence[Mapping[str, Any]], batch_rows: int,
@@ -55,15 +69,11 @@ def make_specs(sources: Sequence[Mapping[str, Any]], batch_rows: int,
 
 def run_rules_on(rules: Sequence[Rule], sources: Sequence[Mapping[str, Any]], mode: str = "stream",
                  roles: Mapping[str, Any] | None = None):
-    from .engines.local import LocalEngine
-    from .engines.partitioned import PartitionedEngine
-
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     batch_rows = 1 if mode != "stream" else 1 << 20
     specs = make_specs(sources, batch_rows, roles)
-    engine = PartitionedEngine() if mode == "merged-partitions" else LocalEngine()
-    return engine.run(specs, rules)
+    return _engine(mode).run(specs, rules)
 
 
 def lint_records(rule: type[Rule] | Rule, records: Iterable[Mapping[str, Any]] | None = None, *,
@@ -85,8 +95,6 @@ def comparable(findings: Iterable[Finding]) -> list[tuple]:
 def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = "stream",
                        roles: Mapping[str, Any] | None = None, **read: Any):
     """Rules on real files through the real readers; small blocks make many partitions."""
-    from .engines.local import LocalEngine
-    from .engines.partitioned import PartitionedEngine
     from .sources import open_sources
 
     roles = dict(roles or {})
@@ -98,5 +106,4 @@ def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = 
     specs = open_sources(list(paths), opts, text=(text,) if isinstance(text, str) else text,
                          label=roles.get("label"), split_column=roles.get("split_column"),
                          record_format=roles.get("format"))
-    engine = PartitionedEngine() if mode == "merged-partitions" else LocalEngine()
-    return engine.run(specs, rules)
+    return _engine(mode).run(specs, rules)

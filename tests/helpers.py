@@ -12,3 +12,31 @@ DATA = ROOT.parent / "shared" / "data"
 
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class DieMidWrite:
+    """Wraps the cleaned-copy task (``clean._write_one``): the first call, in whichever process
+    runs it, writes part of its output and then kills that process (SIGKILL), as a worker lost
+    mid-write would.  ``marker`` (a path every process sees) records that it happened."""
+
+    def __init__(self, fn, marker: str) -> None:
+        self.fn = fn
+        self.marker = marker
+
+    def __call__(self, spec, *args):
+        import os
+        import signal
+
+        try:
+            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return self.fn(spec, *args)
+        os.close(fd)
+
+        def half(drop, out, reject):
+            out.write(b"half a cleaned copy")
+            out.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        spec.reader.write_cleaned = half
+        return self.fn(spec, *args)

@@ -332,3 +332,139 @@ def test_parquet_row_groups_and_gzip_read_by_workers(client, tmp_path):
     write_outputs(local, str(tmp_path / "out_local"), unsafe=True)
     write_outputs(dask, str(tmp_path / "out_dask"), unsafe=True)
     assert _tree(tmp_path / "out_local") == _tree(tmp_path / "out_dask")
+
+
+# -- near-duplicates: band hashes and texts stay on the workers -----------------------------------
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
+    """DU002/LB001/LK001 on real data with near-duplicate clusters: the band-hash shuffle and the
+    verification run on the workers (several partitions and verification tasks), the client's
+    merged state holds keys only, and findings and stats are the local engine's."""
+    import trainlint.engines.dask as de
+
+    seen = {}
+    real = de.finish_run
+
+    def spy(rules, states, *a, **kw):
+        seen.update({r.code: s for r, s in zip(rules, states)})
+        return real(rules, states, *a, **kw)
+
+    monkeypatch.setattr(de, "finish_run", spy)
+    monkeypatch.setattr(de._DaskExecutor, "min_piece", 20)  # several verification tasks
+    paths = REAL["banking77"] + REAL["sms_spam"]
+    rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001")))  # noqa: E731
+    local = LocalEngine().run(open_sources([str(p) for p in paths], ReadOptions()), rules())
+    dask = DaskEngine(client, shuffle_partitions=partitions).run(
+        open_sources([str(p) for p in paths], ReadOptions(block_bytes=64 << 10)), rules())
+    assert {f.code for f in local.findings} == {"DU002", "LB001", "LK001"}
+    assert max(f.related and sum(g.group == f.group for g in local.findings if g.code == "DU002")
+               for f in local.findings if f.code == "DU002") >= 2
+    assert _dicts(dask) == _dicts(local)
+    assert dask.stats == local.stats
+    for code in ("DU002", "LB001", "LK001"):
+        st = seen[code][0] if code == "LB001" else seen[code]
+        assert len(st.parts) > 10 and all(c[5] is None and c[7] is None for c in st.chunks)
+        assert isinstance(st.remote.executor, de._DaskExecutor)
+
+
+def test_near_duplicates_without_detaching_same_findings(client):
+    paths = REAL["sms_spam"]
+    on = _report(paths, DaskEngine(client), block_bytes=64 << 10)
+    off = _report(paths, DaskEngine(client, detach=False), block_bytes=64 << 10)
+    assert [f.to_dict() for f in on.findings] == [f.to_dict() for f in off.findings]
+    assert on.stats == off.stats
+
+
+# -- the cleaned copy written on the workers ------------------------------------------------------
+
+def _shards(tmp_path, n: int = 4) -> Path:
+    """SMS Spam Collection cut into ``n`` TSV shards (one file per shard)."""
+    lines = (DATA / "sms_spam" / "SMSSpamCollection").read_bytes().splitlines(keepends=True)
+    d = tmp_path / "shards"
+    d.mkdir()
+    per = -(-len(lines) // n)
+    for k in range(n):
+        (d / f"part-{k:03d}.tsv").write_bytes(b"".join(lines[k * per:(k + 1) * per]))
+    return d
+
+
+def _write_on_workers(client, paths, out, tasks=None):
+    with DaskEngine(client, write_on_workers=True) as engine:
+        report = _report(paths, engine, block_bytes=32 << 10)
+        with distributed.get_task_stream(client) as ts:
+            write_outputs(report, str(out), unsafe=True, tasks=tasks or engine.tasks)
+    return report, [t for t in ts.data if str(t["key"]).startswith("trainlint-write-")]
+
+
+def test_cleaned_copy_written_on_workers_per_shard(client, tmp_path):
+    shards = _shards(tmp_path)
+    paths = sorted(shards.iterdir()) + [DATA / "banking77"]
+    local = _report(paths, LocalEngine())
+    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    _report_, writes = _write_on_workers(client, paths, tmp_path / "dask")
+    assert len(writes) == len(local.sources) >= 6  # one task per input file, on the workers
+    a, b = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
+    assert len(a) == 2 * len(local.sources) and a == b
+
+
+def test_worker_killed_mid_write_leaves_no_partial_file(client, tmp_path):
+    """The first write task kills its worker after writing part of its file: the task runs again
+    elsewhere, the outputs are the local engine's, and the half-written temporary is gone."""
+    from helpers import DieMidWrite
+    from trainlint.clean import _write_one
+
+    paths = sorted(_shards(tmp_path).iterdir())
+    local = _report(paths, LocalEngine())
+    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    marker = tmp_path / "died"
+    with DaskEngine(client, write_on_workers=True) as engine:
+        report = _report(paths, engine, block_bytes=32 << 10)
+        write_outputs(report, str(tmp_path / "dask"), unsafe=True,
+                      tasks=lambda fn, calls: engine.tasks(DieMidWrite(fn, str(marker)), calls))
+    assert marker.exists() and _write_one
+    assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_write_failing_for_good_leaves_nothing(tmp_path):
+    """With no failure allowed, the worker killed mid-write stops the run with one clear error,
+    and the output folder holds no file at all (no cleaned copy, no rejects, no temporary)."""
+    import dask
+
+    from helpers import DieMidWrite
+    from trainlint.errors import TrainlintError
+
+    paths = sorted(_shards(tmp_path).iterdir())
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", silence_logs=50)
+    try:
+        with distributed.Client(cluster, set_as_default=False) as c, DaskEngine(c, write_on_workers=True) as engine:
+            report = _report(paths, engine, block_bytes=32 << 10)
+            with pytest.raises(TrainlintError, match="lost the workers.*nothing was written"):
+                write_outputs(report, str(tmp_path / "out"), unsafe=True,
+                              tasks=lambda fn, calls: engine.tasks(DieMidWrite(fn, str(tmp_path / "died")), calls))
+    finally:
+        cluster.close()
+    assert (tmp_path / "died").exists()
+    assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []
+
+
+def test_cli_fix_on_own_cluster_writes_on_workers_same_bytes(tmp_path):
+    """`trainlint check SHARDS --engine dask --jobs 2 --fix`: the CLI path (one cluster for the run
+    and the writing) gives the local engine's cleaned copy and rejects, byte for byte."""
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli
+
+    shards = _shards(tmp_path, 3)
+    args = ["check", str(shards), "--isolated", "--no-progress", "--select", "ALL", "--unsafe-fixes", "--fix",
+            "--exit-zero", "-q"]
+    local = CliRunner().invoke(cli, args + ["--output-dir", str(tmp_path / "local")])
+    dask = CliRunner().invoke(cli, args + ["--output-dir", str(tmp_path / "dask"), "--engine", "dask",
+                                           "--jobs", "2"])
+    assert local.exit_code == dask.exit_code == 0, (local.output, dask.output)
+    a, b = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
+    assert len(a) == 6 and a == b
+    assert local.stderr.replace(str(tmp_path / "local"), "D") == dask.stderr.replace(str(tmp_path / "dask"), "D")

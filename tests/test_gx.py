@@ -122,7 +122,7 @@ def test_modes_agree_with_duplicates_across_batches():
     for mode in MODES:
         rules = expectation_rules([suite])
         results[mode] = comparable(run_rules_on(rules, [{"path": "t.jsonl", "records": records}], mode).findings)
-    assert results["stream"] == results["one-row-batches"] == results["merged-partitions"]
+    assert all(r == results["stream"] for r in results.values())
     codes = {c[0] for c in results["stream"]}
     assert {"GX001", "GX004", "GX006", "GX007"} <= codes  # null, unique across batches, count, mean
 

@@ -13,7 +13,7 @@ What travels to the workers:
 - the readers and rules, scattered once to every worker;
 - per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
   can open, the bytes are not shipped: the payload names the file, byte offset and length (CSV:
-  the reader's own ``blocks_by_range``; JSONL: here, with an xxh3 digest), and the worker reads
+  the reader's own ``blocks_by_range``; JSONL: ``_ranges.py``, with an xxh3 digest), and the worker reads
   the range itself (a file changed under the run is an error, never a wrong answer).  Parquet
   blocks are row-group numbers, read by the workers.
 - inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
@@ -21,11 +21,24 @@ What travels to the workers:
 
 At most a few blocks per worker thread are in flight, so memory stays bounded on the client,
 the scheduler and the workers whatever the input size.
+
+Detached state (``lint/shards.py``): for a rule that implements ``detach`` (near-duplicate,
+conflicting-label, split-leakage: every row's band hashes and capped text), each block task
+detaches the bulky part of its state, which stays on the worker as its own future, one per block
+and rule; only the light state (per-row keys) enters the merge tree.  Before ``finish`` the rule
+gets the parts' futures and a :class:`_DaskExecutor`, whose shuffles run as tasks on the workers
+that hold the parts: band hashes partitioned by hash into ``shuffle_partitions`` pieces, candidate
+pairs per partition, then the rows each chunk of pairs needs, joined on row number and verified
+there.  Only pairs reach the client, which clusters them and writes the findings exactly as the
+local engine does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import operator
 import os
 import uuid
 from collections import deque
@@ -34,15 +47,17 @@ from typing import Any
 from collections.abc import Callable, Iterator, Sequence
 
 import distributed
-import numpy as np
 from distributed.scheduler import KilledWorker
 
-from ..errors import SourceError, TrainlintError, UsageError
+from ..errors import TrainlintError, UsageError
 from ..rule import Rule
+from ..shards import Executor, detaches
 from ..sources import Block, LineIndex
+from ._ranges import _local_path, _Range, _rangeable, _ranged_blocks, _read_range, _rows_of, _stat_paths
 from .base import Engine, EngineResult, finish_run, run_block
 
-_BOM = b"\xef\xbb\xbf"
+__all__ = ["DaskEngine", "_Range", "_ranged_blocks", "_read_range"]  # the last three: for the tests
+
 #: filesystems that exist only in the process that made them
 _PROCESS_LOCAL = ("memory://",)
 
@@ -53,17 +68,8 @@ class _Job:
 
     readers: dict[int, Any]
     rules: list[Rule]
-
-
-@dataclass
-class _Range:
-    """A block's bytes left in the file: the worker reads ``length`` bytes at ``offset``."""
-
-    path: str
-    offset: int
-    length: int
-    digest: int
-    rest: tuple  # the reader payload without its leading bytes (record offsets, lines, ...)
+    #: rules whose bulky state is detached per block (lint/shards.py)
+    detached: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -92,33 +98,11 @@ class _Partial:
     findings: list
     lines: dict[int, LineIndex] = field(default_factory=dict)
     records: dict[int, int] = field(default_factory=dict)
+    #: a block's detached parts (job.detached order), until split off by ``_light``/``_part``
+    parts: list | None = None
 
 
 # -- tasks (run on the workers) --------------------------------------------------------------------
-
-def _read_range(block: Block) -> Block:
-    import xxhash
-
-    r: _Range = block.payload
-    try:
-        with open(r.path, "rb") as f:
-            f.seek(r.offset)
-            data = f.read(r.length)
-    except OSError as e:
-        raise SourceError(f"{r.path}: cannot be read on Dask worker {_worker_name()} ({e.strerror or e}); "
-                          f"the workers must see the same files as the client") from None
-    if len(data) != r.length or xxhash.xxh3_64_intdigest(data) != r.digest:
-        raise SourceError(f"{r.path}: the file changed while it was being linted (bytes {r.offset}-"
-                          f"{r.offset + r.length}); lint it again once it is no longer being written")
-    return Block(block.source_index, block.first_row, (data,) + r.rest)
-
-
-def _worker_name() -> str:
-    try:
-        return str(distributed.get_worker().address)
-    except ValueError:
-        return "?"
-
 
 def _leaf(job: _Job, block: Block) -> _Partial:
     reader = job.readers[block.source_index]
@@ -129,7 +113,51 @@ def _leaf(job: _Job, block: Block) -> _Partial:
     res = run_block(reader, block, job.rules, fresh=True)
     idx = LineIndex()
     idx.add(res.line_rows, res.line_lines)
-    return _Partial(res.states, res.findings, {res.source_index: idx}, {res.source_index: res.records})
+    parts = [job.rules[k].detach(res.states[k]) for k in job.detached]
+    return _Partial(res.states, res.findings, {res.source_index: idx}, {res.source_index: res.records}, parts)
+
+
+def _light(p: _Partial) -> _Partial:
+    return _Partial(p.states, p.findings, p.lines, p.records)
+
+
+def _part(p: _Partial, q: int):
+    return p.parts[q]
+
+
+def _reduce(fn, pieces: list, args: tuple):
+    return fn(pieces, *args)
+
+
+class _DaskExecutor(Executor):
+    """Shuffles over parts held on the workers (``lint/shards.py``): ``split`` runs where each
+    part is, its pieces are picked by small getitem tasks, and only ``reduce``'s results are
+    gathered."""
+
+    def __init__(self, client, token: str, width: int, partitions: int) -> None:
+        self.client = client
+        self.token = token
+        self.width = width
+        self.partitions = partitions
+        self._n = itertools.count()
+
+    def shuffle(self, handles, split, split_args, n, reduce, reduce_args, sources=None) -> list:
+        c_, t = self.client, f"{self.token}-{next(self._n)}"
+        needed = set(range(len(handles))) if sources is None else {k for ks in sources for k in ks}
+        t = f"{split.__name__.strip('_')}-{t}"  # names the shuffle in the task stream
+        splits = {k: c_.submit(split, handles[k], *split_args[k], key=f"trainlint-split-{t}-{k}", pure=False)
+                  for k in sorted(needed)}
+        out = []
+        for c in range(n):
+            ks = range(len(handles)) if sources is None else sources[c]
+            pieces = [c_.submit(operator.getitem, splits[k], c, key=f"trainlint-piece-{t}-{k}-{c}", pure=False)
+                      for k in ks]
+            out.append(c_.submit(_reduce, reduce, pieces, reduce_args[c], key=f"trainlint-reduce-{t}-{c}",
+                                 pure=False))
+        return c_.gather(out)
+
+    def gather(self, handles) -> list:
+        return self.client.gather(list(handles))
 
 
 def _combine(job: _Job, a: _Partial, b: _Partial) -> _Partial:
@@ -154,16 +182,6 @@ def _one_arrow_thread() -> None:
     pa.set_io_thread_count(1)
 
 
-def _stat_paths(paths: list[str]) -> list[int | None]:
-    out: list[int | None] = []
-    for p in paths:
-        try:
-            out.append(os.path.getsize(p))
-        except OSError:
-            out.append(None)
-    return out
-
-
 # -- the engine (runs on the client) ---------------------------------------------------------------
 
 class DaskEngine(Engine):
@@ -174,6 +192,14 @@ class DaskEngine(Engine):
     ``read_on_workers``: let workers read byte ranges of local text files themselves instead of
     receiving the bytes.  Default: yes on a LocalCluster, and on a remote cluster when every
     worker sees every local input with the same size.
+
+    ``shuffle_partitions``: partitions of the band-hash shuffle of the rules that detach their
+    state (default: two per worker thread); ``detach=False`` merges their whole state into the
+    client instead, as the process engine does.
+
+    ``write_on_workers``: write the cleaned copy on the workers of a cluster this engine did not
+    start (they must see the output folder at the same path); on its own LocalCluster it always
+    does.  ``with engine: ...`` keeps one cluster for several runs and the writing.
 
     ``merge_height``: blocks are merged on the workers in ordered subtrees of ``2**merge_height``
     blocks, which the client then merges in order as they complete.  Small states (counters)
@@ -186,8 +212,12 @@ class DaskEngine(Engine):
 
     def __init__(self, scheduler: str | distributed.Client | None = None, n_workers: int | None = None,
                  read_on_workers: bool | None = None, blocks_in_flight: int | None = None,
-                 merge_height: int = 3) -> None:
+                 merge_height: int = 3, shuffle_partitions: int | None = None, detach: bool = True,
+                 write_on_workers: bool = False) -> None:
         self.scheduler = scheduler
+        self.write_on_workers = write_on_workers
+        self.shuffle_partitions = shuffle_partitions
+        self.detach = detach
         self.merge_height = merge_height
         self.n_workers = n_workers
         self.read_on_workers = read_on_workers
@@ -218,29 +248,63 @@ class DaskEngine(Engine):
         return client, close, True
 
     # -- the run ---------------------------------------------------------------------------------
-    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
-        rules = list(rules)
-        client, close, own = self._connect()
+    # -- a session: one cluster for the run and the writing of its outputs ----------------------
+    def __enter__(self) -> DaskEngine:
+        self._session = self._connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        session, self._session = getattr(self, "_session", None), None
+        if session:
+            session[1]()
+
+    @contextlib.contextmanager
+    def _connected(self):
+        session = getattr(self, "_session", None)
+        client, close, own = session or self._connect()
         try:
-            return self._run(client, own, specs, rules, progress)
+            yield client, own
         except KilledWorker as e:
             raise TrainlintError(
-                f"the Dask cluster lost the workers running a block too many times ({e}); the run was "
+                f"the Dask cluster lost the workers running a task too many times ({e}); the run was "
                 f"abandoned and nothing was written. A worker that exceeds its memory limit is restarted: "
                 f"give workers more memory or lower --jobs") from None
         except distributed.comm.CommClosedError as e:
             raise TrainlintError(f"lost the connection to the Dask scheduler ({e}); the run was "
                                  f"abandoned and nothing was written") from None
         finally:
-            close()
+            if session is None:
+                close()
+
+    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
+        with self._connected() as (client, own):
+            return self._run(client, own, specs, rules, progress)
+
+    def tasks(self, fn: Callable, calls: list[tuple]) -> list:
+        """``[fn(*args) for args in calls]``, one task each on the workers (the cleaned copy: one
+        per input file).  On a cluster this engine did not start, where the workers may not see
+        this machine's output folder, they run here unless ``write_on_workers``."""
+        with self._connected() as (client, own):
+            if not (own or self.write_on_workers):
+                return [fn(*args) for args in calls]
+            token = uuid.uuid4().hex[:12]
+            futures = [client.submit(fn, *args, key=f"trainlint-write-{token}-{k}", pure=False)
+                       for k, args in enumerate(calls)]
+            try:
+                return client.gather(futures)
+            except BaseException:
+                client.cancel(futures)
+                raise
 
     def _run(self, client, own: bool, specs, rules: list[Rule], progress) -> EngineResult:
         token = uuid.uuid4().hex[:12]
         readers = {s.info.index: s.reader for s in specs}
         visible = self._workers_see(client, own, specs)
-        job = client.scatter(_Job(readers, rules), broadcast=True, hash=False)
+        detached = [k for k, r in enumerate(rules) if self.detach and detaches(r)]
+        job = client.scatter(_Job(readers, rules, detached), broadcast=True, hash=False)
         here = _Job({}, rules)  # for the merges on the client
         threads = sum(client.nthreads().values()) or 1
+        parts: list[list] = [[] for _ in detached]  # per detached rule: one future per block
         limit = self.blocks_in_flight or max(4, 3 * threads)
         top = max(0, int(self.merge_height))
         stack: list[tuple[int, distributed.Future]] = []  # open subtrees, oldest first: (height, future)
@@ -264,6 +328,11 @@ class DaskEngine(Engine):
             for spec in specs:
                 for block, _rows in self._blocks(spec, visible):
                     f = client.submit(_leaf, job, block, key=f"trainlint-block-{token}-{n}", pure=False)
+                    if detached:  # the parts stay on the worker; only the light states merge
+                        for q in range(len(detached)):
+                            parts[q].append(client.submit(_part, f, q, key=f"trainlint-part-{token}-{n}-{q}",
+                                                          pure=False))
+                        f = client.submit(_light, f, key=f"trainlint-light-{token}-{n}", pure=False)
                     n += 1
                     inflight.append(f)
                     height = 0
@@ -291,7 +360,8 @@ class DaskEngine(Engine):
         except BaseException:
             # stop the rest of this run's tasks; the futures are released as they go out of scope
             try:
-                client.cancel(list(inflight) + list(sealed) + [f for _, f in stack])
+                client.cancel(list(inflight) + list(sealed) + [f for _, f in stack]
+                              + [f for ps in parts for f in ps])
             except Exception:  # pragma: no cover - the cluster may already be gone
                 pass
             raise
@@ -302,6 +372,10 @@ class DaskEngine(Engine):
         if acc:
             line_index.update(acc.lines)
             rows_by_source.update(acc.records)
+        if detached:
+            ex = _DaskExecutor(client, token, threads, self.shuffle_partitions or 2 * threads)
+            for q, k in enumerate(detached):
+                rules[k].attach(states[k], parts[q], ex)
         return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
 
     # -- which files the workers can open --------------------------------------------------------
@@ -354,62 +428,3 @@ class DaskEngine(Engine):
                 return
         for block in reader.blocks():
             yield block, _rows_of(block)
-
-
-def _local_path(path: str) -> str:
-    return path[7:] if path.startswith("file://") else path
-
-
-def _rows_of(block: Block) -> int:
-    p = block.payload
-    if hasattr(p, "rest"):  # a byte range: (record starts, ...) follow
-        p = (None,) + tuple(p.rest)
-    if isinstance(p, tuple) and len(p) > 1 and isinstance(p[1], np.ndarray):
-        return int(p[1].size)
-    return 0
-
-
-def _rangeable(reader) -> bool:
-    """An uncompressed local UTF-8 CSV/TSV/JSONL file, whose blocks are (bytes, offsets, ...)."""
-    from ..sources.delimited import DelimitedReader
-    from ..sources.jsonfiles import JsonlReader
-    from ..sources.stream import compression_of
-
-    path = reader.path
-    if not isinstance(reader, (DelimitedReader, JsonlReader)):
-        return False
-    if "://" in path and not path.startswith("file://"):
-        return False
-    enc = reader.options.encoding.lower().replace("_", "-")
-    return compression_of(path) is None and enc in ("utf-8", "utf8", "utf-8-sig") and os.path.isfile(
-        _local_path(path))
-
-
-def _ranged_blocks(reader) -> Iterator[tuple[Block, int]]:
-    """Blocks whose bytes stay in the file.  A block's offset is the sum of the bytes the reader
-    consumed before it, checked against the file (first and last bytes).  A reader may consume
-    bytes without yielding a block (a chunk holding only the header, or only blank lines); then
-    the block's bytes are looked up just after the expected offset and must match exactly, or
-    the block is shipped as bytes.  So a range never holds other bytes than the reader cut."""
-    import xxhash
-
-    path = _local_path(reader.path)
-    slack = 2 * reader.options.block_bytes + (1 << 16)
-    with open(path, "rb") as f:
-        fd = f.fileno()
-        offset = 3 if f.read(3) == _BOM else 0
-        for block in reader.blocks():
-            data = block.payload[0]
-            k = min(64, len(data))
-            found = bool(k) and (os.pread(fd, k, offset) == data[:k]
-                                 and os.pread(fd, k, offset + len(data) - k) == data[-k:])
-            if not found and k:
-                p = os.pread(fd, len(data) + slack, offset).find(data)
-                if p >= 0:
-                    offset, found = offset + p, True
-            if found:
-                rng = _Range(path, offset, len(data), xxhash.xxh3_64_intdigest(data), tuple(block.payload[1:]))
-                yield Block(block.source_index, block.first_row, rng), int(block.payload[1].size)
-                offset += len(data)
-            else:
-                yield block, _rows_of(block)

@@ -100,6 +100,12 @@ class NearDuplicate(Rule):
         mh.add_batch(state, batch, self.params, self.options.min_chars)
         return ()
 
+    def detach(self, state):
+        return state.detach()
+
+    def attach(self, state, parts, executor):
+        state.attach(parts, executor)
+
     def merge(self, a, b):
         return a.merge(b)
 

@@ -75,6 +75,12 @@ class ConflictingLabel(Rule):
                     names[h] = batch.label[r].as_py()
         return ()
 
+    def detach(self, state):
+        return state[0].detach()
+
+    def attach(self, state, parts, executor):
+        state[0].attach(parts, executor)
+
     def merge(self, a, b):
         names = dict(a[1])
         for k, v in b[1].items():

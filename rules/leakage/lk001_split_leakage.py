@@ -78,6 +78,12 @@ class SplitLeakage(Rule):
                          keep=tags > 0, tag=tags)
         return ()
 
+    def detach(self, state):
+        return state.detach()
+
+    def attach(self, state, parts, executor):
+        state.attach(parts, executor)
+
     def merge(self, a, b):
         return a.merge(b)
 

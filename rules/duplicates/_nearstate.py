@@ -1,0 +1,241 @@
+"""The state of the near-duplicate rules: per-row keys, band hashes and capped texts.
+
+A state is a list of chunks appended in row order; ``merge`` is concatenation.  Each chunk holds
+the row's global id and split/label/normalised-text hashes (8 bytes each, plus a 1-byte tag:
+the *keys*, ~33 bytes a row) and the bulky columns: 4 bytes per band hash and the capped UTF-8
+text for verification (~380 bytes a row with the defaults and ~40-word texts).
+
+Detached state (engine-agnostic; the Dask engine uses it): ``detach()`` on one block's state
+takes the bulky columns out as a :class:`Part`, leaving the keys and the part's row count.  The
+engine keeps each part where its block ran and, before ``finish``, calls ``attach(handles,
+executor)`` with one handle per part, in block order (``lint/shards.py``).  Then ``arrays()``
+returns a :class:`Table` without bands or texts but with ``remote`` set, and
+``_pairs.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
+executor (``_shuffle.py``): only candidate and verified pairs come back.  The rules' ``finish``
+code is the same either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
+
+
+@dataclass
+class Part:
+    """The bulky columns of one block's rows, in row order: band hashes and capped UTF-8 texts."""
+
+    bands: np.ndarray  # uint32 (n, bands)
+    off: np.ndarray  # int64 (n + 1) offsets into data
+    data: bytes
+
+    def __len__(self) -> int:
+        return int(self.off.size - 1)
+
+    def take(self, idx: np.ndarray) -> Part:
+        lens = np.diff(self.off)[idx]
+        buf = np.frombuffer(self.data, np.uint8)
+        data = buf[_ranges(self.off[:-1][idx], lens)].tobytes()
+        return Part(self.bands[idx], np.concatenate(([0], np.cumsum(lens))).astype(np.int64), data)
+
+
+@dataclass
+class Remote:
+    """Where a detached table's bulky columns are: ``handles[k]`` holds rows
+    ``offsets[k]:offsets[k + 1]`` of the table (None for a block without rows)."""
+
+    executor: Any
+    handles: list
+    offsets: np.ndarray
+
+
+class NearState:
+    """Chunks appended in row order; merge is concatenation.  Picklable, NumPy only."""
+
+    FIELDS = ("ids", "split", "label", "nkey", "tag", "bands", "text_off")
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple] = []
+        #: what finish() computed, so stats() does not compute it again
+        self.result = None
+        #: row counts of the detached parts, in block order (see detach)
+        self.parts: list[int] = []
+        self.remote: Remote | None = None
+
+    def __getstate__(self) -> dict:
+        # the executor and its handles belong to the process that attached them
+        return {k: v for k, v in self.__dict__.items() if k != "remote"} | {"remote": None}
+
+    def add(self, ids, split, label, nkey, tag, bands, texts: pa.Array) -> None:
+        if ids.size == 0:
+            return
+        data, off = utf8_buffer(texts)
+        self.chunks.append((ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
+                            tag.astype(np.int8), np.ascontiguousarray(bands, np.uint32),
+                            off.astype(np.int64), data.tobytes()))
+
+    def merge(self, other: NearState) -> NearState:
+        self.chunks.extend(other.chunks)
+        self.parts.extend(other.parts)
+        return self
+
+    def __len__(self) -> int:
+        return sum(c[0].size for c in self.chunks)
+
+    # -- detached state --------------------------------------------------------------------------
+    def detach(self) -> Part | None:
+        """Take the bulky columns of this (one block's) state out; the keys stay.  Every call
+        counts as one part, empty or not, so parts and the engine's handles stay aligned."""
+        live = [c for c in self.chunks if c[5] is not None]
+        if len(live) != len(self.chunks) or self.parts:
+            raise ValueError("detach() takes one block's state, before any merge")
+        n = len(self)
+        self.parts.append(n)
+        if n == 0:
+            return None
+        offs, base = [], 0
+        for c in live:
+            offs.append(c[6][:-1] + base)
+            base += len(c[7])
+        part = Part(np.concatenate([c[5] for c in live]), np.concatenate(offs + [np.array([base], np.int64)]),
+                    b"".join(c[7] for c in live))
+        self.chunks = [c[:5] + (None, None, None) for c in live]
+        return part
+
+    def attach(self, handles: list, executor) -> None:
+        """The handles of this state's detached parts (block order) and the executor that can
+        run tasks on them."""
+        if len(handles) != len(self.parts):
+            raise ValueError(f"{len(handles)} handles for {len(self.parts)} detached parts")
+        self.remote = Remote(executor, list(handles), np.concatenate(([0], np.cumsum(self.parts))).astype(np.int64))
+
+    def arrays(self, bands: int) -> Table:
+        if self.parts:
+            return self._detached_arrays(bands)
+        if not self.chunks:
+            z = np.zeros(0, U64)
+            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8),
+                         np.zeros((0, bands), np.uint32), np.zeros(1, np.int64), b"")
+        ids = np.concatenate([c[0] for c in self.chunks])
+        offs, base = [], 0
+        for c in self.chunks:
+            offs.append(c[6][:-1] + base)
+            base += len(c[7])
+        off = np.concatenate(offs + [np.array([base], np.int64)])
+        t = Table(ids, np.concatenate([c[1] for c in self.chunks]), np.concatenate([c[2] for c in self.chunks]),
+                  np.concatenate([c[3] for c in self.chunks]), np.concatenate([c[4] for c in self.chunks]),
+                  np.concatenate([c[5] for c in self.chunks]), off, b"".join(c[7] for c in self.chunks))
+        return t.sorted()
+
+    def _detached_arrays(self, bands: int) -> Table:
+        if self.remote is None:
+            raise ValueError("a detached state needs attach() before finish")
+        if not self.chunks:
+            z = np.zeros(0, U64)
+            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), None, None, None, self.remote)
+        cols = [np.concatenate([c[f] for c in self.chunks]) for f in range(5)]
+        ids = cols[0]
+        if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            # blocks arrive in row order, so this does not happen; if it did, fetching the parts
+            # keeps the result exact (only the memory bound is lost)
+            fetched = self.remote.executor.gather(self.remote.handles)
+            ps = [p for p in fetched if p is not None]
+            offs, base = [], 0
+            for p in ps:
+                offs.append(p.off[:-1] + base)
+                base += len(p.data)
+            off = np.concatenate(offs + [np.array([base], np.int64)])
+            return Table(*cols, np.concatenate([p.bands for p in ps]), off, b"".join(p.data for p in ps)).sorted()
+        return Table(*cols, None, None, None, self.remote)
+
+
+@dataclass
+class Table:
+    ids: np.ndarray
+    split: np.ndarray
+    label: np.ndarray
+    nkey: np.ndarray
+    tag: np.ndarray
+    bands: np.ndarray | None
+    off: np.ndarray | None
+    data: bytes | None
+    #: set when bands and texts are detached: they are reached through tasks (``_shuffle.py``)
+    remote: Remote | None = None
+
+    def sorted(self) -> Table:
+        if self.ids.size < 2 or bool(np.all(self.ids[1:] > self.ids[:-1])):
+            return self
+        o = np.argsort(self.ids, kind="stable")
+        lens = np.diff(self.off)[o]
+        starts = self.off[:-1][o]
+        buf = np.frombuffer(self.data, np.uint8)
+        data = buf[_ranges(starts, lens)].tobytes()
+        return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
+                     np.concatenate(([0], np.cumsum(lens))), data)
+
+    def texts(self, idx: np.ndarray) -> pa.Array:
+        lens = np.diff(self.off)[idx]
+        starts = self.off[:-1][idx]
+        buf = np.frombuffer(self.data, np.uint8)
+        data = buf[_ranges(starts, lens)]
+        off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
+        return pa.StringArray.from_buffers(len(idx), pa.py_buffer(off.tobytes()), pa.py_buffer(data.tobytes()))
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [s, s+len) without a Python loop."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    before = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    return np.repeat(starts - before, lens) + np.arange(total, dtype=np.int64)
+
+
+# -- what the rules share -------------------------------------------------------------------------
+def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.ndarray | None = None,
+              tag: np.ndarray | None = None) -> None:
+    """Append a batch's rows with text (and ``keep``) to the state, with a small ``tag`` per row.
+    Rows shorter than ``min_chars`` keep their exact keys but are flagged SHORT, so they never
+    become near-duplicate candidates."""
+    if batch.text is None:
+        return
+    from .du001_exact_duplicate import split_keys
+
+    n = len(batch)
+    valid = batch.text_present.copy()  # blank and "N/A" texts are missing values, not duplicates
+    if keep is not None:
+        valid &= keep
+    if not valid.any():
+        return
+    bands, texts = batch_bands(batch, params)
+    idx = np.flatnonzero(valid)
+    nkey = batch.text_normalized_hash if params.normalize else batch.text_hash
+    label = batch.label_hash if batch.label is not None else np.zeros(n, U64)
+    length = np.asarray(pc.utf8_length(pc.fill_null(texts, "")), dtype=np.int64)
+    t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
+    t = np.where(length >= max(min_chars, 1), t, t | SHORT).astype(np.int8)
+    sel = pa.array(idx)
+    state.add(batch.row_ids[idx], split_keys(batch)[idx], label[idx], nkey[idx], t[idx], bands[idx],
+              texts.take(sel))
+
+
+def has_bands(t: Table) -> np.ndarray:
+    return (t.tag & SHORT) == 0
+
+
+def first_of_groups(key: np.ndarray) -> np.ndarray:
+    """Mask of the first row (in table order) of each distinct key."""
+    if key.size == 0:
+        return np.zeros(0, bool)
+    o = np.argsort(key, kind="stable")
+    k = key[o]
+    first = np.concatenate(([True], k[1:] != k[:-1]))
+    out = np.zeros(key.size, bool)
+    out[o[first]] = True
+    return out
