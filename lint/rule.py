@@ -59,9 +59,6 @@ class Rule:
     requires: ClassVar[tuple[str, ...]] = ()
     #: in the default selection (``--select`` not given).
     default: ClassVar[bool] = True
-    #: derived arrays of the batch context the rule reads (``"text_hash"``...): an engine may compute
-    #: them ahead, e.g. in its read-ahead thread while the rules run on the previous batch.
-    batch_arrays: ClassVar[tuple[str, ...]] = ()
 
     @dataclasses.dataclass(frozen=True)
     class Options:

@@ -85,24 +85,20 @@ def read_ahead(items: Iterable, depth: int = 2) -> Iterator:
         th.join()
 
 
-def parsed_blocks(reader: Reader, rules: Sequence[Rule] = (), depth: int = 2) -> Iterator[tuple[Block, list]]:
-    """(block, its batches' contexts) for every block of ``reader``, read, parsed and prepared
-    ahead in a thread, so in one process that work uses the second core while the rules use the
-    first.  Preparing computes the derived arrays the rules declare (``Rule.batch_arrays``)."""
-    names = sorted({n for k in active_rules(rules, reader.info) for n in rules[k].batch_arrays})
-    return read_ahead(((block, [prepared(reader.info, b, names) for b in reader.parse(block)])
+def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]]:
+    """(block, its batches' contexts) for every block of ``reader``, read and parsed ahead in a
+    thread, so in one process parsing uses the second core while the rules use the first.
+
+    Only parsing (pyarrow, NumPy: the GIL released) goes to that thread.  Computing the rules'
+    hashes there too (a Python loop over the strings) made the run 10 % slower: the two threads
+    then take turns at the GIL instead of running side by side."""
+    return read_ahead(((block, [prepared(reader.info, b) for b in reader.parse(block)])
                        for block in reader.blocks()), depth)
 
 
-def prepared(info: SourceInfo, batch, names: Sequence[str] = ()) -> BatchContext:
-    """The context of one parsed batch, with the derived arrays ``names`` computed."""
-    ctx = BatchContext(info, batch.table, batch.rows, batch.invalid, batch.lines)
-    for name in names:
-        try:
-            getattr(ctx, name)
-        except Exception:  # noqa: BLE001 - left uncomputed: the rule that reads it meets the error itself
-            pass
-    return ctx
+def prepared(info: SourceInfo, batch) -> BatchContext:
+    """The context a rule sees for one parsed batch."""
+    return BatchContext(info, batch.table, batch.rows, batch.invalid, batch.lines)
 
 
 def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,

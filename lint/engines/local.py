@@ -20,7 +20,7 @@ class LocalEngine(Engine):
         for spec in specs:
             idx = line_index.setdefault(spec.info.index, LineIndex())
             total = 0
-            for block, contexts in parsed_blocks(spec.reader, rules):
+            for block, contexts in parsed_blocks(spec.reader):
                 res = run_block(spec.reader, block, rules, fresh=False, states=states, contexts=contexts)
                 findings.extend(res.findings)
                 idx.add(res.line_rows, res.line_lines)

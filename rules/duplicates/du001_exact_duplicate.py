@@ -54,7 +54,6 @@ class ExactDuplicate(Rule):
     severity = Severity.WARNING
     groups = ("duplicates",)
     fix = Fix.SAFE
-    batch_arrays = ("text_hash", "label_hash", "text_present")
 
     def start(self):
         return HashState()
