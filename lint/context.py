@@ -190,7 +190,21 @@ class BatchContext:
             return None
         from .nulls import DISGUISED, missing_mask
 
+        cols = self.source.text_columns
+        if (self.source.record_format == "text" and len(cols) == 1 and cols[0] in self.table.column_names
+                and pa.types.is_string(self.table.schema.field(cols[0]).type)):
+            return ~self.missing(cols[0], DISGUISED)[0]  # missing-value computes the same mask
         return ~missing_mask(self.text, DISGUISED)[0]
+
+    def missing(self, column: str, disguised: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """``nulls.missing_mask`` of a top-level column, computed once per batch and sentinel list."""
+        from .nulls import missing_mask
+
+        cache = self.__dict__.setdefault("_missing", {})
+        key = (column, disguised)
+        if key not in cache:
+            cache[key] = missing_mask(self.table.column(column), disguised)
+        return cache[key]
 
     @cached_property
     def text_normalized(self) -> pa.Array | None:

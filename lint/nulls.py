@@ -36,10 +36,11 @@ def missing_mask(arr: pa.ChunkedArray | pa.Array, disguised: tuple[str, ...]) ->
         lengths = np.diff(offsets)
         data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
         nonempty = lengths > 0
-        first = np.zeros(n, dtype=np.uint8)
-        last = np.zeros(n, dtype=np.uint8)
-        first[nonempty] = data[offsets[:-1][nonempty]]
-        last[nonempty] = data[offsets[1:][nonempty] - 1]
+        if not data.size:
+            return _masks(arr, disguised)
+        # an empty string's "first" and "last" bytes are a neighbour's: ``~nonempty`` checks it anyway
+        first = data[np.minimum(offsets[:-1], data.size - 1)]
+        last = data[offsets[1:] - 1]
         starts, longest = _sentinel_starts(disguised)
         # lower-casing shrinks a character to at most a third of its bytes (KELVIN SIGN -> k)
         short = lengths <= 3 * longest

@@ -58,7 +58,7 @@ class MissingValue(Rule):
         findings = []
         disguised = tuple(d.lower() for d in self.options.disguised)
         for col in batch.table.column_names:
-            missing, fake = missing_mask(batch.table.column(col), disguised)
+            missing, fake = batch.missing(col, disguised)
             idx = np.flatnonzero(missing)
             key = (src.index, col)
             entry = state.get(key)
