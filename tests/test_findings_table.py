@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from trainlint.context import SourceInfo
-from trainlint.engines.base import locate, locate_rows, sort_findings
+from trainlint.engines.base import locate, located_store
 from trainlint.finding import Fix, Related, Severity
 from trainlint.findings_table import FindingStore, RowFindings, RowsToDrop
 from trainlint.report import Report
@@ -77,14 +77,7 @@ def _as_objects(mixed):
 
 def _store(mixed=None):
     mixed = _mixed() if mixed is None else mixed
-    srcs, idx = _sources(), _line_index()
-    objects = [k for k, f in enumerate(mixed) if not isinstance(f, RowFindings)]
-    for k, f in zip(objects, locate([mixed[k] for k in objects], srcs, idx)):
-        mixed[k] = f
-    for f in mixed:
-        if isinstance(f, RowFindings):
-            locate_rows(f, srcs, idx)
-    return sort_findings(FindingStore(mixed), {s.path: s.index for s in srcs})
+    return located_store(mixed, _sources(), _line_index())
 
 
 def _expected():

@@ -162,14 +162,18 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
         st = rule.stats(state, run)
         if st:
             stats[rule.name] = st
+    return EngineResult(located_store(findings, sources, line_index), stats, dict(rows_by_source), line_index)
+
+
+def located_store(findings: list, sources: Sequence[SourceInfo], line_index: dict[int, LineIndex]) -> FindingStore:
+    """Findings (objects and ``RowFindings``) with their lines filled in, in report order."""
     objects = [k for k, f in enumerate(findings) if not isinstance(f, RowFindings)]
     for k, f in zip(objects, locate([findings[k] for k in objects], sources, line_index)):
         findings[k] = f
     for f in findings:
         if isinstance(f, RowFindings):
             locate_rows(f, sources, line_index)
-    order = {s.path: s.index for s in sources}
-    return EngineResult(sort_findings(FindingStore(findings), order), stats, dict(rows_by_source), line_index)
+    return sort_findings(FindingStore(findings), {s.path: s.index for s in sources})
 
 
 def sort_findings(store: FindingStore, source_order: dict[str | None, int]) -> FindingStore:
