@@ -40,3 +40,16 @@ class DieMidWrite:
 
         spec.reader.write_cleaned = half
         return self.fn(spec, *args)
+
+
+def spy_finish_states(monkeypatch, module) -> dict:
+    """``module.finish_run`` wrapped so the test can see each rule's merged state (by code)."""
+    seen: dict = {}
+    real = module.finish_run
+
+    def spy(rules, states, *a, **kw):
+        seen.update({r.code: s for r, s in zip(rules, states)})
+        return real(rules, states, *a, **kw)
+
+    monkeypatch.setattr(module, "finish_run", spy)
+    return seen

@@ -18,7 +18,7 @@ import pytest
 distributed = pytest.importorskip(
     "distributed", reason="the dask engine needs Dask: pip install 'trainlint[dask]' (CI installs it)")
 
-from helpers import DATA  # noqa: E402
+from helpers import DATA, spy_finish_states  # noqa: E402
 from trainlint.clean import write_outputs  # noqa: E402
 from trainlint.config import Settings  # noqa: E402
 from trainlint.engines.dask import DaskEngine, _Range, _ranged_blocks  # noqa: E402
@@ -343,14 +343,7 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     merged state holds keys only, and findings and stats are the local engine's."""
     import trainlint.engines.dask as de
 
-    seen = {}
-    real = de.finish_run
-
-    def spy(rules, states, *a, **kw):
-        seen.update({r.code: s for r, s in zip(rules, states)})
-        return real(rules, states, *a, **kw)
-
-    monkeypatch.setattr(de, "finish_run", spy)
+    seen = spy_finish_states(monkeypatch, de)
     monkeypatch.setattr(de._DaskExecutor, "min_piece", 20)  # several verification tasks
     paths = REAL["banking77"] + REAL["sms_spam"]
     rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001")))  # noqa: E731

@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from helpers import DATA
+from helpers import DATA, spy_finish_states
 from trainlint.config import Settings
 from trainlint.engines import partitioned
 from trainlint.engines.local import LocalEngine
@@ -55,14 +55,7 @@ def test_near_clusters_and_all_three_rules_are_exercised():
 
 
 def test_merged_state_holds_keys_only(monkeypatch):
-    seen = {}
-    real = partitioned.finish_run
-
-    def spy(rules, states, *a, **kw):
-        seen.update({r.code: s for r, s in zip(rules, states)})
-        return real(rules, states, *a, **kw)
-
-    monkeypatch.setattr(partitioned, "finish_run", spy)
+    seen = spy_finish_states(monkeypatch, partitioned)
     _run(REAL["banking77"], PartitionedEngine(shuffle=2), block_bytes=64 << 10)
     for code in NEAR:
         st = seen[code][0] if code == "LB001" else seen[code]
