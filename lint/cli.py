@@ -141,6 +141,10 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "gx_suites": tuple(o["expectations"]) or None,
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
+    if settings.engine != "dask" and not settings.gx_suites:  # both use pandas with pyarrow
+        from ._arrow import defer_pandas
+
+        defer_pandas()
     if not settings.scheduler and (settings.engine == "processes"
                                    or (settings.engine == "local" and (settings.jobs or 1) > 1)):
         from .engines import _forkserver

@@ -77,6 +77,53 @@ def test_import_is_light():
     assert out == "", f"import trainlint loaded {out}"
 
 
+def test_check_runs_without_importing_pandas(tmp_path):
+    """pyarrow's implicit pandas import (~0.35 s) is deferred on the command line
+    (``trainlint._arrow``): a run, in one process or with workers, never loads pandas."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\nhello,a\nhello,a\n,b\nN/A,a\n")
+    for extra in ([], ["--jobs", "2"]):
+        code = ("import sys; from trainlint.cli import cli\n"
+                f"try: cli(['check', {str(data)!r}, '-q', '--exit-zero', *{extra!r}])\n"
+                "except SystemExit: pass\n"
+                "print('pandas' in sys.modules, file=sys.stderr)")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert res.stderr.strip().splitlines()[-1] == "False", res.stderr
+    out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(data), "--select", "DU001,MV001"],
+                         capture_output=True, text=True).stdout
+    assert "exact-duplicate" in out and "missing-value" in out
+
+
+def test_pandas_imported_after_deferral_works_with_pyarrow():
+    """Once code imports pandas itself, pyarrow's pandas paths work again in that process."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, importlib
+from trainlint._arrow import defer_pandas
+defer_pandas()
+import numpy as np, pyarrow as pa
+pa.array(np.arange(3)).to_numpy(); pa.array(["a", None]); pa.scalar(1)
+assert "pandas" not in sys.modules
+pd = importlib.import_module("pandas") if sys.argv[1] == "module" else __import__("builtins") and None
+if pd is None:
+    import pandas as pd
+assert pa.lib._pandas_api.have_pandas
+assert pa.array(pd.Series([1, None], dtype="Int64")).null_count == 1
+assert pa.Table.from_pandas(pd.DataFrame({"a": [1, 2]})).num_rows == 2
+assert pa.table({"a": [1, None]}).to_pandas().shape == (2, 1)
+assert pa.array(pd.Series(["x", None])).null_count == 1
+print("ok")
+"""
+    for how in ("statement", "module"):
+        res = subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True)
+        assert res.stdout.strip() == "ok", res.stderr
+
+
 def test_rule_doc_printed_for_every_rule():
     from trainlint.registry import all_rules
 

@@ -1,6 +1,6 @@
 """The process engine's fork server, startable before anything heavy is imported.
 
-Workers fork from a server that has already imported pyarrow, pandas and the engine, so each
+Workers fork from a server that has already imported pyarrow and the engine, so each
 starts warm.  Starting the server costs as much as those imports (~0.5 s); the CLI starts it as
 soon as it knows ``--jobs`` > 1, so that it imports on the idle second core while this process
 imports the same modules and opens the inputs.  Kept free of NumPy and pyarrow imports.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
-#: what the fork server imports once (pyarrow imports pandas on its first ``pa.array``)
-PRELOAD = ["trainlint.engines.processes", "trainlint.sources", "pyarrow.csv", "pyarrow.json",
-           "pyarrow.compute", "xxhash", "pandas"]
+#: what the fork server imports once; ``_preload`` first, so that pyarrow skips its pandas import
+PRELOAD = ["trainlint.engines._preload", "trainlint.engines.processes", "trainlint.sources",
+           "pyarrow.csv", "pyarrow.json", "pyarrow.compute", "xxhash"]
 
 
 def context():
