@@ -12,7 +12,7 @@ from ..context import BatchContext, RunContext, SourceInfo
 from ..finding import Finding, Related
 from ..findings_table import FindingStore, RowFindings
 from ..rule import Rule
-from ..sources import Block, LineIndex, Reader
+from ..sources import Block, BlockMiscount, LineIndex, Reader
 
 
 @dataclass
@@ -92,8 +92,19 @@ def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]
     Only parsing (pyarrow, NumPy: the GIL released) goes to that thread.  Computing the rules'
     hashes there too (a Python loop over the strings) made the run 10 % slower: the two threads
     then take turns at the GIL instead of running side by side."""
-    return read_ahead(((block, [prepared(reader.info, b) for b in reader.parse(block)])
-                       for block in reader.blocks()), depth)
+
+    def parsed() -> Iterator[tuple[Block, list]]:
+        blocks = reader.quick_blocks()
+        while True:
+            try:
+                for block in blocks:
+                    yield block, [prepared(reader.info, b) for b in reader.parse(block)]
+                return
+            except BlockMiscount as e:  # nothing after this block was yielded: resume exactly
+                blocks.close()
+                blocks = reader.resume_blocks(e.at)
+
+    return read_ahead(parsed(), depth)
 
 
 def prepared(info: SourceInfo, batch) -> BatchContext:

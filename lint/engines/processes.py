@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Sequence
 
 from ..rule import Rule
-from ..sources import LineIndex
+from ..sources import BlockMiscount, LineIndex
 from . import _forkserver
 from .base import Engine, EngineResult, finish_run, read_ahead, run_block
 from .partitioned import merge_results
@@ -32,10 +32,16 @@ def _init(readers, rules) -> None:
     _RULES = rules
 
 
-def _blocks(reader):
-    """Blocks that name byte ranges when the reader can (workers read them from the file)."""
-    by_range = getattr(reader, "blocks_by_range", None)
-    return by_range() if by_range is not None else reader.blocks()
+def _blocks(specs, start: int, resume):
+    """(spec position, block) from ``specs[start]`` on; that one resumed exactly at ``resume``."""
+    for at in range(start, len(specs)):
+        reader = specs[at].reader
+        if at == start and resume is not None:
+            blocks = reader.resume_blocks(resume, ranged=True)
+        else:
+            blocks = reader.quick_blocks(ranged=True)
+        for block in blocks:
+            yield at, block
 
 
 def _work(block):
@@ -57,20 +63,38 @@ class ProcessEngine(Engine):
         ctx = _forkserver.context()
         with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(readers, list(rules))) as pool:
-            pending: deque = deque()
+            pending: deque = deque()  # (spec position, future), in block order
 
             def drain_one() -> None:
-                res = pending.popleft().result()
+                at, fut = pending.popleft()
+                try:
+                    res = fut.result()
+                except BlockMiscount as e:
+                    e.spec = at
+                    raise
                 merge_results(rules, states, res, findings, line_index, rows_by_source)
                 if progress:
                     progress(res.records)
 
-            for spec in specs:
-                # cutting blocks (NumPy, GIL released) overlaps with merging the workers' results
-                for block in read_ahead(_blocks(spec.reader)):
-                    pending.append(pool.submit(_work, block))
-                    while len(pending) > 2 * self.jobs:
+            start, resume = 0, None
+            while True:
+                # cutting blocks (NumPy, GIL released) overlaps with merging the workers' results;
+                # workers read their blocks' bytes from the file when the reader names ranges
+                ahead = read_ahead(_blocks(specs, start, resume))
+                try:
+                    for at, block in ahead:
+                        pending.append((at, pool.submit(_work, block)))
+                        while len(pending) > 2 * self.jobs:
+                            drain_one()
+                    while pending:
                         drain_one()
-            while pending:
-                drain_one()
+                    break
+                except BlockMiscount as e:
+                    # every block after this one was numbered from a wrong count: drop them
+                    # (workers keep no state) and go on from it, that file cut exactly
+                    ahead.close()
+                    for _, fut in pending:
+                        fut.cancel()
+                    pending.clear()
+                    start, resume = e.spec, e.at
         return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 
 from ..context import SourceInfo
 from ..errors import SourceError, UsageError
-from .base import Batch, Block, LineIndex, ReadOptions, Reader
+from .base import Batch, Block, BlockMiscount, LineIndex, ReadOptions, Reader
 from .columnar import ParquetReader, TableReader, to_arrow
 from .delimited import DelimitedReader, TsvReader
 from .jsonfiles import JsonArrayReader, JsonlReader
 from .roles import infer_roles, split_from_name
 from .stream import compression_of, read_sample
 
-__all__ = ["Batch", "Block", "LineIndex", "ReadOptions", "Reader", "open_sources", "discover",
+__all__ = ["Batch", "Block", "BlockMiscount", "LineIndex", "ReadOptions", "Reader", "open_sources", "discover",
            "SourceSpec", "FORMATS"]
 
 READERS: dict[str, type[Reader]] = {

@@ -53,6 +53,17 @@ class Block:
     payload: Any
 
 
+class BlockMiscount(Exception):
+    """``parse`` of a quick block (``Reader.quick_blocks``) found a record spanning several lines:
+    the block holds fewer records than its cutter counted, so the rows of every block cut after
+    it are numbered wrongly.  The engine drops those blocks' results and goes on with
+    ``reader.resume_blocks(error.at)``, exact cutting from this block on."""
+
+    def __init__(self, at: Any) -> None:
+        super().__init__(at)
+        self.at = at
+
+
 class LineIndex:
     """Row -> physical start line, stored as the rows where ``line - row`` changes.
 
@@ -125,6 +136,17 @@ class Reader:
     def parse(self, block: Block) -> Iterator[Batch]:
         """Parse one block into batches.  Must work in another process (only picklable state)."""
         raise NotImplementedError
+
+    def quick_blocks(self, ranged: bool = False) -> Iterator[Block]:
+        """Like ``blocks``, for an engine that parses blocks in order and handles ``BlockMiscount``:
+        a reader may cut them faster by assuming what ``parse`` then checks.  ``ranged``: blocks
+        may name byte ranges of the file instead of holding the bytes (``blocks_by_range``)."""
+        by_range = getattr(self, "blocks_by_range", None) if ranged else None
+        return by_range() if by_range is not None else self.blocks()
+
+    def resume_blocks(self, at: Any, ranged: bool = False) -> Iterator[Block]:
+        """The blocks from the one whose ``parse`` raised ``BlockMiscount(at)`` on, cut exactly."""
+        raise NotImplementedError(f"{type(self).__name__} cuts no quick blocks")
 
     def batches(self) -> Iterator[Batch]:
         for block in self.blocks():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
 
@@ -21,7 +22,7 @@ import pyarrow.csv as pacsv
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
-from .base import Batch, Block, Reader, in_rows, sorted_rows
+from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
 from .sniff import Dialect, sniff
 from .stream import BOM, open_binary, read_chunks, read_sample
 
@@ -38,6 +39,20 @@ def dedupe_names(names: list[str]) -> list[str]:
         seen.setdefault(n, 0)
         out.append(n)
     return out
+
+
+#: stands for a CR while the csv module splits a record (a private-use code point)
+_CR_STAND_IN = "\ue000"
+
+
+@dataclass(frozen=True)
+class _QuickBlock:
+    """What a quick block carries instead of per-record offsets: its record count as cut, the
+    1-based line it starts on and its byte offset in the file (where to resume exactly)."""
+
+    n: int
+    first_line: int
+    offset: int
 
 
 class DelimitedReader(Reader):
@@ -74,14 +89,19 @@ class DelimitedReader(Reader):
         return {"dialect": self.dialect, "columns": self.columns}
 
     # -- cutting into blocks ---------------------------------------------------------------------
-    def _records(self) -> Iterator[tuple[bytes | memoryview, _scan.Records, int, int | None]]:
+    def _records(self, quick: bool = False, start: tuple[int, int, int] | None = None
+                 ) -> Iterator[tuple[bytes | memoryview, _scan.Records | _scan.Lines, int, int | None]]:
         """(block bytes, its records, line base, file offset or None) for the whole file, header
         included.  A plain UTF-8 file is memory-mapped and scanned in place (no copy of the
-        bytes); other inputs are read in chunks and decoded."""
+        bytes); other inputs are read in chunks and decoded.  ``quick``: blocks after the first
+        may be cut by ``cut_lines`` (records counted, not listed).  ``start``: (offset, row,
+        line) of a record boundary of a mapped file to begin at (``resume_blocks``)."""
         mapped = _scan.map_plain_file(self.path, self.options.encoding)
         if mapped is not None:
-            yield from self._mapped_records(mapped)
+            yield from self._mapped_records(mapped, quick, start)
             return
+        if start is not None:  # pragma: no cover - quick blocks only come from mapped files
+            raise SourceError(f"{self.path}: the file changed while it was being linted; lint it again")
         quote = self._quote()
 
         def parts(buf, final):
@@ -101,13 +121,22 @@ class DelimitedReader(Reader):
         if recs.runaway:
             yield _scan.runaway_line(memoryview(buf)[recs.consumed:])
 
-    def _mapped_records(self, mapped: _scan.MappedFile):
+    def _mapped_records(self, mapped: _scan.MappedFile, quick: bool, start: tuple[int, int, int] | None):
         size = self.options.block_bytes
         view = mapped.view
         total = len(view)
-        pos, line_base = mapped.start, 1
+        pos, line_base = (mapped.start, 1) if start is None else (start[0], start[2])
         quote = self._quote()
+        scanned_first = start is not None  # the first block, the header's, is always scanned exactly
         while pos < total:
+            if quick and scanned_first:
+                lines = _scan.cut_lines(mapped, pos, size, quote)
+                if lines is not None:
+                    yield view[pos:pos + lines.consumed], lines, line_base, pos
+                    line_base += lines.newlines
+                    pos += lines.consumed
+                    mapped.release(pos)
+                    continue
             want = size
             while True:
                 end = min(total, pos + want)
@@ -115,6 +144,12 @@ class DelimitedReader(Reader):
                 if recs is not None:
                     break
                 want *= 2  # one record longer than the block: look further
+            if not scanned_first:
+                # a file whose first block has a record of several lines, or a blank line, will
+                # have more: cutting it quickly would only end in BlockMiscount
+                scanned_first = True
+                quick = quick and not recs.runaway and bool(
+                    np.array_equal(recs.lines, np.arange(recs.lines.size)))
             for part in self._with_runaway(view[pos:end], recs):
                 yield view[pos:pos + part.consumed], part, line_base, pos
                 line_base += part.newlines
@@ -129,10 +164,27 @@ class DelimitedReader(Reader):
         bytes, so the process engine sends workers offsets, not megabytes (they read the range)."""
         return self._blocks(ranged=True)
 
-    def _blocks(self, ranged: bool) -> Iterator[Block]:
-        row = 0
-        header_pending = self.dialect.header
-        for data, recs, line_base, offset in self._records():
+    def quick_blocks(self, ranged: bool = False) -> Iterator[Block]:
+        """Blocks after the first cut by counting lines (``scan.cut_lines``), checked by ``parse``."""
+        return self._blocks(ranged, quick=True)
+
+    def resume_blocks(self, at: tuple[int, int, int], ranged: bool = False) -> Iterator[Block]:
+        return self._blocks(ranged, start=at)
+
+    def _blocks(self, ranged: bool, quick: bool = False,
+                start: tuple[int, int, int] | None = None) -> Iterator[Block]:
+        row = 0 if start is None else start[1]
+        header_pending = self.dialect.header and start is None
+        for data, recs, line_base, offset in self._records(quick, start):
+            if isinstance(recs, _scan.Lines):
+                mark = _QuickBlock(recs.n, line_base, offset)
+                if ranged:
+                    payload = _scan.FileRange(_scan.local_path(self.path), offset, len(data), (mark,))
+                else:
+                    payload = (bytes(data), mark)
+                yield Block(self.info.index, row, payload)
+                row += recs.n
+                continue
             # field counts (``nfields``) are left to ``parse``: the process that cuts blocks skips them
             starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, None
             if recs.runaway and recs.nfields is not None:
@@ -155,9 +207,33 @@ class DelimitedReader(Reader):
         payload = block.payload
         if isinstance(payload, _scan.FileRange):
             payload = (payload.read(),) + payload.rest
-        data, starts, ends, lines, nfields = payload
+        if len(payload) == 2:
+            return self._parse_quick(block.first_row, *payload)
+        return self._parse_records(block.first_row, *payload)
+
+    def _parse_quick(self, first_row: int, data: bytes, mark: _QuickBlock) -> Iterator[Batch]:
+        """A block of ``mark.n`` one-line records, as ``cut_lines`` counted them: pyarrow's row
+        count confirms it (a lone CR never gets here, so fewer rows mean a record of several lines
+        or a blank line, which pyarrow skips).  Otherwise the block is scanned exactly; if it then
+        holds fewer records than counted, later blocks' rows are off: ``BlockMiscount``."""
+        n = mark.n
+        table = self._parse_bytes(data)
+        if table is not None and table.num_rows == n:
+            rows = first_row + np.arange(n, dtype=np.int64)
+            return self._batches(table, rows, mark.first_line + np.arange(n, dtype=np.int64), [])
+        recs = _scan.scan(data, final=True, quote=self._quote())
+        if recs is None or recs.runaway or recs.starts.size != n:
+            raise BlockMiscount((mark.offset, first_row, mark.first_line))
+        # pyarrow refused the block (a malformed record): count fields now, it would refuse again
+        nfields = _scan.field_counts(data, recs.starts, recs.ends, quote=self._quote(),
+                                     delimiter=ord(self.dialect.delimiter))
+        return self._parse_records(first_row, data, recs.starts, recs.ends, recs.lines + mark.first_line,
+                                   nfields)
+
+    def _parse_records(self, first_row: int, data: bytes, starts: np.ndarray, ends: np.ndarray,
+                       lines: np.ndarray, nfields: np.ndarray | None) -> Iterator[Batch]:
         n = starts.size
-        rows = block.first_row + np.arange(n, dtype=np.int64)
+        rows = first_row + np.arange(n, dtype=np.int64)
         if nfields is None and n:
             # The usual block has no malformed record: pyarrow parses it whole (it refuses a row with
             # the wrong field count or invalid UTF-8), and counting fields, a third of the parse, is
@@ -219,7 +295,7 @@ class DelimitedReader(Reader):
         try:
             return pacsv.read_csv(
                 pa.BufferReader(pa.py_buffer(payload)),  # no copy of the block
-                read_options=pacsv.ReadOptions(column_names=self.columns, block_size=max(1 << 20, len(payload) + 1)),
+                read_options=pacsv.ReadOptions(column_names=self.columns, block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char='"' if d.quoting else False,
                                                  newlines_in_values=d.quoting, ignore_empty_lines=True),
                 convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
@@ -250,8 +326,15 @@ class DelimitedReader(Reader):
         cols: list[list[str | None]] = [[] for _ in self.columns]
         for s, e in zip(starts.tolist(), ends.tolist()):
             text = data[s:e].decode("utf-8", "replace")
-            fields = next(csv.reader(io.StringIO(text), delimiter=d.delimiter,
-                                     quoting=csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE), [])
+            quoting = csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE
+            if "\r" in text:
+                # a bare CR inside a field: the csv module refuses it ("new-line character seen
+                # in unquoted field") and pyarrow ends a row there; keep it as part of the value
+                fields = next(csv.reader([text.replace("\r", _CR_STAND_IN)], delimiter=d.delimiter,
+                                         quoting=quoting), [])
+                fields = [f.replace(_CR_STAND_IN, "\r") for f in fields]
+            else:
+                fields = next(csv.reader(io.StringIO(text), delimiter=d.delimiter, quoting=quoting), [])
             fields = (fields + [None] * len(cols))[:len(cols)]
             for c, v in zip(cols, fields):
                 c.append(v)

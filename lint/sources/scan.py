@@ -117,6 +117,63 @@ def scan(buf: bytes | memoryview, *, final: bool, quote: int | None = None,
                    runaway=runaway_at >= 0)
 
 
+@dataclass
+class Lines:
+    """A block cut by ``cut_lines``: ``n`` records, taken to be one physical line each (no arrays
+    of offsets).  ``parse`` checks that against pyarrow's row count."""
+
+    n: int
+    consumed: int  # bytes of the block, its last newline included
+    newlines: int
+
+
+#: a quote left open at a candidate cut is followed this many lines at most before ``cut_lines``
+#: hands the block to the exact ``scan``
+_MAX_CUT_EXTENSIONS = 64
+
+
+def cut_lines(mapped: MappedFile, pos: int, size: int, quote: int | None) -> Lines | None:
+    """A block of whole lines from ``pos`` (a record boundary), about ``size`` bytes, that ends on
+    a newline outside quotes, found without listing its records: ~4x cheaper than ``scan``.
+
+    Counting newlines gives the records only if no newline sits inside quotes and no line is
+    blank (a blank line is not a record).  Neither can be seen here cheaply (looking for blank
+    lines alone costs as much as the cut), so the parse checks both (``BlockMiscount``).  What is
+    cheap to see returns None, for the exact ``scan``: a blank line at the block's start, a lone CR
+    (pyarrow ends a row there), a quote still open at the end of the file or for more than a few
+    lines past the cut.
+    """
+    mm, view = mapped._mm, mapped.view
+    total = len(view)
+    end = min(total, pos + size)
+    if end < total:
+        nl = mm.find(b"\n", end - 1)
+        end = total if nl < 0 else nl + 1
+    a = np.frombuffer(view[pos:end], dtype=np.uint8)
+    if quote is not None and np.count_nonzero(a == quote) & 1:
+        # the candidate newline is inside quotes: follow the quote to a newline outside it
+        for _ in range(_MAX_CUT_EXTENSIONS):
+            nl = mm.find(b"\n", end)
+            if nl < 0:
+                return None
+            flips = np.count_nonzero(np.frombuffer(view[end:nl + 1], dtype=np.uint8) == quote)
+            end = nl + 1
+            if flips & 1:
+                break
+        else:
+            return None
+        a = np.frombuffer(view[pos:end], dtype=np.uint8)
+    if a.size == 0 or a[0] in (NL, CR):
+        return None
+    if mm.find(b"\r", pos, end) >= 0:
+        cr = a == CR
+        if np.count_nonzero(cr) != np.count_nonzero(cr[:-1] & (a[1:] == NL)):
+            return None
+    newlines = int(np.count_nonzero(a == NL))
+    n = newlines + (1 if a[-1] != NL else 0)  # the file's last line may have no newline
+    return Lines(n, end - pos, newlines)
+
+
 def chunked_records(chunks, size: int, scan_parts):
     """(block, records, line base) over a stream of byte chunks: each block starts on a record
     boundary and holds whole records; a record longer than ``size`` makes a longer block.
