@@ -167,6 +167,15 @@ def test_text_report_same_from_columns_and_objects():
         assert text.render(Report(store, [], **{}), **opts) == text.render(Report(expected, []), **opts)
     small = text.render(Report(store, []))
     assert small.splitlines()[0] == text.finding_line(expected[0])
+    # RowFindings are written from their columns (plain_lines), run by run, even in small chunks
+    size = FindingStore._CHUNK
+    try:
+        FindingStore._CHUNK = 3
+        assert text.render(Report(store, [])) == text.render(Report(expected, []))
+        kinds = [type(p).__name__ for chunk in store.chunks(lambda p, i: [p] * len(i)) for p in chunk]
+        assert len(kinds) == len(expected) and "RowFindings" in kinds
+    finally:
+        FindingStore._CHUNK = size
 
 
 def test_rule_row_findings_carry_the_rules_metadata():

@@ -9,6 +9,7 @@ from typing import TextIO
 import click
 
 from ..finding import Fix
+from ..findings_table import RowFindings
 from ._common import source_roles
 
 _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -108,13 +109,13 @@ def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, 
         if grouped:
             out.extend(grouped_lines(report, color))
         else:
-            chunk: list[str] = []
-            for f in report.findings:
-                chunk.append(finding_line(f, color))
-                if len(chunk) >= 2048:
-                    fp.write("\n".join(chunk) + "\n")
-                    chunk.clear()
-            out.extend(chunk)
+            def lines(part, idx) -> list[str]:
+                if not color and isinstance(part, RowFindings):
+                    return part.plain_lines(idx)  # from the columns, no Finding objects
+                return [finding_line(f, color) for f in part.findings(idx)]
+
+            for chunk in report.findings.chunks(lines):
+                fp.write("\n".join(chunk) + "\n")
         if len(report.findings):
             out.append("")
             out.extend(statistics_lines(report))
