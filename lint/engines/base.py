@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -92,24 +93,49 @@ def read_ahead(items: Iterable, depth: int = 2) -> Iterator:
         sys.setswitchinterval(switch)
 
 
-def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]]:
-    """(block, its batches' contexts) for every block of ``reader``, read and parsed ahead in a
-    thread, so in one process parsing uses the second core while the rules use the first.
+#: blocks parsed at once by the read-ahead's parsing threads
+PARSE_THREADS = 2
 
-    Only parsing (pyarrow, NumPy: the GIL released) goes to that thread.  Computing the rules'
-    hashes there too (a Python loop over the strings) made the run 10 % slower: the two threads
-    then take turns at the GIL instead of running side by side."""
+
+def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]]:
+    """(block, its batches' contexts) for every block of ``reader``, in order, cut and parsed ahead
+    in background threads, so in one process parsing uses the second core while the rules use
+    the first.
+
+    Only cutting and parsing (pyarrow, NumPy: the GIL released) go to those threads, two blocks
+    parsed at a time (pyarrow parses one block on one thread; one parsing thread left the rules
+    waiting for it).  Computing the rules' hashes there too (a Python loop over the strings) made
+    the run 10 % slower: the threads then take turns at the GIL instead of running side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def parse(block: Block) -> list:
+        return [prepared(reader.info, b) for b in reader.parse(block)]
 
     def parsed() -> Iterator[tuple[Block, list]]:
         blocks = reader.quick_blocks()
-        while True:
-            try:
-                for block in blocks:
-                    yield block, [prepared(reader.info, b) for b in reader.parse(block)]
-                return
-            except BlockMiscount as e:  # nothing after this block was yielded: resume exactly
-                blocks.close()
-                blocks = reader.resume_blocks(e.at)
+        with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trainlint-parse") as pool:
+            while True:
+                pending: deque = deque()
+                try:
+                    for block in blocks:
+                        pending.append((block, pool.submit(parse, block)))
+                        if len(pending) >= PARSE_THREADS:
+                            done, fut = pending.popleft()
+                            yield done, fut.result()
+                    while pending:
+                        done, fut = pending.popleft()
+                        yield done, fut.result()
+                    return
+                except BlockMiscount as e:
+                    # the blocks cut after this one were numbered wrongly and none was yielded:
+                    # drop them and resume this file exactly from it
+                    for _, fut in pending:
+                        fut.cancel()
+                    for _, fut in pending:
+                        if not fut.cancelled():
+                            fut.exception()  # wait: the reader's file map must not close under it
+                    blocks.close()
+                    blocks = reader.resume_blocks(e.at)
 
     return read_ahead(parsed(), depth)
 
