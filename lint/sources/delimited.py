@@ -41,6 +41,9 @@ def dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
+#: blocks of a mapped file that may still be in use (parsing in place, queued) when the next is cut
+_BLOCKS_IN_USE = 6
+
 #: stands for a CR while the csv module splits a record (a private-use code point)
 _CR_STAND_IN = "\ue000"
 
@@ -128,6 +131,7 @@ class DelimitedReader(Reader):
         pos, line_base = (mapped.start, 1) if start is None else (start[0], start[2])
         quote = self._quote()
         scanned_first = start is not None  # the first block, the header's, is always scanned exactly
+        done = [pos] * _BLOCKS_IN_USE  # where the blocks handed on so far end
         while pos < total:
             if quick and scanned_first:
                 lines = _scan.cut_lines(mapped, pos, size, quote)
@@ -135,7 +139,8 @@ class DelimitedReader(Reader):
                     yield view[pos:pos + lines.consumed], lines, line_base, pos
                     line_base += lines.newlines
                     pos += lines.consumed
-                    mapped.release(pos)
+                    done.append(pos)
+                    mapped.release(done[-_BLOCKS_IN_USE])
                     continue
             want = size
             while True:
@@ -154,7 +159,9 @@ class DelimitedReader(Reader):
                 yield view[pos:pos + part.consumed], part, line_base, pos
                 line_base += part.newlines
                 pos += part.consumed
-            mapped.release(pos)  # the consumer has copied or finished with the block by now
+            done.append(pos)
+            # the blocks before the last few are parsed by now (quick blocks are parsed in place)
+            mapped.release(done[-_BLOCKS_IN_USE])
 
     def blocks(self) -> Iterator[Block]:
         return self._blocks(ranged=False)
@@ -181,7 +188,9 @@ class DelimitedReader(Reader):
                 if ranged:
                     payload = _scan.FileRange(_scan.local_path(self.path), offset, len(data), (mark,))
                 else:
-                    payload = (bytes(data), mark)
+                    # the map's own bytes, not a copy: pyarrow parses them in place (the local
+                    # engine's blocks never leave the process; a copy cost a tenth of the parse)
+                    payload = (data, mark)
                 yield Block(self.info.index, row, payload)
                 row += recs.n
                 continue
@@ -221,6 +230,7 @@ class DelimitedReader(Reader):
         if table is not None and table.num_rows == n:
             rows = first_row + np.arange(n, dtype=np.int64)
             return self._batches(table, rows, mark.first_line + np.arange(n, dtype=np.int64), [])
+        data = bytes(data)  # the slower paths slice and decode records
         recs = _scan.scan(data, final=True, quote=self._quote())
         if recs is None or recs.runaway or recs.starts.size != n:
             raise BlockMiscount((mark.offset, first_row, mark.first_line))
