@@ -294,6 +294,7 @@ class DaskEngine(Engine):
                 return client.gather(futures)
             except BaseException:
                 client.cancel(futures)
+                _wait_stopped(client, f"trainlint-write-{token}")
                 raise
 
     def _run(self, client, own: bool, specs, rules: list[Rule], progress) -> EngineResult:
@@ -428,3 +429,23 @@ class DaskEngine(Engine):
                 return
         for block in reader.blocks():
             yield block, _rows_of(block)
+
+
+def _wait_stopped(client, prefix: str, timeout: float = 60.0) -> None:
+    """Cancelling does not stop a task already running in a worker's thread: wait (bounded) until
+    no worker runs one of these any more, so that the caller's removal of their temporary files
+    comes after their last write (a surviving writer otherwise left its temporary behind)."""
+    import time
+
+    def running(dask_worker, prefix=prefix):
+        return [str(k) for k in dask_worker.state.tasks if str(k).startswith(prefix)]
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            left = client.run(running)
+        except Exception:  # noqa: BLE001 - the cluster is going away: nothing more to wait for
+            return
+        if not any(left.values()):
+            return
+        time.sleep(0.1)
