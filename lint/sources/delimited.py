@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
@@ -131,7 +132,8 @@ class DelimitedReader(Reader):
         pos, line_base = (mapped.start, 1) if start is None else (start[0], start[2])
         quote = self._quote()
         scanned_first = start is not None  # the first block, the header's, is always scanned exactly
-        done = [pos] * _BLOCKS_IN_USE  # where the blocks handed on so far end
+        # where the last blocks handed on end; the pages before the oldest are released
+        done = deque([pos] * _BLOCKS_IN_USE, maxlen=_BLOCKS_IN_USE)
         while pos < total:
             if quick and scanned_first:
                 lines = _scan.cut_lines(mapped, pos, size, quote)
@@ -140,7 +142,7 @@ class DelimitedReader(Reader):
                     line_base += lines.newlines
                     pos += lines.consumed
                     done.append(pos)
-                    mapped.release(done[-_BLOCKS_IN_USE])
+                    mapped.release(done[0])
                     continue
             want = size
             while True:
@@ -161,7 +163,7 @@ class DelimitedReader(Reader):
                 pos += part.consumed
             done.append(pos)
             # the blocks before the last few are parsed by now (quick blocks are parsed in place)
-            mapped.release(done[-_BLOCKS_IN_USE])
+            mapped.release(done[0])
 
     def blocks(self) -> Iterator[Block]:
         return self._blocks(ranged=False)
