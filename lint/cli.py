@@ -99,6 +99,11 @@ def check(paths: tuple[str, ...], **o: Any) -> None:
         _fail(str(e), e.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except BrokenPipeError:
+        # whoever read the report went away (``| head``): stop quietly, as other command-line
+        # tools do; stdout goes to /dev/null so that flushing it at exit cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Exception as e:  # an internal error is still one line, unless debugging
         if os.environ.get("TRAINLINT_DEBUG"):
             raise

@@ -368,3 +368,19 @@ def test_language_flag_sets_the_expected_language(tmp_path):
     assert res.exit_code == 1 and res.output.count("TX001") >= 5
     res = CliRunner().invoke(cli, ["check", str(p), "--select", "TX001", "--language", "en"])
     assert res.exit_code == 0, res.output
+
+
+def test_report_piped_into_head_stops_quietly(tmp_path):
+    """`trainlint check ... | head -1`: the closed pipe is no internal error, nothing on stderr."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\n" + "the same text,a\n" * 20000)
+    proc = subprocess.Popen([sys.executable, "-m", "trainlint", "check", str(data)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert b"exact-duplicate" in first and err == "", err
