@@ -14,3 +14,18 @@ from helpers import DATA  # noqa: E402
 def data_dir() -> Path:
     assert DATA.is_dir(), f"the shared datasets are expected at {DATA}"
     return DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _array_cache(tmp_path_factory):
+    """The tests' own array cache (``trainlint.cache``), shared by their subprocesses, so that a
+    test run neither reads nor fills the user's ~/.cache/trainlint."""
+    import os
+
+    old = os.environ.get("TRAINLINT_CACHE_DIR")
+    os.environ["TRAINLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("trainlint-cache"))
+    yield
+    if old is None:
+        os.environ.pop("TRAINLINT_CACHE_DIR", None)
+    else:
+        os.environ["TRAINLINT_CACHE_DIR"] = old

@@ -60,18 +60,29 @@ def clean_text(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
 # -- py3langid, vectorised -------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _py3langid_model():
+    """py3langid's model as the arrays the vectorised walk and scoring use.  Decompressing and
+    converting the bundled model takes ~0.8 s, so the result is kept in trainlint's array cache
+    (``trainlint.cache``) and memory-mapped by later runs and by every ``--jobs`` worker."""
     try:
         from py3langid import langid
     except ImportError as e:  # pragma: no cover - a base dependency
         raise ImportError("language ID needs py3langid: pip install py3langid") from e
-    ptc, pc_, classes, nextmove, rows, out = langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE)
+    from trainlint.cache import cached_arrays
+
+    path = langid.MODEL_DIR / langid.MODEL_FILE
+    m = cached_arrays("py3langid", path, lambda: _py3langid_arrays(langid._load_model_file(path)))
+    return {**m, "classes": [str(c) for c in m["classes"]]}
+
+
+def _py3langid_arrays(model) -> dict[str, np.ndarray]:
+    ptc, pc_, classes, nextmove, rows, out = model
     width = {2: np.uint16, 4: np.uint32, 8: np.uint64}
     nm = np.frombuffer(nextmove, dtype=width[nextmove.itemsize]).astype(np.int32)
     rowbase = np.frombuffer(rows, dtype=width[rows.itemsize]).astype(np.int64) << 8
     return {
-        "ptc": np.asarray(ptc, dtype=np.float32),
+        "ptc": np.ascontiguousarray(ptc, dtype=np.float32),
         "pc": np.asarray(pc_, dtype=np.float32),
-        "classes": [canonical(c) for c in classes],
+        "classes": np.array([canonical(c) for c in classes]),
         "nextmove": nm,
         "rowbase": rowbase.astype(np.int32),
         "out": np.asarray(out, dtype=np.int32),
@@ -93,7 +104,10 @@ def _py3langid_columns(languages: tuple[str, ...]) -> tuple[tuple[str, ...], np.
         cols = list(range(len(classes)))
     labels = tuple(dict.fromkeys(classes[i] for i in cols))
     label_of_col = np.array([labels.index(classes[i]) for i in cols], dtype=np.int16)
-    return labels, np.ascontiguousarray(m["ptc"][:, cols]), m["pc"][cols].copy(), label_of_col
+    # every column, in order (the default): the table as it is (a read-only map of the cache),
+    # not a 57 MB copy
+    table = m["ptc"] if cols == list(range(len(classes))) else np.ascontiguousarray(m["ptc"][:, cols])
+    return labels, table, m["pc"][cols].copy(), label_of_col
 
 
 def _walk(arr: pa.Array, max_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,103 @@
+"""The array cache: built once from a bundled file, memory-mapped afterwards, never in the way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainlint import cache
+
+
+@pytest.fixture
+def source(tmp_path):
+    p = tmp_path / "model.bin"
+    p.write_bytes(b"model v1")
+    return p
+
+
+def _builder(calls):
+    def build():
+        calls.append(1)
+        return {"table": np.arange(12, dtype=np.float32).reshape(3, 4), "names": np.array(["en", "fr"])}
+    return build
+
+
+def test_built_once_then_mapped(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
+    calls: list = []
+    first = cache.cached_arrays("m", source, _builder(calls))
+    second = cache.cached_arrays("m", source, _builder(calls))
+    assert len(calls) == 1
+    assert isinstance(second["table"], np.memmap) and not second["table"].flags.writeable
+    for k in first:
+        assert np.array_equal(first[k], second[k]) and first[k].dtype == second[k].dtype
+    # one complete entry, no temporary directory left behind
+    assert [p.name for p in (tmp_path / "c").iterdir()] == [f"m-{cache.fingerprint(source)}"]
+
+
+def test_a_changed_source_gets_a_new_entry(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
+    calls: list = []
+    cache.cached_arrays("m", source, _builder(calls))
+    source.write_bytes(b"model v2")
+    cache.cached_arrays("m", source, _builder(calls))
+    assert len(calls) == 2 and len(list((tmp_path / "c").iterdir())) == 2
+
+
+def test_empty_setting_turns_the_cache_off(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", "")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    calls: list = []
+    cache.cached_arrays("m", source, _builder(calls))
+    cache.cached_arrays("m", source, _builder(calls))
+    assert len(calls) == 2 and list(tmp_path.iterdir()) == [source]
+
+
+def test_default_location_follows_xdg(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRAINLINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "trainlint"
+
+
+def test_unwritable_cache_still_gives_the_arrays(tmp_path, source, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(blocker / "cache"))
+    calls: list = []
+    out = cache.cached_arrays("m", source, _builder(calls))
+    assert out["table"].shape == (3, 4) and len(calls) == 1
+
+
+def test_a_corrupt_entry_is_rebuilt(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
+    calls: list = []
+    cache.cached_arrays("m", source, _builder(calls))
+    entry = tmp_path / "c" / f"m-{cache.fingerprint(source)}"
+    (entry / "table.npy").write_bytes(b"\x93NUMPY truncated")
+    out = cache.cached_arrays("m", source, _builder(calls))
+    assert len(calls) == 2 and out["table"].shape == (3, 4)
+    again = cache.cached_arrays("m", source, _builder(calls))
+    assert len(calls) == 2 and np.array_equal(again["table"], out["table"])
+
+
+def test_language_model_from_the_cache_equals_a_fresh_conversion(tmp_path, monkeypatch):
+    from py3langid import langid
+
+    from trainlint.rules.text import _langid
+
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
+    _langid._py3langid_model.cache_clear()
+    _langid._py3langid_columns.cache_clear()
+    try:
+        built = _langid._py3langid_model()  # builds and stores
+        _langid._py3langid_model.cache_clear()
+        mapped = _langid._py3langid_model()  # maps the entry
+        assert isinstance(mapped["ptc"], np.memmap)
+        fresh = _langid._py3langid_arrays(langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE))
+        for k in ("ptc", "pc", "nextmove", "rowbase", "out"):
+            assert np.array_equal(mapped[k], fresh[k]) and mapped[k].dtype == fresh[k].dtype
+        assert mapped["classes"] == built["classes"] == [str(c) for c in fresh["classes"]]
+    finally:
+        _langid._py3langid_model.cache_clear()
+        _langid._py3langid_columns.cache_clear()
