@@ -75,7 +75,9 @@ def cached_arrays(name: str, source: str | os.PathLike,
 def _load(entry: Path) -> dict[str, np.ndarray] | None:
     try:
         names = (entry / _INDEX).read_text(encoding="utf-8").split()
-        return {n: np.load(entry / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
+        # plain read-only arrays over the mapped file (no np.memmap subclass on every slice)
+        return {n: np.load(entry / f"{n}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                for n in names}
     except (OSError, ValueError):
         return None
 
