@@ -61,3 +61,22 @@ def test_in_rows_equals_isin():
         drop = rng.integers(0, 10_000, n_drop)
         rows = np.arange(2_000, 12_000, dtype=np.int64)
         np.testing.assert_array_equal(in_rows(rows, sorted_rows(drop)), np.isin(rows, drop))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bucket_order_equals_stable_argsort_without_singletons(seed):
+    from trainlint.rules.duplicates._pairs import bucket_order
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    # few distinct values (every entry repeats), many (a few repeat), or all distinct
+    distinct = [2, 50, n * 4 + 1][seed % 3]
+    key = rng.integers(0, max(1, distinct), n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    order = np.argsort(key, kind="stable")
+    counts = dict(zip(*np.unique(key, return_counts=True)))
+    expected = order[[counts[v] > 1 for v in key[order]]] if n else order
+    got = bucket_order(key)
+    if expected.size == 0:
+        assert got is None
+    else:
+        assert got is not None and np.array_equal(got, expected)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import jaccard
+from ._pairs import bucket_order, jaccard
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -80,11 +80,11 @@ def _band_pairs(pieces: list) -> np.ndarray:
         if key.size < 2:
             continue
         row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)]).astype(np.int64)
-        o = np.argsort(key, kind="stable")  # stable: members stay in row order
+        o = bucket_order(key)  # members of buckets, each bucket in row order
+        if o is None:
+            continue
         k = key[o]
         same = k[1:] == k[:-1]
-        if not same.any():
-            continue
         pos = np.flatnonzero(same) + 1
         start = np.flatnonzero(np.concatenate(([True], ~same)))
         first = start[np.searchsorted(start, pos, side="right") - 1]
