@@ -132,13 +132,31 @@ def _short(n: int) -> str:
     return str(n)
 
 
-def trainlint(path: str, report: str, *args: str) -> dict:
+def _head(path: str, rows: int) -> str:
+    """The first ``rows`` lines of a generated file, as a file of its own."""
+    out = os.path.join(DATA, f"head_{rows}_{os.path.basename(path)}")
+    if not os.path.exists(out):
+        with open(path, "rb") as f, open(out + ".tmp", "wb") as g:
+            for _ in range(rows + 1):
+                g.write(f.readline())
+        os.replace(out + ".tmp", out)
+    return out
+
+
+def _pinned(core: str, m: dict) -> dict:
+    m["cmd"] = f"taskset -c {core} " + m["cmd"]
+    return m
+
+
+def trainlint(path: str, report: str, *args: str, pin: str | None = None) -> dict:
     """``trainlint check`` writing its report to a file: text for the speed runs (what a user sees;
     the JSON reporter costs ~2.5 s and ~140 MB more at 1M rows, see the README), JSON for the
     found-vs-planted run."""
     fmt = ["--output-format", "json"] if report.endswith(".json") else []
     cmd = [sys.executable, "-m", "trainlint", "check", path, *fmt,
            "--output-file", report, "--exit-zero", *args]
+    if pin is not None:
+        cmd = ["taskset", "-c", pin, *cmd]
     m = measure(cmd)
     m["cmd"] = "trainlint check " + " ".join(os.path.relpath(a) if os.sep in a else a
                                              for a in [path, *fmt, "--output-file", report, *args])
@@ -224,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--select", default="MV001,DU001", help="rules of the speed runs")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each speed measurement (the fastest is kept)")
+    ap.add_argument("--all-rules-rows", type=int, default=100_000,
+                    help="rows of the default-rule-set runs, one process vs --jobs (0: skip)")
     a = ap.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
     py = sys.executable
@@ -255,6 +275,23 @@ def main(argv: list[str] | None = None) -> None:
                                             "--jobs", str(a.jobs))),
         ("json", a.rows, lambda: trainlint(path, os.path.join(OUT, "speed_1.json"), "--select", a.select)),
     ]
+    # one process held to one core, and a 1,000-row file (what every run costs whatever its size):
+    # together they bound what a second core can give (Amdahl), see the README
+    import shutil
+
+    one_core = shutil.which("taskset") is not None and len(os.sched_getaffinity(0)) > 1
+    if one_core:
+        core = str(min(os.sched_getaffinity(0)))
+        plans.append(("one_core", a.rows, lambda: _pinned(core, trainlint(path, os.path.join(OUT, "speed_core.txt"),
+                                                                           "--select", a.select, pin=core))))
+    tiny = _head(path, 1000)
+    plans.append(("tiny", 1000, lambda: trainlint(tiny, os.path.join(OUT, "speed_tiny.txt"), "--select", a.select)))
+    if a.all_rules_rows:
+        all_path = ensure_data(a.all_rules_rows)
+        plans.append(("all_single", a.all_rules_rows,
+                      lambda: trainlint(all_path, os.path.join(OUT, "all_1.txt"))))
+        plans.append(("all_multi", a.all_rules_rows,
+                      lambda: trainlint(all_path, os.path.join(OUT, f"all_{a.jobs}.txt"), "--jobs", str(a.jobs))))
     if a.growth_rows:
         big_path = ensure_data(a.growth_rows)
         plans.append(("big", a.growth_rows, lambda: trainlint(big_path, os.path.join(OUT, "speed_big.txt"),
@@ -280,15 +317,18 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for name, n, m in runs:
         rows.append([f"`{name}`", f"{n:,}", f"{m['wall']:.2f}", f"{m['cpu']:.2f}", f"{n / m['wall']:,.0f}",
-                     mb(m["rss_max"]), mb(m["rss_tree"]), f"{pd['wall'] / m['wall']:.2f}x"])
+                     mb(m["rss_max"]), mb(m["rss_tree"]),
+                     f"{pd['wall'] / m['wall']:.2f}x" if n == a.rows else "—"])
     print(table(["run", "rows", "wall s (whole process)", "CPU s (all processes)", "rows/s", "peak RSS (largest process)",
                  "peak RSS (all processes)", "speed vs pandas"], rows))
     rate1 = a.rows / single["wall"]
+    rate_multi = a.rows / multi["wall"]
     print()
     checks = [
         ["rows/s, single process", f"{rate1:,.0f}", ">= 500,000", _ok(rate1 >= 500_000)],
         [f"--jobs {a.jobs} vs single process", f"{single['wall'] / multi['wall']:.2f}x", ">= 1.5x",
          _ok(single["wall"] / multi["wall"] >= 1.5)],
+        [f"rows/s, --jobs {a.jobs}", f"{rate_multi:,.0f}", ">= 750,000 (1.5 x 500k)", _ok(rate_multi >= 750_000)],
         ["peak RSS, single process", mb(single["rss_max"]), "<= 1 GB", _ok(single["rss_max"] <= 1e9)],
         [f"peak RSS, --jobs {a.jobs} (all processes)", mb(multi["rss_tree"]), "<= 1 GB",
          _ok(multi["rss_tree"] <= 1e9)],
@@ -301,7 +341,21 @@ def main(argv: list[str] | None = None) -> None:
                        _ok(big["rss_max"] <= 1e9)])
     checks.append(["`trainlint --version`", f"{t_ver:.3f} s (python -c pass: {t_py:.3f} s)", "<= 0.15 s",
                    _ok(t_ver <= 0.15)])
+    if "all_multi" in best:
+        s1, s2 = best["all_single"], best["all_multi"]
+        checks.append([f"default rules, {_short(a.all_rules_rows)} rows: --jobs {a.jobs} vs single process",
+                       f"{s1['wall'] / s2['wall']:.2f}x ({s1['wall']:.1f} s -> {s2['wall']:.1f} s)", "—", "—"])
     print(table(["check", "measured", "target", "status"], checks))
+    if "one_core" in best:
+        core, fixed = best["one_core"], best["tiny"]["wall"]
+        bound = core["wall"] / (fixed + (core["wall"] - fixed) / 2)
+        print(f"\nWhat a second core can give ({_short(a.rows)} rows, --select {a.select}): the single process held to "
+              f"one core (taskset) takes {core['wall']:.2f} s, a 1,000-row file {fixed:.2f} s (start-up, imports and "
+              f"the report: the part no second core shortens). Even with the rest split perfectly over two cores, "
+              f"the run could not beat {fixed + (core['wall'] - fixed) / 2:.2f} s: at most {bound:.2f}x one core. "
+              f"The single process itself runs {core['wall'] / single['wall']:.2f}x faster than one core (it "
+              f"parses on a second thread), so --jobs {a.jobs} could gain at most "
+              f"{single['wall'] / (fixed + (core['wall'] - fixed) / 2):.2f}x over it.")
 
     base = json.loads(pd["stdout"])
     print(f"\npandas baseline steps: import {base['import_s']:.2f} s, read_csv {base['read_s']:.2f} s, "
