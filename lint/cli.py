@@ -74,7 +74,9 @@ def cli() -> None:
 @click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
 @click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
 @click.option("--header/--no-header", default=None, help="Whether CSV inputs have a header (default: sniffed).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Worker processes (default 1).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Cores to use: with N > 1, worker processes join in once the rules prove slow enough "
+                   "to gain from them (default 1: one process).")
 @click.option("--engine", type=click.Choice(["local", "processes", "dask"]), default=None,
               help="Where rules run (default local).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -150,11 +152,13 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from ._arrow import defer_pandas
 
         defer_pandas()
-    if not settings.scheduler and (settings.engine == "processes"
-                                   or (settings.engine == "local" and (settings.jobs or 1) > 1)):
+    if not settings.scheduler and settings.engine == "processes":
+        # workers for every block: their fork server imports on the other core while this
+        # process does the same.  (``--jobs N`` alone starts workers only once its first blocks
+        # show the rules are slow enough for them, so it starts no server it may not need.)
         from .engines import _forkserver
 
-        _forkserver.start()  # imports on the other core while this process does the same
+        _forkserver.start()
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []

@@ -34,7 +34,10 @@ def test_process_engine_matches_local_engine():
 
     local = _run(LocalEngine(), block_bytes=8 << 20)
     assert local
-    assert _run(ProcessEngine(2)) == local
+    assert _run(ProcessEngine(2, workers_after=0)) == local
+    mixed = ProcessEngine(2, workers_after=2)  # local blocks first, then workers
+    assert _run(mixed) == local
+    assert mixed.lanes["local"] >= 2 and mixed.lanes["workers"] > 0
     assert _run(PartitionedEngine(), block_bytes=4096) == local
 
 
@@ -43,6 +46,8 @@ def test_cli_jobs_two_same_json():
     a = json.loads(CliRunner().invoke(cli, args).output)
     b = json.loads(CliRunner().invoke(cli, args + ["--jobs", "2"]).output)
     assert a["findings"] == b["findings"] and a["summary"] == b["summary"]
+    c = json.loads(CliRunner().invoke(cli, args + ["--engine", "processes", "--jobs", "2"]).output)
+    assert a["findings"] == c["findings"] and a["summary"] == c["summary"]
 
 
 def test_json_report_matches_contract():
@@ -85,7 +90,7 @@ def test_check_runs_without_importing_pandas(tmp_path):
 
     data = tmp_path / "d.csv"
     data.write_text("text,label\nhello,a\nhello,a\n,b\nN/A,a\n")
-    for extra in ([], ["--jobs", "2"]):
+    for extra in ([], ["--jobs", "2"], ["--engine", "processes", "--jobs", "2"]):
         code = ("import sys; from trainlint.cli import cli\n"
                 f"try: cli(['check', {str(data)!r}, '-q', '--exit-zero', *{extra!r}])\n"
                 "except SystemExit: pass\n"

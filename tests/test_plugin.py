@@ -79,13 +79,14 @@ def test_rule_prints_plugin_doc(plugin_env, key):
         assert section in r.stdout
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", [("--jobs", "1"), ("--jobs", "2"), ("--engine", "processes", "--jobs", "2")])
 def test_check_reports_plugin_rule(plugin_env, jobs, tmp_path):
+    # the last runs every block in worker processes: the plugin's rule is pickled to them
     env, work, _ = plugin_env
-    r = trainlint(env, work, "check", "reviews.csv", "--select", "XP001", "--jobs", jobs)
+    r = trainlint(env, work, "check", "reviews.csv", "--select", "XP001", *jobs)
     assert r.returncode == 0, r.stdout + r.stderr  # default max-chars = 2000
     (tmp_path / "trainlint.toml").write_text("[rules.text-too-long]\nmax-chars = 40\n")
-    r = trainlint(env, tmp_path, "check", str(work / "reviews.csv"), "--select", "XP001", "--jobs", jobs)
+    r = trainlint(env, tmp_path, "check", str(work / "reviews.csv"), "--select", "XP001", *jobs)
     assert r.returncode == 1, r.stdout + r.stderr
     assert f"reviews.csv:3: XP001 text-too-long text has {len(LONG)} characters" in r.stdout
     assert "reviews.csv:2:" not in r.stdout

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from trainlint.config import Settings
 from trainlint.engines import processes
 from trainlint.engines.local import LocalEngine
 from trainlint.engines.processes import ProcessEngine, balance_blocks
+from trainlint.rules.missing.mv001_missing_value import MissingValue
 from trainlint.runner import build_rules
 from trainlint.sources import ReadOptions, open_sources
 
@@ -55,4 +57,75 @@ def test_balanced_blocks_give_the_local_engines_findings(tmp_path, monkeypatch):
 
     local = run(LocalEngine())
     assert sum(f["name"] == "exact-duplicate" for f in local) > 1000
-    assert run(ProcessEngine(2)) == local
+    only_workers = ProcessEngine(2, workers_after=0)
+    assert run(only_workers) == local
+    assert only_workers.lanes["local"] == 0 and only_workers.lanes["workers"] >= 16
+    mixed = ProcessEngine(2, workers_after=2)
+    assert run(mixed) == local
+    assert mixed.lanes["local"] >= 2 and mixed.lanes["workers"] > 0
+
+
+# -- when workers join in ---------------------------------------------------------------------------
+def _timing(*blocks):
+    from trainlint.engines.processes import _Timing
+
+    t = _Timing()
+    for parse, rules in blocks:
+        t.add(parse, rules, 8 << 20)
+    return t
+
+
+def test_cheap_rules_stay_in_one_process():
+    # nulls + exact duplicates on two cores: parsing ~ rules, one process already uses both cores
+    t = _timing((0.03, 0.25), (0.019, 0.015), (0.028, 0.015))
+    assert not t.workers_pay(2, remaining_bytes=4 << 30)
+    # ... but on eight cores workers beat the one rules thread
+    assert t.workers_pay(8, remaining_bytes=4 << 30)
+
+
+def test_slow_rules_get_workers_when_enough_input_is_left():
+    t = _timing((0.006, 0.55), (0.005, 0.42))
+    assert t.workers_pay(2, remaining_bytes=100 << 20)
+    assert not t.workers_pay(2, remaining_bytes=8 << 20)  # ~0.4 s left: not worth starting them
+    assert not t.workers_pay(2, remaining_bytes=None)  # unknown size (in memory)
+
+
+def test_the_first_block_alone_decides_nothing():
+    # its rules pay their one-off set-up (imports, model loads): it is never counted
+    assert not _timing((0.005, 5.0)).workers_pay(2, remaining_bytes=1 << 40)
+    t = _timing((0.005, 5.0), (0.02, 0.015))
+    assert t.rules == pytest.approx(0.015) and not t.workers_pay(2, remaining_bytes=1 << 40)
+
+
+class SlowMissingValue(MissingValue):
+    """``missing-value`` with CPU work in proportion to the rows, as language ID has (~20 µs a
+    row); at module level, so that worker processes can unpickle it."""
+
+    def update(self, batch, state):
+        import time
+
+        end = time.thread_time() + len(batch.rows) * 20e-6
+        while time.thread_time() < end:
+            pass
+        return super().update(batch, state)
+
+
+def test_slow_rules_move_to_workers_with_the_same_findings(tmp_path, monkeypatch):
+    monkeypatch.setattr(processes, "MIN_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(processes, "MIN_WORKER_SECONDS", 0.05)
+    p = tmp_path / "train.csv"
+    p.write_text("id,text,label\n" + "".join(
+        f"{i},{'' if i % 7 == 0 else f'text {i}'},{'ab'[i % 2]}\n" for i in range(6000)))
+
+    def run(engine, cls):
+        specs = open_sources([str(p)], ReadOptions())
+        return [f.to_dict() for f in engine.run(specs, [cls(cls.make_options({}))]).findings]
+
+    local = run(LocalEngine(), MissingValue)
+    assert len(local) > 800
+    fast = ProcessEngine(2)
+    assert run(fast, MissingValue) == local
+    assert fast.lanes == {"local": fast.lanes["local"], "workers": 0}
+    slow = ProcessEngine(2)
+    assert run(slow, SlowMissingValue) == local
+    assert slow.lanes["local"] >= 2 and slow.lanes["workers"] > 0

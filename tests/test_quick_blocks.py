@@ -156,5 +156,8 @@ def test_engines_agree_on_a_file_that_needs_resuming(tmp_path):
 
     local = run(LocalEngine())
     assert any(f["name"] == "exact-duplicate" for f in local)
-    assert run(ProcessEngine(2)) == local
+    assert run(ProcessEngine(2, workers_after=0)) == local
+    mixed = ProcessEngine(2, workers_after=3)  # resumed in the local lane, then workers
+    assert run(mixed) == local
+    assert mixed.lanes["local"] >= 3 and mixed.lanes["workers"] > 0
     assert run(PartitionedEngine()) == local

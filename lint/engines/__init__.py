@@ -28,10 +28,10 @@ def get_engine(name: str, jobs: int = 1, scheduler=None):
         from .local import LocalEngine
 
         return LocalEngine()
-    if name == "processes":
+    if name == "processes":  # worker processes for every block, asked for by name
         from .processes import ProcessEngine
 
-        return ProcessEngine(max(jobs, 2))
+        return ProcessEngine(max(jobs, 2), workers_after=0)
     if name == "dask":
         try:
             from .dask import DaskEngine
