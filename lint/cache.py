@@ -6,15 +6,16 @@ written once, uncompressed, under the user's cache directory and memory-mapped a
 (a few milliseconds; worker processes share the mapped pages instead of holding a copy each).
 
 Nothing is downloaded: an entry is only ever built from a file already on disk, and its name
-carries a fingerprint of that file, so an upgraded package never meets a stale entry.  Where is
-the cache:
+carries a fingerprint of that file and the version of the code that converts it, so neither an
+upgraded package nor a changed conversion meets a stale entry.  Where is the cache:
 
 - ``TRAINLINT_CACHE_DIR`` if set (an empty value turns the cache off);
 - else ``$XDG_CACHE_HOME/trainlint``, else ``~/.cache/trainlint``.
 
 The cache is an optimisation only: a directory that cannot be written, or an entry that cannot
 be read, means the arrays are built in memory as before.  Entries are written to a temporary
-directory and renamed into place, so a reader never sees half an entry.
+directory and renamed into place, so a reader never sees half an entry; an entry damaged on disk
+afterwards (a crash before the data reached it) fails to load and is rebuilt.
 """
 
 from __future__ import annotations
@@ -51,24 +52,32 @@ def fingerprint(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def cached_arrays(name: str, source: str | os.PathLike,
-                  build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The arrays ``build()`` makes from ``source``, memory-mapped read-only from the cache when
-    an entry for this exact ``source`` exists; otherwise built, stored for next time, returned."""
+def cached_arrays(name: str, source: str | os.PathLike, build: Callable[[], dict[str, np.ndarray]],
+                  version: int = 1) -> dict[str, np.ndarray]:
+    """The arrays ``build()`` makes from ``source``, memory-mapped from the cache when an entry
+    for this exact ``source`` and ``version`` of ``build`` exists; otherwise built, stored for
+    next time, returned.  Read-only either way, so that a use that writes to them fails on the
+    first run too.  Bump ``version`` whenever ``build`` changes what it makes."""
     root = cache_dir()
     if root is None:
-        return build()
+        return _read_only(build())
     try:
-        entry = root / f"{name}-{fingerprint(source)}"
+        entry = root / f"{name}-v{version}-{fingerprint(source)}"
     except OSError:
-        return build()
+        return _read_only(build())
     found = _load(entry)
     if found is not None:
         return found
     if entry.exists():  # unreadable (truncated, say): replaced, or every run would rebuild it
         shutil.rmtree(entry, ignore_errors=True)
-    arrays = build()
+    arrays = _read_only(build())
     _store(entry, arrays)
+    return arrays
+
+
+def _read_only(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    for a in arrays.values():
+        a.setflags(write=False)
     return arrays
 
 
@@ -78,8 +87,8 @@ def _load(entry: Path) -> dict[str, np.ndarray] | None:
         # plain read-only arrays over the mapped file (no np.memmap subclass on every slice)
         return {n: np.load(entry / f"{n}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
                 for n in names}
-    except (OSError, ValueError):
-        return None
+    except Exception:  # noqa: BLE001 - a truncated file is an EOFError, a bad header a ValueError...
+        return None  # ... whatever it is, the entry is rebuilt
 
 
 def _store(entry: Path, arrays: dict[str, np.ndarray]) -> None:

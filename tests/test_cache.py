@@ -41,7 +41,17 @@ def test_built_once_then_mapped(tmp_path, source, monkeypatch):
     for k in first:
         assert np.array_equal(first[k], second[k]) and first[k].dtype == second[k].dtype
     # one complete entry, no temporary directory left behind
-    assert [p.name for p in (tmp_path / "c").iterdir()] == [f"m-{cache.fingerprint(source)}"]
+    assert [p.name for p in (tmp_path / "c").iterdir()] == [f"m-v1-{cache.fingerprint(source)}"]
+    assert not first["table"].flags.writeable  # read-only on the first run too
+
+
+def test_a_new_version_of_the_conversion_gets_a_new_entry(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
+    calls: list = []
+    cache.cached_arrays("m", source, _builder(calls))
+    cache.cached_arrays("m", source, _builder(calls), version=2)
+    cache.cached_arrays("m", source, _builder(calls), version=2)
+    assert len(calls) == 2
 
 
 def test_a_changed_source_gets_a_new_entry(tmp_path, source, monkeypatch):
@@ -78,12 +88,16 @@ def test_unwritable_cache_still_gives_the_arrays(tmp_path, source, monkeypatch):
     assert out["table"].shape == (3, 4) and len(calls) == 1
 
 
-def test_a_corrupt_entry_is_rebuilt(tmp_path, source, monkeypatch):
+@pytest.mark.parametrize("damage", [b"\x93NUMPY truncated", b"", None])
+def test_a_damaged_entry_is_rebuilt(tmp_path, source, monkeypatch, damage):
     monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
     calls: list = []
     cache.cached_arrays("m", source, _builder(calls))
-    entry = tmp_path / "c" / f"m-{cache.fingerprint(source)}"
-    (entry / "table.npy").write_bytes(b"\x93NUMPY truncated")
+    entry = tmp_path / "c" / f"m-v1-{cache.fingerprint(source)}"
+    if damage is None:
+        (entry / "table.npy").unlink()
+    else:
+        (entry / "table.npy").write_bytes(damage)  # b"": an EOFError from np.load
     out = cache.cached_arrays("m", source, _builder(calls))
     assert len(calls) == 2 and out["table"].shape == (3, 4)
     again = cache.cached_arrays("m", source, _builder(calls))

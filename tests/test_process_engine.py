@@ -87,7 +87,8 @@ def test_slow_rules_get_workers_when_enough_input_is_left():
     t = _timing((0.006, 0.55), (0.005, 0.42))
     assert t.workers_pay(2, remaining_bytes=100 << 20)
     assert not t.workers_pay(2, remaining_bytes=8 << 20)  # ~0.4 s left: not worth starting them
-    assert not t.workers_pay(2, remaining_bytes=None)  # unknown size (in memory)
+    # blocks that do not tell their bytes (Parquet row groups, compressed files): taken as enough
+    assert t.workers_pay(2, remaining_bytes=None)
 
 
 def test_the_first_block_alone_decides_nothing():
@@ -126,6 +127,17 @@ def test_slow_rules_move_to_workers_with_the_same_findings(tmp_path, monkeypatch
     fast = ProcessEngine(2)
     assert run(fast, MissingValue) == local
     assert fast.lanes == {"local": fast.lanes["local"], "workers": 0}
+    slow = ProcessEngine(2)
+    assert run(slow, SlowMissingValue) == local
+    assert slow.lanes["local"] >= 2 and slow.lanes["workers"] > 0
+
+    # Parquet blocks (row groups) do not tell their bytes: the timing alone decides
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "train.parquet"
+    pq.write_table(pacsv.read_csv(tmp_path / "train.csv"), p, row_group_size=300)
+    local = run(LocalEngine(), MissingValue)
     slow = ProcessEngine(2)
     assert run(slow, SlowMissingValue) == local
     assert slow.lanes["local"] >= 2 and slow.lanes["workers"] > 0

@@ -1,9 +1,11 @@
 """The process engine's fork server, startable before anything heavy is imported.
 
 Workers fork from a server that has already imported pyarrow and the engine, so each
-starts warm.  Starting the server costs as much as those imports (~0.5 s); the CLI starts it as
-soon as it knows ``--jobs`` > 1, so that it imports on the idle second core while this process
-imports the same modules and opens the inputs.  Kept free of NumPy and pyarrow imports.
+starts warm.  Starting the server costs as much as those imports (~0.5 s), so it starts early:
+the CLI starts it as soon as it knows ``--engine processes`` (workers for every block), so that
+it imports on the idle second core while this process imports the same modules and opens the
+inputs; with ``--jobs N`` the process engine starts it when the first block's rules look slow
+enough to want workers.  Kept free of NumPy and pyarrow imports.
 """
 
 from __future__ import annotations

@@ -23,8 +23,10 @@ while the workers start or catch up.  Until the timing can tell, the local lane 
 ahead only, so that little is left in it when the workers take over.
 
 ``workers_after=0`` (the ``processes`` engine, and the tests) sends every block to ``N``
-workers and this process only cuts and merges; ``k`` switches after ``k`` local blocks whatever
-the timing.  At most ``2 * N + 2`` blocks are in flight, so memory stays bounded.
+workers and this process only cuts and merges; ``k`` switches once ``k`` local blocks are
+linted, whatever the timing (the few already queued locally stay there).  In flight at once:
+the read-ahead's two cut blocks, plus at most ``PARSE_THREADS + 2`` local blocks or ``2 * N + 2``
+blocks after the switch, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -107,24 +109,39 @@ def balance_blocks(specs, jobs: int) -> None:
 
 def input_bytes(specs) -> int | None:
     """The inputs' size on disk, None when one of them is not a local file."""
+    from ..sources.scan import local_path
+
     total = 0
     for spec in specs:
         try:
-            total += os.path.getsize(spec.reader.path)
+            total += os.path.getsize(local_path(spec.reader.path))
         except (OSError, TypeError, AttributeError):
             return None
     return total
 
 
-def _block_bytes(block: Block) -> int:
-    """Bytes of input a block covers, as far as its payload tells (0 when it does not)."""
-    p = block.payload
-    length = getattr(p, "length", None)  # a byte range of the file
-    if length is not None:
-        return int(length)
-    if isinstance(p, tuple) and p and isinstance(p[0], (bytes, bytearray, memoryview)):
-        return len(p[0])
-    return 0
+def _range_bytes(block: Block) -> int:
+    """Bytes of a plain file a block covers when it travels as a byte range, else 0 (compressed,
+    JSON-array and Parquet blocks do not tell how much of their file they cover)."""
+    length = getattr(block.payload, "length", None)
+    return int(length) if length is not None else 0
+
+
+def _bytes_left(specs, at: int, block: Block) -> int | None:
+    """Input bytes after ``block`` (of ``specs[at]``), from its byte range and the later files'
+    sizes; None when the block is not a byte range (then nothing is known)."""
+    from ..sources.scan import local_path
+
+    r = block.payload
+    if getattr(r, "length", None) is None:
+        return None
+    try:
+        left = os.path.getsize(r.path) - (r.offset + r.length)
+        for spec in specs[at + 1:]:
+            left += os.path.getsize(local_path(spec.reader.path))
+    except (OSError, TypeError, AttributeError):
+        return None
+    return left
 
 
 def _work(block):
@@ -143,7 +160,8 @@ def _parse_local(reader, block: Block, maps: _Maps) -> tuple[list, float]:
 class _Maps:
     """Memory maps of the plain files whose byte ranges the local lane parses: a quick block is
     parsed in place, as the local engine does, instead of read into a copy (~2 ms per 8 MiB
-    block); its pages are dropped from this process once the block is linted."""
+    block).  Once a block is linted, the pages up to its end are dropped from this process (a
+    page an earlier block's parse still reads is then read back from the page cache)."""
 
     def __init__(self) -> None:
         import threading
@@ -197,14 +215,18 @@ class _Timing:
             _forkserver.start()
 
     def workers_pay(self, jobs: int, remaining_bytes: int | None) -> bool:
-        if self.blocks < 2 or not self.nbytes or remaining_bytes is None:
+        """Whether ``jobs`` workers would lint faster than the local lane, and enough input is left
+        to make up for starting them (``remaining_bytes`` None: unknown, taken as enough)."""
+        if self.blocks < 2:
             return False
         # the local lane: the rules on this thread, parsing on PARSE_THREADS others, all sharing
         # the cores; workers: every block parsed and linted whole, one per core
         p, r = self.parse, self.rules
         local = max(r, p / PARSE_THREADS, (p + r) / min(jobs, PARSE_THREADS + 1))
-        if (p + r) / jobs * WORKER_OVERHEAD >= local:
+        if local <= 0 or (p + r) / jobs * WORKER_OVERHEAD >= local:
             return False
+        if remaining_bytes is None or not self.nbytes:
+            return True
         return local / self.nbytes * remaining_bytes >= MIN_WORKER_SECONDS
 
 
@@ -224,11 +246,9 @@ class ProcessEngine(Engine):
         rows_by_source: dict[int, int] = {s.info.index: 0 for s in specs}
         line_index: dict[int, LineIndex] = {s.info.index: LineIndex() for s in specs}
         readers = {s.info.index: s.reader for s in specs}
-        total = input_bytes(specs)
         timing = _Timing()
         lanes = {"local": 0, "workers": 0}
         self.lanes = lanes
-        dispatched = [0]  # bytes cut and handed to a lane
         pool: ProcessPoolExecutor | None = None
         parse_pool = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trainlint-parse")
         maps = _Maps()
@@ -250,16 +270,15 @@ class ProcessEngine(Engine):
             fut: Future = Future()
             try:
                 fut.set_result(run_block(readers[block.source_index], maps.in_place(block), rules, fresh=True))
-            except BlockMiscount as e:
+            except Exception as e:  # noqa: BLE001 - raised in its turn, as the workers' errors are
                 fut.set_exception(e)
             maps.done(block)
             return fut
 
-        def to_workers() -> bool:
+        def to_workers(at: int, block: Block) -> bool:
             if pool is None:
                 if self.workers_after is None:
-                    left = None if total is None else total - dispatched[0]
-                    wanted = timing.workers_pay(self.jobs, left)
+                    wanted = timing.workers_pay(self.jobs, _bytes_left(specs, at, block))
                 else:
                     wanted = timing.blocks >= self.workers_after
                 if not wanted:
@@ -288,7 +307,7 @@ class ProcessEngine(Engine):
                 t = time.thread_time()
                 res = run_block(readers[block.source_index], block, rules, fresh=False, states=states,
                                 contexts=contexts)
-                timing.add(parse_s, time.thread_time() - t, _block_bytes(block))
+                timing.add(parse_s, time.thread_time() - t, _range_bytes(block))
                 maps.done(block)
                 findings.extend(res.findings)
                 line_index[res.source_index].add(res.line_rows, res.line_lines)
@@ -306,8 +325,7 @@ class ProcessEngine(Engine):
                 pending: deque = deque()  # (spec position, lane, future, block), in block order
                 try:
                     for at, block in ahead:
-                        dispatched[0] += _block_bytes(block)
-                        if not to_workers():
+                        if not to_workers(at, block):
                             reader = specs[at].reader
                             pending.append((at, "local", parse_pool.submit(_parse_local, reader, block, maps), block))
                         elif not helps or in_workers[0] < 2 * n_workers:
@@ -326,11 +344,13 @@ class ProcessEngine(Engine):
                     while pending:
                         finish_one(pending)
                     break
-                except BlockMiscount as e:
+                except BaseException as e:
+                    ahead.close()  # stops the cutting thread, whatever the error
+                    if not isinstance(e, BlockMiscount):
+                        raise
                     # every block after this one was numbered from a wrong count: drop them
                     # (workers keep no state; local blocks after it were not linted yet) and
                     # go on from it, that file cut exactly
-                    ahead.close()
                     for _, _lane, fut, _ in pending:
                         fut.cancel()
                     for _, lane, fut, _ in pending:

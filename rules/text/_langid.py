@@ -70,7 +70,8 @@ def _py3langid_model():
     from trainlint.cache import cached_arrays
 
     path = langid.MODEL_DIR / langid.MODEL_FILE
-    m = cached_arrays("py3langid", path, lambda: _py3langid_arrays(langid._load_model_file(path)))
+    # version: bump it whenever _py3langid_arrays changes what it makes
+    m = cached_arrays("py3langid", path, lambda: _py3langid_arrays(langid._load_model_file(path)), version=1)
     return {**m, "classes": [str(c) for c in m["classes"]]}
 
 
