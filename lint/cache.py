@@ -71,8 +71,18 @@ def cached_arrays(name: str, source: str | os.PathLike, build: Callable[[], dict
     if entry.exists():  # unreadable (truncated, say): replaced, or every run would rebuild it
         shutil.rmtree(entry, ignore_errors=True)
     arrays = _read_only(build())
-    _store(entry, arrays)
+    if _store(entry, arrays):
+        _prune(entry, name)
     return arrays
+
+
+def _prune(entry: Path, name: str) -> None:
+    """Entries of ``name`` for another source or version (an upgrade made them stale): removed,
+    so that the cache does not grow by ~100 MB with every upgrade.  (A process that still maps one
+    keeps its pages: the files go when it unmaps them.)"""
+    for other in entry.parent.glob(f"{name}-v*"):
+        if other != entry and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _read_only(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -91,7 +101,8 @@ def _load(entry: Path) -> dict[str, np.ndarray] | None:
         return None  # ... whatever it is, the entry is rebuilt
 
 
-def _store(entry: Path, arrays: dict[str, np.ndarray]) -> None:
+def _store(entry: Path, arrays: dict[str, np.ndarray]) -> bool:
+    """Whether the entry was written."""
     tmp = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +112,9 @@ def _store(entry: Path, arrays: dict[str, np.ndarray]) -> None:
         (tmp / _INDEX).write_text("\n".join(arrays) + "\n", encoding="utf-8")
         os.rename(tmp, entry)  # atomic; fails if another process stored the same entry first
         tmp = None
+        return True
     except OSError:
-        pass  # read-only or full disk, or a concurrent writer won: the arrays are still returned
+        return False  # read-only or full disk, or a concurrent writer won: the arrays are still returned
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

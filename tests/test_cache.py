@@ -58,9 +58,13 @@ def test_a_changed_source_gets_a_new_entry(tmp_path, source, monkeypatch):
     monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
     calls: list = []
     cache.cached_arrays("m", source, _builder(calls))
+    (tmp_path / "c" / "other-v1-0123").mkdir()  # another name's entry
     source.write_bytes(b"model v2")
     cache.cached_arrays("m", source, _builder(calls))
-    assert len(calls) == 2 and len(list((tmp_path / "c").iterdir())) == 2
+    assert len(calls) == 2
+    # the stale entry of the old source is gone, the other name's entry stays
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [f"m-v1-{cache.fingerprint(source)}",
+                                                                   "other-v1-0123"]
 
 
 def test_empty_setting_turns_the_cache_off(tmp_path, source, monkeypatch):
