@@ -107,6 +107,7 @@ def _store(entry: Path, arrays: dict[str, np.ndarray]) -> bool:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared TRAINLINT_CACHE_DIR's entries from others
         for n, a in arrays.items():
             np.save(tmp / f"{n}.npy", np.asarray(a), allow_pickle=False)
         (tmp / _INDEX).write_text("\n".join(arrays) + "\n", encoding="utf-8")
