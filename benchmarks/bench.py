@@ -143,11 +143,6 @@ def _head(path: str, rows: int) -> str:
     return out
 
 
-def _pinned(core: str, m: dict) -> dict:
-    m["cmd"] = f"taskset -c {core} " + m["cmd"]
-    return m
-
-
 def trainlint(path: str, report: str, *args: str, pin: str | None = None) -> dict:
     """``trainlint check`` writing its report to a file: text for the speed runs (what a user sees;
     the JSON reporter costs ~2.5 s and ~140 MB more at 1M rows, see the README), JSON for the
@@ -158,8 +153,8 @@ def trainlint(path: str, report: str, *args: str, pin: str | None = None) -> dic
     if pin is not None:
         cmd = ["taskset", "-c", pin, *cmd]
     m = measure(cmd)
-    m["cmd"] = "trainlint check " + " ".join(os.path.relpath(a) if os.sep in a else a
-                                             for a in [path, *fmt, "--output-file", report, *args])
+    m["cmd"] = ("" if pin is None else f"taskset -c {pin} ") + "trainlint check " + " ".join(
+        os.path.relpath(a) if os.sep in a else a for a in [path, *fmt, "--output-file", report, *args])
     return m
 
 
@@ -282,8 +277,8 @@ def main(argv: list[str] | None = None) -> None:
     one_core = shutil.which("taskset") is not None and len(os.sched_getaffinity(0)) > 1
     if one_core:
         core = str(min(os.sched_getaffinity(0)))
-        plans.append(("one_core", a.rows, lambda: _pinned(core, trainlint(path, os.path.join(OUT, "speed_core.txt"),
-                                                                           "--select", a.select, pin=core))))
+        plans.append(("one_core", a.rows, lambda: trainlint(path, os.path.join(OUT, "speed_core.txt"),
+                                                             "--select", a.select, pin=core)))
     tiny = _head(path, 1000)
     plans.append(("tiny", 1000, lambda: trainlint(tiny, os.path.join(OUT, "speed_tiny.txt"), "--select", a.select)))
     if a.all_rules_rows:

@@ -4,8 +4,8 @@ Workers fork from a server that has already imported pyarrow and the engine, so 
 starts warm.  Starting the server costs as much as those imports (~0.5 s), so it starts early:
 the CLI starts it as soon as it knows ``--engine processes`` (workers for every block), so that
 it imports on the idle second core while this process imports the same modules and opens the
-inputs; with ``--jobs N`` the process engine starts it when the first block's rules look slow
-enough to want workers.  Kept free of NumPy and pyarrow imports.
+inputs; with ``--jobs N`` the process engine's pool starts it once the rules prove slow enough
+to want workers.  Kept free of NumPy and pyarrow imports.
 """
 
 from __future__ import annotations

@@ -51,9 +51,6 @@ _RULES: list = []
 #: states, pickling the results, and the main process cutting and merging beside two workers):
 #: measured 1.25-1.35 on the 1M-row benchmark
 WORKER_OVERHEAD = 1.3
-#: the first block's rules taking this many times its parse start the workers' fork server
-#: ahead of the decision
-SPECULATE = 20
 #: the local lane's time still ahead must be at least this for workers to be started: starting
 #: them (a fork server is usually up already) and their first block cost ~0.3-0.5 s
 MIN_WORKER_SECONDS = 1.0
@@ -208,11 +205,6 @@ class _Timing:
             self.parse += parse
             self.rules += rules
             self.nbytes += nbytes
-        elif rules > SPECULATE * max(parse, 1e-3):
-            # rules this slow even with their set-up counted (language ID: ~100x the parse; the
-            # cheap rules' set-up makes ~7x) will most likely want workers: their fork server
-            # starts importing now, on the other core, so that they start fast if they do
-            _forkserver.start()
 
     def workers_pay(self, jobs: int, remaining_bytes: int | None) -> bool:
         """Whether ``jobs`` workers would lint faster than the local lane, and enough input is left

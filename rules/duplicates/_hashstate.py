@@ -117,23 +117,34 @@ def _ranges(sizes: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
+def repeated(keys: np.ndarray) -> np.ndarray | None:
+    """Positions (ascending) of the entries whose value occurs more than once; None when none does.
+
+    Most keys are unique.  An unstable sort of the keys alone (SIMD in NumPy 2) finds the values
+    that repeat and a hash-set lookup marks their entries, so that only those go through an
+    ordered sort: ~3x faster than sorting every (key, row) pair."""
+    if keys.size < 2:
+        return None
+    s = np.sort(keys)
+    dup = s[1:][s[1:] == s[:-1]]
+    del s
+    if not dup.size:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return np.flatnonzero(np.asarray(pc.is_in(pa.array(keys), value_set=pa.array(np.unique(dup)))))
+
+
 def _groups_of(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Clusters of equal keys among these rows (any order of first rows), as ``group_arrays``."""
     empty = np.zeros(0, np.int64)
     if keys.size < 2:
         return empty, empty, empty
-    # Most rows have no copy.  An unstable sort of the keys alone (SIMD in NumPy 2) finds the keys
-    # that repeat; only their rows go through the ordered sort below, ~3x faster than sorting
-    # every (key, row) pair.
-    s = np.sort(keys)
-    dup = s[1:][s[1:] == s[:-1]]
-    del s
-    if not dup.size:
+    # only the rows whose key repeats go through the ordered sort below
+    member = repeated(keys)
+    if member is None:
         return empty, empty, empty
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    member = np.asarray(pc.is_in(pa.array(keys), value_set=pa.array(np.unique(dup))))
     keys, ids = keys[member], ids[member]
     if bool((ids[1:] > ids[:-1]).all()):  # rows added in order: a stable sort of the keys is enough
         order = np.argsort(keys, kind="stable")
