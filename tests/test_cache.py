@@ -128,3 +128,27 @@ def test_language_model_from_the_cache_equals_a_fresh_conversion(tmp_path, monke
     finally:
         _langid._py3langid_model.cache_clear()
         _langid._py3langid_columns.cache_clear()
+
+
+def test_language_findings_on_real_data_are_the_same_from_the_cache(tmp_path):
+    """sms_spam (real Singlish and slang, 5,574 rows) through the command line: building the
+    cache, reading it back and running without it give the same language findings."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import DATA
+
+    def run(cache_dir: str) -> list:
+        env = dict(os.environ, TRAINLINT_CACHE_DIR=cache_dir)
+        out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(DATA / "sms_spam" / "SMSSpamCollection"),
+                              "--select", "TX001,TX002", "--output-format", "json", "--exit-zero"],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        return json.loads(out)["findings"]
+
+    built = run(str(tmp_path / "c"))
+    assert [p.name.startswith("py3langid-v1-") for p in (tmp_path / "c").iterdir()] == [True]
+    mapped = run(str(tmp_path / "c"))
+    off = run("")
+    assert built and built == mapped == off

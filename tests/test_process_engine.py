@@ -124,7 +124,7 @@ def test_slow_rules_move_to_workers_with_the_same_findings(tmp_path, monkeypatch
 
     local = run(LocalEngine(), MissingValue)
     assert len(local) > 800
-    fast = ProcessEngine(2)
+    fast = ProcessEngine(2)  # ~1 ms a block: too little left to be worth starting workers
     assert run(fast, MissingValue) == local
     assert fast.lanes == {"local": fast.lanes["local"], "workers": 0}
     slow = ProcessEngine(2)
@@ -140,4 +140,29 @@ def test_slow_rules_move_to_workers_with_the_same_findings(tmp_path, monkeypatch
     local = run(LocalEngine(), MissingValue)
     slow = ProcessEngine(2)
     assert run(slow, SlowMissingValue) == local
+    assert slow.lanes["local"] >= 2 and slow.lanes["workers"] > 0
+
+
+def test_on_real_data_slow_rules_move_to_workers(monkeypatch):
+    """banking77 train and test (10k + 3k rows) and titanic, cut into 32 KiB blocks: the timing
+    sends a CPU-heavy rule's blocks to workers, with the local engine's findings, across the three
+    files.  (Whether cheap rules stay in one process depends on their cost per 8 MiB block, which
+    small test files cannot show: ``test_cheap_rules_stay_in_one_process`` checks the decision on
+    timings measured on the 1M-row benchmark.)"""
+    from helpers import DATA
+
+    monkeypatch.setattr(processes, "MIN_BLOCK_BYTES", 32 << 10)
+    monkeypatch.setattr(processes, "MIN_WORKER_SECONDS", 0.05)
+    paths = [str(DATA / "banking77" / "train.csv"), str(DATA / "banking77" / "test.csv"),
+             str(DATA / "titanic" / "titanic.csv")]
+
+    def run(engine, rules):
+        specs = open_sources(paths, ReadOptions(block_bytes=32 << 10))
+        return [f.to_dict() for f in engine.run(specs, rules).findings]
+
+    slow_rules = [SlowMissingValue(SlowMissingValue.make_options({})), *build_rules(Settings(select=("DU001",)))]
+    local = run(LocalEngine(), slow_rules)
+    assert sum(f["code"] == "MV001" for f in local) >= 3 and any(f["code"] == "DU001" for f in local)
+    slow = ProcessEngine(2)
+    assert run(slow, slow_rules) == local
     assert slow.lanes["local"] >= 2 and slow.lanes["workers"] > 0
