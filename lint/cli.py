@@ -162,16 +162,17 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
+    opened: list = []
     try:
         report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append)
+                     on_sources=opened.extend, on_outputs=written.append)
     finally:
         close()
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
 
-        n = diff_lines(report, unsafe, click.echo)
+        n = diff_lines(report, opened, unsafe, click.echo)
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them

@@ -26,24 +26,11 @@ from typing import Any, ClassVar
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .finding import ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
+from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
 
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "Fix", "Options")
-
-
-class _EmptyExtra(dict):
-    """The shared ``extra`` of findings that have none (a dict per finding costs memory); read-only,
-    and picklable, unlike a mappingproxy, so findings still travel between processes."""
-
-    def _readonly(self, *_a: Any, **_k: Any) -> None:
-        raise TypeError("a finding's extra is read-only")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
-
-
-_NO_EXTRA: Mapping[str, Any] = _EmptyExtra()
 
 
 class Rule:
@@ -155,7 +142,7 @@ class Rule:
             related=related if type(related) is tuple else tuple(related),
             fix=fix,
             pointer=pointer,
-            extra=dict(extra) if extra else _NO_EXTRA,
+            extra=dict(extra) if extra else NO_EXTRA,
         )
 
     def row_findings(
@@ -172,7 +159,7 @@ class Rule:
         """Findings of this rule on many rows at once, kept as arrays (``RowFindings``), each with
         this rule's fix.  ``message``, ``source`` and ``column`` are one value for every row or a
         pair (table, index array); ``related`` is (source, rows): one related row per finding."""
-        from .findings_table import RowFindings
+        from .findings.rows import RowFindings
 
         return RowFindings(code=self.code, name=self.name, severity=severity or self.severity, fix=self.fix,
                            source=source, rows=rows, message=message, column=column, group=group,
