@@ -215,12 +215,3 @@ class Engine:
 
     def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
         raise NotImplementedError
-
-
-def run_rules(specs, rules: Sequence[Rule], engine: Engine | None = None,
-              progress: Callable[[int], None] | None = None) -> EngineResult:
-    if engine is None:
-        from .local import LocalEngine
-
-        engine = LocalEngine()
-    return engine.run(specs, rules, progress)

@@ -127,7 +127,7 @@ class Bridge:
 
     def results(self, batch: Any) -> dict[int, Any]:
         """slot -> GX result for this batch (absent when the source lacks a column it names)."""
-        cache = batch.__dict__.setdefault("_trainlint_gx", {})
+        cache = batch.cached("gx", dict)
         if self.key in cache:
             return cache[self.key]
         from ._gx import validate
