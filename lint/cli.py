@@ -255,16 +255,20 @@ def _progress(o: dict[str, Any]):
 
 
 @cli.command("rules", context_settings=_CONTEXT)
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="markdown: the README's rule table.")
 def rules_cmd(output_format: str) -> None:
     """List every rule: code, name, severity, fix, default."""
     from .errors import TrainlintError
-    from .registry import all_rules
+    from .registry import all_rules, markdown_table
 
     try:
         rules = all_rules()
     except TrainlintError as e:
         _fail(str(e))
+    if output_format == "markdown":
+        click.echo(markdown_table(rules), nl=False)
+        return
     if output_format == "json":
         import json
 
