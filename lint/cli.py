@@ -152,13 +152,9 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from ._arrow import defer_pandas
 
         defer_pandas()
-    if not settings.scheduler and settings.engine == "processes":
-        # workers for every block: their fork server imports on the other core while this
-        # process does the same.  (``--jobs N`` alone starts workers only once its first blocks
-        # show the rules are slow enough for them, so it starts no server it may not need.)
-        from .engines import _forkserver
+    from .engines import prepare
 
-        _forkserver.start()
+    prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []

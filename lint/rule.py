@@ -8,7 +8,7 @@
 
 Optionally, a rule whose state is mostly bulk needed only for a few rows (near-duplicate
 verification) implements ``detach``/``attach``: an engine may then keep that bulk where each
-block ran and hand it back as handles to an executor before ``finish`` (``lint/shards.py``).
+block ran and hand it back as handles to an executor before ``finish`` (``lint/engines/shards.py``).
 
 A rule never reads files, prints, or knows which engine runs it.  The engine fills in the
 physical line of every finding (and of its related rows) from the reader's line index, so a
@@ -85,7 +85,7 @@ class Rule:
     def finish(self, state: Any, run: RunContext) -> Iterable[Finding]:  # noqa: F821
         return ()
 
-    # -- optional: detached state (lint/shards.py) ------------------------------------------------
+    # -- optional: detached state (lint/engines/shards.py) ---------------------------------------------
     def detach(self, state: Any) -> Any:
         """The bulky part of one block's state, taken out of ``state`` (which stays mergeable), for
         the engine to keep where the block ran; None when there is none.  Engines may ignore it."""
@@ -93,7 +93,7 @@ class Rule:
 
     def attach(self, state: Any, parts: Sequence[Any], executor: Any) -> None:
         """Before ``finish``: handles to the parts ``detach`` took, one per block in block order,
-        and the executor (``trainlint.shards.Executor``) that runs work on them where they are."""
+        and the executor (``trainlint.engines.shards.Executor``) that runs work on them where they are."""
 
     def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""

@@ -70,16 +70,15 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     if on_sources:
         on_sources(specs)
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
-    tasks = getattr(engine, "tasks", None) if output_dir is not None else None
-    # an engine with tasks keeps its cluster for the run and the writing
-    with engine if tasks is not None else contextlib.nullcontext():
+    # writing: one engine session (a Dask cluster) for the run and the writing
+    with engine if output_dir is not None else contextlib.nullcontext():
         result = engine.run(specs, rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
         if output_dir is not None:
             from .clean import write_outputs
 
-            summary = write_outputs(report, specs, output_dir, bool(settings.unsafe_fixes), tasks=tasks)
+            summary = write_outputs(report, specs, output_dir, bool(settings.unsafe_fixes), tasks=engine.tasks)
             if on_outputs:
                 on_outputs(summary)
     return report

@@ -26,7 +26,6 @@ KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("trainlint.engines.dask", "trainlint.engines._ranges._read_range"),
     ("trainlint.engines.dask", "trainlint.engines._ranges._rows_of"),
     ("trainlint.engines.dask", "trainlint.engines._ranges._stat_paths"),
-    ("trainlint.cli", "trainlint.engines._forkserver"),
     ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
     ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
     ("trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._nearstate._ranges"),

@@ -24,6 +24,18 @@ def run_rules(specs, rules: Sequence[Rule], engine: Engine | None = None,
     return engine.run(specs, rules, progress)
 
 
+def prepare(name: str, scheduler=None) -> None:
+    """Start now what engine ``name`` will need, so that it gets ready while the caller still
+    imports and opens the inputs.  ``processes`` (workers for every block): the fork server,
+    which imports on the other core while this process does the same.  (``--jobs N`` alone
+    starts workers only once its first blocks show the rules are slow enough for them, so it
+    starts no server it may not need.)"""
+    if not scheduler and name == "processes":
+        from . import _forkserver
+
+        _forkserver.start()
+
+
 def get_engine(name: str, jobs: int = 1, scheduler=None):
     """The engine called ``name``; ``scheduler`` (an address) joins a Dask cluster and implies dask."""
     from ..errors import UsageError

@@ -211,7 +211,20 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
 
 
 class Engine:
+    """Runs rules over sources.  ``with engine:`` is a session: whatever the engine starts (a
+    cluster) serves the run and the work after it (``tasks``), and stops at its end."""
+
     name = "base"
 
     def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
         raise NotImplementedError
+
+    def tasks(self, fn: Callable, calls: list[tuple]) -> list:
+        """``[fn(*args) for args in calls]``, run where the engine runs work (here, by default)."""
+        return [fn(*args) for args in calls]
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
