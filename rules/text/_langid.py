@@ -350,7 +350,7 @@ def batch_ranked(batch, texts: pa.Array | None, **kw) -> Ranked | None:
     """:func:`rank_texts` computed once per batch and settings, shared by the language rules."""
     if texts is None:
         return None
-    cache = batch.__dict__.setdefault("_trainlint_langid", {})
+    cache = batch.cached("langid", dict)
     key = (id(texts),) + tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
                                       for k, v in kw.items()))
     if key not in cache:
