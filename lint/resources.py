@@ -6,6 +6,7 @@ Nothing is downloaded: a missing package or file is an error that says what to i
 
 from __future__ import annotations
 
+import functools
 import importlib
 from pathlib import Path
 
@@ -33,6 +34,19 @@ def word_counts(path: Path | str) -> tuple[list[str], list[int]]:
                 words.append(w)
                 counts.append(int(c))
     return words, counts
+
+
+@functools.lru_cache(maxsize=1)
+def english_dictionary():
+    """symspellpy's English frequency dictionary (82,834 words, MIT): (words as a pyarrow string
+    array, counts as an int64 NumPy array), loaded once per process."""
+    import numpy as np
+    import pyarrow as pa
+
+    words, counts = word_counts(package_file(
+        "symspellpy", "frequency_dictionary_en_82_765.txt",
+        hint="the misspelling rule needs symspellpy (its dictionary): pip install symspellpy"))
+    return pa.array(words, pa.string()), np.array(counts, dtype=np.int64)
 
 
 def word_list(path: str, option: str) -> set[str]:

@@ -205,7 +205,6 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     become near-duplicate candidates."""
     if batch.text is None:
         return
-    from .du001_exact_duplicate import split_keys
 
     n = len(batch)
     valid = batch.text_present.copy()  # blank and "N/A" texts are missing values, not duplicates
@@ -221,7 +220,7 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
     t = np.where(length >= max(min_chars, 1), t, t | SHORT).astype(np.int8)
     sel = pa.array(idx)
-    state.add(batch.row_ids[idx], split_keys(batch)[idx], label[idx], nkey[idx], t[idx], bands[idx],
+    state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx], bands[idx],
               texts.take(sel))
 
 

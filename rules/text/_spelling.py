@@ -29,15 +29,11 @@ _REMOVE = [
 _WORD = r"^[a-z]+(?:'[a-z]+)?$"
 
 
-@functools.lru_cache(maxsize=1)
 def dictionary() -> tuple[pa.Array, np.ndarray]:
     """symspellpy's English frequency dictionary (82,834 words, MIT): words and counts."""
-    from trainlint.resources import package_file, word_counts
+    from trainlint.resources import english_dictionary
 
-    words, counts = word_counts(package_file(
-        "symspellpy", "frequency_dictionary_en_82_765.txt",
-        hint="the misspelling rule needs symspellpy (its dictionary): pip install symspellpy"))
-    return pa.array(words, pa.string()), np.array(counts, dtype=np.int64)
+    return english_dictionary()
 
 
 @functools.lru_cache(maxsize=1)
