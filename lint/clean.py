@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import TrainlintError, UsageError
+from .paths import ensure_not_an_input
 from .report import Report
 from .sources.stream import compression_of
 
@@ -46,13 +47,6 @@ class CleanResult:
 class CleanSummary:
     results: list[CleanResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.exists(b) and os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def output_paths(paths: list[str], output_dir: str) -> dict[str, tuple[str, str]]:
@@ -104,12 +98,12 @@ def write_outputs(report: Report, output_dir: str, unsafe: bool = False,
     specs = [s for s in report._specs if s.info.format != "dataframe"]
     summary = CleanSummary(skipped=[s.info.path for s in report._specs if s.info.format == "dataframe"])
     targets = output_paths([s.info.path for s in specs], output_dir)
+    inputs = [s.info.path for s in report._specs]
     for s in specs:
+        if s.reader.fix_refusal:
+            raise UsageError(s.reader.fix_refusal)
         for out in targets.get(s.info.path, ()):
-            for other in specs:
-                if _same_file(other.info.path, out):
-                    raise UsageError(f"--output-dir {output_dir} would overwrite the input {other.info.path}; "
-                                     f"choose another directory")
+            ensure_not_an_input(out, inputs, f"--output-dir {output_dir}: the file")
     drop = report.rows_to_drop(unsafe)
     rows_by_path = {src["path"]: src["rows"] for src in report.sources}
     _return_freed_memory()

@@ -137,6 +137,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
             raise UsageError("--output-dir is where --fix writes: add --fix")
     outputs = _outputs(o)
     reporters = [(get_reporter(fmt), fmt, path) for fmt, path in outputs]  # bad format: fail before work
+    _check_output_paths(paths, [p for _f, p in outputs if p])
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
@@ -196,6 +197,18 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     if o["fix"]:
         return report.exit_code_after_fix(unsafe)
     return report.exit_code
+
+
+def _check_output_paths(paths: tuple[str, ...], outputs: list[str]) -> None:
+    """Fail (exit 2, nothing written) when a report would be written over an input."""
+    if not outputs:
+        return
+    from .paths import ensure_not_an_input
+    from .sources import discover
+
+    inputs = discover(list(paths))
+    for out in outputs:
+        ensure_not_an_input(out, inputs, "the report")
 
 
 class _Echo:
