@@ -7,7 +7,6 @@ a value that changes type) is parsed line by line with ``json.loads`` so that ea
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from typing import Any
