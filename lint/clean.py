@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import TrainlintError, UsageError
+from .escape import text as esc
 from .paths import ensure_not_an_input
 from .report import Report
 from .sources.stream import compression_of
@@ -201,6 +202,6 @@ def diff_lines(report: Report, unsafe: bool = False, echo: Callable[[str], None]
             fs = rows[row]
             loc = f"{s.info.path}:{fs[0].line}" if fs[0].line else f"{s.info.path}:row {row}"
             codes = ",".join(sorted({f.code for f in fs}))
-            echo(f"- {loc} [{codes}] {fs[0].message}")
+            echo(f"- {esc(loc)} [{codes}] {esc(fs[0].message)}")
             n += 1
     return n

@@ -29,7 +29,9 @@ def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"trainlint: error: {message}", err=True)
+    from .escape import text
+
+    click.echo(f"trainlint: error: {text(message)}", err=True)
     sys.exit(code)
 
 
@@ -176,10 +178,13 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
+        from .escape import text as esc
+
         for r in summary.results:
-            click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
+            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+                           line_start=True), err=True)
         for p in summary.skipped:
-            click.echo(f"{p}: not written (in-memory or remote input)", err=True)
+            click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
@@ -189,7 +194,12 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         if path:
             _write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
         elif write:
-            write(report, _Echo(), **opts)
+            write(report, _Echo(plain=_fmt in _PLAIN_TEXT and not opts["color"]), **opts)
+        elif _fmt in _PLAIN_TEXT and not opts["color"]:
+            # a CI log: whatever a reporter missed, no line of it escapes or is a workflow command
+            from .escape import lines
+
+            click.echo(lines(module.render(report, **opts)), nl=False)
         else:
             click.echo(module.render(report, **opts), nl=False)
     if o["exit_zero"]:
@@ -211,10 +221,22 @@ def _check_output_paths(paths: tuple[str, ...], outputs: list[str]) -> None:
         ensure_not_an_input(out, inputs, "the report")
 
 
+#: reports read as plain text in a terminal or a CI log
+_PLAIN_TEXT = ("text", "concise")
+
+
 class _Echo:
-    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal)."""
+    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal).
+    ``plain``: a plain-text report, each line escaped (``escape.lines``) as it is written."""
+
+    def __init__(self, plain: bool = False) -> None:
+        self.plain = plain
 
     def write(self, text: str) -> int:
+        if self.plain:
+            from .escape import lines
+
+            text = lines(text)
         click.echo(text, nl=False)
         return len(text)
 

@@ -222,3 +222,56 @@ def test_fix_counts_one_record_once(cwd):
     r = run("p.csv", "--fix", "--output-dir", "out")
     assert "kept 1, rejected 2" in r.stderr, r.stderr
     assert Path("out/p.csv").read_bytes() == b"text,label\nhello,a\n"
+
+
+# -- terminal and CI injection (issue 23 point 7) ------------------------------------------------
+HOSTILE_LABEL = "a\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\\n::error file=x::boom"
+
+
+def _hostile_csv() -> None:
+    # a missing text (MV001) on a row whose label carries escapes and a workflow command
+    rows = [["the cat sat", "a"], ["", HOSTILE_LABEL], ["the cat sat", "a"]]
+    import csv
+
+    with open("h.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["text", "label"], *rows])
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "markdown", "github"])
+def test_no_escape_sequence_or_workflow_command_from_data(cwd, fmt):
+    _hostile_csv()
+    from trainlint.reporters import get_reporter
+
+    try:
+        get_reporter(fmt)
+    except Exception:
+        pytest.skip(f"no {fmt} reporter on this branch")
+    Path("::error file=y::name.csv").write_text("text,label\n\x1b[2Jx,a\n")
+    r = run("h.csv", "::error file=y::name.csv", "--select", "DU001,MV001,IR001,LB001", "--output-format", fmt)
+    out = r.stdout
+    assert "\x1b" not in out and "\x07" not in out
+    for line in out.splitlines():
+        if fmt == "github":
+            assert not line.lstrip().startswith("::") or line.startswith(("::error file=h.csv", "::warning",
+                                                                          "::notice", "::error title=",
+                                                                          "::error file=%3A%3Aerror"))
+            assert "::boom" not in line.split("::", 2)[-1] or "%0A" in line
+        else:
+            assert not line.lstrip().startswith("::"), line
+    if fmt == "markdown":
+        assert "](" not in out and "<img" not in out
+
+
+def test_hostile_file_name_on_stderr_is_escaped(cwd):
+    r = run("\x1b]0;t\x07\n::error::x.csv")
+    assert r.exit_code == 2
+    assert "\x1b" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_escape_helpers():
+    from trainlint import escape
+
+    assert escape.text("a\x1b[31mb\nc\u202e") == "a\\x1b[31mb\\nc\\u202e"
+    assert escape.text("::error::x", line_start=True).startswith("\\x3a")
+    md = escape.markdown("[x](http://e.vil) ![i](y) @bob <b> a|b")
+    assert "[" not in md and "@bob" not in md and "<b>" not in md and "|" not in md and "http:" not in md
