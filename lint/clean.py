@@ -116,7 +116,7 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
     specs = [s for s in sources if s.info.format != "dataframe"]
     summary = CleanSummary(skipped=[s.info.path for s in sources if s.info.format == "dataframe"])
     targets = output_paths([s.info.path for s in specs], output_dir)
-    inputs = [s.info.path for s in report._specs]
+    inputs = [s.info.path for s in sources]
     for s in specs:
         if s.reader.fix_refusal:
             raise UsageError(s.reader.fix_refusal)
