@@ -275,3 +275,48 @@ def test_escape_helpers():
     assert escape.text("::error::x", line_start=True).startswith("\\x3a")
     md = escape.markdown("[x](http://e.vil) ![i](y) @bob <b> a|b")
     assert "[" not in md and "@bob" not in md and "<b>" not in md and "|" not in md and "http:" not in md
+
+
+# -- special files (issue 23 point 6) ------------------------------------------------------------
+def test_fifo_named_or_in_a_directory_never_hangs(cwd):
+    import os
+
+    Path("d").mkdir()
+    Path("d/a.csv").write_text("text,label\nthe cat sat,a\n")
+    os.mkfifo("d/pipe.csv")
+    for args in (["d/pipe.csv"], ["d"], ["d/*.csv"], ["d/**/*.csv"]):
+        one_error_line(run(*args), "d/pipe.csv", "FIFO")
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_stdin_is_refused_clearly(cwd, name):
+    one_error_line(run(name), "standard input")
+
+
+def test_symlink_loops_with_a_double_star_glob(cwd):
+    import os
+
+    Path("g/a/b").mkdir(parents=True)
+    Path("g/a/b/x.csv").write_text("text,label\nthe cat sat,a\nthe dog ran,b\n")
+    os.symlink("..", "g/a/b/loop")
+    os.symlink("../..", "g/a/up")
+    os.symlink("x.csv", "g/a/b/same.csv")
+    r = run("g/**/*.csv", "g", "--select", "DU001", "--output-format", "json")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.stdout)["sources"]) == 1  # the same file once (by real path), whatever its name
+
+
+def test_unreadable_subdirectory_is_reported(cwd, monkeypatch):
+    import os
+
+    Path("d/locked").mkdir(parents=True)
+    Path("d/a.csv").write_text("text,label\nthe cat sat,a\n")
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    one_error_line(run("d"), "d/locked", "cannot read the directory")
