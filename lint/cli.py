@@ -29,10 +29,18 @@ def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 
 def _fail(message: str, code: int = 2) -> None:
+    from .errors import one_line
     from .escape import text
 
-    click.echo(f"trainlint: error: {text(message)}", err=True)
+    click.echo(f"trainlint: error: {text(one_line(message))}", err=True)
     sys.exit(code)
+
+
+def _describe(e: BaseException) -> str:
+    """An unexpected exception in a few words, never empty (a Dask worker's MemoryError has no
+    message; a remote exception's text may span lines)."""
+    text = str(e).strip() or repr(e)
+    return f"{type(e).__name__}: {text}"
 
 
 @click.group(context_settings=_CONTEXT)
@@ -111,7 +119,7 @@ def check(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:  # an internal error is still one line, unless debugging
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback; "
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback; "
               f"please report it)")
     sys.exit(code)
 
@@ -356,7 +364,7 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback)")
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 

@@ -320,3 +320,124 @@ def test_unreadable_subdirectory_is_reported(cwd, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     one_error_line(run("d"), "d/locked", "cannot read the directory")
+
+
+def test_an_unexpected_error_is_one_non_empty_line(cwd, monkeypatch):
+    from trainlint import cli as cli_module
+
+    def boom(*_a, **_k):
+        raise MemoryError()
+
+    monkeypatch.setattr(cli_module, "_check", boom)
+    Path("a.csv").write_text("text,label\nx,a\n")
+    r = run("a.csv")
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "MemoryError: MemoryError()" in r.stderr
+
+
+def test_corrupt_parquet_error_is_one_line(cwd):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [f"hello {i}" for i in range(5000)], "label": ["a"] * 5000}),
+                   "c.parquet", row_group_size=1000)
+    b = bytearray(Path("c.parquet").read_bytes())
+    for i in range(200, 4000, 7):
+        b[i] ^= 0x5A
+    Path("c.parquet").write_bytes(bytes(b))
+    one_error_line(run("c.parquet"), "c.parquet", "corrupt Parquet")
+    Path("t.parquet").write_bytes(Path("c.parquet").read_bytes()[:-20])
+    one_error_line(run("t.parquet"), "t.parquet", "not a readable Parquet file")
+
+
+# -- the --fix invariant on what was written (issue 23 point 9) ----------------------------------
+ROWS = [("the cat sat", "a"), ("the dog ran", "b"), ("the cat sat", "a"), ("", "a"), ("a bird flew", "b"),
+        ("the cat sat", "a")]
+
+
+def _write_every_format() -> list[str]:
+    import csv
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import zstandard
+
+    with open("d.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("text", "label"), *ROWS])
+    Path("d.tsv").write_text("text\tlabel\n" + "".join(f"{t}\t{lab}\n" for t, lab in ROWS))
+    jsonl = "".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in ROWS)
+    Path("d.jsonl").write_text(jsonl + '{"text": broken\n')
+    Path("d.json").write_text(json.dumps([{"text": t, "label": lab} for t, lab in ROWS], indent=1))
+    pq.write_table(pa.table({"text": [t for t, _ in ROWS], "label": [lab for _, lab in ROWS]}), "d.parquet")
+    Path("z.csv.gz").write_bytes(gzip.compress(Path("d.csv").read_bytes()))
+    Path("z.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(jsonl.encode()))
+    return ["d.csv", "d.tsv", "d.jsonl", "d.json", "d.parquet", "z.csv.gz", "z.jsonl.zst"]
+
+
+def test_fix_invariant_counted_on_the_written_files(cwd):
+    from trainlint.clean import count_records
+
+    names = _write_every_format()
+    r = run(*names, "--select", "DU001,MV001,IR001", "--fix", "--output-dir", "out", "--output-format", "json")
+    assert r.exit_code in (0, 1), r.output
+    rows = {s["path"]: s["rows"] for s in json.loads(r.stdout)["sources"]}
+    from trainlint.sources import ReadOptions, open_sources
+
+    for spec in open_sources(names, ReadOptions()):
+        name = spec.info.path
+        kept = count_records(spec, f"out/{name}")
+        rejected = len(Path(f"out/{name}.rejects.jsonl").read_text().splitlines())
+        assert rejected >= 2, name  # every input rejects rows (two copies of a duplicate at least)
+        assert kept + rejected == rows[name], name
+        assert f"{name}: kept {kept}, rejected {rejected}" in r.stderr
+
+
+def test_a_writer_that_writes_a_rejected_row_twice_is_caught(cwd, monkeypatch):
+    """The mutation of issue 23: a rejected JSONL row also written to the cleaned copy."""
+    from trainlint.sources.jsonfiles import JsonlReader
+
+    real = JsonlReader.write_cleaned
+
+    def leaky(self, drop, out, rejects):
+        def also(row, line, record, raw):
+            out.write(bytes(raw) + b"\n")
+            return rejects(row, line, record, raw)
+
+        return real(self, drop, out, also)
+
+    monkeypatch.setattr(JsonlReader, "write_cleaned", leaky)
+    _write_every_format()
+    r = run("d.jsonl", "--select", "DU001,IR001", "--fix", "--output-dir", "out")
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "cleaned copy holds 7 records" in r.stderr and "for 4 kept and 3 rejected" in r.stderr
+    assert not Path("out/d.jsonl").exists() and not any(p.name.startswith(".trainlint") for p in Path("out").iterdir())
+
+
+def test_stale_temporaries_of_a_killed_fix_are_removed(cwd):
+    import os
+    import subprocess
+    import time
+
+    from trainlint.clean import remove_stale_temporaries
+
+    Path("out").mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = __import__("socket").gethostname()
+    stale = Path(f"out/.trainlint-0123456789ab-{host}-{dead.pid}-x1.d.csv")
+    live = Path(f"out/.trainlint-0123456789ab-{host}-{os.getpid()}-x2.d.csv")
+    other = Path("out/.trainlint-notours.csv")
+    for p in (stale, live, other):
+        p.write_text("half")
+    past = time.time() - 60
+    for p in (stale, live, other):
+        os.utime(p, (past, past))
+    assert remove_stale_temporaries("out", time.time()) == [stale.name]
+    assert live.exists() and other.exists() and not stale.exists()
+    # and a later --fix run into the folder does it
+    stale.write_text("half")
+    os.utime(stale, (past, past))
+    _write_every_format()
+    run("d.csv", "--select", "DU001", "--fix", "--output-dir", "out")
+    assert not stale.exists() and live.exists()

@@ -80,7 +80,7 @@ class DelimitedReader(Reader):
             raise SourceError(f"{self.path}: the file is empty; nothing to lint")
         sample = self.check_text(sample)
         text = sample.decode("utf-8", "replace")
-        if "\r" in text and "\n" not in text.rstrip("\r\n"):
+        if "\n" not in text and text.count("\r") > 1:  # several lines, each ended by a CR alone
             raise SourceError(f"{self.path}: lines end in a bare CR (classic Mac OS), which trainlint does "
                               f"not read; convert them first: tr '\\r' '\\n' < IN > OUT")
         hint = o.delimiter or ("\t" if self.format == "tsv" else None)
