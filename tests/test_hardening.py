@@ -441,3 +441,40 @@ def test_stale_temporaries_of_a_killed_fix_are_removed(cwd):
     _write_every_format()
     run("d.csv", "--select", "DU001", "--fix", "--output-dir", "out")
     assert not stale.exists() and live.exists()
+
+
+# -- memory limits (issue 23 point 5) ------------------------------------------------------------
+@pytest.mark.parametrize("name", ["big.jsonl", "big.csv", "big.csv.gz"])
+def test_record_over_the_size_limit_is_a_finding(cwd, name):
+    import gzip
+
+    from trainlint.sources.limits import MAX_RECORD_BYTES
+
+    huge = b"x" * (MAX_RECORD_BYTES + 1000)
+    if name.endswith(".jsonl"):
+        body = b'{"text":"ok","label":"a"}\n{"text":"' + huge + b'","label":"b"}\n{"text":"fine","label":"a"}\n'
+    else:
+        body = b"text,label\nok,a\n" + huge + b",b\nfine,a\n"
+    Path(name).write_bytes(gzip.compress(body, 1) if name.endswith(".gz") else body)
+    r = run(name, "--select", "IR001", "--output-format", "json")
+    fs = findings(r)
+    assert [f["line"] for f in fs] == [3 if ".csv" in name else 2]
+    assert "over the limit" in fs[0]["message"]
+    assert json.loads(r.stdout)["sources"][0]["rows"] == 3
+    r = run(name, "--select", "IR001", "--fix", "--output-dir", "out")
+    assert "kept 2, rejected 1" in r.stderr, r.stderr
+
+
+def test_keys_that_are_data_stop_with_one_line(cwd):
+    Path("k.jsonl").write_text("".join(json.dumps({f"k{i}": i}) + "\n" for i in range(3000)))
+    one_error_line(run("k.jsonl"), "k.jsonl", "distinct keys", "over the limit of 2,000 columns")
+
+
+def test_decompression_bomb_is_refused(cwd, monkeypatch):
+    import gzip
+
+    from trainlint.sources import limits
+
+    monkeypatch.setattr(limits, "MIN_DECOMPRESSION_BUDGET", 1 << 20)
+    Path("b.csv.gz").write_bytes(gzip.compress(b"text,label\n" + b"the same row again,a\n" * 1_000_000, 9))
+    one_error_line(run("b.csv.gz"), "b.csv.gz", "decompression bomb")

@@ -24,7 +24,7 @@ from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
 from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
-from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_message
+from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_kept, oversized_message
 from .sniff import Dialect, sniff
 from .stream import BOM, open_binary, read_chunks, read_sample
 
@@ -188,7 +188,8 @@ class DelimitedReader(Reader):
             if recs is None:  # a record over the limit: skipped to the end of the line it reaches it on
                 nl = mapped._mm.find(b"\n", pos + MAX_RECORD_BYTES)
                 stop = total if nl < 0 else nl + 1
-                newlines = int(np.count_nonzero(np.frombuffer(view[pos:stop], dtype=np.uint8) == _scan.NL))
+                newlines = sum(int(np.count_nonzero(np.frombuffer(view[k:min(stop, k + (8 << 20))], np.uint8)
+                                                    == _scan.NL)) for k in range(pos, stop, 8 << 20))
                 part = _scan.oversized_record(view[pos:pos + RECORD_PREVIEW_BYTES], stop - pos, newlines)
                 yield view[pos:pos + RECORD_PREVIEW_BYTES], part, line_base, pos
                 line_base += newlines
@@ -275,7 +276,8 @@ class DelimitedReader(Reader):
         or a blank line, which pyarrow skips).  Otherwise the block is scanned exactly; if it then
         holds fewer records than counted, later blocks' rows are off: ``BlockMiscount``."""
         n = mark.n
-        table = self._parse_bytes(data)
+        # a block longer than the record limit may hold a record over it: scanned exactly below
+        table = self._parse_bytes(data) if len(data) <= MAX_RECORD_BYTES else None
         if table is not None and table.num_rows == n:
             rows = first_row + np.arange(n, dtype=np.int64)
             return self._batches(table, rows, mark.first_line + np.arange(n, dtype=np.int64), [])
@@ -293,6 +295,9 @@ class DelimitedReader(Reader):
                        lines: np.ndarray, nfields: np.ndarray | None) -> Iterator[Batch]:
         n = starts.size
         rows = first_row + np.arange(n, dtype=np.int64)
+        if nfields is None and n and int((ends - starts).max()) > MAX_RECORD_BYTES:
+            nfields = _scan.field_counts(data, starts, ends, quote=self._quote(),
+                                         delimiter=ord(self.dialect.delimiter))
         if nfields is None and n:
             # The usual block has no malformed record: pyarrow parses it whole (it refuses a row with
             # the wrong field count or invalid UTF-8), and counting fields, a third of the parse, is
@@ -306,6 +311,8 @@ class DelimitedReader(Reader):
                                          delimiter=ord(self.dialect.delimiter))
         ncols = len(self.columns)
         invalid: list[InvalidRecord] = []
+        size = ends - starts
+        nfields = np.where(size > MAX_RECORD_BYTES, -size, nfields)  # too long to parse: not parsed
         good = nfields == ncols
         for i in np.flatnonzero(~good).tolist():
             if nfields[i] < -1:
@@ -315,7 +322,8 @@ class DelimitedReader(Reader):
                        f"{_scan.MAX_QUOTED_LINES:,} lines; this line is skipped and reading resumes after it")
             else:
                 msg = f"expected {ncols} fields, found {int(nfields[i])}"
-            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), msg, data[starts[i]:ends[i]]))
+            stop = min(int(ends[i]), int(starts[i]) + RECORD_PREVIEW_BYTES) if nfields[i] < -1 else int(ends[i])
+            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), msg, data[starts[i]:stop]))
         table = None
         if good.all():
             table = self._parse_bytes(memoryview(data)[int(starts[0]):] if n else b"")
@@ -425,6 +433,8 @@ class DelimitedReader(Reader):
                 if dropped[i]:
                     rejects(int(rows[i]), int(lines[i]), self._record_dict(raw), raw)
                     rejected += 1
+                elif recs.oversized:
+                    raise oversized_kept(self.path, int(lines[i]))
                 else:
                     parts.append(raw)
             if parts:

@@ -20,8 +20,8 @@ from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
 from .base import Batch, Block, Reader, in_rows, sorted_rows
-from .limits import (MAX_BATCH_CELLS, MAX_COLUMNS, MAX_DEPTH, MAX_JSON_ARRAY_BYTES, PIECE_LINES, json_structure,
-                     oversized_message, structure_problem)
+from .limits import (MAX_BATCH_CELLS, MAX_COLUMNS, MAX_DEPTH, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, MAX_JSON_ARRAY_BYTES, PIECE_LINES, json_structure,
+                     oversized_kept, oversized_message, structure_problem)
 from .stream import read_chunks, read_sample
 
 
@@ -168,7 +168,15 @@ class JsonlReader(Reader):
         """Records the parsers must never see, as findings: nested too deep (pyarrow's JSON parser
         crashes on it), too many keys, invalid UTF-8 (pyarrow's parser lets it through)."""
         good = np.ones(starts.size, dtype=bool)
-        depth, keys = json_structure(data, starts, ends)
+        for i in np.flatnonzero(ends - starts > MAX_RECORD_BYTES).tolist():
+            good[i] = False
+            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), oversized_message(int(ends[i] - starts[i])),
+                                         bytes(data[starts[i]:starts[i] + RECORD_PREVIEW_BYTES])))
+        depth, keys = json_structure(data, starts[good], ends[good])
+        d_all = np.zeros(starts.size, np.int64)
+        k_all = np.zeros(starts.size, np.int64)
+        d_all[good], k_all[good] = depth, keys
+        depth, keys = d_all, k_all
         for i in np.flatnonzero((depth > 0) | (keys > 0)).tolist():
             msg = structure_problem(int(depth[i]), int(keys[i]))
             if msg:
@@ -285,11 +293,6 @@ class JsonlReader(Reader):
                     out.write(raw + term)
                     kept += 1
         return kept, rejected
-
-
-def oversized_kept(path: str, line: int) -> SourceError:
-    return SourceError(f"{path}:{line}: a record over the size limit cannot be copied to the cleaned copy; "
-                       f"select IR001 (it rejects such records) or split the record")
 
 
 def _combine(tables: list[pa.Table]) -> list[pa.Table] | None:

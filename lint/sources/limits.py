@@ -27,8 +27,11 @@ MAX_COLUMNS = 2_000
 PIECE_LINES = 2_000
 #: rows x columns of one batch handed to the rules
 MAX_BATCH_CELLS = 8 << 20
-#: a compressed input may expand to this many times its size, and to this many bytes in all
-MAX_DECOMPRESSION_RATIO = 200
+#: a compressed input may expand to this many times its size (at least MIN_DECOMPRESSION_BUDGET
+#: bytes: small files of repeated text compress far), and to MAX_DECOMPRESSED_BYTES in all.  Text
+#: compresses 3-10x; gzip cannot pass ~1,000x, which only crafted or degenerate data reaches
+MAX_DECOMPRESSION_RATIO = 100
+MIN_DECOMPRESSION_BUDGET = 256 << 20
 MAX_DECOMPRESSED_BYTES = 64 << 30
 #: a JSON array is read whole: larger ones must be converted to JSON Lines
 MAX_JSON_ARRAY_BYTES = 512 << 20
@@ -78,17 +81,16 @@ def json_structure(buf: bytes | memoryview, starts: np.ndarray, ends: np.ndarray
         s, e = int(starts[i]), int(ends[i])
         q = rq[(rq >= s) & (rq < e)]
         seg = a[s:e]
-        delta = np.zeros(e - s, dtype=np.int64)
-        delta[opens[s:e]] = 1
+        # bytes, not int64s: a record of 16 MiB costs a few times 16 MiB here
+        toggle = np.zeros(e - s, dtype=bool)
+        toggle[q - s] = True
+        # inside a string: after an odd number of quotes (the opening quote counts as inside, the
+        # closing one as outside; brackets and colons are never quotes, so either is fine)
+        inside = np.logical_xor.accumulate(toggle) if toggle.size else toggle
+        delta = opens[s:e].astype(np.int8)
         delta[(seg == 125) | (seg == 93)] = -1
-        inside = np.zeros(e - s + 1, dtype=np.int64)
-        if q.size:
-            np.add.at(inside, q - s, 1)
-        inside = (np.cumsum(inside[:-1]) & 1).astype(bool)  # after an odd number of quotes
-        # a quote toggles at its own position: the opening quote itself counts as inside, the
-        # closing one as outside; brackets and colons are never quotes, so either is fine
         delta[inside] = 0
-        depth[i] = int(np.cumsum(delta).max(initial=0))
+        depth[i] = int(np.cumsum(delta, dtype=np.int32).max(initial=0))
         if check_keys:
             keys[i] = int(np.count_nonzero((seg == 58) & ~inside))
     return depth, keys
@@ -107,3 +109,11 @@ def structure_problem(depth: int, keys: int) -> str | None:
 def oversized_message(size: int) -> str:
     return (f"record of {size / (1 << 20):,.1f} MiB, over the limit of {MAX_RECORD_BYTES >> 20} MiB per "
             f"record; not parsed (reading resumes at the next line)")
+
+
+def oversized_kept(path: str, line: int):
+    """The error when ``--fix`` would keep a record it skipped (only its first bytes were read)."""
+    from ..errors import SourceError
+
+    return SourceError(f"{path}:{line}: a record over the size limit cannot be copied to the cleaned copy; "
+                       f"select IR001 (it rejects such records) or split the record")

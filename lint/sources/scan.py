@@ -146,11 +146,15 @@ def cut_lines(mapped: MappedFile, pos: int, size: int, quote: int | None) -> Lin
     (pyarrow ends a row there), a quote still open at the end of the file or for more than a few
     lines past the cut.
     """
+    from .limits import MAX_RECORD_BYTES
+
     mm, view = mapped._mm, mapped.view
     total = len(view)
     end = min(total, pos + size)
     if end < total:
-        nl = mm.find(b"\n", end - 1)
+        nl = mm.find(b"\n", end - 1, end + MAX_RECORD_BYTES)
+        if nl < 0 and end + MAX_RECORD_BYTES < total:
+            return None  # a line over the record limit: the exact scan skips it
         end = total if nl < 0 else nl + 1
     a = np.frombuffer(view[pos:end], dtype=np.uint8)
     if quote is not None and np.count_nonzero(a == quote) & 1:
