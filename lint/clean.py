@@ -181,7 +181,7 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
     for t in (tmp_c, tmp_r):  # mkstemp makes 0600; outputs are ordinary files
         os.chmod(t, 0o666 & ~umask)
     try:
-        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8") as rej:
+        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8", errors="backslashreplace") as rej:
             writer = _open_compressed(raw_out, spec.info.path) if spec.info.format != "parquet" else None
             out = writer or raw_out
             path = spec.info.path

@@ -31,7 +31,7 @@ MAX_BATCH_CELLS = 8 << 20
 #: bytes: small files of repeated text compress far), and to MAX_DECOMPRESSED_BYTES in all.  Text
 #: compresses 3-10x; gzip cannot pass ~1,000x, which only crafted or degenerate data reaches
 MAX_DECOMPRESSION_RATIO = 100
-MIN_DECOMPRESSION_BUDGET = 256 << 20
+MIN_DECOMPRESSION_BUDGET = 8 << 20
 MAX_DECOMPRESSED_BYTES = 64 << 30
 #: a JSON array is read whole: larger ones must be converted to JSON Lines
 MAX_JSON_ARRAY_BYTES = 512 << 20
