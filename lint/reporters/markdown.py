@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ..escape import markdown as markdown_text
 from ._common import by_code, one_line, relative_path, rule_info, severities, source_roles
 
 TOP = 10
@@ -16,9 +17,9 @@ PER_RULE = 50
 
 
 def cell(value, limit: int | None = 160) -> str:
-    """One table cell: a single line, HTML-escaped, with ``|`` and backticks defused."""
-    text = escape(one_line("" if value is None else str(value), limit), quote=False)
-    return text.replace("|", "&#124;").replace("`", "&#96;")
+    """One table cell: a single line of inert text (``escape.markdown``): no markup, link, image
+    or @mention from the data."""
+    return markdown_text(one_line("" if value is None else str(value), limit))
 
 
 def _where(f, root) -> str:
