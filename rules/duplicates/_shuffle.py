@@ -27,7 +27,7 @@ import numpy as np
 
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import bucket_order, jaccard
+from ._pairs import bucket_order, verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -128,8 +128,10 @@ def _rows_split(part: Part | None, local: np.ndarray, chunk: np.ndarray, base: i
     return out
 
 
-def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool) -> tuple:
-    """(similarity, passes the two-shared-bands rule) of pairs (i, j) from the rows in ``pieces``."""
+def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool, threshold: float,
+            words) -> tuple:
+    """(similarity, kept) of pairs (i, j) from the rows in ``pieces``: kept when they pass the
+    two-shared-bands rule (with ``and_or``) and ``_pairs.verify``."""
     pieces = [p for p in pieces if p is not None]
     rows = np.concatenate([p[0] for p in pieces])  # parts in block order: ascending
     parts = [p[1] for p in pieces]
@@ -145,12 +147,15 @@ def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: 
     if and_or:
         ok = (mini.bands[li] == mini.bands[lj]).sum(axis=1) >= 2
     sim = np.zeros(i.size, np.float64)
-    sim[ok] = jaccard(mini, li[ok], lj[ok], params)
+    keep, sim[ok], _diff = verify(mini, li[ok], lj[ok], params, threshold, words)
+    ok[ok] = keep
     return sim, ok
 
 
-def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool) -> tuple:
-    """(exact Jaccard per pair, passes the two-shared-bands rule); 0.0 where it does not."""
+def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool, threshold: float = 0.0,
+                  words=None) -> tuple:
+    """(exact Jaccard per pair, kept: passes the two-shared-bands rule (with ``and_or``), the
+    token test and ``threshold``); the Jaccard is 0.0 where an earlier test failed."""
     i = np.asarray(i, np.int64)
     j = np.asarray(j, np.int64)
     if i.size == 0:
@@ -172,18 +177,18 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
         for c in np.unique(need_chunk[s]).tolist():
             sources[c].append(k)
     bounds = np.searchsorted(chunk, np.arange(n + 1))
-    red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or) for c in range(n)]
+    red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or, threshold, words)
+           for c in range(n)]
     got = ex.shuffle(r.handles, _rows_split, args, n, _verify, red, sources=sources)
     return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
 
 
 def remote_near_pairs(t: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-                      pair_ok=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``near_pairs`` over detached parts: same pairs, same similarities, same order."""
     i, j = remote_candidates(t, mask, bucket)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
-    sim, ok = remote_verify(t, i, j, params, and_or=params.bands >= 16)
-    keep = ok & (sim >= threshold - 1e-12)
+    sim, keep = remote_verify(t, i, j, params, params.bands >= 16, threshold, words)
     return i[keep], j[keep], sim[keep]

@@ -10,6 +10,7 @@ from trainlint.hashing import combine
 from trainlint.rule import Rule
 
 from . import _minhash as mh
+from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
 DEFAULT_THRESHOLD = mh.DEFAULT_THRESHOLD
@@ -82,6 +83,7 @@ class NearDuplicate(Rule):
         min_chars: int = 20
         max_chars: int = 5000
         normalize: bool = True
+        max_word_diff: float = mh.DEFAULT_MAX_WORD_DIFF
 
     def __init__(self, options=None) -> None:
         super().__init__(options)
@@ -116,7 +118,8 @@ class NearDuplicate(Rule):
         # a row whose normalised text (and label, split) repeats an earlier row is DU001's or DU003's
         rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
         mask = rep & mh.has_bands(t)
-        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label))
+        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label),
+                                   words=WordTest(self.options.max_word_diff))
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
         first = root[member]

@@ -7,6 +7,7 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
 from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates._words import WordTest
 
 TRAIN, EVAL = 1, 2
 _EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
@@ -110,7 +111,7 @@ class SplitLeakage(Rule):
             mask[evals[hit]] = False
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
-                                      pair_ok=lambda i, j: tag[i] != tag[j])
+                                      pair_ok=lambda i, j: tag[i] != tag[j], words=WordTest(self.options.max_word_diff))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
@@ -127,9 +128,11 @@ class SplitLeakage(Rule):
             es, er = unpack_id(t.ids[e])
             ts, trr = unpack_id(t.ids[tr])
             s = float(best_sim[e])
-            what = ("text appears in the train split" if s >= 1.0 and t.nkey[e] == t.nkey[tr]
-                    else f"text is {s:.0%} similar to a row of the train split")
+            exact = s >= 1.0 and t.nkey[e] == t.nkey[tr]
+            what = "text appears in the train split" if exact else f"text is {s:.0%} similar to a row of the train split"
+            # exact evidence may be an error; a near copy is a warning at most
             findings.append(self.finding(
                 f"{what} ({{related}})", source=run.sources[es].path, row=er, group=groups[tr],
+                severity=None if exact else Severity.WARNING,
                 related=[Related(run.sources[ts].path, trr)], extra={"similarity": round(s, 4)}))
         return findings

@@ -1,0 +1,106 @@
+"""Token-level evidence for near-duplicate pairs: how many content words differ, relative to length.
+
+Character 5-gram Jaccard alone over-states the similarity of short texts: "what is the current
+exchange rate?" and "what is the current exchange fee?" share most 5-grams, yet one changed noun
+makes them different examples.  Here each text (already normalised: NFKC, case folded) is cut
+into words (punctuation deleted, then split at spaces); *content words* are the words outside a short list of
+English function words, negations excluded from that list ("not", "no", "never" change meaning).
+
+For a pair of texts A, B: ``diff = max(|Ca - Cb|, |Cb - Ca|)`` over their sets of content words
+(a changed word counts once, a dropped or added word once, reordering and punctuation not at all),
+and ``length = max(words(A), words(B))`` over all words.  A pair is near-duplicate evidence when
+``diff <= floor(max_word_diff * length)``: with the default 0.05 an utterance under 20 words may
+differ in no content word, one of 20-39 words in one, one of 40-59 words in two.
+
+Vectorised over pairs like ``_pairs.jaccard``: one sort of (pair, word hash) keys per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+U64 = np.uint64
+
+#: English function words; negations are content (they flip meaning) and stay out of this list.
+FUNCTION_WORDS = frozenset("""
+a an the and or but if then else of to in on at by for with from into onto about as than so
+is are was were be been being am do does did doing have has had having will would shall should
+can could may might must i me my mine we us our ours you your yours he him his she her hers it
+its they them their theirs this that these those there here what which who whom whose when where
+why how all any some each every both either neither such very too just also only own same other
+s t d ll m re ve up down out off over under again further once please
+""".split())
+
+_MASK40 = U64((1 << 40) - 1)
+
+
+def _function_hashes() -> np.ndarray:
+    from trainlint.hashing import hash_strings
+
+    return np.sort(hash_strings(pa.array(sorted(FUNCTION_WORDS))))
+
+
+def word_sets(texts: pa.Array, content_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: sorted unique content-word hashes (every word's with ``content_only`` False; 40
+    bits, concatenated), their offsets (n+1), and the number of words (repeats included)."""
+    from trainlint.hashing import hash_strings
+
+    n = len(texts)
+    # punctuation is deleted, not a word break: "e-mail"/"email", "0.92"/"092", "mr."/"mr" match
+    clean = pc.replace_substring_regex(pc.fill_null(texts, ""), r"[^\w\s]+", "")
+    words = pc.utf8_split_whitespace(clean)
+    counts = np.asarray(pc.list_value_length(words).fill_null(0), dtype=np.int64)
+    flat = pc.list_flatten(words)
+    if len(flat) == 0:
+        return np.zeros(0, U64), np.zeros(n + 1, np.int64), counts
+    h = hash_strings(flat)
+    row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    content = np.ones(h.size, bool)
+    if content_only:
+        fw = _function_hashes()
+        content = fw[np.minimum(np.searchsorted(fw, h), fw.size - 1)] != h
+    key = (row[content].astype(U64) << U64(40)) | (h[content] & _MASK40)
+    key = np.unique(key)
+    r = (key >> U64(40)).astype(np.int64)
+    off = np.concatenate(([0], np.cumsum(np.bincount(r, minlength=n)))).astype(np.int64)
+    return key & _MASK40, off, counts
+
+
+def word_diff(texts: pa.Array, li: np.ndarray, lj: np.ndarray,
+              content_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(content words differing, length in words) of pairs ``(li, lj)``: indices into ``texts``."""
+    from ._nearstate import _ranges
+
+    h, off, counts = word_sets(texts, content_only)
+    cnt = np.diff(off)
+    diff = np.zeros(li.size, np.int64)
+    step = 1 << 20
+    for a in range(0, li.size, step):
+        pi, pj = li[a:a + step], lj[a:a + step]
+        ni, nj = cnt[pi], cnt[pj]
+        p = np.arange(pi.size, dtype=U64) << U64(40)
+        keys = np.concatenate([np.repeat(p, ni) | h[_ranges(off[pi], ni)],
+                               np.repeat(p, nj) | h[_ranges(off[pj], nj)]])
+        keys.sort()
+        dup = keys[1:] == keys[:-1]
+        inter = np.bincount((keys[1:][dup] >> U64(40)).astype(np.int64), minlength=pi.size)
+        diff[a:a + step] = np.maximum(ni - inter, nj - inter)
+    return diff, np.maximum(counts[li], counts[lj])
+
+
+@dataclass(frozen=True)
+class WordTest:
+    """The token-level test of a near pair: at most ``floor(max_diff * length)`` differing words,
+    counting content words only (``content_only``) or every word."""
+
+    max_diff: float
+    content_only: bool = True
+
+    def passes(self, texts: pa.Array, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passes, words differing) of pairs ``(li, lj)``: indices into ``texts``."""
+        diff, length = word_diff(texts, li, lj, self.content_only)
+        return diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64), diff
