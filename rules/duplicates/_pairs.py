@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._hashstate import repeated
+from ._hashstate import repeated, unique
 from ._minhash import U64, Params, shingles
 from ._nearstate import Table, _ranges
 
@@ -53,7 +53,7 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple
     j = np.concatenate(out_j)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
-    pair = np.unique(lo[keep].astype(np.int64) * (1 << 32) + hi[keep])
+    pair = unique(lo[keep].astype(np.int64) * (1 << 32) + hi[keep])
     i, j = pair >> 32, pair & 0xFFFFFFFF
     if bands.shape[1] >= 16 and i.size:
         # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands, unrelated
@@ -77,7 +77,7 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
-    rows = np.unique(np.concatenate([i, j]))
+    rows = unique(np.concatenate([i, j]))
     h, r = shingles(table.texts(rows), params)
     # per row: sorted unique shingle hashes (rows come out of shingles() in order)
     key = (r.astype(U64) << U64(40)) | (h >> U64(24))
@@ -118,7 +118,7 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
         return np.zeros(0, bool), sim, diff
     ok = np.ones(i.size, bool)
     if words is not None:
-        rows = np.unique(np.concatenate([i, j]))
+        rows = unique(np.concatenate([i, j]))
         ok, diff = words.passes(table.texts(rows), np.searchsorted(rows, i), np.searchsorted(rows, j))
     sim[ok] = jaccard(table, i[ok], j[ok], params)
     return ok & (sim >= threshold - 1e-12), sim, diff

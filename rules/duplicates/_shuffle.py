@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._hashstate import unique
+
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
 from ._pairs import bucket_order, verify
@@ -95,7 +97,7 @@ def _band_pairs(pieces: list) -> np.ndarray:
     i, j = np.concatenate(out_i), np.concatenate(out_j)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
-    return np.unique(lo[keep] * (1 << 32) + hi[keep])
+    return unique(lo[keep] * (1 << 32) + hi[keep])
 
 
 def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +111,7 @@ def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[n
     # a part with no masked row sends nothing to any partition
     live = [k for k, a in enumerate(args) if a[0].any()]
     got = r.executor.shuffle(r.handles, _band_split, args, n, _band_pairs, [()] * n, sources=[live] * n)
-    pair = np.unique(np.concatenate(got)) if got else _EMPTY
+    pair = unique(np.concatenate(got)) if got else _EMPTY
     return pair >> 32, pair & 0xFFFFFFFF
 
 
@@ -164,7 +166,7 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
     ex = r.executor
     n = max(1, int(min(max(2 * ex.width, -(-i.size // _PAIRS_PER_TASK)), -(-i.size // max(1, ex.min_piece)))))
     chunk = (np.arange(i.size, dtype=np.int64) * n) // i.size  # contiguous chunks of pairs
-    need = np.unique(np.concatenate([chunk, chunk]) * (1 << 32) + np.concatenate([i, j]))
+    need = unique(np.concatenate([chunk, chunk]) * (1 << 32) + np.concatenate([i, j]))
     need_chunk, need_row = need >> 32, need & 0xFFFFFFFF
     owner = np.searchsorted(r.offsets, need_row, side="right") - 1
     o = np.argsort(owner, kind="stable")
@@ -174,7 +176,7 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
         s = o[cuts[k]:cuts[k + 1]]
         base = int(r.offsets[k])
         args.append((need_row[s] - base, need_chunk[s], base, n))
-        for c in np.unique(need_chunk[s]).tolist():
+        for c in unique(need_chunk[s]).tolist():
             sources[c].append(k)
     bounds = np.searchsorted(chunk, np.arange(n + 1))
     red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or, threshold, words)

@@ -10,6 +10,7 @@ from trainlint.hashing import combine
 from trainlint.rule import Rule
 
 from . import _minhash as mh
+from ._hashstate import unique
 from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
@@ -131,7 +132,7 @@ class NearDuplicate(Rule):
         ids, member, first, sim, _n = self._clusters(state)
         if member.size == 0:
             return []
-        firsts = np.unique(first)
+        firsts = unique(first)
         group = np.searchsorted(firsts, first) + 1
         size = np.bincount(group)[group] + 1
         thr = self.options.threshold

@@ -7,6 +7,7 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
 from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates._hashstate import unique
 from trainlint.rules.duplicates._words import WordTest
 
 TRAIN, EVAL = 1, 2
@@ -121,7 +122,7 @@ class SplitLeakage(Rule):
             best[ev[firsts]] = tr[firsts]
             best_sim[ev[firsts]] = sim[firsts]
         leaked = np.flatnonzero(best >= 0)
-        groups = {r: g for g, r in enumerate(np.unique(best[leaked]).tolist(), start=1)}
+        groups = {r: g for g, r in enumerate(unique(best[leaked]).tolist(), start=1)}
         findings = []
         for e in leaked.tolist():
             tr = int(best[e])
