@@ -23,44 +23,68 @@ def bucket_order(key: np.ndarray) -> np.ndarray | None:
     return None if member is None else member[np.argsort(key[member], kind="stable")]
 
 
+def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
+    """Pairs of one band, packed ``earlier << 32 | later`` (rows are < 2**32 and ascending in
+    ``row``): each later member of a bucket (equal ``key``) with the bucket's first member and with
+    its predecessor, so at most two pairs per row and band whatever the bucket sizes."""
+    o = bucket_order(key)  # members of buckets, each bucket in row order
+    if o is None:
+        return None
+    k = key[o]
+    same = k[1:] == k[:-1]
+    pos = np.flatnonzero(same) + 1  # later members of a bucket, in sorted positions
+    start = np.flatnonzero(np.concatenate(([True], ~same)))
+    first = start[np.searchsorted(start, pos, side="right") - 1]
+    later = row[o[pos]].astype(np.int64)
+    return np.concatenate([(row[o[first]].astype(np.int64) << 32) | later,
+                           (row[o[pos - 1]].astype(np.int64) << 32) | later])
+
+
+def merge_pairs(acc: np.ndarray | None, new: np.ndarray | None) -> np.ndarray | None:
+    """Sorted unique union of packed pairs, band by band: the running set stays about the size
+    of the result instead of every band's pairs held at once (at 1M templated rows: ~40 MB
+    against ~2 GB of per-band lists)."""
+    if new is None:
+        return acc
+    return unique(new if acc is None else np.concatenate([acc, new]))
+
+
+#: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
+_AND_OR_CHUNK = 1 << 20
+
+
+def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Number of equal band hashes of each pair, in bounded chunks."""
+    out = np.zeros(i.size, np.int16)
+    for a in range(0, i.size, _AND_OR_CHUNK):
+        out[a:a + _AND_OR_CHUNK] = (bands[i[a:a + _AND_OR_CHUNK]] == bands[j[a:a + _AND_OR_CHUNK]]).sum(axis=1)
+    return out
+
+
 def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
-    or more bands, a second band).  In a bucket of
-    m rows each member is paired with the first and with its predecessor: O(m) pairs, not O(m^2);
-    union-find only needs a connected graph, and the chain keeps recall when the first is off."""
+    or more bands, a second band).  In a bucket of m rows each member is paired with the first
+    and with its predecessor (``bucket_pairs``): O(m) pairs, not O(m^2), so at most
+    ``2 * bands`` per row; union-find only needs a connected graph, and the chain keeps recall
+    when the first is off."""
     from trainlint.hashing import combine
 
     idx = np.flatnonzero(mask)
     if idx.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    out_i, out_j = [], []
+    pair = None
     bk = bucket[idx]
     for b in range(bands.shape[1]):
-        key = combine(bands[idx, b].astype(U64), bk)
-        o = bucket_order(key)  # members of buckets, each bucket in row order
-        if o is None:
-            continue
-        k = key[o]
-        same = k[1:] == k[:-1]
-        pos = np.flatnonzero(same) + 1  # later members of a bucket, in sorted positions
-        start = np.flatnonzero(np.concatenate(([True], ~same)))
-        first = start[np.searchsorted(start, pos, side="right") - 1]
-        out_i += [idx[o[first]], idx[o[pos - 1]]]
-        out_j += [idx[o[pos]], idx[o[pos]]]
-    if not out_i:
+        pair = merge_pairs(pair, bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx))
+    if pair is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    i = np.concatenate(out_i)
-    j = np.concatenate(out_j)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    pair = unique(lo[keep].astype(np.int64) * (1 << 32) + hi[keep])
     i, j = pair >> 32, pair & 0xFFFFFFFF
+    del pair
     if bands.shape[1] >= 16 and i.size:
         # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands, unrelated
         # texts that collide share one; needing two cuts the pairs to verify ~10x on the
         # benchmark at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).
-        same = (bands[i] == bands[j]).sum(axis=1)
-        keep = same >= 2
+        keep = shared_bands(bands, i, j) >= 2
         i, j = i[keep], j[keep]
     return i, j
 

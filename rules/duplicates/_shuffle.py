@@ -29,7 +29,7 @@ from ._hashstate import unique
 
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import bucket_order, verify
+from ._pairs import bucket_pairs, merge_pairs, shared_bands, verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -76,28 +76,14 @@ def _band_pairs(pieces: list) -> np.ndarray:
     if not pieces:
         return _EMPTY
     starts = [np.concatenate(([0], np.cumsum(p[0]))) for p in pieces]
-    out_i, out_j = [], []
+    pair = None
     for b in range(pieces[0][0].size):
         key = np.concatenate([p[1][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
         if key.size < 2:
             continue
-        row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)]).astype(np.int64)
-        o = bucket_order(key)  # members of buckets, each bucket in row order
-        if o is None:
-            continue
-        k = key[o]
-        same = k[1:] == k[:-1]
-        pos = np.flatnonzero(same) + 1
-        start = np.flatnonzero(np.concatenate(([True], ~same)))
-        first = start[np.searchsorted(start, pos, side="right") - 1]
-        out_i += [row[o[first]], row[o[pos - 1]]]
-        out_j += [row[o[pos]], row[o[pos]]]
-    if not out_i:
-        return _EMPTY
-    i, j = np.concatenate(out_i), np.concatenate(out_j)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    return unique(lo[keep] * (1 << 32) + hi[keep])
+        row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
+        pair = merge_pairs(pair, bucket_pairs(key, row))
+    return _EMPTY if pair is None else pair
 
 
 def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +133,7 @@ def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: 
     li, lj = np.searchsorted(rows, i), np.searchsorted(rows, j)
     ok = np.ones(i.size, bool)
     if and_or:
-        ok = (mini.bands[li] == mini.bands[lj]).sum(axis=1) >= 2
+        ok = shared_bands(mini.bands, li, lj) >= 2
     sim = np.zeros(i.size, np.float64)
     keep, sim[ok], _diff = verify(mini, li[ok], lj[ok], params, threshold, words)
     ok[ok] = keep

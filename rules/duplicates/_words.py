@@ -12,7 +12,8 @@ and ``length = max(words(A), words(B))`` over all words.  A pair is near-duplica
 ``diff <= floor(max_word_diff * length)``: with the default 0.05 an utterance under 20 words may
 differ in no content word, one of 20-39 words in one, one of 40-59 words in two.
 
-Vectorised over pairs like ``_pairs.jaccard``: one sort of (pair, word hash) keys per chunk.
+Vectorised over pairs like ``_pairs.jaccard``: one sort of (pair, 32-bit word hash) keys per chunk
+of pairs (a false match of two words inside one pair has odds ~ 1e-8).
 """
 
 from __future__ import annotations
@@ -37,13 +38,36 @@ why how all any some each every both either neither such very too just also only
 s t d ll m re ve up down out off over under again further once please
 """.split())
 
-_MASK40 = U64((1 << 40) - 1)
+_LOW32 = U64(0xFFFFFFFF)
 _FUNCTION_ARRAY = pa.array(sorted(FUNCTION_WORDS))
 
 
 def word_sets(texts: pa.Array, content_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: sorted unique content-word hashes (every word's with ``content_only`` False; 40
-    bits, concatenated), their offsets (n+1), and the number of words (repeats included)."""
+    """Per row: sorted unique content-word hashes (every word's with ``content_only`` False; 32
+    bits, concatenated), their offsets (n+1), and the number of words (repeats included).
+
+    Computed ``_ROWS`` rows at a time, so the temporaries (~60 bytes a word) stay bounded and
+    only the result (4 bytes a distinct word) grows with the table."""
+    n = len(texts)
+    hs, cs, counts = [], [], []
+    for a in range(0, n, _ROWS):
+        h, c, k = _word_sets(texts.slice(a, _ROWS), content_only)
+        hs.append(h)
+        cs.append(c)
+        counts.append(k)
+    if not hs:
+        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros(0, np.int64)
+    cnt = np.concatenate(cs)
+    return (np.concatenate(hs), np.concatenate(([0], np.cumsum(cnt))).astype(np.int64),
+            np.concatenate(counts))
+
+
+#: rows per chunk of ``word_sets``
+_ROWS = 1 << 16
+
+
+def _word_sets(texts: pa.Array, content_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``word_sets`` of one chunk: (hashes, distinct words per row, words per row)."""
     from trainlint.hashing import hash_strings
 
     n = len(texts)
@@ -53,21 +77,21 @@ def word_sets(texts: pa.Array, content_only: bool = True) -> tuple[np.ndarray, n
     counts = np.asarray(pc.list_value_length(words).fill_null(0), dtype=np.int64)
     flat = pc.list_flatten(words)
     if len(flat) == 0:
-        return np.zeros(0, U64), np.zeros(n + 1, np.int64), counts
-    # each distinct word is hashed and looked up once (a batch holds ~100x fewer distinct words)
+        return np.zeros(0, np.uint32), np.zeros(n, np.int64), counts
+    # each distinct word is hashed and looked up once (a chunk holds ~100x fewer distinct words)
     enc = pc.dictionary_encode(flat)
     code = np.asarray(enc.indices, dtype=np.int64)
-    h = hash_strings(enc.dictionary)[code]
-    row = np.repeat(np.arange(n, dtype=np.int64), counts)
-    content = np.ones(h.size, bool)
+    dh = (hash_strings(enc.dictionary) >> U64(32)).astype(U64)
     if content_only:
         fw = np.asarray(pc.is_in(enc.dictionary, value_set=_FUNCTION_ARRAY).fill_null(False), dtype=bool)
-        content = ~fw[code]
-    key = (row[content].astype(U64) << U64(40)) | (h[content] & _MASK40)
-    key = unique(key)
-    r = (key >> U64(40)).astype(np.int64)
-    off = np.concatenate(([0], np.cumsum(np.bincount(r, minlength=n)))).astype(np.int64)
-    return key & _MASK40, off, counts
+        keepw = ~fw[code]
+        code = code[keepw]
+        row = np.repeat(np.arange(n, dtype=np.int64), counts)[keepw]
+    else:
+        row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    key = unique((row.astype(U64) << U64(32)) | dh[code])
+    r = (key >> U64(32)).astype(np.int64)
+    return (key & _LOW32).astype(np.uint32), np.bincount(r, minlength=n).astype(np.int64), counts
 
 
 def word_diff(texts: pa.Array, li: np.ndarray, lj: np.ndarray,
@@ -82,12 +106,12 @@ def word_diff(texts: pa.Array, li: np.ndarray, lj: np.ndarray,
     for a in range(0, li.size, step):
         pi, pj = li[a:a + step], lj[a:a + step]
         ni, nj = cnt[pi], cnt[pj]
-        p = np.arange(pi.size, dtype=U64) << U64(40)
+        p = np.arange(pi.size, dtype=U64) << U64(32)
         keys = np.concatenate([np.repeat(p, ni) | h[_ranges(off[pi], ni)],
                                np.repeat(p, nj) | h[_ranges(off[pj], nj)]])
         keys.sort()
         dup = keys[1:] == keys[:-1]
-        inter = np.bincount((keys[1:][dup] >> U64(40)).astype(np.int64), minlength=pi.size)
+        inter = np.bincount((keys[1:][dup] >> U64(32)).astype(np.int64), minlength=pi.size)
         diff[a:a + step] = np.maximum(ni - inter, nj - inter)
     return diff, np.maximum(counts[li], counts[lj])
 
