@@ -130,8 +130,10 @@ class NearState:
         off = np.concatenate(offs + [np.array([base], np.int64)])
         t = Table(ids, np.concatenate([c[1] for c in self.chunks]), np.concatenate([c[2] for c in self.chunks]),
                   np.concatenate([c[3] for c in self.chunks]), np.concatenate([c[4] for c in self.chunks]),
-                  np.concatenate([c[5] for c in self.chunks]), off, b"".join(c[7] for c in self.chunks))
-        return t.sorted()
+                  np.concatenate([c[5] for c in self.chunks]), off, b"".join(c[7] for c in self.chunks)).sorted()
+        # the state becomes that one chunk, so the table does not double the memory of finish
+        self.chunks = [(t.ids, t.split, t.label, t.nkey, t.tag, t.bands, t.off, t.data)]
+        return t
 
     def _detached_arrays(self, bands: int) -> Table:
         if self.remote is None:

@@ -29,7 +29,7 @@ from ._hashstate import unique
 
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import bucket_pairs, merge_pairs, shared_bands, verify
+from ._pairs import PairSet, bucket_pairs, shared_bands, verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -76,14 +76,14 @@ def _band_pairs(pieces: list) -> np.ndarray:
     if not pieces:
         return _EMPTY
     starts = [np.concatenate(([0], np.cumsum(p[0]))) for p in pieces]
-    pair = None
+    pairs = PairSet()
     for b in range(pieces[0][0].size):
         key = np.concatenate([p[1][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
         if key.size < 2:
             continue
         row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
-        pair = merge_pairs(pair, bucket_pairs(key, row))
-    return _EMPTY if pair is None else pair
+        pairs.add(bucket_pairs(key, row))
+    return pairs.result()
 
 
 def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

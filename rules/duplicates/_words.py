@@ -102,7 +102,7 @@ def word_diff(texts: pa.Array, li: np.ndarray, lj: np.ndarray,
     h, off, counts = word_sets(texts, content_only)
     cnt = np.diff(off)
     diff = np.zeros(li.size, np.int64)
-    step = 1 << 20
+    step = 1 << 17  # pairs per sort: ~5M keys, ~150 MB of temporaries
     for a in range(0, li.size, step):
         pi, pj = li[a:a + step], lj[a:a + step]
         ni, nj = cnt[pi], cnt[pj]

@@ -110,9 +110,13 @@ class SplitLeakage(Rule):
         if self.options.near:
             mask = mh.has_bands(t)
             mask[evals[hit]] = False
+            # a near copy under another label is a different example (a hard negative: "I need to
+            # verify my identity" / "Why do I need to verify my identity?"), not a leak; without
+            # a label column every label hash is 0, so all pairs qualify
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
-                                      pair_ok=lambda i, j: tag[i] != tag[j], words=WordTest(self.options.max_word_diff))
+                                      pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
+                                      words=WordTest(self.options.max_word_diff))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
