@@ -162,7 +162,8 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
     ok = np.ones(i.size, bool)
     if words is not None:
         rows = unique(np.concatenate([i, j]))
-        ok, diff = words.passes(table.texts(rows), np.searchsorted(rows, i), np.searchsorted(rows, j))
+        ok, diff = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
+                                np.searchsorted(rows, i), np.searchsorted(rows, j))
     sim[ok] = jaccard(table, i[ok], j[ok], params)
     return ok & (sim >= threshold - 1e-12), sim, diff
 

@@ -42,16 +42,16 @@ _LOW32 = U64(0xFFFFFFFF)
 _FUNCTION_ARRAY = pa.array(sorted(FUNCTION_WORDS))
 
 
-def word_sets(texts: pa.Array, content_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: sorted unique content-word hashes (every word's with ``content_only`` False; 32
-    bits, concatenated), their offsets (n+1), and the number of words (repeats included).
+def word_sets(texts_of, n: int, content_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``texts_of(a, b)`` (the texts of rows a..b-1, for 0 <= a < b <= n): sorted
+    unique content-word hashes (every word's with ``content_only`` False; 32 bits, concatenated),
+    their offsets (n+1), and the number of words (repeats included).
 
-    Computed ``_ROWS`` rows at a time, so the temporaries (~60 bytes a word) stay bounded and
-    only the result (4 bytes a distinct word) grows with the table."""
-    n = len(texts)
+    Texts are fetched and cut ``_ROWS`` rows at a time, so the temporaries (~60 bytes a word)
+    stay bounded and only the result (4 bytes a distinct word) grows with the table."""
     hs, cs, counts = [], [], []
     for a in range(0, n, _ROWS):
-        h, c, k = _word_sets(texts.slice(a, _ROWS), content_only)
+        h, c, k = _word_sets(texts_of(a, min(n, a + _ROWS)), content_only)
         hs.append(h)
         cs.append(c)
         counts.append(k)
@@ -94,12 +94,13 @@ def _word_sets(texts: pa.Array, content_only: bool) -> tuple[np.ndarray, np.ndar
     return (key & _LOW32).astype(np.uint32), np.bincount(r, minlength=n).astype(np.int64), counts
 
 
-def word_diff(texts: pa.Array, li: np.ndarray, lj: np.ndarray,
+def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray,
               content_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(content words differing, length in words) of pairs ``(li, lj)``: indices into ``texts``."""
+    """(content words differing, length in words) of pairs ``(li, lj)``: row indices as in
+    ``word_sets``."""
     from ._nearstate import _ranges
 
-    h, off, counts = word_sets(texts, content_only)
+    h, off, counts = word_sets(texts_of, n, content_only)
     cnt = np.diff(off)
     diff = np.zeros(li.size, np.int64)
     step = 1 << 17  # pairs per sort: ~5M keys, ~150 MB of temporaries
@@ -124,7 +125,7 @@ class WordTest:
     max_diff: float
     content_only: bool = True
 
-    def passes(self, texts: pa.Array, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(passes, words differing) of pairs ``(li, lj)``: indices into ``texts``."""
-        diff, length = word_diff(texts, li, lj, self.content_only)
+    def passes(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passes, words differing) of pairs ``(li, lj)``: row indices as in ``word_sets``."""
+        diff, length = word_diff(texts_of, n, li, lj, self.content_only)
         return diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64), diff

@@ -69,7 +69,7 @@ class ConflictingLabel(Rule):
         if batch.label is None or batch.text is None:
             return ()
         keep = np.asarray(batch.label.is_valid())
-        mh.add_batch(near, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+        mh.add_batch(near, batch, self.params, self.options.min_chars if self.options.near else mh.NO_NEAR,
                      keep=keep)
         if len(names) < _LABEL_NAMES_CAP:
             lh = batch.label_hash

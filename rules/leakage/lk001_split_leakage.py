@@ -76,7 +76,7 @@ class SplitLeakage(Rule):
             return ()
         tags = _split_tags(batch)
         if tags.any():
-            mh.add_batch(state, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+            mh.add_batch(state, batch, self.params, self.options.min_chars if self.options.near else mh.NO_NEAR,
                          keep=tags > 0, tag=tags)
         return ()
 
