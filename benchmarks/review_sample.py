@@ -2,8 +2,8 @@
 
     python benchmarks/review_sample.py --codes DU001,DU002,DU003,LB001,LK001 [--seed 22] [--n 30]
 
-Runs the default rules on the real datasets in ../shared/data, pools each rule's findings over all
-of them, draws up to ``--n`` with a fixed seed and prints, per drawn finding, the text of the row
+Runs the default rules on the real datasets in ../shared/data, pools each rule's warning and error
+findings over all of them, draws up to ``--n`` with a fixed seed and prints, per drawn finding, the text of the row
 and of the related row (as the rules saw it: the text role, joined) so a person can judge it.
 With ``--write DIR`` it writes ``DIR/<CODE>.jsonl`` in the shared fixture format with
 ``"verdict": "?"``, keeping the verdict and reason of any entry already judged in that file (same
@@ -62,7 +62,9 @@ def findings(codes: set[str]) -> list[dict]:
         if not all(Path(p).exists() for p in full):
             continue
         report = trainlint.lint(full)
-        fs = [f for f in report.findings if f.code in codes and f.row is not None]
+        # the sample is of what the default run reports as problems: warnings and errors (``info``
+        # findings are notes, e.g. DU001's whole-row repeats in tables without a text role)
+        fs = [f for f in report.findings if f.code in codes and f.row is not None and f.severity.value != "info"]
         wanted = {(f.source, f.row) for f in fs} | {(r.source, r.row) for f in fs for r in f.related[:1]}
         texts = row_texts(full, wanted)
         for f in fs:
