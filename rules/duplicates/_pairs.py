@@ -45,7 +45,7 @@ class PairSet:
     and folded into the sorted set once the buffer holds ``fold`` of them (one sort per fold,
     not per band: at 1M templated rows 32 sorts of a growing ~10M set cost ~10 s)."""
 
-    def __init__(self, fold: int = 1 << 24) -> None:
+    def __init__(self, fold: int = 1 << 22) -> None:
         self.fold = fold
         self.done = np.zeros(0, np.int64)
         self.buf: list[np.ndarray] = []
@@ -70,7 +70,7 @@ class PairSet:
 
 
 #: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
-_AND_OR_CHUNK = 1 << 20
+_AND_OR_CHUNK = 1 << 18
 
 
 def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -166,6 +166,20 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
                                 np.searchsorted(rows, i), np.searchsorted(rows, j))
     sim[ok] = jaccard(table, i[ok], j[ok], params)
     return ok & (sim >= threshold - 1e-12), sim, diff
+
+
+def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+           words=None) -> tuple[np.ndarray, np.ndarray]:
+    """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
+    and its first row, which union-find may have joined through other members."""
+    if table.remote is not None:
+        from ._shuffle import remote_verify
+
+        return remote_verify(table, i, j, params, False, threshold, words)
+    keep, sim, _diff = verify(table, i, j, params, threshold, words)
+    if words is not None:  # verify skips the Jaccard of pairs failing the token test
+        sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
+    return sim, keep
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
