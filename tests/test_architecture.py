@@ -28,7 +28,6 @@ KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("trainlint.engines.dask", "trainlint.engines._ranges._stat_paths"),
     ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
     ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
-    ("trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._nearstate._ranges"),
     ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.labels.lb006_label_variant", "trainlint.rules.text._spelling"),

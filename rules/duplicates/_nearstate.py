@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
 
@@ -41,7 +42,7 @@ class Part:
     def take(self, idx: np.ndarray) -> Part:
         lens = np.diff(self.off)[idx]
         buf = np.frombuffer(self.data, np.uint8)
-        data = buf[_ranges(self.off[:-1][idx], lens)].tobytes()
+        data = buf[ranges(self.off[:-1][idx], lens)].tobytes()
         return Part(self.bands[idx], np.concatenate(([0], np.cumsum(lens))).astype(np.int64), data)
 
 
@@ -194,7 +195,7 @@ class Table:
         lens = np.diff(self.off)[o]
         starts = self.off[:-1][o]
         buf = np.frombuffer(self.data, np.uint8)
-        data = buf[_ranges(starts, lens)].tobytes()
+        data = buf[ranges(starts, lens)].tobytes()
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
                      np.concatenate(([0], np.cumsum(lens))), data)
 
@@ -204,18 +205,11 @@ class Table:
         lens = np.diff(self.off)[idx]
         starts = self.off[:-1][idx]
         buf = np.frombuffer(self.data, np.uint8)
-        parts = [buf[_ranges(starts[a:a + 65536], lens[a:a + 65536])].tobytes() for a in range(0, len(idx), 65536)]
+        parts = [buf[ranges(starts[a:a + 65536], lens[a:a + 65536])].tobytes() for a in range(0, len(idx), 65536)]
         off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
         return pa.StringArray.from_buffers(len(idx), pa.py_buffer(off.tobytes()), pa.py_buffer(b"".join(parts)))
 
 
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenated aranges [s, s+len) without a Python loop."""
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    before = np.concatenate(([0], np.cumsum(lens)[:-1]))
-    return np.repeat(starts - before, lens) + np.arange(total, dtype=np.int64)
 
 
 # -- what the rules share -------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._hashstate import repeated, unique
+from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
-from ._nearstate import Table, _ranges
+from ._nearstate import Table
 
 
 def bucket_order(key: np.ndarray) -> np.ndarray | None:
@@ -133,17 +133,9 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     li = np.searchsorted(rows, i)
     lj = np.searchsorted(rows, j)
     step = max(1, min(1 << 22, 4_000_000 // max(1, int(cnt.mean()) * 2)))
-    for a in range(0, i.size, step):
-        pi, pj = li[a:a + step], lj[a:a + step]
-        ni, nj = cnt[pi], cnt[pj]
-        p = np.arange(pi.size, dtype=U64) << U64(40)
-        keys = np.concatenate([np.repeat(p, ni) | h[_ranges(off[pi], ni)],
-                               np.repeat(p, nj) | h[_ranges(off[pj], nj)]])
-        keys.sort()
-        dup = keys[1:] == keys[:-1]
-        inter = np.bincount((keys[1:][dup] >> U64(40)).astype(np.int64), minlength=pi.size)
-        union = ni + nj - inter
-        out[a:a + step] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    inter = pair_intersections(h, off, li, lj, 40, step)
+    union = cnt[li] + cnt[lj] - inter
+    out[:] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     return out
 
 

@@ -7,8 +7,6 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
 from trainlint.rules.duplicates import _minhash as mh
-from trainlint.rules.duplicates._hashstate import unique
-from trainlint.rules.duplicates._words import WordTest
 
 TRAIN, EVAL = 1, 2
 _EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
@@ -116,7 +114,7 @@ class SplitLeakage(Rule):
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
                                       pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
-                                      words=WordTest(self.options.max_word_diff))
+                                      words=mh.WordTest(self.options.max_word_diff))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
@@ -126,7 +124,7 @@ class SplitLeakage(Rule):
             best[ev[firsts]] = tr[firsts]
             best_sim[ev[firsts]] = sim[firsts]
         leaked = np.flatnonzero(best >= 0)
-        groups = {r: g for g, r in enumerate(unique(best[leaked]).tolist(), start=1)}
+        groups = {r: g for g, r in enumerate(mh.unique(best[leaked]).tolist(), start=1)}
         findings = []
         for e in leaked.tolist():
             tr = int(best[e])
