@@ -21,7 +21,6 @@ KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("trainlint.sources", "trainlint.sources.sniff._count_outside_quotes"),
     ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
     ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
-    ("trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._nearstate._ranges"),
     ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
 }

@@ -30,6 +30,10 @@ class ExactDuplicate(Rule):
     Fix
         Safe: drop every copy after the first.
 
+        Rows of a table without a text role that are equal in every column are ``info``: in
+        tabular data they are usually different entities sharing coarse values (Titanic without
+        names: 107 of 891 rows), not copies.
+
     Options
         None.  Copies that differ only in case, spacing or Unicode form are reported by
         ``normalized-duplicate`` (DU003); the same text with another label by
@@ -77,10 +81,19 @@ class ExactDuplicate(Rule):
         templates = [f"same {what[p >> 32]} as an earlier row ({{related}}); {p & 0xFFFFFFFF} copies in all"
                      for p in pairs.tolist()]
         paths = [s.path for s in run.sources]
-        return self.row_findings(
-            (templates, template.reshape(-1)), source=(paths, members >> ROW_BITS), rows=members & ROW_MASK,
-            group=np.repeat(np.arange(1, firsts.size + 1, dtype=np.int64), rest),
-            related=((paths, first_src), first & ROW_MASK))
+        group = np.repeat(np.arange(1, firsts.size + 1, dtype=np.int64), rest)
+        # a table without a text role (Titanic: 107 of 891 rows equal in every column) repeats
+        # rows of different entities that share coarse values; reviewed 5 of 5 such findings as
+        # not duplicates, so they are info there, not warnings
+        whole = np.array([what[s] == "every column" for s in range(len(run.sources))], bool)[first_src]
+        out = []
+        for sel, severity in ((~whole, None), (whole, Severity.INFO)):
+            if sel.any():
+                out.append(self.row_findings(
+                    (templates, template.reshape(-1)[sel]), source=(paths, members[sel] >> ROW_BITS),
+                    rows=members[sel] & ROW_MASK, group=group[sel],
+                    related=((paths, first_src[sel]), first[sel] & ROW_MASK), severity=severity))
+        return out
 
     @staticmethod
     def _compared(src) -> str:
