@@ -131,7 +131,7 @@ class UnexpectedLanguage(Rule):
     Options
         ``language``: the expected language; ``languages``: the candidate set (restricting it to
         the languages you expect makes py3langid faster and more accurate: 99.5 % on the 26
-        test languages); ``backend``; ``min-letters``; ``max-probability``; ``max-bytes``;
+        test languages); ``backend``; ``min-letters``; ``max-probability``; ``max-chars``;
         ``min-dominant-share``.
     """
 

@@ -39,7 +39,7 @@ class MixedLanguage(Rule):
 
     Options
         The language options of TX001 (``language``, ``backend``, ``languages``,
-        ``min-letters``, ``max-probability``, ``max-bytes``), plus ``min-share`` and
+        ``min-letters``, ``max-probability``, ``max-chars``), plus ``min-share`` and
         ``min-rows``.
     """
 

@@ -41,7 +41,7 @@ class ReplyLanguageMismatch(Rule):
 
     Options
         TX001's language options (``backend``, ``languages``, ``min-letters``,
-        ``max-probability``, ``max-bytes``; ``language`` is not used: the prompt sets the
+        ``max-probability``, ``max-chars``; ``language`` is not used: the prompt sets the
         expected language), plus ``min-probability``.
     """
 
@@ -83,7 +83,7 @@ class ReplyLanguageMismatch(Rule):
         o = self.options
         texts = pa.array([p[1] for p in pairs] + [p[2] for p in pairs], pa.string())
         r = L.rank_texts(texts, backend=o.backend, languages=tuple(o.languages), min_letters=o.min_letters,
-                         tau=o.max_probability, max_bytes=o.max_bytes)
+                         tau=o.max_probability, max_chars=o.max_chars)
         n = len(pairs)
         findings = []
         seen_rows = set()
