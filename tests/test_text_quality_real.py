@@ -127,11 +127,34 @@ def test_unexpected_language_on_lingua_fixture(lingua_fixture):
     flagged = np.zeros(len(texts), bool)
     flagged[[f.row for f in res.findings]] = True
     foreign = truth != "en"
-    assert flagged[foreign].mean() >= 0.97  # measured 0.993
+    assert flagged[foreign].mean() >= 0.93  # measured 0.952 (min-probability 0.6 abstains on the rest)
     assert flagged[~foreign].mean() <= 0.005  # measured 0
     assert res.stats["unexpected-language"]["expected"] == "en"
     mixed = _run(MixedLanguage(), pd.DataFrame({"text": texts})).findings
     assert len(mixed) == 1 and "English (en)" in mixed[0].message
+
+
+def test_short_and_casual_english_is_not_reported(banking, sms):
+    """Issue 22: low-confidence guesses abstain.  The first 2-4 words of real English sentences
+    (short questions) and casual SMS English are never another language."""
+    en = _lines(DATA / "lingua_sentences" / "en.txt") + list(banking["text"][:2000])
+    for k in (2, 3, 4):
+        df = pd.DataFrame({"text": [" ".join(t.split()[:k]) for t in en]})
+        assert _run(UnexpectedLanguage({"language": "en"}), df).findings == []
+    # before: p >= 0 reported "Magical Help." as Faroese (p=0.03), a Singlish SMS as Hausa (p=0.58)
+    got = _run(UnexpectedLanguage(), pd.concat([sms, pd.DataFrame({"text": ["Magical Help."], "label": ["x"]})]))
+    assert got.findings == []
+    loose = _run(UnexpectedLanguage({"min-probability": 0.0}), pd.DataFrame({"text": ["Magical Help."] + en[:50]}))
+    assert [f.row for f in loose.findings] == [0]  # the option is what abstains
+
+
+def test_casual_english_prompts_are_not_pidgin(sms):
+    """Issue 22: TX003 called casual English prompts Nigerian Pidgin (44 of 5,574 SMS prompts
+    with an English reply at min-probability 0.5, no close-variety rule)."""
+    reply = "Thank you for your message, I will check the schedule and call you back this evening."
+    recs = [{"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": reply}]}
+            for t in sms["text"]]
+    assert lint_records(ReplyLanguageMismatch, recs) == []
 
 
 def test_banking77_is_english(banking):
