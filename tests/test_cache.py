@@ -133,8 +133,9 @@ def test_language_model_from_the_cache_equals_a_fresh_conversion(tmp_path, monke
 
 
 def test_language_findings_on_real_data_are_the_same_from_the_cache(tmp_path):
-    """sms_spam (real Singlish and slang, 5,574 rows) through the command line: building the
-    cache, reading it back and running without it give the same language findings."""
+    """lingua_sentences/cs.txt (1,000 Czech lines with stray Polish, Latin, German) through the
+    command line: building the cache, reading it back and running without it give the same
+    language findings."""
     import json
     import os
     import subprocess
@@ -144,7 +145,8 @@ def test_language_findings_on_real_data_are_the_same_from_the_cache(tmp_path):
 
     def run(cache_dir: str) -> list:
         env = dict(os.environ, TRAINLINT_CACHE_DIR=cache_dir)
-        out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(DATA / "sms_spam" / "SMSSpamCollection"),
+        out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(DATA / "lingua_sentences" / "cs.txt"),
+                              "--input-format", "tsv", "--no-header",
                               "--select", "TX001,TX002", "--output-format", "json", "--exit-zero"],
                              env=env, capture_output=True, text=True, check=True).stdout
         return json.loads(out)["findings"]

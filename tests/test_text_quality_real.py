@@ -144,8 +144,9 @@ def test_short_and_casual_english_is_not_reported(banking, sms):
     # before: p >= 0 reported "Magical Help." as Faroese (p=0.03), a Singlish SMS as Hausa (p=0.58)
     got = _run(UnexpectedLanguage(), pd.concat([sms, pd.DataFrame({"text": ["Magical Help."], "label": ["x"]})]))
     assert got.findings == []
-    loose = _run(UnexpectedLanguage({"min-probability": 0.0}), pd.DataFrame({"text": ["Magical Help."] + en[:50]}))
-    assert [f.row for f in loose.findings] == [0]  # the option is what abstains
+    loose = _run(UnexpectedLanguage({"min-probability": 0.0, "min-letters": 10}),
+                 pd.DataFrame({"text": ["Magical Help."] + en[:50]}))
+    assert [f.row for f in loose.findings] == [0]  # the options are what abstain
 
 
 def test_casual_english_prompts_are_not_pidgin(sms):
