@@ -33,8 +33,7 @@ KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.labels.lb006_label_variant", "trainlint.rules.text._spelling"),
 }
-KNOWN_DICT_WRITES = {"trainlint.rules.text._langid", "trainlint.rules.chat._chat",
-                     "trainlint.rules.duplicates._minhash"}
+KNOWN_DICT_WRITES = {"trainlint.rules.chat._chat", "trainlint.rules.duplicates._minhash"}
 
 
 def _modules() -> dict[str, Path]:

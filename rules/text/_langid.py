@@ -24,13 +24,7 @@ from . import _langtext, _py3langid
 
 UND = "und"
 BACKENDS = ("py3langid", "langdetect", "fasttext")
-#: codes written differently by backends or users, mapped to one spelling.
-ALIASES = {"nb": "no", "zh-cn": "zh", "zh-tw": "zh", "iw": "he", "jw": "jv", "in": "id"}
-
-
-def canonical(code: str) -> str:
-    code = code.strip().lower()
-    return ALIASES.get(code, code)
+ALIASES, canonical = _py3langid.ALIASES, _py3langid.canonical
 
 
 # -- langdetect (seeded) ---------------------------------------------------------------------------
@@ -220,12 +214,10 @@ def batch_ranked(batch, texts: pa.Array | None, **kw) -> Ranked | None:
     """:func:`rank_texts` computed once per batch and settings, shared by the language rules."""
     if texts is None:
         return None
-    cache = batch.__dict__.setdefault("_trainlint_langid", {})
-    key = (id(texts),) + tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
-                                      for k, v in kw.items()))
-    if key not in cache:
-        cache[key] = (texts, rank_texts(texts, **kw))  # texts kept alive so id() stays unique
-    return cache[key][1]
+    key = ("langid", id(texts)) + tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
+                                               for k, v in kw.items()))
+    # texts kept alive with the result, so that id() stays unique while the batch lives
+    return batch.cached(key, lambda: (texts, rank_texts(texts, **kw)))[1]
 
 
 # -- what the language rules share -------------------------------------------------------------

@@ -18,6 +18,14 @@ import numpy as np
 
 from ._langtext import Prepared
 
+#: codes written differently by backends or users, mapped to one spelling.
+ALIASES = {"nb": "no", "zh-cn": "zh", "zh-tw": "zh", "iw": "he", "jw": "jv", "in": "id"}
+
+
+def canonical(code: str) -> str:
+    code = code.strip().lower()
+    return ALIASES.get(code, code)
+
 
 @functools.lru_cache(maxsize=1)
 def model():
@@ -37,8 +45,6 @@ def model():
 
 
 def arrays(model) -> dict[str, np.ndarray]:
-    from ._langid import canonical
-
     ptc, pc_, classes, nextmove, rows, out = model
     width = {2: np.uint16, 4: np.uint32, 8: np.uint64}
     nm = np.frombuffer(nextmove, dtype=width[nextmove.itemsize]).astype(np.int64)
