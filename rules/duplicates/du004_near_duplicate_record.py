@@ -17,9 +17,10 @@ class RecordRows:
     """Per row of one field layout: global id, split hash, whole-row hash, and each field's
     normalised value (pyarrow string chunks) with its hash.  About the size of the record."""
 
-    __slots__ = ("ids", "split", "row", "values", "hashes")
+    __slots__ = ("ids", "split", "row", "values", "hashes", "chars")
 
     def __init__(self, nfields: int) -> None:
+        self.chars = 0  # characters of all fields of all rows, before the KEEP cut
         self.ids: list[np.ndarray] = []
         self.split: list[np.ndarray] = []
         self.row: list[np.ndarray] = []
@@ -33,6 +34,7 @@ class RecordRows:
         for mine, theirs in zip(self.values, other.values):
             mine += theirs
         self.hashes += other.hashes
+        self.chars += other.chars
         return self
 
 
@@ -41,7 +43,8 @@ class NearDuplicateRecord(Rule):
 
     What it checks
         Tables of short fields (people, addresses, products: no long text column, or a text
-        role of several short columns) for rows that describe the same thing with typos,
+        role of several columns; fields averaging more than 40 characters are texts, left to
+        ``near-duplicate``; each field is compared on its first 64 characters) for rows that describe the same thing with typos,
         swapped or missing values.  Each field is normalised (case, punctuation, spaces); a
         field is worth as many bits as agreeing on it by chance is rare (``-log2`` of the chance
         that two random rows agree: a state ~2 bits, a date of birth ~13, an ID number ~20).
@@ -126,7 +129,11 @@ class NearDuplicateRecord(Rule):
         if cols is None or not len(batch):
             return ()
         rows = state.setdefault(cols, RecordRows(len(cols)))
-        vals = [R.normalize(batch.table.column(c).combine_chunks()) for c in cols]
+        vals = []
+        for c in cols:
+            v, chars = R.normalize(batch.table.column(c).combine_chunks())
+            vals.append(v)
+            rows.chars += chars
         rows.ids.append(batch.row_ids.astype(np.int64))
         rows.split.append(hash_strings(pa.array([s if s is None else str(s) for s in batch.splits], pa.string())))
         rows.row.append(batch.row_hash)
@@ -152,7 +159,7 @@ class NearDuplicateRecord(Rule):
     def _layout(self, cols, rows, run):
         ids = np.concatenate(rows.ids)
         n = ids.size
-        if n < 2:
+        if n < 2 or rows.chars > R.SHORT * n * len(cols):  # long texts: not a record table
             return []
         values = [pa.concat_arrays(v) for v in rows.values]
         hashes = np.concatenate(rows.hashes)
