@@ -18,7 +18,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
                "trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._shuffle"}),
 }
 KNOWN_PRIVATE: set[tuple[str, str]] = {
-    ("trainlint.sources", "trainlint.sources.sniff._count_outside_quotes"),
     ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
     ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
     ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),

@@ -198,7 +198,7 @@ def _looks_tabular(path: str) -> bool:
     """A .txt file found in a directory walk is data only if its lines split consistently."""
     from collections import Counter
 
-    from .sniff import CANDIDATES, _count_outside_quotes
+    from .sniff import CANDIDATES, count_outside_quotes
 
     try:
         lines = [ln for ln in read_sample(path, 1 << 14).decode("utf-8", "replace").splitlines() if ln.strip()]
@@ -208,7 +208,7 @@ def _looks_tabular(path: str) -> bool:
     if len(lines) < 2:
         return False
     for d in CANDIDATES:
-        mode, freq = Counter(_count_outside_quotes(ln, d) for ln in lines).most_common(1)[0]
+        mode, freq = Counter(count_outside_quotes(ln, d) for ln in lines).most_common(1)[0]
         if mode > 0 and freq / len(lines) >= 0.9:
             return True
     return False
