@@ -241,7 +241,7 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
         nkey = batch.text_normalized_hash if params.normalize else batch.text_hash
         label = batch.label_hash if batch.label is not None else np.zeros(n, U64)
         t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
-        state.add(batch.row_ids[idx], split_keys(batch)[idx], label[idx], nkey[idx], t[idx] | SHORT,
+        state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx] | SHORT,
                   np.zeros((idx.size, 0), np.uint32), _empty_texts(idx.size))
         return
     bands, texts = batch_bands(batch, params)
