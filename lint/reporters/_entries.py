@@ -78,8 +78,9 @@ def entries(report) -> list[Entry]:
     groups: dict[tuple[str, object], list[Finding]] = {}
     out: list[tuple[int, Entry | list[Finding]]] = []
     for f in report.findings:
-        if f.group is not None and f.row is not None:
-            key = (f.code, f.group)
+        if f.row is not None and (f.group is not None or (f.column is not None and f.pointer is None)):
+            # a cluster, or the rows one rule flags in one column: one entry each
+            key = (f.code, f.group) if f.group is not None else (f.code, f.source, f.column)
             members = groups.get(key)
             if members is None:
                 groups[key] = members = []
@@ -134,6 +135,9 @@ def _cluster(members: list[Finding]) -> Entry:
                                                                          p.source or "", p.row or 0))
     severity = max((f.severity for f in members), key=lambda s: s.rank)
     fix = first.fix
+    if first.group is None:  # one column's rows
+        return Entry(first.code, first.name, severity, _column_headline(members), anchor, first.column, None,
+                     len(members), len(members), others, 0, fix)
     return Entry(first.code, first.name, severity, headline(first.name, members, len(everyone)),
                  anchor, first.column, None, len(members), len(everyone), others, 0, fix, group=first.group)
 
@@ -171,6 +175,17 @@ def _labels(members: list[Finding]) -> str:
         return ""
     return ", ".join(f"{k!r} ({v} row{'s' if v != 1 else ''})"
                      for k, v in sorted(labels.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+def _column_headline(members: list[Finding]) -> str:
+    n = len(members)
+    if n == 1:
+        return members[0].message
+    kinds = Counter(f.message for f in members)
+    (top, k), *rest = kinds.most_common()
+    if not rest:
+        return f"{n} rows: {top}"
+    return f"{n} rows in column '{members[0].column}': {top} ({k:,}) and {len(rest)} other kind{'s' if len(rest) > 1 else ''}"
 
 
 def headline(name: str, members: list[Finding], n: int) -> str:

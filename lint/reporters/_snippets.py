@@ -112,7 +112,7 @@ def _texts(info, batch, hit: np.ndarray, rows: Mapping[int, list[Want]]) -> Iter
                     records = table.to_pylist()
                 value = _at_pointer(records[k], what)
                 yield w, value if isinstance(value, str) or value is None else _compact(value)
-            elif what and text is None and what in table.column_names:
+            elif what and what in table.column_names:  # a column finding: its value
                 value = table.column(what)[k].as_py()
                 yield w, None if value is None else str(value)
             elif text is not None:
