@@ -10,7 +10,8 @@ The reviewed samples are ``tests/data/reviewed/<CODE>.jsonl``: one JSON object p
 fixed ``--seed``) is drawn; a sampled finding is matched to a review by (code, file, line,
 related_line).  Precision is right / reviewed among the sampled findings that have a review; "not
 reviewed" counts the sampled findings without one (after a rule changes, review those: ``--stubs``
-writes them out with the snippet to judge).  ``tests/test_noise_budget.py`` recomputes the
+writes them out with the snippet to judge).  "fixture" is the precision over every review of the
+rule, sampled this run or not (an off-by-default rule's reviews come from a ``--select`` run).  ``tests/test_noise_budget.py`` recomputes the
 fixtures' precision without running anything.
 """
 
@@ -128,8 +129,8 @@ def rows_affected(fs: list[dict]) -> int:
 
 
 def table(findings: list[dict], meta: dict, sampled: dict[str, list[dict]], reviews: dict) -> list[str]:
-    lines = ["| rule | default | severity | findings | rows | sampled | reviewed | not reviewed | precision |",
-             "|---|---|---|--:|--:|--:|--:|--:|--:|"]
+    lines = ["| rule | default | severity | findings | rows | sampled | reviewed | not reviewed | precision | "
+             "fixture |", "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"]
     codes = sorted(set(meta) | set(sampled))
     for code in codes:
         fs = [f for f in findings if f["code"] == code]
@@ -137,9 +138,12 @@ def table(findings: list[dict], meta: dict, sampled: dict[str, list[dict]], revi
         got = [reviews.get(key(code, f["file"], f["line"], f["related_line"])) for f in sampled.get(code, [])]
         right, judged, p = precision_of([g for g in got if g])
         missing = sum(g is None for g in got)
+        # every review of the rule, sampled this time or not (an off-by-default rule's, measured with --select)
+        f_right, f_judged, f_p = precision_of([r for k, r in reviews.items() if k[0] == code])
         lines.append(f"| {code} {m['name']} | {'on' if m['default'] else 'off'} | {m['severity']} | {len(fs):,} | "
                      f"{rows_affected(fs):,} | {len(got)} | {judged} | {missing} | "
-                     f"{'—' if p is None else f'{p:.2f} ({right}/{judged})'} |")
+                     f"{'—' if p is None else f'{p:.2f} ({right}/{judged})'} | "
+                     f"{'—' if f_p is None else f'{f_p:.2f} ({f_right}/{f_judged})'} |")
     return lines
 
 
