@@ -76,7 +76,8 @@ def entries(report) -> list[Entry]:
     """The report's root causes, in report order (by source and anchor row), without snippets:
     ``add_snippets`` reads them for the entries a reporter shows."""
     groups: dict[tuple[str, object], list[Finding]] = {}
-    out: list[tuple[int, Entry | list[Finding]]] = []
+    out: list[Entry | list[Finding]] = []
+    clusters: list[int] = []  # positions in ``out`` of the member lists
     for f in report.findings:
         if f.row is not None and (f.group is not None or (f.column is not None and f.pointer is None)):
             # a cluster, or the rows one rule flags in one column: one entry each
@@ -84,11 +85,14 @@ def entries(report) -> list[Entry]:
             members = groups.get(key)
             if members is None:
                 groups[key] = members = []
-                out.append((len(out), members))
+                clusters.append(len(out))
+                out.append(members)
             members.append(f)
         else:
-            out.append((len(out), _single(f)))
-    made = [item if isinstance(item, Entry) else _cluster(item) for _, item in out]
+            out.append(_single(f))
+    for k in clusters:
+        out[k] = _cluster(out[k])
+    made: list[Entry] = out  # type: ignore[assignment]
     order = {s["path"]: k for k, s in enumerate(report.sources)}
     made.sort(key=lambda e: (order.get(e.anchor.source, -1), -1 if e.anchor.row is None else e.anchor.row,
                              e.code, e.column or "", e.pointer or ""))
@@ -122,6 +126,12 @@ def _single(f: Finding) -> Entry:
 
 def _cluster(members: list[Finding]) -> Entry:
     first = members[0]
+    if len(members) == 1 and first.group is not None and len(first.related) == 1:
+        # the common case, a pair (a copy and its first): no counting (a million-row report has 25k)
+        r = first.related[0]
+        anchor, other = Place(r.source, r.row, r.line), Place(first.source, first.row, first.line)
+        return Entry(first.code, first.name, first.severity, headline(first.name, members, 2), anchor,
+                     first.column, None, 1, 2, [other], 0, first.fix, group=first.group)
     places = {Place(f.source, f.row, f.line) for f in members}
     related = Counter(Place(r.source, r.row, r.line) for f in members for r in f.related[:1])
     if related:
@@ -145,6 +155,7 @@ def _cluster(members: list[Finding]) -> Entry:
 # -- what an entry says ----------------------------------------------------------------------------
 _LOCATION = re.compile(r"\s*\((?:see )?[^()]*:(?:\d+|row \d+)\)")
 _SIMILAR = re.compile(r"(\d+)% similar")
+_SAME = re.compile(r"same (.+?) as an earlier row")
 _TAIL = re.compile(r";\s*(?:\d+ copies in all|\d+ rows in this cluster|this row says .*)$")
 
 
@@ -192,7 +203,7 @@ def headline(name: str, members: list[Finding], n: int) -> str:
     """What a cluster entry says, from its findings (their messages and ``extra``)."""
     msg = members[0].message
     if name == "exact-duplicate":
-        m = re.match(r"same (.+?) as an earlier row", msg)
+        m = _SAME.match(msg)
         if m:
             what = m.group(1)
             return f"{n} identical rows" if what == "every column" else f"{n} rows with the same {what}"
