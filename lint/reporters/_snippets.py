@@ -45,14 +45,23 @@ Want = tuple[str, int, str | None]
 
 
 def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS) -> dict[Want, str]:
-    """Escaped snippets of the wanted rows, from the report's sources (none for an in-memory
-    report without readers, a row that no longer parses, or an empty text)."""
+    """Escaped snippets of the wanted rows, read from ``report.inputs`` (none for a report made
+    without inputs, a row that no longer parses, or an empty text)."""
     by_source: dict[str, dict[int, list[Want]]] = {}
     for w in wanted:
         if w[0] is not None and w[1] is not None:
             by_source.setdefault(w[0], {}).setdefault(int(w[1]), []).append(w)
     out: dict[Want, str] = {}
-    for spec in getattr(report, "_specs", ()):
+    inputs = getattr(report, "inputs", None)
+    if not by_source or inputs is None:
+        return out
+    from ..clean import opened
+
+    try:
+        specs = opened(inputs)  # a report holds no reader: open the sources again (cheap: no rows read)
+    except Exception:  # the data changed or went away since the run: the report is shown without text
+        return out
+    for spec in specs:
         rows = by_source.get(spec.info.path)
         if not rows:
             continue
