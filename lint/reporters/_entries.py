@@ -72,12 +72,12 @@ class Entry:
         return "; ".join(parts) + (f" and {rest:,} more" if rest > 0 else "")
 
 
-def entries(report) -> list[Entry]:
-    """The report's root causes, in report order (by source and anchor row), without snippets:
-    ``add_snippets`` reads them for the entries a reporter shows."""
+def collect(report) -> list[Entry | list[Finding]]:
+    """The report's root causes in report order: an ``Entry`` for a finding of its own, the list of
+    findings for a cluster (made into an ``Entry`` by ``cluster`` only when it is shown: a report of
+    a million rows may hold tens of thousands)."""
     groups: dict[tuple[str, object], list[Finding]] = {}
     out: list[Entry | list[Finding]] = []
-    clusters: list[int] = []  # positions in ``out`` of the member lists
     for f in report.findings:
         if f.row is not None and (f.group is not None or (f.column is not None and f.pointer is None)):
             # a cluster, or the rows one rule flags in one column: one entry each
@@ -85,18 +85,53 @@ def entries(report) -> list[Entry]:
             members = groups.get(key)
             if members is None:
                 groups[key] = members = []
-                clusters.append(len(out))
                 out.append(members)
             members.append(f)
         else:
             out.append(_single(f))
-    for k in clusters:
-        out[k] = _cluster(out[k])
-    made: list[Entry] = out  # type: ignore[assignment]
+    return out
+
+
+def entries(report) -> list[Entry]:
+    """Every root cause as an ``Entry``, in report order (by source and anchor row), without
+    snippets: ``add_snippets`` reads them for the entries a reporter shows."""
+    made = [x if isinstance(x, Entry) else cluster(x) for x in collect(report)]
     order = {s["path"]: k for k, s in enumerate(report.sources)}
     made.sort(key=lambda e: (order.get(e.anchor.source, -1), -1 if e.anchor.row is None else e.anchor.row,
                              e.code, e.column or "", e.pointer or ""))
     return made
+
+
+def _rank(item: Entry | list[Finding], order: Mapping) -> tuple:
+    """(code, severity rank, rows, where) of an entry or a cluster not yet made into one."""
+    if isinstance(item, Entry):
+        a = item.anchor
+        return item.code, item.severity.rank, item.rows, (order.get(a.source, -1), -1 if a.row is None else a.row)
+    rows = {(f.source, f.row) for f in item}
+    rel = {(r.source, r.row) for f in item for r in f.related[:1]}
+    where = min(rel or rows, key=lambda p: (order.get(p[0], -1), p[1]))
+    return (item[0].code, max(f.severity.rank for f in item), len(rows | rel),
+            (order.get(where[0], -1), where[1]))
+
+
+def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple[list[Entry], int]]:
+    """Entries by rule (most severe rule first, then the one with most rows), largest first (then in
+    report order), at most ``per_rule`` of each (None or 0: all), with how many were left out.
+    Only the entries shown are made."""
+    order = {s["path"]: k for k, s in enumerate(report.sources)}
+    rules: dict[str, list[tuple[tuple, Entry | list[Finding]]]] = {}
+    for item in collect(report):
+        k = _rank(item, order)
+        if code is None or k[0] == code:
+            rules.setdefault(k[0], []).append((k, item))
+    ranked = sorted(rules.values(), key=lambda items: (-max(k[1] for k, _ in items), -sum(k[2] for k, _ in items),
+                                                       items[0][0][0]))
+    out = []
+    for items in ranked:
+        items.sort(key=lambda ki: (-ki[0][2], ki[0][3]))
+        cut = items if not per_rule else items[:per_rule]
+        out.append(([x if isinstance(x, Entry) else cluster(x) for _, x in cut], len(items) - len(cut)))
+    return out
 
 
 def add_snippets(report, made: list[Entry]) -> None:
@@ -124,7 +159,8 @@ def _single(f: Finding) -> Entry:
                  1, f.n_rows, others, more, f.fix, group=f.group)
 
 
-def _cluster(members: list[Finding]) -> Entry:
+def cluster(members: list[Finding]) -> Entry:
+    """One entry for the findings of a cluster (or of one column), anchored on the row they point at."""
     first = members[0]
     if len(members) == 1 and first.group is not None and len(first.related) == 1:
         # the common case, a pair (a copy and its first): no counting (a million-row report has 25k)
@@ -247,20 +283,4 @@ def text_lines(e: Entry, color: bool = False) -> list[str]:
     others = e.others_text()
     if others:
         out.append(f"    = also {others}" if e.group is not None else f"    = {others}")
-    return out
-
-
-def by_rule(made: list[Entry], per_rule: int | None) -> list[tuple[list[Entry], int]]:
-    """Entries by rule (most severe rule first, then the one with most rows), largest entries first,
-    at most ``per_rule`` of each (None or 0: all); with each rule, how many entries were left out."""
-    rules: dict[str, list[Entry]] = {}
-    for e in made:
-        rules.setdefault(e.code, []).append(e)
-    ranked = sorted(rules.values(), key=lambda es: (-max(e.severity.rank for e in es),
-                                                    -sum(e.rows for e in es), es[0].code))
-    out = []
-    for es in ranked:
-        es = sorted(es, key=lambda e: -e.rows)  # stable: report order among equal sizes
-        cut = es if not per_rule else es[:per_rule]
-        out.append((cut, len(es) - len(cut)))
     return out

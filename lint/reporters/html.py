@@ -139,16 +139,18 @@ def _is_counts(d: Any) -> bool:
     return isinstance(d, dict) and bool(d) and all(isinstance(v, (int, float)) for v in d.values())
 
 
-def _cluster_labels(report, rule: str, n: int) -> list[str] | None:
-    """The snippets of the ``n`` largest clusters of ``rule`` (a rule name), largest first, to label
-    the cluster chart by text; None when the findings do not give them all."""
-    from ._entries import add_snippets, entries
+def _cluster_labels(report, rule: str, n: int) -> list[tuple[str, int]] | None:
+    """(snippet, rows) of the ``n`` largest clusters of ``rule`` (a rule name), largest first, to
+    label the cluster chart by text; None when the findings do not give them all."""
+    from ._entries import add_snippets, by_rule
 
-    made = sorted((e for e in entries(report) if e.name == rule and e.group is not None), key=lambda e: -e.rows)[:n]
+    codes = [c for c, m in rule_info(report).items() if m["name"] == rule]
+    ranked = by_rule(report, n, codes[0]) if codes else []
+    made = [e for e in (ranked[0][0] if ranked else []) if e.group is not None]
     if len(made) < n:
         return None
     add_snippets(report, made)
-    return [one_line(e.snippet or f"{e.location.rsplit('/', 1)[-1]}", 48) for e in made]
+    return [(one_line(e.snippet or e.location.rsplit("/", 1)[-1], 48), e.rows) for e in made]
 
 
 def charts(report, show_text: bool = True) -> list[tuple[str, str]]:
@@ -209,8 +211,8 @@ def charts(report, show_text: bool = True) -> list[tuple[str, str]]:
         if isinstance(sizes, list) and sizes:
             items = [(f"cluster {i + 1}", n) for i, n in enumerate(sizes[:10]) if isinstance(n, (int, float))]
             labels = _cluster_labels(report, rule, len(items)) if show_text and items else None
-            if labels:
-                items = [(label, n) for label, (_, n) in zip(labels, items)]
+            if labels:  # the bars from the findings, which the labels come from
+                items = labels
             if items:
                 out.append((f"Largest clusters ({rule})", _svg.hbar(items, note=" rows",
                                                                     label_width=250 if labels else 90)))

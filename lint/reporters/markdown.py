@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from ._common import by_code, one_line, relative_path, rule_info, severities, source_roles
-from ._entries import add_snippets, by_rule, entries
+from ._entries import add_snippets, by_rule
 
 TOP = 10
 PER_RULE = 50
@@ -74,7 +74,7 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
             fixable = sum(1 for f in fs if f.fix is not None)
             out.append(f"| {cell(code)} | {cell(meta['name'])} | {sev_of[code]} | {len(fs):,} | "
                        f"{fixable:,} |")
-        ranked = by_rule(entries(report), per_rule)
+        ranked = by_rule(report, per_rule)
         if show_text:
             add_snippets(report, [e for shown, _ in ranked for e in shown])
         text_col = show_text and any(e.snippet for shown, _ in ranked for e in shown)

@@ -120,9 +120,9 @@ PER_RULE = 10
 def write_entries(report, fp: TextIO, color: bool = False, show_text: bool = True,
                   per_rule: int | None = PER_RULE) -> None:
     """One entry per root cause, by rule, largest first, each with its snippet and other rows."""
-    from ._entries import add_snippets, by_rule, entries, text_lines
+    from ._entries import add_snippets, by_rule, text_lines
 
-    ranked = by_rule(entries(report), per_rule)
+    ranked = by_rule(report, per_rule)
     if show_text:
         add_snippets(report, [e for shown, _ in ranked for e in shown])
     for shown, left in ranked:
