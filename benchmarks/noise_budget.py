@@ -160,7 +160,8 @@ def write_stubs(folder: Path, sampled: dict[str, list[dict]], reviews: dict, rep
             for f in todo:
                 report = reports[f["_report"]]
                 want = (f["source"], f["row"], f.get("pointer") or f["column"])
-                snippet = lookup(report, [want], limit=300).get(want) if f["row"] is not None else None
+                snippet = (lookup(report, [want], limit=300, focus={want: f["message"]}).get(want)
+                           if f["row"] is not None else None)
                 rel = f["related"][0] if f["related"] else None
                 rel_want = (rel["source"], rel["row"], None) if rel else None
                 rel_snip = lookup(report, [rel_want], limit=300).get(rel_want) if rel else None

@@ -137,7 +137,8 @@ def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple
 def add_snippets(report, made: list[Entry]) -> None:
     """Put the text each entry is about (its anchor row's) on it, read back from the sources."""
     wants = {id(e): _want(e) for e in made}
-    found = lookup(report, [w for w in wants.values() if w is not None])
+    focus = {w: e.message for e in made if (w := wants[id(e)]) is not None and e.findings == 1}
+    found = lookup(report, [w for w in wants.values() if w is not None], focus=focus)
     for e in made:
         w = wants[id(e)]
         e.snippet = found.get(w) if w is not None else None

@@ -44,9 +44,11 @@ def escape_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
 Want = tuple[str, int, str | None]
 
 
-def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS) -> dict[Want, str]:
+def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
+           focus: Mapping[Want, str] | None = None) -> dict[Want, str]:
     """Escaped snippets of the wanted rows, read from ``report.inputs`` (none for a report made
-    without inputs, a row that no longer parses, or an empty text)."""
+    without inputs, a row that no longer parses, or an empty text).  ``focus``: the message of the
+    finding a row is shown for; a piece of text it quotes is what the snippet shows (``around``)."""
     by_source: dict[str, dict[int, list[Want]]] = {}
     for w in wanted:
         if w[0] is not None and w[1] is not None:
@@ -68,10 +70,33 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS) -> dict[W
         try:
             for w, text in _read(spec, rows):
                 if text:
-                    out[w] = escape_snippet(text, limit)
+                    out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
         except Exception:  # a report is still shown when its source changed or went away
             continue
     return out
+
+
+_QUOTED = re.compile(r'"([^"]{3,})"|\'([^\']{3,})\'|: (\S.{2,})$')
+
+
+def around(text: str, message: str | None, before: int = 20) -> str:
+    """``text`` from a little before the first piece of it that ``message`` quotes ("…", '…', or
+    after the last ": "), so a snippet shows the evidence (a placeholder at the end of a letter, the
+    words a reply stops on) rather than the opening; the text unchanged when nothing quoted is in it."""
+    if not message:
+        return text
+    for m in _QUOTED.finditer(message):
+        words = next(g for g in m.groups() if g).strip().strip("\"'").strip("…").split()
+        if not words:
+            continue
+        # the message may have collapsed the text's whitespace
+        hit = re.search(r"\s+".join(map(re.escape, words)), text, re.IGNORECASE)
+        at = hit.start() if hit else -1
+        if at > before:
+            return "…" + text[at - before:].lstrip()
+        if at >= 0:
+            return text
+    return text
 
 
 def _read(spec, rows: Mapping[int, list[Want]]) -> Iterator[tuple[Want, str | None]]:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import DATA
 from trainlint.cli import cli
-from trainlint.reporters._snippets import escape_snippet
+from trainlint.reporters._snippets import around, escape_snippet
 
 SMS = str(DATA / "sms_spam" / "SMSSpamCollection")
 
@@ -62,6 +62,18 @@ def test_escape_snippet():
     assert len(long) <= 80 and long.endswith("…")
     assert escape_snippet("  short  ") == "short"
     assert "\x1b" not in escape_snippet("\x1b" * 200) and len(escape_snippet("\x1b" * 200)) <= 80
+
+
+def test_snippet_shows_what_the_message_quotes():
+    letter = "Dear all,\n\n" + "We would be glad to see you there. " * 5 + "Best regards,\n[Your Name]"
+    assert around(letter, "assistant turn holds unfilled template placeholder: [Your Name]").endswith(
+        "regards,\n[Your Name]")
+    assert escape_snippet(around(letter, "placeholder: [Your Name]")).startswith("…")
+    cut = "a long reply " * 10 + "until we reach the end of the list.\nThen we reverse"
+    assert around(cut, 'reply ends mid-sentence: "…ach the end of the list. Then we reverse"').endswith(
+        "list.\nThen we reverse")
+    assert around("short text", 'quotes "something else"') == "short text"
+    assert around("As an AI, I cannot", 'boilerplate: "As an AI"') == "As an AI, I cannot"
 
 
 @pytest.fixture()
