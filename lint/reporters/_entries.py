@@ -107,6 +107,10 @@ def _rank(item: Entry | list[Finding], order: Mapping) -> tuple:
     if isinstance(item, Entry):
         a = item.anchor
         return item.code, item.severity.rank, item.rows, (order.get(a.source, -1), -1 if a.row is None else a.row)
+    first = item[0]
+    if len(item) == 1 and len(first.related) == 1:  # a pair: the copy and the row it points at
+        r = first.related[0]
+        return first.code, first.severity.rank, 2, (order.get(r.source, -1), r.row)
     rows = {(f.source, f.row) for f in item}
     rel = {(r.source, r.row) for f in item for r in f.related[:1]}
     where = min(rel or rows, key=lambda p: (order.get(p[0], -1), p[1]))
