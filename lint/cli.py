@@ -65,7 +65,8 @@ def cli() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--output-format", "output_format", default=None,
-              help="text (default), json, html, markdown, sarif, github, junit or a registered one.")
+              help="text (default: one entry per problem), concise (one line per finding), json, html, "
+                   "markdown, sarif, github, junit or a registered one.")
 @click.option("--output-file", default=None, type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT[:PATH]",
@@ -73,6 +74,12 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Counts by rule instead of one line per finding.")
 @click.option("--grouped", is_flag=True, help="Group findings under their source file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--show-text/--no-show-text", "show_text", default=None,
+              help="Show a short, escaped snippet of the text each problem is about (default: on; "
+                   "config key show-text). Off: no text from the data in any output.")
+@click.option("--max-per-rule", type=click.IntRange(0), default=None, metavar="N",
+              help="Entries shown per rule in the text and Markdown reports, largest first "
+                   "(default 10; 0: all).")
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
 @click.option("--label", default=None, help="Label column.")
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
@@ -155,7 +162,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
-        "scheduler": o["scheduler"],
+        "scheduler": o["scheduler"], "show_text": o["show_text"],
         "gx_suites": tuple(o["expectations"]) or None,
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
@@ -193,7 +200,10 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
-                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"]}
+                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"],
+                "show_text": settings.show_text}
+        if o["max_per_rule"] is not None:
+            opts["per_rule"] = o["max_per_rule"]
         # a reporter with ``write`` streams the report (a large one never exists whole in memory)
         write = getattr(module, "write", None)
         if path:

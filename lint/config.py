@@ -38,6 +38,8 @@ class Settings:
     engine: str = "local"
     scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
+    #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
+    show_text: bool = True
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
     gx_suites: tuple[Any, ...] = ()
@@ -114,9 +116,9 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name == "fail_on" and value not in ("info", "warning", "error"):
             raise ConfigError(f"{where}: '{key}' must be one of info, warning, error; got {value!r}")
-        elif name in ("unsafe_fixes", "header") and not isinstance(value, bool):
+        elif name in ("unsafe_fixes", "header", "show_text") and not isinstance(value, bool):
             raise ConfigError(f"{where}: '{key}' must be true or false")
-        elif name not in ("jobs", "unsafe_fixes", "header") and not isinstance(value, str):
+        elif name not in ("jobs", "unsafe_fixes", "header", "show_text") and not isinstance(value, str):
             raise ConfigError(f"{where}: '{key}' must be a string")
         kw[name] = value
     rules = data.get("rules", {})

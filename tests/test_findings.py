@@ -171,15 +171,15 @@ def test_text_report_same_from_columns_and_objects():
     from trainlint.reporters import text
 
     store, expected = _store(), _expected()
-    for opts in ({}, {"grouped": True}, {"statistics": True}, {"fixed": True}):
+    for opts in ({}, {"concise": True}, {"grouped": True}, {"statistics": True}, {"fixed": True}):
         assert text.render(Report(store, [], **{}), **opts) == text.render(Report(expected, []), **opts)
-    small = text.render(Report(store, []))
+    small = text.render(Report(store, []), concise=True)
     assert small.splitlines()[0] == text.finding_line(expected[0])
     # RowFindings are written from their columns (text.plain_lines), run by run, even in small chunks
     size = FindingStore._CHUNK
     try:
         FindingStore._CHUNK = 3
-        assert text.render(Report(store, [])) == text.render(Report(expected, []))
+        assert text.render(Report(store, []), concise=True) == text.render(Report(expected, []), concise=True)
         kinds = [type(p).__name__ for chunk in store.chunks(lambda p, i: [p] * len(i)) for p in chunk]
         assert len(kinds) == len(expected) and "RowFindings" in kinds
     finally:

@@ -118,6 +118,9 @@ def test_output_format_with_output_file(at_root, tmp_path):
 # -- golden files ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,args", [
     ("alpaca.txt", [ALPACA]),
+    ("alpaca_concise.txt", [ALPACA, "--output-format", "concise"]),
+    ("sms.txt", [SMS]),
+    ("sms_no_text.txt", [SMS, "--no-show-text", "--max-per-rule", "3"]),
     ("alpaca_grouped.txt", [ALPACA, SMS, "--grouped"]),
     ("sms_statistics.txt", [SMS, "--statistics"]),
     ("sms_quiet.txt", [SMS, "-q"]),
@@ -136,7 +139,7 @@ def test_markdown_escapes_and_collapses():
     assert "&lt;script&gt;" in md
     # a pipe inside a message cannot open a new cell: every table row keeps its cell count
     rows = [line for line in md.splitlines() if "a run finding" in line]
-    assert [line.count("|") for line in rows] == [4, 3], rows  # the top table, then the rule's details
+    assert [line.count("|") for line in rows] == [4, 4], rows  # the top table, then the rule's details
     assert md.count("<details>") == md.count("</details>") == 3
 
 
