@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from trainlint.finding import Fix, Severity
+from trainlint.formats import pointer
 from trainlint.rule import Rule
 
-from ._chat import IssueRule
+from ._chat import Chat, ChatRule, Thread, a
 
 
-class ChatTurnOrder(IssueRule, Rule):
+class ChatTurnOrder(ChatRule, Rule):
     """Conversation turns are missing or out of order.
 
     What it checks
@@ -44,4 +45,40 @@ class ChatTurnOrder(IssueRule, Rule):
     severity = Severity.WARNING
     groups = ("chat",)
     fix = Fix.UNSAFE
-    kind = "order"
+    readable_only = False
+
+    def check(self, chat: Chat):
+        for th in chat.threads:
+            if th.readable and th.conversation:
+                yield from _order(th)
+
+
+def _order(th: Thread):
+    names, key, turns = th.names, th.key, th.turns
+    roles = [t.role for t in turns]
+    if "assistant" not in roles:
+        yield f"conversation has no {names['assistant']} message", pointer(key), "error"
+        return
+    if th.need_user and "user" not in roles:
+        yield f"conversation has no {names['user']} message", pointer(key)
+    last = turns[-1]
+    if last.role != "assistant":
+        yield (f"conversation ends with {a(names.get(last.role, last.role))} turn; the last turn should be the "
+               f"{names['assistant']}'s reply", pointer(key, last.index))
+    started = False
+    prev = None
+    first_user = roles.index("user") if "user" in roles else None
+    for t in turns:
+        if t.role == "system":
+            if started:
+                yield f"{names['system']} message after the conversation started", pointer(key, t.index)
+            continue
+        if not started and t.role == "assistant" and first_user is not None:
+            yield (f"conversation starts with {a(names['assistant'])} turn before any {names['user']} turn",
+                   pointer(key, t.index))
+        started = True
+        if prev is not None and t.role == prev.role and t.role in ("user", "assistant") \
+                and not (t.role == "assistant" and prev.has_tool_calls):
+            yield (f"two {names[t.role]} turns in a row ({pointer(key, prev.index)}, {pointer(key, t.index)}): "
+                   f"turns should alternate", pointer(key, t.index))
+        prev = t

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule, prose
+from ._chat import ChatRule
+from ._content import prose
 
 _MUSTACHE = re.compile(r"\{\{\s*[A-Za-z_][\w.\- ]{0,40}\s*\}\}|\{%\s*\w+[^%]{0,60}%\}")
 _BRACED = re.compile(r"(?<![{$\\\w])\{([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\}(?!\})")

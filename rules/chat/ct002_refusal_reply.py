@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule, clip
+from ._chat import ChatRule
+from ._content import clip
 
 #: boilerplate anywhere in a reply
 ANYWHERE = [

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule, clip
+from ._chat import ChatRule
+from ._content import clip
 
 _END_OK = re.compile(r"""[.!?…:;)\]}>"'`*_~|\u3002\uff01\uff1f\u201d\u2019]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$""")
 _MID = re.compile(r"(?:\b[a-z]+|,)\s*$")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trainlint.finding import Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule
+from ._chat import ChatRule
 
 
 class ShortReply(ChatRule, Rule):
