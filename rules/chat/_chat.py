@@ -21,13 +21,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainlint.formats import SHAREGPT_ROLES, content_text, iter_turns, maybe_json, split_transcript
+from trainlint.formats import (SHAREGPT_ROLES, TEXT_PART_TYPES, TOOL_CALL_PART_TYPES, content_text, iter_turns,
+                               maybe_json, pointer, prompt_key, split_transcript)
 
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-CHAT_FORMATS = ("openai", "sharegpt", "alpaca", "preference")
+CHAT_FORMATS = ("openai", "sharegpt", "alpaca", "preference", "kto")
 #: speaker names of a thread's messages, for messages about them.
 OPENAI_NAMES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool"}
 SHAREGPT_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
+TRANSCRIPT_NAMES = {"user": "Human", "assistant": "Assistant", "system": "System", "tool": "tool"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ class Thread:
     #: (message index, id, pointer) of each tool call with an id, and of each tool answer.
     calls: list[tuple[int, str, str]] = field(default_factory=list)
     answers: list[tuple[int, str, str]] = field(default_factory=list)
+    #: a transcript string ("\n\nHuman: ... \n\nAssistant: ..."): every turn is at the key itself
+    transcript: bool = False
+
+    def at(self, index: int | None = None) -> str:
+        """JSON pointer to the thread, or to one of its messages."""
+        return pointer(self.key) if index is None or self.transcript else pointer(self.key, index)
 
 
 @dataclass
@@ -69,10 +77,21 @@ class Chat:
     exchanges: list[tuple[str, str, str]] = field(default_factory=list)
     #: preference only: (chosen reply, rejected reply) texts.
     pair: tuple[str, str] | None = None
+    #: KTO only: the example is marked undesirable (label false): its reply is meant to be bad.
+    undesirable: bool = False
+
+    def trained(self, turn: Turn) -> bool:
+        """False for a reply that is meant to be bad: a preference pair's rejected side, the
+        reply of an undesirable KTO example.  Content rules judge only trained turns."""
+        if self.fmt == "preference" and turn.pointer.startswith("/rejected"):
+            return False
+        return not (self.undesirable and turn.role == "assistant")
 
     @property
     def final_reply(self) -> Turn | None:
         """The last assistant turn if the conversation ends with one (for preference: chosen's)."""
+        if self.undesirable:
+            return None
         for t in reversed(self.turns):
             if self.fmt == "preference" and not t.pointer.startswith("/chosen"):
                 continue
@@ -101,7 +120,7 @@ def a(word: str) -> str:
     """``a user``, ``an assistant``."""
     if word == "null":
         return "null"
-    return f"an {word}" if word in ("assistant", "observation", "object", "instruction") else f"a {word}"
+    return f"an {word}" if word.lower() in ("assistant", "observation", "object", "instruction") else f"a {word}"
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -115,9 +134,23 @@ def _content_readable(content: Any) -> bool:
         part = maybe_json(part)
         if not isinstance(part, dict) or part.get("type") is None:
             return False
-        if part.get("type") == "text" and not isinstance(part.get("text"), str):
+        if part.get("type") == "text" and not isinstance(part.get("text", part.get("value")), str):
             return False
     return True
+
+
+def llamafactory_message(m: dict) -> bool:
+    """A message in LLaMA-Factory's newer layout: ``loss_weight``, parts with a ``value``."""
+    if m.get("loss_weight") is not None:
+        return True
+    content = m.get("content")
+    return isinstance(content, (list, tuple)) and any(
+        isinstance(p, dict) and "value" in p and "text" not in p for p in content)
+
+
+def _part_calls(content: Any) -> bool:
+    return isinstance(content, (list, tuple)) and any(
+        isinstance(p, dict) and p.get("type") in TOOL_CALL_PART_TYPES for p in content)
 
 
 def read_messages(msgs: Any, key: str, need_user: bool = True, conversation: bool = True) -> Thread:
@@ -136,7 +169,7 @@ def read_messages(msgs: Any, key: str, need_user: bool = True, conversation: boo
             continue
         content = m.get("content")
         tool_calls = maybe_json(m.get("tool_calls"))
-        has_calls = bool(tool_calls) or bool(m.get("function_call"))
+        has_calls = bool(tool_calls) or bool(m.get("function_call")) or _part_calls(content)
         if content is None:
             ok = ok and role == "assistant" and has_calls
         elif not _content_readable(content):
@@ -153,7 +186,7 @@ def read_messages(msgs: Any, key: str, need_user: bool = True, conversation: boo
                         th.calls.append((i, str(call.get("id")), f"/{key}/{i}/tool_calls/{j}"))
         if role == "tool":
             if m.get("tool_call_id") is None:
-                ok = False
+                ok = ok and llamafactory_message(m)  # its tool results carry no id
             else:
                 th.answers.append((i, str(m.get("tool_call_id")), f"/{key}/{i}/tool_call_id"))
         text = content_text(content) if isinstance(content, (str, list, tuple)) else ""
@@ -185,6 +218,50 @@ def read_sharegpt(conv: Any, key: str = "conversations") -> Thread:
     return th
 
 
+def read_transcript(text: str, key: str) -> Thread | None:
+    """An HH-style transcript string as a Thread, or None when it is not one."""
+    parts = split_transcript(text)
+    if parts is None:
+        return None
+    th = Thread(key, size=len(parts), readable=True, transcript=True, names=TRANSCRIPT_NAMES)
+    th.turns = [Turn(role, t, pointer(key), i) for i, (role, t) in enumerate(parts)]
+    return th
+
+
+def read_one(m: dict, key: str) -> Thread:
+    """A preference side given as one message (``{"from": "gpt", "value": ...}`` or
+    ``{"role": "assistant", "content": ...}``): a thread of one turn, no order to check."""
+    th = Thread(key, size=1, conversation=False)
+    if m.get("role") is None and m.get("from") is not None:
+        who, value, tkey = m.get("from"), m.get("value"), "value"
+        role = SHAREGPT_ROLES.get(who.lower()) if isinstance(who, str) else None
+        th.readable = role is not None and isinstance(value, str)
+    else:
+        role, value, tkey = m.get("role"), m.get("content"), "content"
+        th.readable = role in OPENAI_ROLES and isinstance(value, (str, list, tuple)) and _content_readable(value)
+    if th.readable:
+        th.turns = [Turn(role if role in ("user", "assistant", "system", "tool") else "assistant",
+                         content_text(value), pointer(key, tkey), 0)]
+    return th
+
+
+def read_side(v: Any, key: str) -> Thread | None:
+    """One part of a preference record (prompt, chosen, rejected) that has turns, as a Thread."""
+    conversation = key in ("chosen", "rejected")
+    if isinstance(v, str):
+        return read_transcript(v, key)
+    if isinstance(v, dict):
+        return read_one(v, key)
+    if isinstance(v, (list, tuple)):
+        first = next((maybe_json(m) for m in v if isinstance(maybe_json(m), dict)), None)
+        if first is not None and first.get("role") is None and first.get("from") is not None:
+            th = read_sharegpt(v, key)
+            th.need_user, th.conversation = False, conversation
+            return th
+        return read_messages(v, key, need_user=False, conversation=conversation)
+    return None
+
+
 def _alpaca_readable(rec: dict) -> bool:
     for key, required in (("instruction", True), ("input", False), ("output", True), ("system", False)):
         v = rec.get(key)
@@ -209,20 +286,21 @@ def _side_readable(v: Any, required: bool, th: Thread | None) -> bool:
 def parse(fmt: str, rec: dict) -> Chat:
     chat = Chat(fmt, rec)
     try:
-        if fmt == "openai":
+        if fmt in ("openai", "kto"):
             chat.threads.append(read_messages(rec.get("messages"), "messages"))
             chat.readable = chat.threads[0].readable
+            chat.undesirable = fmt == "kto" and rec.get("label") is False
         elif fmt == "sharegpt":
             chat.threads.append(read_sharegpt(rec.get("conversations")))
             chat.readable = chat.threads[0].readable
         elif fmt == "alpaca":
             chat.readable = _alpaca_readable(rec)
         elif fmt == "preference":
-            for key, required in (("prompt", False), ("chosen", True), ("rejected", True)):
+            pkey = prompt_key(rec) or "prompt"
+            for key, required in ((pkey, False), ("chosen", True), ("rejected", True)):
                 v = maybe_json(rec.get(key))
-                th = None
-                if isinstance(v, (list, tuple)):
-                    th = read_messages(v, key, need_user=False, conversation=key != "prompt")
+                th = read_side(v, key)
+                if th is not None:
                     chat.threads.append(th)
                 chat.readable = chat.readable and _side_readable(v, required, th)
         turns = iter_turns(fmt, rec)
@@ -241,7 +319,8 @@ def parse(fmt: str, rec: dict) -> Chat:
     for t in chat.turns:
         if t.role == "user":
             prompt = t.text if prompt is None or prev_role != "user" else prompt + "\n" + t.text
-        elif t.role == "assistant" and prompt is not None and (fmt != "preference" or t.pointer.startswith("/chosen")):
+        elif t.role == "assistant" and prompt is not None and chat.trained(t) and (
+                fmt != "preference" or t.pointer.startswith("/chosen")):
             chat.exchanges.append((prompt, t.text, t.pointer))
         prev_role = t.role
     return chat
@@ -255,8 +334,9 @@ def _side_reply(v: Any) -> str | None:
             return v
         replies = [t for r, t in parts if r == "assistant"]
         return replies[-1] if replies else None
-    if isinstance(v, (list, tuple)):
-        replies = [content_text(m.get("content")) for m in v if isinstance(m, dict) and m.get("role") == "assistant"]
+    th = read_side(v, "chosen")
+    if th is not None:
+        replies = [t.text for t in th.turns if t.role == "assistant"]
         return replies[-1] if replies else None
     return None
 

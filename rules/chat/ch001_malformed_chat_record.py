@@ -4,13 +4,13 @@ import json
 from typing import Any
 
 from trainlint.finding import Fix, Severity
-from trainlint.formats import SHAREGPT_ROLES, maybe_json, pointer
+from trainlint.formats import SHAREGPT_ROLES, maybe_json, pointer, prompt_key
 from trainlint.rule import Rule
 
-from ._chat import OPENAI_ROLES, Chat, ChatRule, a, type_name
+from ._chat import OPENAI_ROLES, Chat, ChatRule, a, llamafactory_message, type_name
 
 OPENAI_MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id", "function_call", "weight",
-                       "refusal")
+                       "refusal", "loss_weight")
 SHAREGPT_KEYS = ("from", "value", "weight", "loss", "markdown")
 
 
@@ -71,14 +71,14 @@ class MalformedChatRecord(ChatRule, Rule):
             return [(chat.error, "")]
         out: list[tuple[str, str]] = []
         rec = chat.record
-        if chat.fmt == "openai":
+        if chat.fmt in ("openai", "kto"):
             _messages(rec.get("messages"), "messages", out)
         elif chat.fmt == "sharegpt":
-            _sharegpt(rec, out)
+            _sharegpt(rec.get("conversations"), "conversations", out)
         elif chat.fmt == "alpaca":
             _alpaca(rec, out)
         elif chat.fmt == "preference":
-            for key, required in (("prompt", False), ("chosen", True), ("rejected", True)):
+            for key, required in ((prompt_key(rec) or "prompt", False), ("chosen", True), ("rejected", True)):
                 _side(rec, key, required, out)
         return out
 
@@ -98,9 +98,10 @@ def _content(content: Any, where: tuple, out: list) -> None:
             ptype = part.get("type")
             if ptype is None:
                 out.append(("content part has no 'type'", pointer(*where, "content", j)))
-            elif ptype == "text" and not isinstance(part.get("text"), str):
-                out.append((f"text part has {a(type_name(part.get('text')))} 'text', not a string",
-                            pointer(*where, "content", j, "text")))
+            elif ptype == "text" and not isinstance(part.get("text", part.get("value")), str):
+                tkey = "value" if "value" in part and "text" not in part else "text"
+                out.append((f"text part has {a(type_name(part.get(tkey)))} '{tkey}', not a string",
+                            pointer(*where, "content", j, tkey)))
         return
     out.append((f"'content' is {a(type_name(content))}, not a string or a list of parts", pointer(*where, "content")))
 
@@ -176,29 +177,33 @@ def _messages(msgs: Any, key: str, out: list) -> None:
                 out.append((f"{a(role)} message has 'tool_calls'; only assistant messages call tools",
                             pointer(*at, "tool_calls")))
             _tool_calls(maybe_json(tool_calls), at, out)
-        if role == "tool" and m.get("tool_call_id") is None:
+        lf = llamafactory_message(m)  # LLaMA-Factory's layout: tool results carry no id
+        if role == "tool" and m.get("tool_call_id") is None and not lf:
             out.append(("tool message has no 'tool_call_id'", pointer(*at)))
         w = m.get("weight")
         if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or w not in (0, 1)):
             out.append((f"'weight' is {json.dumps(w)}; it must be 0 or 1", pointer(*at, "weight")))
+        lw = m.get("loss_weight")
+        if lw is not None and (isinstance(lw, bool) or not isinstance(lw, (int, float)) or lw < 0):
+            out.append((f"'loss_weight' is {json.dumps(lw)}; it must be a number >= 0", pointer(*at, "loss_weight")))
 
 
 # -- ShareGPT, Alpaca, preference ---------------------------------------------------------------
 
-def _sharegpt(rec: dict, out: list) -> None:
-    conv = maybe_json(rec.get("conversations"))
+def _sharegpt(conv: Any, key: str, out: list) -> None:
+    conv = maybe_json(conv)
     if conv is None:
-        out.append(("record has no 'conversations' list", "/conversations"))
+        out.append((f"record has no '{key}' list", pointer(key)))
         return
     if not isinstance(conv, (list, tuple)):
-        out.append((f"'conversations' is {a(type_name(conv))}, not a list", "/conversations"))
+        out.append((f"'{key}' is {a(type_name(conv))}, not a list", pointer(key)))
         return
     if not conv:
-        out.append(("'conversations' is an empty list", "/conversations"))
+        out.append((f"'{key}' is an empty list", pointer(key)))
         return
     for i, m in enumerate(conv):
         m = maybe_json(m)
-        at = ("conversations", i)
+        at = (key, i)
         if not isinstance(m, dict):
             out.append((f"turn is {a(type_name(m))}, not an object", pointer(*at)))
             continue
@@ -247,6 +252,15 @@ def _side(rec: dict, key: str, required: bool, out: list) -> None:
         if required:
             out.append((f"record has no '{key}'", pointer(key)))
     elif isinstance(v, (list, tuple)):
-        _messages(v, key, out)
+        first = next((maybe_json(m) for m in v if isinstance(maybe_json(m), dict)), None)
+        if first is not None and first.get("role") is None and first.get("from") is not None:
+            _sharegpt(v, key, out)
+        else:
+            _messages(v, key, out)
+    elif isinstance(v, dict):  # one message: {"from": "gpt", "value": ...} or {"role": ..., "content": ...}
+        sub: list[tuple[str, str]] = []
+        (_sharegpt if v.get("role") is None and v.get("from") is not None else _messages)([v], key, sub)
+        at = pointer(key)
+        out.extend((msg, at + ptr[len(at) + 2:]) for msg, ptr in sub)  # /chosen/0/value -> /chosen/value
     elif not isinstance(v, str):
-        out.append((f"'{key}' is {a(type_name(v))}, not a string or a list of messages", pointer(key)))
+        out.append((f"'{key}' is {a(type_name(v))}, not a string, a message or a list of messages", pointer(key)))

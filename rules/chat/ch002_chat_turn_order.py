@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from trainlint.finding import Fix, Severity
-from trainlint.formats import pointer
 from trainlint.rule import Rule
 
 from ._chat import Chat, ChatRule, Thread, a
@@ -54,31 +53,32 @@ class ChatTurnOrder(ChatRule, Rule):
 
 
 def _order(th: Thread):
-    names, key, turns = th.names, th.key, th.turns
+    names, turns = th.names, th.turns
     roles = [t.role for t in turns]
     if "assistant" not in roles:
-        yield f"conversation has no {names['assistant']} message", pointer(key), "error"
+        yield f"conversation has no {names['assistant']} message", th.at(), "error"
         return
     if th.need_user and "user" not in roles:
-        yield f"conversation has no {names['user']} message", pointer(key)
+        yield f"conversation has no {names['user']} message", th.at()
     last = turns[-1]
     if last.role != "assistant":
         yield (f"conversation ends with {a(names.get(last.role, last.role))} turn; the last turn should be the "
-               f"{names['assistant']}'s reply", pointer(key, last.index))
+               f"{names['assistant']}'s reply", th.at(last.index))
     started = False
     prev = None
     first_user = roles.index("user") if "user" in roles else None
     for t in turns:
         if t.role == "system":
             if started:
-                yield f"{names['system']} message after the conversation started", pointer(key, t.index)
+                yield f"{names['system']} message after the conversation started", th.at(t.index)
             continue
         if not started and t.role == "assistant" and first_user is not None:
             yield (f"conversation starts with {a(names['assistant'])} turn before any {names['user']} turn",
-                   pointer(key, t.index))
+                   th.at(t.index))
         started = True
         if prev is not None and t.role == prev.role and t.role in ("user", "assistant") \
                 and not (t.role == "assistant" and prev.has_tool_calls):
-            yield (f"two {names[t.role]} turns in a row ({pointer(key, prev.index)}, {pointer(key, t.index)}): "
-                   f"turns should alternate", pointer(key, t.index))
+            where = (f"turns {prev.index + 1} and {t.index + 1}" if th.transcript
+                     else f"{th.at(prev.index)}, {th.at(t.index)}")
+            yield f"two {names[t.role]} turns in a row ({where}): turns should alternate", th.at(t.index)
         prev = t

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from trainlint.finding import Fix, Severity
-from trainlint.formats import maybe_json, pointer
+from trainlint.formats import maybe_json, pointer, prompt_key
 from trainlint.rule import Rule
 
 from ._chat import Chat, ChatRule, Turn
@@ -45,14 +45,15 @@ class EmptyTurn(ChatRule, Rule):
                 yield from _alpaca(rec)
             return
         threads = {th.key: th for th in chat.threads}
-        for key in ("prompt", "chosen", "rejected") if chat.fmt == "preference" else threads:
+        keys = (prompt_key(rec) or "prompt", "chosen", "rejected") if chat.fmt == "preference" else threads
+        for key in keys:
             th = threads.get(key)
             if th is not None:
                 if th.readable:
                     yield from _turns(th.turns)
                 continue
             v = maybe_json(rec.get(key))  # a preference side given as a string
-            if key != "prompt" and isinstance(v, str) and not v.strip():
+            if key in ("chosen", "rejected") and isinstance(v, str) and not v.strip():
                 yield f"'{key}' is empty", pointer(key)
 
 

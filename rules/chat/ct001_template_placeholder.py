@@ -56,7 +56,7 @@ class TemplatePlaceholder(ChatRule, Rule):
 
     def check(self, chat):
         for t in chat.turns:
-            if "{" not in t.text and "[" not in t.text and "<" not in t.text:
+            if not chat.trained(t) or ("{" not in t.text and "[" not in t.text and "<" not in t.text):
                 continue
             text = prose(t.text)
             found = [m.group(0) for m in _MUSTACHE.finditer(text)]

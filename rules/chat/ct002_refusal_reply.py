@@ -72,7 +72,7 @@ class RefusalReply(ChatRule, Rule):
     def check(self, chat):
         anywhere, opening = self._patterns()
         for t in chat.turns:
-            if t.role != "assistant" or (chat.fmt == "preference" and not t.pointer.startswith("/chosen")):
+            if t.role != "assistant" or not chat.trained(t):
                 continue
             m = opening.search(t.text.lstrip()) or anywhere.search(t.text)
             if m:
