@@ -45,6 +45,17 @@ def detect(columns: list[str], sample: pa.Table | None, forced: str | None = Non
     return "text"
 
 
+_FORMAT_WHY = {
+    "openai": "'messages'", "kto": "'messages' and a boolean 'label'", "sharegpt": "'conversations'",
+    "alpaca": "'instruction' and 'output'", "preference": "'chosen' and 'rejected'",
+}
+
+
+def format_note(fmt: str) -> str:
+    """Why a record format was detected, for the report's summary."""
+    return f"format by its columns ({_FORMAT_WHY.get(fmt, fmt)})"
+
+
 #: fields of each chat format that are optional: empty there is normal, not a missing value
 OPTIONAL_FIELDS = {
     "alpaca": ("input", "system", "history"),

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from trainlint.finding import ROWS_SAMPLE_CAP, Fix, Severity
+from trainlint.formats import OPTIONAL_FIELDS
 from trainlint.nulls import DISGUISED, missing_mask  # noqa: F401  (re-exported)
 from trainlint.rule import Rule
 
@@ -57,7 +58,10 @@ class MissingValue(Rule):
             row_cols.add(src.label_column)
         findings = []
         disguised = tuple(d.lower() for d in self.options.disguised)
+        optional = OPTIONAL_FIELDS.get(src.record_format, ())  # Alpaca's empty 'input' is normal
         for col in batch.table.column_names:
+            if col in optional:
+                continue
             missing, fake = batch.missing(col, disguised)
             idx = np.flatnonzero(missing)
             key = (src.index, col)
