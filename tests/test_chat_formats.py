@@ -67,13 +67,17 @@ def test_alpaca_demo_refusals_short_outputs_and_no_structure_errors():
     for f in res.findings:
         by.setdefault(f.code, []).append(f)
     assert not {"CH001", "CH002", "CH004", "TK001"} & set(by)
-    # 25 of the 26 outputs with "as an AI"/"language model" (the 26th describes GPT-3), plus 5
-    # refusals that do not use those words ("I'm sorry, but I cannot…", "I am an AI and…")
-    assert len(by["CT002"]) == 30
+    # the outputs with "as an AI"/"language model" boilerplate that states a limitation ("As an AI, I
+    # don't have access..."), and refusals ("I'm sorry, I cannot retrieve that..."); not "As an AI
+    # assistant, I would first..." (4 before), nor "I cannot determine the angle without more
+    # information" (an answer, 2 before): 30 -> 23, all 23 judged right
+    assert len(by["CT002"]) == 23
     short = by["CT006"]
     assert [f.message.split(": ", 1)[1] for f in short] == ["'fog.'", "'3'", "'0.5'", "'bird'"]
     assert all(f.pointer == "/output" for f in by["CT002"] + short)
-    assert any("[Your Name]" in f.message for f in by["CT001"])
+    # "[Your Name]" in the letters and emails the prompts asked for is what they asked for (8 -> 0)
+    assert "CT001" not in by
+    assert [f.row for f in by["CT004"]] == [179, 269, 463, 730]
 
 
 def test_sharegpt_dummy_has_no_structural_findings():

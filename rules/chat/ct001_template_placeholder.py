@@ -9,8 +9,15 @@ from trainlint.rule import Rule
 from ._chat import ChatRule
 from ._content import prose
 
-_MUSTACHE = re.compile(r"\{\{\s*[A-Za-z_][\w.\- ]{0,40}\s*\}\}|\{%\s*\w+[^%]{0,60}%\}")
-_BRACED = re.compile(r"(?<![{$\\\w])\{([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\}(?!\})")
+#: ``{{ name }}``, ``{% tag %}``; not GitHub Actions' ``${{ github.repository }}`` in pasted YAML
+_MUSTACHE = re.compile(r"(?<!\$)\{\{\s*[A-Za-z_][\w.\- ]{0,40}\s*\}\}|\{%\s*\w+[^%]{0,60}%\}")
+#: ``{name}``; not ``\frac{a}{b}``, ``x^{n}``, ``a_{ij}`` (LaTeX)
+_BRACED = re.compile(r"(?<![{}$\\\w^_])\{([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\}(?!\})")
+_LATEX = re.compile(r"\\[A-Za-z]+\{|\\[()\[\]]|\$[^$\n]+\$")
+#: a prompt asking for a document to fill in: "[Your Name]" in the reply is what it asked for
+_DOCUMENT = re.compile(r"\b(?:letter|e-?mail|template|script|invitation|invite|resume|cv|memo|note|message|"
+                       r"speech|announcement|form|contract|post|greeting|closing|newsletter|press release|"
+                       r"proposal|agreement|toast|card|bio|profile|sign-?off)s?\b", re.I)
 _ANGLE = re.compile(r"<(?:[A-Z][A-Z0-9]*(?:[_ ][A-Z0-9]+)*)>")
 _BRACKET = re.compile(r"\[(?:insert|your|enter|add|placeholder|recipient|company|name|todo|fill in)\b[^\]\n]{0,40}\](?!\()",
                       re.I)
@@ -55,14 +62,19 @@ class TemplatePlaceholder(ChatRule, Rule):
         format_fields: bool = True
 
     def check(self, chat):
+        prompt, prev = "", None
         for t in chat.turns:
+            if t.role == "user":  # the prompt: the user turns since the last reply (Alpaca: instruction + input)
+                prompt = prompt + "\n" + t.text if prev == "user" else t.text
+            prev = t.role
             if not chat.trained(t) or ("{" not in t.text and "[" not in t.text and "<" not in t.text):
                 continue
             text = prose(t.text)
             found = [m.group(0) for m in _MUSTACHE.finditer(text)]
-            found += [m.group(0) for m in _BRACKET.finditer(text)]
-            found += [m.group(0) for m in _ANGLE.finditer(text) if m.group(0)[1:-1] not in _ANGLE_OK]
-            if self.options.format_fields and not _CODE_HINT.search(text):
+            if t.role != "assistant" or not _DOCUMENT.search(prompt):
+                found += [m.group(0) for m in _BRACKET.finditer(text)]
+                found += [m.group(0) for m in _ANGLE.finditer(text) if m.group(0)[1:-1] not in _ANGLE_OK]
+            if self.options.format_fields and not _CODE_HINT.search(text) and not _LATEX.search(text):
                 found += [m.group(0) for m in _BRACED.finditer(text)]
             if found:
                 uniq = list(dict.fromkeys(found))

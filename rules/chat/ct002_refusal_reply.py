@@ -9,11 +9,15 @@ from trainlint.rule import Rule
 from ._chat import ChatRule
 from ._content import clip
 
-#: boilerplate anywhere in a reply
+#: boilerplate anywhere in a reply; "As an AI" counts only with a limitation in its sentence ("As an
+#: AI, I don't have..."): "As an AI assistant, I would first..." and identity answers are not boilerplate
 ANYWHERE = [
     r"\bas an ai\b(?: (?:language )?(?:model|assistant))?",
     r"\bas a (?:large )?language model\b",
     r"\bi(?:'m|’m| am) (?:just |only |merely )?an ai\b(?: (?:language )?model| assistant)?",
+]
+#: boilerplate that is a limitation by itself
+ALWAYS = [
     r"\bmy knowledge cut-?off\b",
     r"\bi do(?:n't|n’t| not) have (?:personal )?(?:opinions|feelings|emotions|beliefs|preferences)\b",
 ]
@@ -23,6 +27,20 @@ OPENING = [
     r"^i (?:can(?:not|'t|’t)|am (?:not able|unable) to|won't|will not) (?:help|assist|comply|fulfil|fulfill|provide|do that|answer)\b",
     r"^unfortunately,? i (?:can(?:not|'t|’t)|am (?:not able|unable))\b",
 ]
+_LIMIT = re.compile(r"\b(?:not|cannot|can't|can’t|unable|incapable|lack|without|neither|nor|only)\b|n't\b|n’t\b|"
+                    r"\bno (?:personal|physical|access|ability|real-time|way)\b", re.I)
+#: a refusal that asks for what is missing ("I cannot ... without more information") is an answer
+_NEEDS_INFO = re.compile(r"\bwithout (?:more|additional|further|any|the|specific|knowing)\b|\bgiven only\b|"
+                         r"\b(?:more|additional|further) (?:information|details|context)\b|\bnot enough information\b",
+                         re.I)
+#: a scoped assistant declining what is outside its job
+_SCOPED = re.compile(r"\bonly (?:help|assist|answer|provide|discuss|talk)|\b(?:outside|beyond|not within) (?:of )?"
+                     r"(?:my|the) (?:scope|purpose|role)|\bnot (?:related|relevant) to\b", re.I)
+#: the user asked who the assistant is: "I am an AI" is the answer
+_IDENTITY = re.compile(r"\b(?:who|what) are you\b|\byour name\b|\bwho (?:made|created|trained|built|developed) "
+                       r"you\b|\b(?:introduce|about) yourself\b|\bare you (?:an? )?(?:ai|bot|robot|human|person|"
+                       r"machine|chatbot|language model)\b|\bwho (?:am i|is this) (?:talking|speaking|chatting)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 class RefusalReply(ChatRule, Rule):
@@ -65,15 +83,33 @@ class RefusalReply(ChatRule, Rule):
     def _patterns(self):
         pats = getattr(self, "_compiled", None)
         if pats is None:
-            pats = self._compiled = (re.compile("|".join(ANYWHERE + list(self.options.extra_patterns)), re.I),
+            pats = self._compiled = (re.compile("|".join(ANYWHERE), re.I),
+                                     re.compile("|".join(ALWAYS + list(self.options.extra_patterns)), re.I),
                                      re.compile("|".join(OPENING), re.I))
         return pats
 
     def check(self, chat):
-        anywhere, opening = self._patterns()
-        for t in chat.turns:
-            if t.role != "assistant" or not chat.trained(t):
+        anywhere, always, opening = self._patterns()
+        system = " ".join(t.text for t in chat.turns if t.role == "system")
+        scoped_system = bool(system) and bool(re.search(r"\bonly\b|\bdo not\b|\bdon't\b|\bnever\b", system, re.I))
+        for prompt, reply, ptr in chat.exchanges:
+            if _IDENTITY.search(prompt):
                 continue
-            m = opening.search(t.text.lstrip()) or anywhere.search(t.text)
+            m = opening.search(reply.lstrip())
+            if m is not None:
+                sentence = _sentence(reply.lstrip(), m.start())
+                if scoped_system or _NEEDS_INFO.search(sentence) or _SCOPED.search(sentence):
+                    m = None
+            if m is None:
+                m = next((x for x in anywhere.finditer(reply) if _LIMIT.search(_sentence(reply, x.start()))), None)
+            if m is None:
+                m = always.search(reply)
             if m:
-                yield f"reply is a refusal or AI boilerplate: \"{clip(m.group(0))}\"", t.pointer
+                yield f"reply is a refusal or AI boilerplate: \"{clip(m.group(0))}\"", ptr
+
+
+def _sentence(text: str, at: int) -> str:
+    """The sentence of ``text`` that holds position ``at`` (up to the next . ! ? or newline)."""
+    start = max(text.rfind(c, 0, at) for c in ".!?\n") + 1
+    end = _SENTENCE_END.search(text, at)
+    return text[start:end.end() if end else len(text)]

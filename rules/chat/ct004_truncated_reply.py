@@ -10,7 +10,14 @@ from ._chat import ChatRule
 from ._content import clip
 
 _END_OK = re.compile(r"""[.!?…:;)\]}>"'`*_~|\u3002\uff01\uff1f\u201d\u2019]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$""")
-_MID = re.compile(r"(?:\b[a-z]+|,)\s*$")
+#: a last word that cannot end a sentence: an article, a preposition that is not also a particle
+#: ("boiled over", "gave up" end sentences), a conjunction, a possessive...
+_DANGLING = frozenset(
+    "the a an of to for with from at by into onto about than as and or but nor because although though if "
+    "whether while whereas that which whose your my our their his her its this these those is are was were "
+    "be been being will would can could should shall may might must has have had very more most such".split())
+#: a penultimate word after which one more word does not close a sentence ("your body", "we reverse")
+_OPENER = frozenset("the a an your my our their his her its we they you i he she it this these those".split())
 
 
 class TruncatedReply(ChatRule, Rule):
@@ -62,5 +69,9 @@ class TruncatedReply(ChatRule, Rule):
         if (last[:1] in "-*#|>+" or re.match(r"^\d+[.)]\s", last) or len(last.split()) < self.options.min_words
                 or _END_OK.search(last)):
             return
-        if _MID.search(last):
+        words = re.findall(r"[A-Za-z']+|,", last)
+        if not words:
+            return
+        if words[-1] == "," or words[-1].lower() in _DANGLING or (
+                len(words) > 1 and words[-2].lower() in _OPENER and words[-1].islower()):
             yield f"reply ends mid-sentence: \"…{clip(last[-40:], 40)}\"", t.pointer

@@ -34,6 +34,7 @@ class ShortReply(ChatRule, Rule):
     name = "short-reply"
     severity = Severity.INFO
     groups = ("chat",)
+    default = False
 
     @dataclass(frozen=True)
     class Options:
