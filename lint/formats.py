@@ -140,11 +140,7 @@ def batch_records(batch) -> list[dict]:
     conversation text do not each pay for ``Table.to_pylist()``.  Nested values may still be JSON
     strings (when their type changed across rows); read them through ``maybe_json``.
     """
-    cached = batch.__dict__.get("_trainlint_records")
-    if cached is None:
-        cached = batch.table.to_pylist()
-        batch.__dict__["_trainlint_records"] = cached
-    return cached
+    return batch.cached("records", batch.table.to_pylist)
 
 
 # -- turns -------------------------------------------------------------------------------------

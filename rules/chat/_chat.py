@@ -342,15 +342,10 @@ def _side_reply(v: Any) -> str | None:
 
 
 def chats(batch) -> list[Chat]:
-    """One Chat per row of a chat-format batch, parsed once and memoised on the batch."""
-    cached = batch.__dict__.get("_trainlint_chats")
-    if cached is None:
-        from trainlint.formats import batch_records
+    """One Chat per row of a chat-format batch, parsed once per batch and shared by the chat rules."""
+    from trainlint.formats import batch_records
 
-        fmt = batch.source.record_format
-        cached = [parse(fmt, r) for r in batch_records(batch)]
-        batch.__dict__["_trainlint_chats"] = cached
-    return cached
+    return batch.cached("chats", lambda: [parse(batch.source.record_format, r) for r in batch_records(batch)])
 
 
 def applies(source) -> bool:
