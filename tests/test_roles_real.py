@@ -86,3 +86,13 @@ def test_html_tag_column_is_never_the_label():
     assert got[0] == ("text",) and got[1] != "tag"
     # labels that happen to be one-letter element names are still labels
     assert _roles(text=["yes it is", "no it is not"] * 5, label=["a", "b"] * 5)[1] == "label"
+
+
+def test_sentence_file_is_one_text_column():
+    """A file of sentences, one a line, that no delimiter splits (lingua en.txt): one text column.
+    Before: read as CSV on the commas inside sentences, 3 ragged columns, and 'text in column
+    column_3 is missing' on a line whose sentence had no comma."""
+    rep = _report(DATA / "lingua_sentences" / "en.txt", select="MV001")
+    src = rep["sources"][0]
+    assert src["columns"] == ["column_1"] and src["rows"] == 1000
+    assert rep["findings"] == []
