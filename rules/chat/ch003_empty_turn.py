@@ -14,7 +14,7 @@ class EmptyTurn(ChatRule, Rule):
         A message, ShareGPT turn, Alpaca instruction (with empty input) or output, or preference
         side whose text is empty or only whitespace.  The final assistant turn being empty has
         its own message (``final assistant turn is empty``), as does an empty Alpaca
-        ``output``.  An assistant message that only calls tools, and tool results, are not
+        ``output``; in an HH transcript a last "Assistant:" with nothing after it is one.  An assistant message that only calls tools, and tool results, are not
         empty turns.
 
     Why it matters
@@ -29,6 +29,11 @@ class EmptyTurn(ChatRule, Rule):
 
     Options
         None.
+
+    Default
+        A warning: exact evidence.  No finding in the default run on ../shared/data; its YAML
+        cases and tests/data/chat_layouts/hh_rlhf.jsonl (the empty final reply: found now,
+        missed before the transcripts were split) test it.
     """
 
     code = "CH003"

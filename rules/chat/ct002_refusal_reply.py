@@ -47,13 +47,16 @@ class RefusalReply(ChatRule, Rule):
     """Reply is a refusal or AI boilerplate.
 
     What it checks
-        Assistant replies (a preference pair's ``chosen`` side; the ``rejected`` side is meant
-        to be bad) that contain assistant boilerplate anywhere ("As an AI language model", "as a
-        language model", "I'm just an AI", "my knowledge cutoff", "I don't have personal
+        Assistant replies (a preference pair's ``chosen`` side, a desirable KTO example; the
+        rejected ones are meant to be bad) that contain assistant boilerplate ("As an AI
+        language model", "as a language model", "I'm just an AI" with a limitation in the same
+        sentence: "..., I don't have access"; "my knowledge cutoff", "I don't have personal
         opinions") or open with a refusal ("I'm sorry, but I can't", "I cannot help with",
         "Unfortunately, I am unable"), matched case-insensitively.  The message quotes the
-        phrase.  A reply that merely mentions language models ("GPT-3 is one of the largest
-        language models") is not matched.
+        phrase.  Not reported: a reply that merely mentions language models, an answer to "who
+        are you?" (identity data is meant to say "I am an AI"), a refusal that asks for what is
+        missing ("... without more information"), and a scoped assistant declining what is
+        outside its job ("I can only help with billing"; a system prompt that says "only").
 
     Why it matters
         Distilled data carries the teacher's refusals and disclaimers; fine-tuning on them
@@ -68,6 +71,14 @@ class RefusalReply(ChatRule, Rule):
 
     Options
         ``extra-patterns``: more regular expressions (case-insensitive) matched anywhere.
+
+    Default
+        A warning, measured on the default run over ../shared/data (tests/data/reviewed/CT002.jsonl):
+        23 findings, 23 judged right (1.00).  Before the limits below it had 54: the 24 identity
+        answers of sharegpt_dummy_conversation.json ("As a language model, I go by the name
+        Vicuna", answering "Who are you?"), and in alpaca_en_demo.json "As an AI assistant, I would
+        first..." (an answer, 4) and "I cannot determine the angle without more information" (2),
+        all wrong: a review of 455 findings (issue 22) had judged 0.24 of this rule's right.
     """
 
     code = "CT002"

@@ -27,9 +27,13 @@ class TruncatedReply(ChatRule, Rule):
         The final assistant reply of each record (a preference pair's ``chosen``):
 
         - an odd number of ````` fences: a code block opened and never closed;
-        - prose that stops mid-sentence: the last line has at least ``min-words`` words and
-          ends in a lower-case word or a comma, with no closing punctuation.  Lines that are
-          list items, table rows, headings or code are not judged.
+        - prose that stops mid-sentence: the last line has at least ``min-words`` words, no
+          closing punctuation, and ends in a comma, in a word that cannot end a sentence (an
+          article, a preposition that is not also a particle, a conjunction, a possessive,
+          an auxiliary: "the importance of") or in one word after a determiner or a subject
+          pronoun ("your body", "we reverse").  "...that finally boiled over" is a complete
+          sentence without its full stop and is not reported.  Lines that are list items, table
+          rows, headings or code are not judged.
 
     Why it matters
         Generations cut at a token limit are common in synthetic data; a model trained on them
@@ -44,6 +48,13 @@ class TruncatedReply(ChatRule, Rule):
     Options
         ``min-words`` (8): shorter last lines are not judged (a short answer may omit the
         full stop).
+
+    Default
+        A warning, measured on the default run over ../shared/data (tests/data/reviewed/CT004.jsonl):
+        4 findings, 4 right.  Before, any lower-case last word counted: 5 findings, the fifth
+        ("...tension and aggression that finally boiled over") a complete sentence (wrong); a
+        review of 455 findings (issue 22) had judged 0.52 of this rule's right.  The sample is
+        small: widen it when more chat data is in ../shared/data.
     """
 
     code = "CT004"

@@ -78,9 +78,24 @@ class MissingValue(Rule):
         Safe for rows whose text or label is missing: they are dropped into the rejects file.
         Missing values in other columns are reported, not fixed.
 
+        Not missing: the optional fields of a chat format (Alpaca's ``input``, ``system``,
+        ``history``; ShareGPT's ``system``/``tools``...), a sentinel written as a word rather
+        than as tools write nulls ("Nan" is a name, or "six"; "nan", "NaN", "None", "N/A" are
+        nulls), and "nan"/"none" in a column of at least 10 kinds of short lower-case codes
+        (``nan`` is Min Nan Chinese's ISO 639-3 code; text and label rows with them are held
+        until the end of the run to decide, at most 10,000 a column).
+
     Options
-        ``disguised``: the null sentinels, compared after trimming and lower-casing.
+        ``disguised``: the null sentinels, compared after trimming, written in lower case, upper
+        case or as ``NaN``/``None``/``Null``/``N/a``.
         ``row-columns``: more columns whose missing values are reported row by row.
+
+    Default
+        An error per text/label row, a warning per other column, measured on the default run
+        over ../shared/data (tests/data/reviewed/MV001.jsonl): Titanic's age, deck, embarked
+        and embark_town, 4 of 4 right.  Before: also alpaca_en_demo.json's empty ``input`` (587
+        rows, normal in Alpaca) and 3 lines of lingua en.txt that the CSV sniffer had cut on
+        their commas, all wrong; a review of 455 findings (issue 22) had judged 0.40 right.
     """
 
     code = "MV001"
