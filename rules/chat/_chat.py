@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainlint.formats import (SHAREGPT_ROLES, TEXT_PART_TYPES, TOOL_CALL_PART_TYPES, content_text, iter_turns,
+from trainlint.formats import (SHAREGPT_ROLES, TOOL_CALL_PART_TYPES, content_text, iter_turns,
                                maybe_json, pointer, prompt_key, split_transcript)
 
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")

@@ -146,26 +146,33 @@ def _tool_calls(calls: Any, where: tuple, out: list) -> None:
                         pointer(*at, "function", "arguments")))
 
 
-def _messages(msgs: Any, key: str, out: list) -> None:
-    msgs = maybe_json(msgs)
-    if msgs is None:
+def _entries(v: Any, key: str, out: list, listed: str, entry: str, known: tuple[str, ...]):
+    """(index, entry, pointer keys) of each object in the list ``v`` at ``key``; what is not a
+    list of objects, and keys not in ``known``, are reported into ``out``."""
+    v = maybe_json(v)
+    if v is None:
         out.append((f"record has no '{key}' list", pointer(key)))
         return
-    if not isinstance(msgs, (list, tuple)):
-        out.append((f"'{key}' is {a(type_name(msgs))}, not a list of messages", pointer(key)))
+    if not isinstance(v, (list, tuple)):
+        out.append((f"'{key}' is {a(type_name(v))}, not a list{listed}", pointer(key)))
         return
-    if not msgs:
+    if not v:
         out.append((f"'{key}' is an empty list", pointer(key)))
         return
-    for i, m in enumerate(msgs):
+    for i, m in enumerate(v):
         m = maybe_json(m)
         at = (key, i)
         if not isinstance(m, dict):
-            out.append((f"message is {a(type_name(m))}, not an object", pointer(*at)))
+            out.append((f"{entry} is {a(type_name(m))}, not an object", pointer(*at)))
             continue
-        for k, v in m.items():
-            if k not in OPENAI_MESSAGE_KEYS and v is not None:
-                out.append((f"unrecognised key '{k}' in a message", pointer(*at, k)))
+        for k, x in m.items():
+            if k not in known and x is not None:
+                out.append((f"unrecognised key '{k}' in a {entry}", pointer(*at, k)))
+        yield i, m, at
+
+
+def _messages(msgs: Any, key: str, out: list) -> None:
+    for _i, m, at in _entries(msgs, key, out, " of messages", "message", OPENAI_MESSAGE_KEYS):
         role = m.get("role")
         if role is None:
             out.append(("message has no 'role'", pointer(*at)))
@@ -201,25 +208,7 @@ def _messages(msgs: Any, key: str, out: list) -> None:
 # -- ShareGPT, Alpaca, preference ---------------------------------------------------------------
 
 def _sharegpt(conv: Any, key: str, out: list) -> None:
-    conv = maybe_json(conv)
-    if conv is None:
-        out.append((f"record has no '{key}' list", pointer(key)))
-        return
-    if not isinstance(conv, (list, tuple)):
-        out.append((f"'{key}' is {a(type_name(conv))}, not a list", pointer(key)))
-        return
-    if not conv:
-        out.append((f"'{key}' is an empty list", pointer(key)))
-        return
-    for i, m in enumerate(conv):
-        m = maybe_json(m)
-        at = (key, i)
-        if not isinstance(m, dict):
-            out.append((f"turn is {a(type_name(m))}, not an object", pointer(*at)))
-            continue
-        for k, v in m.items():
-            if k not in SHAREGPT_KEYS and v is not None:
-                out.append((f"unrecognised key '{k}' in a turn", pointer(*at, k)))
+    for _i, m, at in _entries(conv, key, out, "", "turn", SHAREGPT_KEYS):
         who, value = m.get("from"), m.get("value")
         if who is None:
             out.append(("turn has no 'from'", pointer(*at)))
