@@ -276,14 +276,15 @@ def open_sources(
 
             sample = pa.table({c: pa.array([], pa.string()) for c in columns})
         rec_format = formats.detect(columns, sample, record_format)
+        notes = [formats.format_note(rec_format)] if rec_format != "text" and not record_format else []
         t, lab, split = infer_roles(sample, text=text if rec_format == "text" else (text or ()),
-                                    label=label, split_column=split_column)
+                                    label=label, split_column=split_column, notes=notes)
         for col in list(t) + [c for c in (lab, split) if c]:
             if _column_missing(col, columns, sample):
                 raise UsageError(f"{path}: no column '{col}' (columns: {', '.join(columns)}); "
                                  f"check --text/--label/--split-column")
         info = replace(info, format=reader.format, columns=tuple(columns), text_columns=t, label_column=lab,
-                       split_column=split, record_format=rec_format)
+                       split_column=split, record_format=rec_format, role_notes=tuple(notes))
         reader.info = info
         specs.append(SourceSpec(info, reader))
     return specs
