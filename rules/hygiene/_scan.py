@@ -156,7 +156,7 @@ class ScanRule(Rule):
         hint = self.missing_library()
         if hint is None:
             return ()
-        return [self.finding(f"{self.name} was skipped: it needs {self.needs[0]} ({hint})", source=None,
+        return [self.finding(f"rule skipped: it needs {self.needs[0]} ({hint})", source=None,
                              severity=Severity.INFO, fix=None)]
 
     # -- for subclasses ------------------------------------------------------------------------
