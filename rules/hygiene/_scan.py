@@ -184,3 +184,20 @@ class ScanRule(Rule):
     def extra(self, hits: list[Hit]) -> dict[str, Any]:
         return {"kinds": sorted({h.kind for h in hits if h.kind}), "masked": [h.shown for h in hits[:5]],
                 "count": len(hits)}
+
+
+class CharacterRule(ScanRule):
+    """A rule about characters: hits are kinds of character ("U+200B ZERO WIDTH SPACE") with an
+    escaped excerpt; one message names the kinds and shows the first excerpt."""
+
+    #: how many kinds of character the message names
+    shown_kinds: ClassVar[int] = 4
+
+    def message(self, hits: list[Hit]) -> str:
+        kinds = list(dict.fromkeys(h.kind for h in hits))
+        k = self.shown_kinds
+        return (f"text holds {plural(len(hits), self.noun)} "
+                f"({', '.join(kinds[:k])}{' …' if len(kinds) > k else ''}): {hits[0].shown}")
+
+    def extra(self, hits: list[Hit]) -> dict[str, Any]:
+        return {"count": len(hits), "characters": sorted({h.kind for h in hits}), "snippet": hits[0].shown}

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ._scan import Hit, ScanRule, context
+from ._scan import CharacterRule, Hit, context
 
 #: always out of place: zero-width space, word joiner, invisible operators, BOM inside text,
 #: bidi embeddings, overrides and isolates, Hangul fillers
@@ -17,7 +17,7 @@ _ANY = re.compile(f"[{_ALWAYS}{_MARKS}{_JOINERS}]")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-class InvisibleCharacter(ScanRule):
+class InvisibleCharacter(CharacterRule):
     """Text holds invisible zero-width or bidirectional control characters.
 
     What it checks
@@ -49,6 +49,7 @@ class InvisibleCharacter(ScanRule):
     name = "invisible-character"
     prefilter = f"[{_ALWAYS}{_MARKS}{_JOINERS}]"
     noun = "invisible character"
+    shown_kinds = 3
 
     @dataclass(frozen=True)
     class Options:
@@ -70,11 +71,3 @@ class InvisibleCharacter(ScanRule):
                     continue
             hits.append(Hit(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip(), context(text, i, i + 1)))
         return hits
-
-    def message(self, hits):
-        kinds = list(dict.fromkeys(h.kind for h in hits))
-        return (f"text holds {len(hits)} invisible character{'s' if len(hits) > 1 else ''} "
-                f"({', '.join(kinds[:3])}{' …' if len(kinds) > 3 else ''}): {hits[0].shown}")
-
-    def extra(self, hits):
-        return {"count": len(hits), "characters": sorted({h.kind for h in hits}), "snippet": hits[0].shown}

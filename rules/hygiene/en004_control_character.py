@@ -3,10 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._chars import CONTROL, CONTROL_PREFILTER
-from ._scan import Hit, ScanRule, context
+from ._scan import CharacterRule, Hit, context
 
 
-class ControlCharacter(ScanRule):
+class ControlCharacter(CharacterRule):
     """Text holds control characters.
 
     What it checks
@@ -53,13 +53,6 @@ class ControlCharacter(ScanRule):
             hits.append(Hit(f"U+{o:04X}", context(text, m.start(), m.end())))
         return hits
 
-    def message(self, hits):
-        kinds = list(dict.fromkeys(h.kind for h in hits))
-        return (f"text holds {len(hits)} control character{'s' if len(hits) > 1 else ''} "
-                f"({', '.join(kinds[:4])}{' …' if len(kinds) > 4 else ''}): {hits[0].shown}")
-
-    def extra(self, hits):
-        return {"count": len(hits), "characters": sorted({h.kind for h in hits}), "snippet": hits[0].shown}
 
 
 def _mojibake_explains(text: str) -> bool:
