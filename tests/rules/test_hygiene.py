@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
 import pytest
 from click.testing import CliRunner
@@ -86,7 +85,7 @@ def _reviewed() -> list[tuple[str, list[dict]]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _real_findings(code: str) -> frozenset:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from _hygiene_data import datasets
