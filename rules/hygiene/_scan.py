@@ -15,6 +15,7 @@ What a finding shows of the data is built by ``scan`` and is masked for private 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -22,6 +23,13 @@ import pyarrow.compute as pc
 
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
+
+
+@cache
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 class Hit(NamedTuple):
@@ -33,8 +41,8 @@ class Hit(NamedTuple):
 
 def candidates(batch: Any, pattern: str) -> np.ndarray:
     """Rows of the batch whose text matches the RE2 ``pattern`` (memoised per batch and pattern)."""
-    cache = batch.__dict__.setdefault("_trainlint_hygiene", {})
-    mask = cache.get(pattern)
+    memo = batch.__dict__.setdefault("_trainlint_hygiene", {})
+    mask = memo.get(pattern)
     if mask is None:
         text = batch.text
         if text is None:
@@ -42,7 +50,7 @@ def candidates(batch: Any, pattern: str) -> np.ndarray:
         else:
             m = pc.match_substring_regex(text, pattern)
             mask = np.asarray(pc.fill_null(m, False), dtype=bool)
-        cache[pattern] = mask
+        memo[pattern] = mask
     return mask
 
 
@@ -58,12 +66,12 @@ def units(batch: Any, i: int) -> list[tuple[str | None, str | None, str]]:
     if len(cols) == 1:
         v = batch.text[i].as_py()
         return [(cols[0], None, v)] if v else []
-    cache = batch.__dict__.setdefault("_trainlint_hygiene_cols", {})
+    memo = batch.__dict__.setdefault("_trainlint_hygiene_cols", {})
     out = []
     for c in cols:
-        arr = cache.get(c)
+        arr = memo.get(c)
         if arr is None:
-            arr = cache[c] = batch.string_column(c)
+            arr = memo[c] = batch.string_column(c)
         v = arr[i].as_py()
         if v:
             out.append((c, None, v))
@@ -133,9 +141,7 @@ class ScanRule(Rule):
         """The install hint when the rule's optional library is missing, else None."""
         if self.needs is None:
             return None
-        import importlib.util
-
-        return None if importlib.util.find_spec(self.needs[0]) else self.needs[1]
+        return None if _installed(self.needs[0]) else self.needs[1]
 
     def update(self, batch, state):
         if batch.text is None or self.missing_library():
