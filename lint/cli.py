@@ -152,26 +152,23 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from ._arrow import defer_pandas
 
         defer_pandas()
-    if not settings.scheduler and settings.engine == "processes":
-        # workers for every block: their fork server imports on the other core while this
-        # process does the same.  (``--jobs N`` alone starts workers only once its first blocks
-        # show the rules are slow enough for them, so it starts no server it may not need.)
-        from .engines import _forkserver
+    from .engines import prepare
 
-        _forkserver.start()
+    prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
+    opened: list = []
     try:
         report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append)
+                     on_sources=opened.extend, on_outputs=written.append)
     finally:
         close()
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
 
-        n = diff_lines(report, unsafe, click.echo)
+        n = diff_lines(report, opened, unsafe, click.echo)
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
@@ -254,16 +251,20 @@ def _progress(o: dict[str, Any]):
 
 
 @cli.command("rules", context_settings=_CONTEXT)
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="markdown: the README's rule table.")
 def rules_cmd(output_format: str) -> None:
     """List every rule: code, name, severity, fix, default."""
     from .errors import TrainlintError
-    from .registry import all_rules
+    from .registry import all_rules, markdown_table
 
     try:
         rules = all_rules()
     except TrainlintError as e:
         _fail(str(e))
+    if output_format == "markdown":
+        click.echo(markdown_table(rules), nl=False)
+        return
     if output_format == "json":
         import json
 
