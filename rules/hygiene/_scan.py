@@ -40,18 +40,15 @@ class Hit(NamedTuple):
 
 
 def candidates(batch: Any, pattern: str) -> np.ndarray:
-    """Rows of the batch whose text matches the RE2 ``pattern`` (memoised per batch and pattern)."""
-    memo = batch.__dict__.setdefault("_trainlint_hygiene", {})
-    mask = memo.get(pattern)
-    if mask is None:
+    """Rows of the batch whose text matches the RE2 ``pattern`` (once per batch and pattern)."""
+
+    def make() -> np.ndarray:
         text = batch.text
         if text is None:
-            mask = np.zeros(len(batch), dtype=bool)
-        else:
-            m = pc.match_substring_regex(text, pattern)
-            mask = np.asarray(pc.fill_null(m, False), dtype=bool)
-        memo[pattern] = mask
-    return mask
+            return np.zeros(len(batch), dtype=bool)
+        return np.asarray(pc.fill_null(pc.match_substring_regex(text, pattern), False), dtype=bool)
+
+    return batch.cached(("hygiene-prefilter", pattern), make)
 
 
 def units(batch: Any, i: int) -> list[tuple[str | None, str | None, str]]:
@@ -66,13 +63,9 @@ def units(batch: Any, i: int) -> list[tuple[str | None, str | None, str]]:
     if len(cols) == 1:
         v = batch.text[i].as_py()
         return [(cols[0], None, v)] if v else []
-    memo = batch.__dict__.setdefault("_trainlint_hygiene_cols", {})
     out = []
     for c in cols:
-        arr = memo.get(c)
-        if arr is None:
-            arr = memo[c] = batch.string_column(c)
-        v = arr[i].as_py()
+        v = batch.cached(("hygiene-column", c), lambda c=c: batch.string_column(c))[i].as_py()
         if v:
             out.append((c, None, v))
     return out
