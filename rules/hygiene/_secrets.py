@@ -14,6 +14,9 @@ from collections import Counter
 
 KEYS: tuple[tuple[str, re.Pattern, int, float], ...] = (
     ("AWS access key", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])"), 4, 2.5),
+    ("AWS secret key", re.compile(r"(?i:aws_?secret_?(?:access_?)?key)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
+     0, 3.5),
+    ("Azure storage key", re.compile(r"AccountKey=([A-Za-z0-9+/]{86}==)"), 0, 3.5),
     ("GitHub token", re.compile(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])"), 4, 3.0),
     ("GitHub token", re.compile(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])"), 11, 3.0),
     ("GitLab token", re.compile(r"(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])"), 6, 3.0),
@@ -42,7 +45,7 @@ PLACEHOLDER = re.compile(r"(?i)example|your|xxxx|\*\*\*|<|>|\$\{|\{\{|%\(|redact
                          r"^(?:pass(?:word)?|secret|token|pwd|pw|test|\.\.\.+)$")
 
 #: RE2 prefilter: any text holding a secret matches this
-PREFILTER = (r"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|_live_|AIza|sk-|hf_|SG\.|npm_|"
+PREFILTER = (r"(?i:aws_?secret)|AccountKey=|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|_live_|AIza|sk-|hf_|SG\.|npm_|"
              r"eyJ|PRIVATE KEY|[Bb]earer|://[^\s/:@]+:[^\s/@]+@")
 
 

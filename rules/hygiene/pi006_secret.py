@@ -13,7 +13,8 @@ class Secret(ScanRule):
     """Text holds a secret: an API key, a token, a private key or a password.
 
     What it checks
-        Every text for credentials by their documented formats: AWS access key IDs, GitHub,
+        Every text for credentials by their documented formats: AWS access key IDs (and secret
+        keys after an ``aws_secret_access_key`` label), Azure storage account keys, GitHub,
         GitLab, Slack, Stripe (live), Google, OpenAI, Anthropic, Hugging Face, SendGrid and npm
         keys and tokens, JSON web tokens, ``-----BEGIN … PRIVATE KEY-----`` blocks with a key
         body, ``Bearer`` tokens, and passwords in URLs (``https://user:pass@host``).  A match
@@ -64,8 +65,8 @@ class Secret(ScanRule):
                 if any(a < m.end(g) and m.start(g) < b for a, b in taken):
                     continue
                 taken.append((m.start(g), m.end(g)))
-                hits.append(Hit(kind, mask_secret(value, value[:head]) if head or kind != "private key"
-                                else "-----BEGIN **** PRIVATE KEY-----"))
+                hits.append(Hit(kind, "-----BEGIN **** PRIVATE KEY-----" if kind == "private key"
+                                else mask_secret(value, value[:head])))
         if self.options.url_passwords and "://" in text:
             for m in URL_PASSWORD.finditer(text):
                 pw = m.group(2)

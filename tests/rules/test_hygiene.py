@@ -37,6 +37,7 @@ PLANTED = {
     "ip": ("server 81.2.69.160 is down", ["81.2.69.160", "2.69"]),
     "aws": ("key AKIAZ4RXQH7BPLMNWS2Y x", ["AKIAZ4RXQH7BPLMNWS2Y", "Z4RXQH7B"]),
     "github": ("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", ["aBcDeFgHiJkLmNoPqRsT"]),
+    "aws_secret": ("AWS_SECRET_ACCESS_KEY=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", ["Zq3k9Vd8", "gH8jK2lQ"]),
     "url": ("postgres://admin:s3cr3tPw9@db.internal/app", ["s3cr3tPw9", "admin:"]),
 }
 
