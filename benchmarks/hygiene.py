@@ -116,6 +116,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--rate", type=float, default=0.002, help="share of rows planted per kind")
+    ap.add_argument("--also", metavar="CSV", help="also time the group on this file (its 'text' column), e.g. "
+                    "the templated benchmark: python ../shared/bench/templated.py --rows 100000 --out DIR")
     args = ap.parse_args()
     texts, planted = build(args.rows, args.rate)
     select = ",".join(PLANTS)
@@ -149,6 +151,13 @@ def main() -> None:
           f"{t_clean:.2f} ({args.rows / t_clean:,.0f} rows/s); on planted text {t_plant:.2f} "
           f"({args.rows / t_plant:,.0f} rows/s); the group alone (minus reading) "
           f"{args.rows / max(1e-9, t_plant - t_read):,.0f} rows/s")
+    if args.also:
+        _, t_read = run(args.also, "MV001")
+        rep, t = run(args.also, select)
+        n = sum(s["rows"] for s in rep.sources)
+        print(f"{args.also}: {n:,} rows, reading + MV001 {t_read:.2f} s; whole group {t:.2f} s "
+              f"({n / t:,.0f} rows/s; {n / max(1e-9, t - t_read):,.0f} rows/s without reading), "
+              f"{len(rep.findings):,} findings")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,6 @@ def worst_ratio(text: str, min_words: int, scale: float = 1.0) -> tuple[str, flo
     words = text.split()
     if len(words) < min_words:
         return None
-    chars = sum(len(w) for w in words)
-    repeats = 1.0 - len(set(words)) / len(words)
     worst = None
 
     def consider(what: str, ratio: float, limit: float, piece: str) -> None:
@@ -46,7 +44,7 @@ def worst_ratio(text: str, min_words: int, scale: float = 1.0) -> tuple[str, flo
         if ratio > limit and (worst is None or ratio / limit > worst[1] / worst[2]):
             worst = (what, ratio, limit, piece)
 
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()] if text.count("\n") >= 2 else []
     if len(lines) >= 3:
         counts = Counter(lines)
         dup = [ln for ln, c in counts.items() if c > 1]
@@ -57,9 +55,15 @@ def worst_ratio(text: str, min_words: int, scale: float = 1.0) -> tuple[str, flo
             consider("repeated lines", n_dup / len(lines), LINE_LIMITS[0], top)
             consider("characters in repeated lines", c_dup / max(1, sum(len(ln) for ln in lines)),
                      LINE_LIMITS[1], top)
-    # a text whose words almost never repeat cannot pass any n-gram limit: skip the counting
-    if repeats * 1.5 < min(TOP_NGRAM_LIMITS.values()) * scale * 0.5:
+    # Every n-gram measure needs repeated word pairs: the most frequent n-gram, or the repeated
+    # n-grams, cover their share of the text with pairs seen before.  Prose repeats few pairs
+    # ("of the"), a loop repeats most; below half the smallest limit no n-gram measure can pass,
+    # and counting n-grams is what costs (a set of pairs is ~20x cheaper than the six counts).
+    pairs = len(words) - 1
+    repeated_pairs = 1.0 - len(set(zip(words, words[1:]))) / pairs
+    if repeated_pairs < 0.5 * scale * min(min(TOP_NGRAM_LIMITS.values()), min(DUP_NGRAM_LIMITS.values())):
         return worst
+    chars = len("".join(words))
     for n, limit in TOP_NGRAM_LIMITS.items():
         grams = Counter(zip(*(words[i:] for i in range(n))))
         if not grams:

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from trainlint.finding import Fix, Severity
@@ -143,8 +144,16 @@ class ScanRule(Rule):
         out = []
         path = batch.source.path
         plain = batch.source.record_format == "text"
-        for i in idx.tolist():
-            for column, ptr, text in units(batch, i):
+        if not idx.size:
+            return out
+        if plain and len(batch.source.text_columns) == 1:  # the candidates' texts in one conversion
+            col = batch.source.text_columns[0]
+            texts = batch.text.take(pa.array(idx)).to_pylist()
+            per_row = (((col, None, t),) if t else () for t in texts)
+        else:
+            per_row = (units(batch, i) for i in idx.tolist())
+        for i, row_units in zip(idx.tolist(), per_row):
+            for column, ptr, text in row_units:
                 hits = self.scan_in(text, plain)
                 if hits:
                     out.append(self.finding(self.message(hits), source=path, row=int(batch.rows[i]),

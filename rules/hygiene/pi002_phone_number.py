@@ -8,6 +8,10 @@ from ._mask import mask_digits
 from ._scan import Hit, ScanRule
 
 
+#: a run of digits and separators long enough to hold a phone number (with its + or bracket)
+_RUN = re.compile(r"[+(]?\d(?:[ ().\-/]{0,3}\d){6,}\)?")
+_CONTEXT = 8
+
 # numbers that validate as phone numbers somewhere but are written as something else
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _DATE = re.compile(r"\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d")
@@ -63,10 +67,16 @@ class PhoneNumber(ScanRule):
         import phonenumbers
 
         seen: dict[tuple[int, int], Hit] = {}
-        for region in self.options.regions or (None,):
-            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-                key = (m.start, m.end)
-                if key not in seen and not _not_a_phone(m.raw_string, text, m.start):
-                    where = phonenumbers.region_code_for_number(m.number) or "international"
-                    seen[key] = Hit(where, mask_digits(m.raw_string, 2))
+        # The matcher's own scan of a whole text is what costs; it only runs on the runs of
+        # digits that could be a number, each with a few characters of context either side
+        # (its checks look at the neighbouring characters, never further).
+        for w in _RUN.finditer(text):
+            lo = max(0, w.start() - _CONTEXT)
+            window = text[lo:w.end() + _CONTEXT]
+            for region in self.options.regions or (None,):
+                for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+                    key = (lo + m.start, lo + m.end)
+                    if key not in seen and not _not_a_phone(m.raw_string, text, lo + m.start):
+                        where = phonenumbers.region_code_for_number(m.number) or "international"
+                        seen[key] = Hit(where, mask_digits(m.raw_string, 2))
         return [seen[k] for k in sorted(seen)]

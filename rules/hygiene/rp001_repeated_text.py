@@ -46,12 +46,15 @@ class RepeatedText(ScanRule):
         scale: float = 3.0
 
     def candidate_mask(self, batch):
-        # a text of min-words words has at least min-words - 1 runs of white space
+        # a text of min-words words has about min-words - 1 spaces or line breaks (literal counts:
+        # 20x cheaper than counting runs of white space with a regex; tabs alone do not count)
         import numpy as np
         import pyarrow.compute as pc
 
-        gaps = pc.fill_null(pc.count_substring_regex(batch.text, r"\s+"), 0)
-        return np.asarray(gaps) >= self.options.min_words - 1
+        text = batch.text
+        gaps = (np.asarray(pc.fill_null(pc.count_substring(text, " "), 0))
+                + np.asarray(pc.fill_null(pc.count_substring(text, "\n"), 0)))
+        return gaps >= self.options.min_words - 1
 
     def scan(self, text):
         got = worst_ratio(text, self.options.min_words, self.options.scale)
