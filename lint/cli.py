@@ -90,6 +90,18 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...).")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes.")
 @click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing.")
+@click.option("--baseline", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Hide the findings recorded in FILE (by --write-baseline); say how many.")
+@click.option("--write-baseline", "write_baseline", is_flag=False, flag_value="", default=None,
+              metavar="[FILE]", help="Record every current finding in FILE (default: the configured baseline "
+                                     "or trainlint-baseline.txt); entries no longer matching are dropped.")
+@click.option("--suppressions", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A TOML file of [[suppress]] entries (accepted findings with reasons).")
+@click.option("--add-suppressions", is_flag=True,
+              help="Add a suppression with a placeholder reason for every current finding.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, and those skipped and why.")
+@click.option("--force-exclude", is_flag=True, default=None,
+              help="Apply exclude patterns to files named on the command line too (for pre-commit).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 def check(paths: tuple[str, ...], **o: Any) -> None:
     """Lint training data files, directories or globs."""
@@ -146,8 +158,14 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"],
         "gx_suites": tuple(o["expectations"]) or None,
+        "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
+    write_baseline = _baseline_target(o["write_baseline"], settings)
+    if write_baseline is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, baseline=None)  # every finding is recorded, then the new file applied
     if settings.engine != "dask" and not settings.gx_suites:  # both use pandas with pyarrow
         from ._arrow import defer_pandas
 
@@ -162,11 +180,14 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
+    keys = write_baseline is not None or o["add_suppressions"] or any(fmt == "sarif" for _m, fmt, _p in reporters)
     try:
         report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append)
+                     on_outputs=written.append, keys=keys,
+                     before_accept=functools.partial(_record, o, write_baseline, settings))
     finally:
         close()
+    _say_accepted(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
@@ -182,7 +203,9 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
-                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"]}
+                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"],
+                # where the whole report goes, for a reporter that shows only part (github)
+                "full_report": next((p for _m, f, p in reporters if p and f != _fmt), None)}
         # a reporter with ``write`` streams the report (a large one never exists whole in memory)
         write = getattr(module, "write", None)
         if path:
@@ -196,6 +219,69 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     if o["fix"]:
         return report.exit_code_after_fix(unsafe)
     return report.exit_code
+
+
+def _baseline_target(value: str | None, settings: Any) -> str | None:
+    """Where --write-baseline writes: its FILE, else the configured baseline, else the default."""
+    if value is None:
+        return None
+    if value:
+        return value
+    from .baseline import DEFAULT_PATH
+
+    return settings.baseline or DEFAULT_PATH
+
+
+def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
+    """--write-baseline and --add-suppressions, on the report with every finding; a written
+    baseline then hides what it recorded, as ``--baseline`` would."""
+    written = None
+    if write_baseline is not None:
+        from . import baseline
+
+        _not_an_input(write_baseline, report)
+        n, pruned = baseline.write(write_baseline, report.findings, report.keys)
+        written = baseline.load(write_baseline)
+        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
+                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
+                   err=True)
+    if o["add_suppressions"]:
+        from .suppressions import add_to_file
+
+        path, n = add_to_file(settings, report)
+        click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
+                   f"placeholder reason with why the finding is accepted", err=True)
+    return written
+
+
+def _not_an_input(path: str, report: Any) -> None:
+    """Refuse to write ``path`` when it is one of the run's inputs (by real path)."""
+    from .errors import UsageError
+
+    real = os.path.realpath(path)
+    for src in report.sources:
+        p = src.get("path") or ""
+        if not p.startswith("<") and "://" not in p and os.path.realpath(p) == real:
+            raise UsageError(f"{path} is an input of this run: writing there would destroy the data; "
+                             f"choose another file")
+
+
+def _say_accepted(report: Any) -> None:
+    """One line on standard error per kind of accepted finding the report leaves out."""
+    acc = report.stats.get("accepted") or {}
+    b = acc.get("baseline")
+    if b:
+        line = f"trainlint: {b['hidden']} finding{'s' if b['hidden'] != 1 else ''} hidden by baseline {b['path']}"
+        if b["unmatched"]:
+            line += (f"; {b['unmatched']} baseline entr{'ies' if b['unmatched'] != 1 else 'y'} no longer "
+                     f"match (--write-baseline prunes them)")
+        click.echo(line, err=True)
+    if acc.get("suppressed"):
+        click.echo(f"trainlint: {acc['suppressed']} finding{'s' if acc['suppressed'] != 1 else ''} suppressed",
+                   err=True)
+    if acc.get("per_file_ignores"):
+        n = acc["per_file_ignores"]
+        click.echo(f"trainlint: {n} finding{'s' if n != 1 else ''} turned off by per-file-ignores", err=True)
 
 
 class _Echo:

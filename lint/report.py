@@ -32,6 +32,9 @@ class Report:
         self.fail_on = Severity.parse(fail_on)
         self._specs = list(specs)
         self.rules = list(rules)
+        #: content keys of the findings (``lint/keys.py``), by the store's global index; None
+        #: unless the run computed them (a baseline, suppressions, SARIF output)
+        self.keys = None
 
     @property
     def findings(self) -> FindingStore:
@@ -91,7 +94,9 @@ class Report:
             mask &= cols["source"] == sid
         if severity:
             mask &= cols["severity"] >= Severity.parse(severity).rank
-        return Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self._specs, self.rules)
+        out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self._specs, self.rules)
+        out.keys = self.keys
+        return out
 
     def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> Report:
         """A filtered view for notebooks: ``report.show(rule="exact-duplicate")`` displays itself."""

@@ -35,16 +35,35 @@ def build_rules(settings: Settings) -> list[Rule]:
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
-        on_outputs: Callable[[Any], None] | None = None) -> Report:
+        on_outputs: Callable[[Any], None] | None = None, keys: bool = False,
+        before_accept: Callable[[Report], Any] | None = None) -> Report:
     """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
     engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
-    pass the ``CleanSummary`` to ``on_outputs``."""
+    pass the ``CleanSummary`` to ``on_outputs``.
+
+    Accepted findings (per-file-ignores, suppressions, the baseline: ``lint/accept.py``) are
+    taken out before anything is written.  ``keys``: compute the findings' content keys
+    (``Report.keys``) even when nothing needs them (SARIF fingerprints, --write-baseline);
+    ``before_accept`` sees the report with every finding, before that."""
     import contextlib
 
+    from . import suppressions
+    from .accept import accept, needs_keys
     from .engines import get_engine
     from .sources import ReadOptions, open_sources
 
     rules = build_rules(settings)
+    entries = suppressions.load(settings)
+    base = None
+    if settings.baseline:
+        from . import baseline
+
+        base = baseline.load(settings.baseline)
+    content = None
+    if keys or needs_keys(settings, entries):
+        from .keys import ContentKeys
+
+        content = ContentKeys(tuple(e.pattern for e in entries))
     read = ReadOptions(encoding=settings.encoding, input_format=settings.input_format,
                        delimiter=settings.delimiter, header=settings.header)
     specs = open_sources(inputs, read, text=settings.text, label=settings.label,
@@ -55,9 +74,21 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     tasks = getattr(engine, "tasks", None) if output_dir is not None else None
     # an engine with tasks keeps its cluster for the run and the writing
     with engine if tasks is not None else contextlib.nullcontext():
-        result = engine.run(specs, rules, progress)
+        result = engine.run(specs, rules + [content] if content else rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         report = Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+        infos = [s.info for s in specs]
+        if content is not None:
+            from .keys import finding_keys
+
+            report.keys = finding_keys(report.findings, content.table, infos)
+        if before_accept:  # it may hand back a baseline it wrote, to apply now
+            base = before_accept(report) or base
+        done = accept(report.findings, settings, keys=report.keys, entries=entries,
+                      text_hits=content.hits if content else None, sources=infos, selected=rules, baseline=base)
+        if done.stats:
+            report.findings = done.store
+            report.stats["accepted"] = done.stats
         if output_dir is not None:
             from .clean import write_outputs
 
