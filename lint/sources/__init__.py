@@ -163,27 +163,28 @@ def open_sources(
     """Open every input, infer roles, and check that requested columns exist."""
     from .. import formats
 
+    from ..frames import frames, is_frame
+
     specs: list[SourceSpec] = []
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [os.fspath(inputs)]
-    items: list[tuple[str, Any]] = []
-    if not isinstance(inputs, (list, tuple)):
-        items.append(("<dataframe>", to_arrow(inputs)))
+    items: list[tuple[str, Any, str | None]] = []  # (path or name, in-memory table, split)
+    if is_frame(inputs):
+        items.extend(frames(inputs))
     else:
-        tables = [x for x in inputs if not isinstance(x, (str, os.PathLike))]
-        if tables:
+        if any(is_frame(x) for x in inputs):
             for i, t in enumerate(inputs):
                 if isinstance(t, (str, os.PathLike)):
-                    items.extend((p, None) for p in discover([os.fspath(t)]))
+                    items.extend((p, None, None) for p in discover([os.fspath(t)]))
                 else:
-                    items.append((f"<dataframe {i}>", to_arrow(t)))
+                    items.extend(frames(t, f"<dataframe {i}>"))
         else:
-            items.extend((p, None) for p in discover([os.fspath(x) for x in inputs]))
+            items.extend((p, None, None) for p in discover([os.fspath(x) for x in inputs]))
     if not items:
         raise UsageError("no input given: name files, directories or globs")
-    for index, (path, table) in enumerate(items):
+    for index, (path, table, split_name) in enumerate(items):
         if table is not None:
-            info = SourceInfo(index=index, path=path, format="dataframe")
+            info = SourceInfo(index=index, path=path, format="dataframe", split=split_name)
             reader: Reader = TableReader(info, path, options, table)
         else:
             fmt = format_of(path, options.input_format)
