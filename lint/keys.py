@@ -4,8 +4,8 @@ A baseline, a suppression or a SARIF fingerprint must survive rows being shuffle
 appended, so none of them may name a row number.  During the run, ``ContentKeys`` (a rule of
 the run only, never registered, so every engine runs and merges it like any rule) hashes each
 row's normalised content: every column's value as text (nested values as sorted-key JSON),
-combined in column *name* order with the column's name, so column order and JSON key order do
-not matter; a record the reader could not parse hashes its raw bytes.  It keeps 16 bytes per
+combined so that neither the order nor the names of the columns matter (a header sniffed one
+run and not the next, JSON keys in another order); a record the reader could not parse hashes its raw bytes.  It keeps 16 bytes per
 row (row number and hash) and reuses the exact-text hash the duplicate rules already made for
 the batch when the text column is the only column.
 
@@ -37,22 +37,34 @@ def text_key(text: str) -> np.uint64:
     return np.uint64(xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass")))
 
 
+def _scramble(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection that spreads every bit (so equal values in two columns
+    do not cancel out, and a sum of scrambled hashes is as good as a hash)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
 def row_hashes(batch: Any) -> np.ndarray:
-    """The content hash of each row of a batch (``BatchContext``)."""
-    from .hashing import combine, hash_strings
+    """The content hash of each row of a batch (``BatchContext``): the sum of its values' scrambled
+    hashes, so neither the order nor the names of the columns matter (a header sniffed once and
+    not the next time, a column renamed or moved, keys in another order)."""
+    from .hashing import hash_strings
 
     table = batch.table
     n = table.num_rows
     acc = np.full(n, _SEED, dtype=np.uint64)
     reuse = batch.__dict__.get("text_hash")  # already made by the duplicate rules
     single_text = (batch.source.record_format == "text" and len(batch.source.text_columns) == 1
-                   and table.num_columns and batch.source.text_columns[0])
-    for name in sorted(table.column_names):
-        if reuse is not None and name == single_text:
-            values = reuse
-        else:
-            values = hash_strings(batch.string_column(name))
-        acc = combine(combine(acc, np.full(n, text_key(name), dtype=np.uint64)), values)
+                   and batch.source.text_columns[0])
+    with np.errstate(over="ignore"):
+        for name in table.column_names:
+            if reuse is not None and name == single_text:
+                values = reuse
+            else:
+                values = hash_strings(batch.string_column(name))
+            acc += _scramble(values)
     return acc
 
 
