@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..context import SourceInfo
 from ..errors import SourceError, UsageError
 from .base import Batch, Block, BlockMiscount, LineIndex, ReadOptions, Reader
-from .columnar import ParquetReader, TableReader, to_arrow
+from .columnar import ParquetReader, TableReader, to_arrow  # noqa: F401  (re-exported)
 from .delimited import DelimitedReader, TsvReader
 from .jsonfiles import JsonArrayReader, JsonlReader
 from .roles import infer_roles, split_from_name
