@@ -47,7 +47,7 @@ def cli() -> None:
 
 
 @cli.command(context_settings=_CONTEXT)
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names or ALL (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rules to skip (comma-separated); wins over --select.")
 @click.option("--extend-select", multiple=True, help="Rules to add to the default set.")
@@ -177,13 +177,17 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from .engines import _forkserver
 
         _forkserver.start()
+    if not paths and not settings.paths:
+        raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
+    if o["show_files"]:
+        return _show_files(paths, settings)
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
     keys = write_baseline is not None or o["add_suppressions"] or any(fmt == "sarif" for _m, fmt, _p in reporters)
     try:
         report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append, keys=keys,
+                     on_outputs=written.append, keys=keys, on_walk=_say_skipped,
                      before_accept=functools.partial(_record, o, write_baseline, settings))
     finally:
         close()
@@ -219,6 +223,30 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     if o["fix"]:
         return report.exit_code_after_fix(unsafe)
     return report.exit_code
+
+
+def _say_skipped(walked: Any) -> None:
+    line = walked.summary()
+    if line:
+        click.echo(f"trainlint: {line}", err=True)
+
+
+def _show_files(paths: tuple[str, ...], settings: Any) -> int:
+    """--show-files: what a run would lint, and what it skips and why (nothing is read)."""
+    from .runner import resolve_paths
+
+    walked: list = []
+    try:
+        files = resolve_paths(list(paths), settings, walked.append)
+    except Exception:
+        if not walked:
+            raise
+        files = []
+    for f in files:
+        click.echo(f"lint  {f}")
+    for p, why in (walked[0].skipped if walked else []):
+        click.echo(f"skip  {p}  ({why})")
+    return 0
 
 
 def _baseline_target(value: str | None, settings: Any) -> str | None:

@@ -36,6 +36,7 @@ def build_rules(settings: Settings) -> list[Rule]:
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
         on_outputs: Callable[[Any], None] | None = None, keys: bool = False,
+        on_walk: Callable[[Any], None] | None = None,
         before_accept: Callable[[Report], Any] | None = None) -> Report:
     """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
     engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
@@ -44,7 +45,8 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     Accepted findings (per-file-ignores, suppressions, the baseline: ``lint/accept.py``) are
     taken out before anything is written.  ``keys``: compute the findings' content keys
     (``Report.keys``) even when nothing needs them (SARIF fingerprints, --write-baseline);
-    ``before_accept`` sees the report with every finding, before that."""
+    ``before_accept`` sees the report with every finding, before that; ``on_walk`` the files a
+    folder walk took and skipped (``sources.walk.Walk``)."""
     import contextlib
 
     from . import suppressions
@@ -66,6 +68,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         content = ContentKeys(tuple(e.pattern for e in entries))
     read = ReadOptions(encoding=settings.encoding, input_format=settings.input_format,
                        delimiter=settings.delimiter, header=settings.header)
+    inputs = resolve_paths(inputs, settings, on_walk)
     specs = open_sources(inputs, read, text=settings.text, label=settings.label,
                          split_column=settings.split_column, record_format=settings.format)
     if on_sources:
@@ -96,3 +99,31 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
             if on_outputs:
                 on_outputs(summary)
     return report
+
+
+def resolve_paths(inputs: Any, settings: Settings, on_walk: Callable[[Any], None] | None = None) -> Any:
+    """Paths (files, folders, globs) as the files to lint, with ``exclude`` applied and files that
+    are not datasets skipped; ``settings.paths`` when no input is given.  Anything else as it is."""
+    import os
+
+    from .config import DEFAULT_EXCLUDE
+    from .frames import is_frame
+    from .sources import walk_files
+
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [os.fspath(inputs)]
+    if isinstance(inputs, (list, tuple)) and not inputs and settings.paths:
+        inputs = [os.path.join(settings.root, p) for p in settings.paths]
+    if is_frame(inputs) or not isinstance(inputs, (list, tuple)) or not inputs:
+        return inputs
+    if any(not isinstance(x, (str, os.PathLike)) for x in inputs):
+        return inputs  # paths mixed with frames: discovered as before
+    exclude = tuple(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE) + tuple(settings.extend_exclude)
+    walked = walk_files([os.fspath(x) for x in inputs], exclude, settings.root, settings.force_exclude)
+    if on_walk:
+        on_walk(walked)
+    if not walked.files:
+        from .errors import UsageError
+
+        raise UsageError("every file named is excluded: " + "; ".join(f"{p} ({why})" for p, why in walked.skipped))
+    return walked.files

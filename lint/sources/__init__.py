@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import replace
 from typing import Any
@@ -68,50 +67,21 @@ def _is_output_artifact(path: str) -> bool:
     return ".rejects." in os.path.basename(path)
 
 
-def discover(paths: Sequence[str]) -> list[str]:
-    """Files named by paths, directories (walked, sorted) and globs, each once, in the order given."""
-    out: list[str] = []
-    seen: set[str] = set()
+def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
+             force_exclude: bool = False) -> list[str]:
+    """Files named by paths, directories (walked, sorted) and globs, each once, in the order given.
+    A walk skips excluded files and files that are not datasets (``walk.py``); ``walk_files``
+    also says which and why."""
+    return walk_files(paths, exclude, root, force_exclude).files
 
-    def add(p: str) -> None:
-        key = os.path.abspath(p) if "://" not in p else p
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
 
-    for p in paths:
-        if "://" in p and not p.startswith("file://"):
-            add(p)
-        elif any(ch in p for ch in "*?["):
-            matches = sorted(glob.glob(p, recursive=True))
-            files = [m for m in matches if os.path.isfile(m)]
-            if not files:
-                raise SourceError(f"{p}: the pattern matches no file")
-            for m in files:
-                add(m)
-        elif os.path.isdir(p):
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.startswith(".") or _is_output_artifact(full):
-                        continue
-                    name = _strip_compression(f).lower()
-                    if name.endswith(".txt") and not _looks_tabular(full):
-                        continue  # a README next to the data, not data
-                    if name.endswith(_WALK_EXT):
-                        found.append(full)
-            if not found:
-                raise SourceError(f"{p}: the directory holds no data files "
-                                  f"({', '.join(sorted(set(EXTENSIONS)))}, optionally .gz/.zst)")
-            for f in found:
-                add(f)
-        elif os.path.exists(p):
-            add(p)
-        else:
-            raise SourceError(f"{p}: no such file or directory; check the path")
-    return out
+def walk_files(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
+               force_exclude: bool = False):
+    """``discover`` with what it skipped and why (a ``walk.Walk``)."""
+    from .walk import walk
+
+    return walk(paths, exclude=exclude, root=root, force_exclude=force_exclude, walk_ext=_WALK_EXT,
+                looks_tabular=_looks_tabular, is_artifact=_is_output_artifact)
 
 
 def _looks_tabular(path: str) -> bool:
