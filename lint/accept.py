@@ -101,7 +101,7 @@ def unused_findings(entries: Sequence[Any], used: Sequence[bool], selected: Sequ
                     sources: Sequence[Any], root: str) -> list[Finding]:
     """An ``unused-suppression`` finding for each entry that hid nothing, when that rule is
     selected and the entry's rule ran (on a file its path names, when it names one)."""
-    from .globs import matches
+    from .globs import matches, shown
 
     tl = next((r for r in selected if r.name == "unused-suppression"), None)
     if tl is None:
@@ -116,7 +116,7 @@ def unused_findings(entries: Sequence[Any], used: Sequence[bool], selected: Sequ
             continue
         what = f"hash {e.hash:016x}" if e.hash is not None else f"pattern {e.pattern!r}"
         f = tl.finding(f"Suppression of {e.rule} ({what}) matched no finding; remove it",
-                       source=e.origin or "<config>", severity=Severity.parse(tl.severity))
+                       source=shown(e.origin) if e.origin else "<config>", severity=Severity.parse(tl.severity))
         extra_line = e.line
         object.__setattr__(f, "line", extra_line)
         out.append(f)

@@ -277,9 +277,16 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
         from .suppressions import add_to_file
 
         path, n = add_to_file(settings, report)
+        path = _shown(path)
         click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
                    f"placeholder reason with why the finding is accepted", err=True)
     return written
+
+
+def _shown(path: str) -> str:
+    from .globs import shown
+
+    return shown(path)
 
 
 def _not_an_input(path: str, report: Any) -> None:
@@ -299,7 +306,8 @@ def _say_accepted(report: Any) -> None:
     acc = report.stats.get("accepted") or {}
     b = acc.get("baseline")
     if b:
-        line = f"trainlint: {b['hidden']} finding{'s' if b['hidden'] != 1 else ''} hidden by baseline {b['path']}"
+        line = (f"trainlint: {b['hidden']} finding{'s' if b['hidden'] != 1 else ''} hidden by baseline "
+                f"{_shown(b['path'])}")
         if b["unmatched"]:
             line += (f"; {b['unmatched']} baseline entr{'ies' if b['unmatched'] != 1 else 'y'} no longer "
                      f"match (--write-baseline prunes them)")

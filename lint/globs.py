@@ -44,6 +44,12 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def shown(path: str) -> str:
+    """``path`` relative to the working directory when it is below it (as data paths are shown)."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def _relative(path: str, root: str) -> str:
     rel = os.path.relpath(os.path.abspath(path), root)
     return rel.replace(os.sep, "/")

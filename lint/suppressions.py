@@ -12,12 +12,13 @@ config, or ``--suppressions FILE``) as ``[[suppress]]`` tables, or in the config
 
     [[suppress]]
     rule = "unexpected-language"
-    pattern = "(?i)\\bbonjour\\b"       # ... or a regular expression (RE2) searched in the row's text
+    pattern = "(?i)\\bbonjour\\b"       # ... or a regular expression (RE2) searched in the row's
+                                        #     text and in the finding's message
     reason = "Greetings in French belong to the intent set."
 
 ``reason`` is mandatory.  A hash entry matches a finding whose key or related row's key it is
 (so a pair stays suppressed whichever row comes first); a pattern entry matches a finding whose
-row's text it finds (the message, for a finding without a row).  An entry that matches nothing
+row's text or message it finds.  An entry that matches nothing
 is reported as ``unused-suppression`` (TL001) at its line, as ruff's RUF100 reports a stale noqa.
 """
 
@@ -180,10 +181,7 @@ def apply(entries: Sequence[Suppression], store: Any, keys: Any, text_hits: Mapp
             rx = re.compile(e.pattern)
             cand = np.flatnonzero(m)
             for g, f in zip(cand.tolist(), store._make(cand)):
-                if f.row is not None:
-                    if (f.source, f.row) in rows_hit:
-                        hit[g] = True
-                elif rx.search(f.message):
+                if (f.row is not None and (f.source, f.row) in rows_hit) or rx.search(f.message):
                     hit[g] = True
         if hit.any():
             used[k] = True
