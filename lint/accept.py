@@ -87,6 +87,16 @@ def accept(store: Any, settings: Any, *, keys: Any = None, entries: Sequence[Any
     return Accepted(kept, extra, stats)
 
 
+def only_sources(store: Any, paths: Sequence[str]) -> Any:
+    """The findings of ``store`` on the sources ``paths`` (by real path)."""
+    import os
+
+    cols = store.columns()
+    wanted = {os.path.realpath(p) for p in paths}
+    ids = [i for i, p in enumerate(cols["paths"]) if p is not None and os.path.realpath(p) in wanted]
+    return store.select(np.isin(cols["source"], ids))
+
+
 def with_findings(store: Any, extra: list[Finding]) -> Any:
     """``store`` with ``extra`` findings after its own (sharing its parts: nothing is copied)."""
     from .findings_table import FindingStore, _Objects

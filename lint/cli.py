@@ -100,6 +100,9 @@ def cli() -> None:
 @click.option("--add-suppressions", is_flag=True,
               help="Add a suppression with a placeholder reason for every current finding.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and those skipped and why.")
+@click.option("--siblings", is_flag=True,
+              help="Also read the other files of each named file's dataset (its folder, or the configured "
+                   "paths) and report findings on the named files only (pre-commit: leakage across splits).")
 @click.option("--force-exclude", is_flag=True, default=None,
               help="Apply exclude patterns to files named on the command line too (for pre-commit).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
@@ -181,13 +184,22 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:
         return _show_files(paths, settings)
+    inputs: list[str] = list(paths)
+    report_on = None
+    if o["siblings"]:
+        if o["fix"]:
+            raise UsageError("--siblings reads other files as context only: it does not go with --fix")
+        from .runner import resolve_paths, with_siblings
+
+        report_on = resolve_paths(inputs, settings)
+        inputs = with_siblings(report_on, settings)
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
     keys = write_baseline is not None or o["add_suppressions"] or any(fmt == "sarif" for _m, fmt, _p in reporters)
     try:
-        report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append, keys=keys, on_walk=_say_skipped,
+        report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
+                     on_outputs=written.append, keys=keys, on_walk=_say_skipped, report_on=report_on,
                      before_accept=functools.partial(_record, o, write_baseline, settings))
     finally:
         close()

@@ -36,7 +36,7 @@ def build_rules(settings: Settings) -> list[Rule]:
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
         on_outputs: Callable[[Any], None] | None = None, keys: bool = False,
-        on_walk: Callable[[Any], None] | None = None,
+        on_walk: Callable[[Any], None] | None = None, report_on: Any = None,
         before_accept: Callable[[Report], Any] | None = None) -> Report:
     """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
     engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
@@ -46,7 +46,8 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     taken out before anything is written.  ``keys``: compute the findings' content keys
     (``Report.keys``) even when nothing needs them (SARIF fingerprints, --write-baseline);
     ``before_accept`` sees the report with every finding, before that; ``on_walk`` the files a
-    folder walk took and skipped (``sources.walk.Walk``)."""
+    folder walk took and skipped (``sources.walk.Walk``).  ``report_on``: paths; findings on
+    other sources are dropped (they were read as context: ``with_siblings``)."""
     import contextlib
 
     from . import suppressions
@@ -92,6 +93,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         if done.stats:
             report.findings = done.store
             report.stats["accepted"] = done.stats
+        if report_on is not None:
+            from .accept import only_sources
+
+            report.findings = only_sources(report.findings, report_on)
         if output_dir is not None:
             from .clean import write_outputs
 
@@ -101,12 +106,46 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     return report
 
 
+def with_siblings(files: list[str], settings: Settings) -> list[str]:
+    """``files`` and the other files of their datasets: the configured ``paths`` when a file is
+    one of them, else the data files of the file's own folder.  Context for checks across files
+    (leakage between splits, duplicates across files) when only some files are named (pre-commit)."""
+    import os
+
+    from .sources import walk_files
+
+    exclude = _exclude(settings)
+    configured: list[str] = []
+    if settings.paths:
+        configured = walk_files([os.path.join(settings.root, p) for p in settings.paths], exclude,
+                                settings.root).files
+    in_config = {os.path.realpath(p) for p in configured}
+    out: dict[str, str] = {}
+    for f in files:
+        if os.path.realpath(f) in in_config:
+            group = configured
+        else:
+            folder = os.path.dirname(f) or "."
+            group = walk_files([folder], exclude, settings.root, recursive=False).files
+        for g in group:
+            out.setdefault(os.path.realpath(g), g)
+        out.setdefault(os.path.realpath(f), f)
+    named = {os.path.realpath(f) for f in files}
+    # the named files keep the names they were given
+    return [next(f for f in files if os.path.realpath(f) == k) if k in named else v for k, v in out.items()]
+
+
+def _exclude(settings: Settings) -> tuple[str, ...]:
+    from .config import DEFAULT_EXCLUDE
+
+    return tuple(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE) + tuple(settings.extend_exclude)
+
+
 def resolve_paths(inputs: Any, settings: Settings, on_walk: Callable[[Any], None] | None = None) -> Any:
     """Paths (files, folders, globs) as the files to lint, with ``exclude`` applied and files that
     are not datasets skipped; ``settings.paths`` when no input is given.  Anything else as it is."""
     import os
 
-    from .config import DEFAULT_EXCLUDE
     from .frames import is_frame
     from .sources import walk_files
 
@@ -118,8 +157,7 @@ def resolve_paths(inputs: Any, settings: Settings, on_walk: Callable[[Any], None
         return inputs
     if any(not isinstance(x, (str, os.PathLike)) for x in inputs):
         return inputs  # paths mixed with frames: discovered as before
-    exclude = tuple(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE) + tuple(settings.extend_exclude)
-    walked = walk_files([os.fspath(x) for x in inputs], exclude, settings.root, settings.force_exclude)
+    walked = walk_files([os.fspath(x) for x in inputs], _exclude(settings), settings.root, settings.force_exclude)
     if on_walk:
         on_walk(walked)
     if not walked.files:

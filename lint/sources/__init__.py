@@ -76,12 +76,12 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None
 
 
 def walk_files(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
-               force_exclude: bool = False):
+               force_exclude: bool = False, recursive: bool = True):
     """``discover`` with what it skipped and why (a ``walk.Walk``)."""
     from .walk import walk
 
     return walk(paths, exclude=exclude, root=root, force_exclude=force_exclude, walk_ext=_WALK_EXT,
-                looks_tabular=_looks_tabular, is_artifact=_is_output_artifact)
+                looks_tabular=_looks_tabular, is_artifact=_is_output_artifact, recursive=recursive)
 
 
 def _looks_tabular(path: str) -> bool:

@@ -75,8 +75,9 @@ def not_a_dataset(path: str) -> str | None:
 
 def walk(paths: Sequence[str], *, exclude: Sequence[str] = (), root: str | None = None,
          force_exclude: bool = False, walk_ext: tuple[str, ...] = (), looks_tabular=None,
-         is_artifact=None) -> Walk:
-    """Files named by paths, folders (walked, sorted) and globs, each once, in the order given."""
+         is_artifact=None, recursive: bool = True) -> Walk:
+    """Files named by paths, folders (walked, sorted; only their own files unless ``recursive``)
+    and globs, each once, in the order given."""
     from ..globs import excluded_by
 
     root = os.path.abspath(root or os.getcwd())
@@ -129,7 +130,8 @@ def walk(paths: Sequence[str], *, exclude: Sequence[str] = (), root: str | None 
         elif os.path.isdir(p):
             before = len(out.files)
             for dirpath, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(os.path.join(dirpath, d)))
+                dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".")
+                                 and not excluded(os.path.join(dirpath, d)))
                 for f in sorted(files):
                     take_found(os.path.join(dirpath, f), f)
             if len(out.files) == before:
