@@ -132,5 +132,5 @@ def test_try_repo_reads_sibling_splits_and_reports_on_staged_files(precommit_env
     r = _try_repo(precommit_env, "data/test.csv")
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
-    assert "data/test.csv:82: LK001 split-leakage text appears in the train split (data/train.csv:18)" in out
+    assert "data/test.csv:81: LK001 split-leakage text appears in the train split (data/train.csv:18)" in out
     assert "data/train.csv:" not in out.replace("(data/train.csv:", "")
