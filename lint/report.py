@@ -217,9 +217,9 @@ class Report:
                 f"({', '.join(f'{k}: {v}' for k, v in s['by_rule'].items()) or 'clean'})>")
 
     def _repr_html_(self) -> str:
-        from .reporters import html
+        from .reporters import notebook
 
-        return html.render_summary(self)
+        return notebook.render(self)
 
     def __len__(self) -> int:
         return len(self.findings)
