@@ -133,4 +133,5 @@ def test_try_repo_reads_sibling_splits_and_reports_on_staged_files(precommit_env
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "data/test.csv:81: LK001 split-leakage text appears in the train split (data/train.csv:18)" in out
-    assert "data/train.csv:" not in out.replace("(data/train.csv:", "")
+    assert not re.search(r"^data/train\.csv:\d+:", out, re.M)  # read as context, not reported on
+    assert "data/train.csv: csv, 299 rows" in out
