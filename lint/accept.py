@@ -7,7 +7,7 @@ report always says how many findings it does not show and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from collections.abc import Sequence
 
@@ -98,13 +98,8 @@ def only_sources(store: Any, paths: Sequence[str]) -> Any:
 
 
 def with_findings(store: Any, extra: list[Finding]) -> Any:
-    """``store`` with ``extra`` findings after its own (sharing its parts: nothing is copied)."""
-    from .findings_table import FindingStore, _Objects
-
-    parts = list(store._parts) + [_Objects(extra)]
-    start = store.total
-    order = np.concatenate([store._global(slice(None)), np.arange(start, start + len(extra), dtype=np.int64)])
-    return FindingStore(order=order, _parts=parts)
+    """``store`` with ``extra`` findings after its own."""
+    return store.extended(extra)
 
 
 def unused_findings(entries: Sequence[Any], used: Sequence[bool], selected: Sequence[Any],
@@ -127,7 +122,5 @@ def unused_findings(entries: Sequence[Any], used: Sequence[bool], selected: Sequ
         what = f"hash {e.hash:016x}" if e.hash is not None else f"pattern {e.pattern!r}"
         f = tl.finding(f"Suppression of {e.rule} ({what}) matched no finding; remove it",
                        source=shown(e.origin) if e.origin else "<config>", severity=Severity.parse(tl.severity))
-        extra_line = e.line
-        object.__setattr__(f, "line", extra_line)
-        out.append(f)
+        out.append(replace(f, line=e.line))  # the line of the entry in its file
     return out

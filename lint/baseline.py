@@ -133,7 +133,7 @@ def apply(baseline: Baseline, store: Any, keys: Any) -> Outcome:
     total = store.total
     hidden = np.zeros(total, dtype=bool)
     sec, table, cols = _sections(store, keys, baseline.base_dir)
-    order = store._global(slice(None))  # report order
+    order = store.order  # report order
     related = _related(store, keys, baseline.base_dir, cols)
     own_counts: dict[tuple[str, str], dict[int, int]] = {}
     for sid, name in enumerate(table):
@@ -159,7 +159,7 @@ def apply(baseline: Baseline, store: Any, keys: Any) -> Outcome:
 def entries_of(store: Any, keys: Any, base_dir: str) -> dict[tuple[str, str], dict[int, int]]:
     """The baseline of every finding in ``store``."""
     sec, table, cols = _sections(store, keys, base_dir)
-    order = store._global(slice(None))
+    order = store.order
     out: dict[tuple[str, str], dict[int, int]] = {}
     for sid, name in enumerate(table):
         g = order[sec[order] == sid]
@@ -187,7 +187,7 @@ def render(sections: dict[tuple[str, str], dict[int, int]]) -> str:
 def write(path: str, store: Any, keys: Any) -> tuple[int, int]:
     """Record every finding of ``store`` in ``path``; returns (findings recorded, entries of an
     earlier baseline at ``path`` that no longer matched and were dropped)."""
-    from .cli import _write_atomic as write_atomic
+    from .outputs import write_atomic
 
     base_dir = os.path.dirname(os.path.abspath(path))
     pruned = 0

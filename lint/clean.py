@@ -1,4 +1,9 @@
-"""The cleaned copy and the rejects file (datatrove's exclusion writer, for one linter run).
+"""The cleaned copy and the rejects file (datatrove's exclusion writer, for one linter run), and the
+kept rows as a DataFrame (``Report.cleaned``).
+
+Every function here takes the report (which rows to drop, and why) and the sources the run read:
+the readers ``trainlint.sources.open_sources`` opened, which the runner hands in, or an
+``Inputs`` (``report.inputs``) that opens them again.  A Report holds no reader.
 
 For every input, ``DIR/<name>`` holds the kept rows in the input's own format (JSONL lines and
 CSV records copied byte for byte, Parquet with the same schema) and ``DIR/<name>.rejects.jsonl``
@@ -23,14 +28,17 @@ import os
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
-from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .errors import TrainlintError, UsageError
-from .report import Report
 from .sources.stream import compression_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .report import Report
+    from .sources import SourceSpec
 
 
 @dataclass
@@ -97,12 +105,21 @@ def _here(fn: Callable, calls: list[tuple]) -> list:
     return [fn(*args) for args in calls]
 
 
-def write_outputs(report: Report, output_dir: str, unsafe: bool = False,
+def opened(sources: Any) -> list[SourceSpec]:
+    """The sources to read: as given when they are open, else ``sources.open()`` (an ``Inputs``);
+    none for None (a report made by hand, which knows no inputs)."""
+    if sources is None:
+        return []
+    return sources.open() if hasattr(sources, "open") else list(sources)
+
+
+def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_dir: str, unsafe: bool = False,
                   tasks: Callable[[Callable, list[tuple]], list] | None = None) -> CleanSummary:
-    """Write the cleaned copies and rejects files.  ``tasks(fn, calls)`` returns ``[fn(*args) for
-    args in calls]``, wherever it runs them (they write to ``output_dir``)."""
-    specs = [s for s in report._specs if s.info.format != "dataframe"]
-    summary = CleanSummary(skipped=[s.info.path for s in report._specs if s.info.format == "dataframe"])
+    """Write the cleaned copies and rejects files of ``sources`` (the run's).  ``tasks(fn, calls)``
+    returns ``[fn(*args) for args in calls]``, wherever it runs them (they write to ``output_dir``)."""
+    sources = opened(sources)
+    specs = [s for s in sources if s.info.format != "dataframe"]
+    summary = CleanSummary(skipped=[s.info.path for s in sources if s.info.format == "dataframe"])
     targets = output_paths([s.info.path for s in specs], output_dir)
     for s in specs:
         for out in targets.get(s.info.path, ()):
@@ -195,11 +212,12 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
     return kept, rejected, tmp_c, tmp_r
 
 
-def diff_lines(report: Report, unsafe: bool = False, echo: Callable[[str], None] = print) -> int:
+def diff_lines(report: Report, sources: Sequence[SourceSpec] | Any, unsafe: bool = False,
+               echo: Callable[[str], None] = print) -> int:
     """What --fix would remove, one ``- path:line: record`` line each, without writing anything."""
     drop = report.rows_to_drop(unsafe)
     n = 0
-    for s in report._specs:
+    for s in opened(sources):
         rows = drop.get(s.info.path)
         if not rows:
             continue
@@ -210,3 +228,29 @@ def diff_lines(report: Report, unsafe: bool = False, echo: Callable[[str], None]
             echo(f"- {loc} [{codes}] {fs[0].message}")
             n += 1
     return n
+
+
+def cleaned_frame(report: Report, inputs: Any, unsafe: bool = False):
+    """The kept rows of ``inputs`` as one pandas DataFrame (all sources, in order, a ``_source``
+    column first when there are several), with the fixes applied.  ``inputs``: the sources the
+    run opened, or something with ``open()`` that opens them again (``trainlint.runner.Inputs``)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    specs = opened(inputs)
+    drop = report.rows_to_drop(unsafe)
+    frames = []
+    for spec in specs:
+        by_row = drop.get(spec.info.path)
+        rows_drop = by_row.rows if by_row is not None else np.zeros(0, np.int64)
+        for batch in spec.reader.batches():
+            keep = ~np.isin(batch.rows, rows_drop)
+            t = batch.table.filter(pa.array(keep))
+            if t.num_rows:
+                df = t.to_pandas()
+                if len(specs) > 1:
+                    df.insert(0, "_source", spec.info.path)
+                frames.append(df)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)

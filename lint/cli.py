@@ -173,13 +173,9 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from ._arrow import defer_pandas
 
         defer_pandas()
-    if not settings.scheduler and settings.engine == "processes":
-        # workers for every block: their fork server imports on the other core while this
-        # process does the same.  (``--jobs N`` alone starts workers only once its first blocks
-        # show the rules are slow enough for them, so it starts no server it may not need.)
-        from .engines import _forkserver
+    from .engines import prepare
 
-        _forkserver.start()
+    prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
     if not paths and not settings.paths:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:
@@ -196,11 +192,12 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
+    opened: list = []
     keys = write_baseline is not None or o["add_suppressions"] or any(fmt == "sarif" for _m, fmt, _p in reporters)
     try:
         report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_outputs=written.append, keys=keys, on_walk=_say_skipped, report_on=report_on,
-                     before_accept=functools.partial(_record, o, write_baseline, settings))
+                     on_sources=opened.extend, on_outputs=written.append, keys=keys, on_walk=_say_skipped,
+                     report_on=report_on, before_accept=functools.partial(_record, o, write_baseline, settings))
     finally:
         close()
     _say_accepted(report)
@@ -208,7 +205,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     if o["diff"]:
         from .clean import diff_lines
 
-        n = diff_lines(report, unsafe, click.echo)
+        n = diff_lines(report, opened, unsafe, click.echo)
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
@@ -352,28 +349,9 @@ def _delimiter(d: str | None) -> str | None:
 
 
 def _write_atomic(path: str, text: str | Callable[[TextIO], None]) -> None:
-    """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing."""
-    import tempfile
+    from .outputs import write_atomic
 
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".trainlint-", dir=d)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            if isinstance(text, str):
-                f.write(text)
-            else:
-                text(f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text)
 
 
 def _progress(o: dict[str, Any]):
@@ -388,16 +366,20 @@ def _progress(o: dict[str, Any]):
 
 
 @cli.command("rules", context_settings=_CONTEXT)
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="markdown: the README's rule table.")
 def rules_cmd(output_format: str) -> None:
     """List every rule: code, name, severity, fix, default."""
     from .errors import TrainlintError
-    from .registry import all_rules
+    from .registry import all_rules, markdown_table
 
     try:
         rules = all_rules()
     except TrainlintError as e:
         _fail(str(e))
+    if output_format == "markdown":
+        click.echo(markdown_table(rules), nl=False)
+        return
     if output_format == "json":
         import json
 

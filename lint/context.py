@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import hashing
+from .columns import as_string_array, column_by_path
 
 #: global row id = source index << ROW_BITS | row; lets a rule keep one int64 per row across sources.
 ROW_BITS = 40
@@ -84,50 +85,6 @@ class RunContext:
         return self.sources[s].path, r
 
 
-def column_by_path(table: pa.Table, name: str) -> pa.ChunkedArray | None:
-    """A column by name, or a nested field by dotted path (``meta.prompt``); None when absent."""
-    if name in table.column_names:
-        return table.column(name)
-    head, _, rest = name.partition(".")
-    if not rest or head not in table.column_names:
-        return None
-    col = table.column(head)
-    for part in rest.split("."):
-        if pa.types.is_struct(col.type) and col.type.get_field_index(part) >= 0:
-            col = pc.struct_field(col, part)
-        else:
-            return None
-    return col
-
-
-def as_string_array(col: pa.ChunkedArray | pa.Array | None, length: int) -> pa.Array:
-    """A column as one string array (nested values as JSON text, nulls kept)."""
-    if col is None:
-        return pa.nulls(length, pa.string())
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    t = col.type
-    if pa.types.is_string(t):
-        return col
-    if pa.types.is_large_string(t) or pa.types.is_dictionary(t) or pa.types.is_string_view(t):
-        return pc.cast(col, pa.string())
-    if pa.types.is_null(t):
-        return pa.nulls(length, pa.string())
-    if pa.types.is_nested(t):
-        import json
-
-        values = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
-                  for v in col.to_pylist()]
-        return pa.array(values, pa.string())
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        return pa.array([None if v is None else v.decode("utf-8", "replace") for v in col.to_pylist()],
-                        pa.string())
-    try:
-        return pc.cast(col, pa.string())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pa.array([None if v is None else str(v) for v in col.to_pylist()], pa.string())
-
-
 class BatchContext:
     """One batch of rows of one source, with derived arrays computed once and shared by rules."""
 
@@ -145,6 +102,7 @@ class BatchContext:
         self.invalid = tuple(invalid)
         #: 1-based physical line where each row's record starts (text formats), for the engine
         self.lines = lines
+        self._cache: dict[Hashable, Any] = {}
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -157,6 +115,15 @@ class BatchContext:
         return as_string_array(self.column(name), len(self))
 
     # -- shared derived arrays -----------------------------------------------------------------
+    def cached(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per batch and ``key`` and shared by every rule and helper that
+        asks with the same key: the one place for per-batch work several rules need that has no
+        property below.  Start the key with the helper's name (``("near-bands", params)``)."""
+        cache = self._cache
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
     @cached_property
     def row_ids(self) -> np.ndarray:
         return pack_ids(self.source.index, self.rows)
@@ -200,11 +167,8 @@ class BatchContext:
         """``nulls.missing_mask`` of a top-level column, computed once per batch and sentinel list."""
         from .nulls import missing_mask
 
-        cache = self.__dict__.setdefault("_missing", {})
-        key = (column, disguised)
-        if key not in cache:
-            cache[key] = missing_mask(self.table.column(column), disguised)
-        return cache[key]
+        return self.cached(("missing", column, disguised),
+                           lambda: missing_mask(self.table.column(column), disguised))
 
     @cached_property
     def text_normalized(self) -> pa.Array | None:

@@ -41,6 +41,20 @@ class Severity(str, enum.Enum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
+class _EmptyExtra(dict):
+    """The shared ``extra`` of findings that have none (a dict per finding costs memory); read-only,
+    and picklable, unlike a mappingproxy, so findings still travel between processes."""
+
+    def _readonly(self, *_a: Any, **_k: Any) -> None:
+        raise TypeError("a finding's extra is read-only")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
+
+
+#: the ``extra`` of every finding made by a rule without one
+NO_EXTRA: Mapping[str, Any] = _EmptyExtra()
+
+
 class Fix(str, enum.Enum):
     """What applying a finding's fix does: drop the row.  Unsafe fixes need --unsafe-fixes."""
 

@@ -34,7 +34,7 @@ def detect(columns: list[str], sample: pa.Table | None, forced: str | None = Non
     return "text"
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     """OpenAI content may be a string or a list of parts ({"type": "text", "text": ...})."""
     if content is None:
         return ""
@@ -51,7 +51,7 @@ def _content_text(content: Any) -> str:
     return json.dumps(content, ensure_ascii=False, sort_keys=True)
 
 
-def _maybe_json(v: Any) -> Any:
+def maybe_json(v: Any) -> Any:
     if isinstance(v, str) and v[:1] in "[{":
         try:
             return json.loads(v)
@@ -63,13 +63,13 @@ def _maybe_json(v: Any) -> Any:
 def record_text(fmt: str, rec: dict) -> str | None:
     """The conversation of one record as text, or None when it has none."""
     if fmt == "openai":
-        msgs = _maybe_json(rec.get("messages"))
+        msgs = maybe_json(rec.get("messages"))
         if not isinstance(msgs, list):
             return None
-        lines = [f"{m.get('role', '?')}: {_content_text(m.get('content'))}" for m in msgs if isinstance(m, dict)]
+        lines = [f"{m.get('role', '?')}: {content_text(m.get('content'))}" for m in msgs if isinstance(m, dict)]
         return "\n".join(lines) or None
     if fmt == "sharegpt":
-        conv = _maybe_json(rec.get("conversations"))
+        conv = maybe_json(rec.get("conversations"))
         if not isinstance(conv, list):
             return None
         lines = [f"{m.get('from', '?')}: {m.get('value') or ''}" for m in conv if isinstance(m, dict)]
@@ -80,7 +80,7 @@ def record_text(fmt: str, rec: dict) -> str | None:
         return "\n".join(parts) if any(parts) else None
     if fmt == "preference":
         parts = [rec.get(k) for k in ("prompt", "chosen", "rejected")]
-        parts = [_content_text(_maybe_json(p)) for p in parts]
+        parts = [content_text(maybe_json(p)) for p in parts]
         return "\n".join(parts) if any(parts) else None
     return None
 
@@ -96,13 +96,9 @@ def batch_records(batch) -> list[dict]:
 
     Memoised on the BatchContext object (which lives for one batch), so the chat rules and the
     conversation text do not each pay for ``Table.to_pylist()``.  Nested values may still be JSON
-    strings (when their type changed across rows); read them through ``_maybe_json``.
+    strings (when their type changed across rows); read them through ``maybe_json``.
     """
-    cached = batch.__dict__.get("_trainlint_records")
-    if cached is None:
-        cached = batch.table.to_pylist()
-        batch.__dict__["_trainlint_records"] = cached
-    return cached
+    return batch.cached("records", batch.table.to_pylist)
 
 
 # -- turns -------------------------------------------------------------------------------------
@@ -148,32 +144,32 @@ def split_transcript(text: str) -> list[tuple[str, str]] | None:
 
 def _message_turns(msgs: Any, key: str, role_key: str = "role", text_key: str = "content",
                    roles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
-    msgs = _maybe_json(msgs)
+    msgs = maybe_json(msgs)
     if not isinstance(msgs, list):
         return []
     out = []
     for i, m in enumerate(msgs):
-        m = _maybe_json(m)
+        m = maybe_json(m)
         if not isinstance(m, dict):
             continue
         role = m.get(role_key)
         role = str(role) if role is not None else "?"
         if roles is not None:
             role = roles.get(role.lower(), role)
-        out.append((role, _content_text(_maybe_json(m.get(text_key))), pointer(key, i, text_key)))
+        out.append((role, content_text(maybe_json(m.get(text_key))), pointer(key, i, text_key)))
     return out
 
 
 def _side_turns(value: Any, key: str) -> list[tuple[str, str, str]]:
     """A preference side: a string (maybe a transcript) or a list of messages."""
-    value = _maybe_json(value)
+    value = maybe_json(value)
     if value is None:
         return []
     if isinstance(value, list):
         return _message_turns(value, key)
     if isinstance(value, dict):  # a single message
-        return [(str(value.get("role") or "assistant"), _content_text(value.get("content")), pointer(key, "content"))]
-    text = value if isinstance(value, str) else _content_text(value)
+        return [(str(value.get("role") or "assistant"), content_text(value.get("content")), pointer(key, "content"))]
+    text = value if isinstance(value, str) else content_text(value)
     parts = split_transcript(text)
     if parts is None:
         return [("assistant" if key != "prompt" else "user", text, pointer(key))]
@@ -211,18 +207,18 @@ def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
         system = record.get("system")
         if isinstance(system, str) and system.strip():
             out.append(("system", system, pointer("system")))
-        history = _maybe_json(record.get("history"))
+        history = maybe_json(record.get("history"))
         if isinstance(history, list):
             for i, pair in enumerate(history):
-                pair = _maybe_json(pair)
+                pair = maybe_json(pair)
                 if isinstance(pair, (list, tuple)) and len(pair) >= 2:
-                    out.append(("user", _content_text(pair[0]), pointer("history", i, 0)))
-                    out.append(("assistant", _content_text(pair[1]), pointer("history", i, 1)))
+                    out.append(("user", content_text(pair[0]), pointer("history", i, 0)))
+                    out.append(("assistant", content_text(pair[1]), pointer("history", i, 1)))
         for key, role in (("instruction", "user"), ("input", "user"), ("output", "assistant")):
             v = record.get(key)
             if v is None or (key == "input" and isinstance(v, str) and not v.strip()):
                 continue
-            out.append((role, v if isinstance(v, str) else _content_text(_maybe_json(v)), pointer(key)))
+            out.append((role, v if isinstance(v, str) else content_text(maybe_json(v)), pointer(key)))
         return out
     if record_format == "preference":
         out = []
@@ -231,3 +227,7 @@ def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
                 out.extend(_side_turns(record.get(key), key))
         return out
     return []
+
+
+# the names the chat rules imported before these were public (rules/chat/_chat.py)
+_content_text, _maybe_json = content_text, maybe_json

@@ -22,7 +22,7 @@ def _as_plain_string(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     if pa.types.is_large_string(arr.type):
         arr = pc.cast(arr, pa.string())
     elif not pa.types.is_string(arr.type):
-        from .context import as_string_array
+        from .columns import as_string_array
 
         arr = as_string_array(arr, len(arr))
     return arr

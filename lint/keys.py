@@ -55,13 +55,12 @@ def row_hashes(batch: Any) -> np.ndarray:
     table = batch.table
     n = table.num_rows
     acc = np.full(n, _SEED, dtype=np.uint64)
-    reuse = batch.__dict__.get("text_hash")  # already made by the duplicate rules
     single_text = (batch.source.record_format == "text" and len(batch.source.text_columns) == 1
                    and batch.source.text_columns[0])
     with np.errstate(over="ignore"):
         for name in table.column_names:
-            if reuse is not None and name == single_text:
-                values = reuse
+            if name == single_text:
+                values = batch.text_hash  # the batch's, made once for the duplicate rules too
             else:
                 values = hash_strings(batch.string_column(name))
             acc += _scramble(values)
@@ -215,7 +214,7 @@ class FindingKeys:
 def finding_keys(store: Any, table: ContentTable, sources: Any) -> FindingKeys:
     """Keys of every entry of ``store`` (a ``FindingStore``), from the run's ``ContentTable``.
     ``sources``: the run's ``SourceInfo``s (paths to indices)."""
-    from .findings_table import RowFindings
+    from .findings import RowFindings
 
     by_path = {s.path: s.index for s in sources}
     own_parts: list[np.ndarray] = []
@@ -224,7 +223,7 @@ def finding_keys(store: Any, table: ContentTable, sources: Any) -> FindingKeys:
     rel_src: list[np.ndarray] = []
     paths: dict[str | None, int] = {}
     offset = 0
-    for part in store._parts:
+    for part in store.parts:
         n = len(part)
         if isinstance(part, RowFindings):
             col_keys = np.array([text_key(c or "") for c in part.columns], np.uint64)[part.column]

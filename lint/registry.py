@@ -67,7 +67,8 @@ def find_rule(key: str) -> type[Rule]:
     raise UsageError(f"unknown rule '{key}': run `trainlint rules` to list codes and names")
 
 
-def _matches(rule: type[Rule], selector: str) -> bool:
+def matches(rule: type[Rule], selector: str) -> bool:
+    """Whether ``selector`` (ALL, a code, a code prefix, a name or a group) picks ``rule``."""
     s = selector.strip()
     if s.upper() == "ALL":
         return True
@@ -84,12 +85,23 @@ def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | No
     ignore = [s for s in (ignore or []) if s.strip()]
     extend = [s for s in (extend_select or []) if s.strip()]
     for s in select + ignore + extend:
-        if not any(_matches(r, s) for r in rules) and not s.upper().startswith("GX"):
+        if not any(matches(r, s) for r in rules) and not s.upper().startswith("GX"):
             raise UsageError(f"unknown rule selector '{s}': use a code (DU001), a prefix (DU), "
                              f"a name (exact-duplicate) or ALL; `trainlint rules` lists them")
     if select:
-        chosen = [r for r in rules if any(_matches(r, s) for s in select)]
+        chosen = [r for r in rules if any(matches(r, s) for s in select)]
     else:
         chosen = [r for r in rules if r.default]
-    chosen += [r for r in rules if r not in chosen and any(_matches(r, s) for s in extend)]
-    return [r for r in chosen if not any(_matches(r, s) for s in ignore)]
+    chosen += [r for r in rules if r not in chosen and any(matches(r, s) for s in extend)]
+    return [r for r in chosen if not any(matches(r, s) for s in ignore)]
+
+
+def markdown_table(rules: Iterable[type[Rule]]) -> str:
+    """The README's rule table, made from the rules' own metadata and docstrings (a test keeps the
+    README equal to it; ``trainlint rules --output-format markdown`` prints it)."""
+    lines = ["| code | name | severity | fix | default | what it finds |", "|---|---|---|---|---|---|"]
+    for r in sorted(rules, key=lambda r: r.code):
+        fix = r.fix.value if r.fix else "—"
+        lines.append(f"| {r.code} | `{r.name}` | {r.severity.value} | {fix} | {'on' if r.default else 'off'} "
+                     f"| {r.summary()} |")
+    return "\n".join(lines) + "\n"

@@ -1,17 +1,16 @@
-"""Report: the findings of a run, their summary, and the ways to look at them."""
+"""Report: the findings of a run and their summary, a finished value.  It renders nothing itself:
+``trainlint.reporters`` turn it into text, JSON, HTML..., and ``trainlint.clean`` writes the
+cleaned copy; the conveniences here (``to_json``, ``cleaned``, ``_repr_html_``) call them."""
 
 from __future__ import annotations
 
-import io
-import json
-from typing import Any, TextIO
+from typing import Any
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ._version import __version__
 from .finding import Finding, Fix, Severity
-from .findings_table import FindingStore, RowsToDrop
+from .findings import FindingStore, RowsToDrop
 
 
 class Report:
@@ -21,17 +20,21 @@ class Report:
     1 when a finding is at or above ``fail_on``.  ``findings`` is a read-only sequence of
     ``Finding``; behind it, row findings a rule made in bulk stay columns (``FindingStore``), so
     the summary, the exit code, filters and fixes are computed on arrays.
+
+    ``inputs`` says what the run read and how (``trainlint.runner.Inputs``: the data as given, the
+    read options and column roles), so ``cleaned()`` can read the rows again; None when unknown.
+    The report holds no open reader.
     """
 
     def __init__(self, findings: Sequence[Finding], sources: Sequence[dict[str, Any]],
                  stats: dict[str, Any] | None = None, fail_on: str = "warning",
-                 specs: Sequence[Any] = (), rules: Sequence[Any] = ()) -> None:
+                 rules: Sequence[Any] = (), inputs: Any = None) -> None:
         self.findings = findings
         self.sources = list(sources)
         self.stats = dict(stats or {})
         self.fail_on = Severity.parse(fail_on)
-        self._specs = list(specs)
         self.rules = list(rules)
+        self.inputs = inputs
         #: content keys of the findings (``lint/keys.py``), by the store's global index; None
         #: unless the run computed them (a baseline, suppressions, SARIF output)
         self.keys = None
@@ -94,7 +97,7 @@ class Report:
             mask &= cols["source"] == sid
         if severity:
             mask &= cols["severity"] >= Severity.parse(severity).rank
-        out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self._specs, self.rules)
+        out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self.rules, self.inputs)
         out.keys = self.keys
         return out
 
@@ -102,65 +105,18 @@ class Report:
         """A filtered view for notebooks: ``report.show(rule="exact-duplicate")`` displays itself."""
         return self.filter(rule, **kw)
 
-    # -- machine-readable --------------------------------------------------------------------------
+    # -- machine-readable (``reporters/json_report.py`` writes the JSON) -----------------------------
     def to_dict(self) -> dict[str, Any]:
-        s = self.summary
-        return {
-            "version": 1,
-            "tool": {"name": "trainlint", "version": __version__},
-            "sources": self.sources,
-            "findings": [f.to_dict() for f in self.findings],
-            "summary": {"by_rule": s["by_rule"], "by_severity": s["by_severity"], "rows": s["rows"],
-                        "rows_with_findings": s["rows_with_findings"], "fail_on": self.fail_on.value,
-                        "exit_code": self.exit_code},
-            "stats": self.stats,
-        }
+        """The JSON report as a dict (the contract, ../shared/contracts/report-v1.schema.json)."""
+        from .reporters import json_report
+
+        return json_report.as_dict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The JSON report.  With ``indent``, the document is laid out but each finding stays on one
-        line: readable and diffable, and written by the C encoder (an indented dump of 50k findings
-        goes through json's pure-Python encoder, about a second)."""
-        out = io.StringIO()
-        self.write_json(out, indent)
-        return out.getvalue()
+        """The JSON report (``--output-format json`` without its final newline)."""
+        from .reporters import json_report
 
-    def write_json(self, fp: TextIO, indent: int | None = 2) -> None:
-        """``to_json()`` written to ``fp`` as it is made, a few thousand findings at a time, so the
-        document never exists whole in memory."""
-        enc = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
-        s = self.summary
-        head = {"version": 1, "tool": {"name": "trainlint", "version": __version__}, "sources": self.sources}
-        tail = {"summary": {"by_rule": s["by_rule"], "by_severity": s["by_severity"], "rows": s["rows"],
-                            "rows_with_findings": s["rows_with_findings"], "fail_on": self.fail_on.value,
-                            "exit_code": self.exit_code},
-                "stats": self.stats}
-        if indent is None:
-            fp.write(enc(head)[:-1] + ', "findings": [')
-            sep = ", "
-            first = True
-            for chunk in _chunks(self.findings):
-                fp.write(("" if first else sep) + sep.join(enc(f.to_dict()) for f in chunk))
-                first = False
-            fp.write("], " + enc(tail)[1:])
-            return
-        pad = " " * indent
-
-        def field(key: str, value: Any) -> str:
-            text = json.dumps(value, indent=indent, ensure_ascii=False, default=_json_default)
-            return f'{pad}"{key}": ' + text.replace("\n", "\n" + pad)
-
-        fp.write("{\n" + ",\n".join(field(k, v) for k, v in head.items()) + ",\n")
-        if len(self.findings):  # the contract's order: sources, findings, summary
-            fp.write(f'{pad}"findings": [\n')
-            sep = ",\n" + pad * 2
-            first = True
-            for chunk in _chunks(self.findings):
-                fp.write(("" if first else ",\n") + pad * 2 + sep.join(enc(f.to_dict()) for f in chunk))
-                first = False
-            fp.write(f"\n{pad}],\n")
-        else:
-            fp.write(f'{pad}"findings": [],\n')
-        fp.write(",\n".join(field(k, v) for k, v in tail.items()) + "\n}")
+        return json_report.dumps(self, indent)
 
     def to_pandas(self):
         """One tidy row per finding (pandera-style failure cases)."""
@@ -188,27 +144,15 @@ class Report:
         ``rows``, the dropped rows as a sorted array; findings are made when a row is looked up."""
         return self.findings.rows_to_drop((Fix.SAFE, Fix.UNSAFE) if unsafe else (Fix.SAFE,))
 
-    def cleaned(self, unsafe: bool = False):
-        """The kept rows as one pandas DataFrame (all sources, in order), with the fixes applied."""
-        import pandas as pd
-        import pyarrow as pa
+    def cleaned(self, unsafe: bool = False, inputs: Any = None):
+        """The kept rows as one pandas DataFrame (all sources, in order), with the fixes applied.
 
-        drop = self.rows_to_drop(unsafe)
-        frames = []
-        for spec in self._specs:
-            by_row = drop.get(spec.info.path)
-            rows_drop = by_row.rows if by_row is not None else np.zeros(0, np.int64)
-            for batch in spec.reader.batches():
-                keep = ~np.isin(batch.rows, rows_drop)
-                t = batch.table.filter(pa.array(keep))
-                if t.num_rows:
-                    df = t.to_pandas()
-                    if len(self._specs) > 1:
-                        df.insert(0, "_source", spec.info.path)
-                    frames.append(df)
-        if not frames:
-            return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True)
+        ``inputs``: where to read the rows from: the sources a run opened
+        (``trainlint.sources.open_sources``), or an ``Inputs`` (``report.inputs``, the default:
+        what ``lint()`` read, opened again)."""
+        from .clean import cleaned_frame
+
+        return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
 
     # -- display ---------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -226,25 +170,3 @@ class Report:
 
     def __iter__(self):
         return iter(self.findings)
-
-
-def _chunks(findings: FindingStore, size: int = 2048) -> Iterable[list[Finding]]:
-    for start in range(0, len(findings), size):
-        yield findings[start:start + size]
-
-
-def _json_default(o: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return float(o)
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(o, (set, tuple)):
-        return list(o)
-    return str(o)

@@ -8,7 +8,7 @@
 
 Optionally, a rule whose state is mostly bulk needed only for a few rows (near-duplicate
 verification) implements ``detach``/``attach``: an engine may then keep that bulk where each
-block ran and hand it back as handles to an executor before ``finish`` (``lint/shards.py``).
+block ran and hand it back as handles to an executor before ``finish`` (``lint/engines/shards.py``).
 
 A rule never reads files, prints, or knows which engine runs it.  The engine fills in the
 physical line of every finding (and of its related rows) from the reader's line index, so a
@@ -26,24 +26,11 @@ from typing import Any, ClassVar
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .finding import ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
+from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
 
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "Fix", "Options")
-
-
-class _EmptyExtra(dict):
-    """The shared ``extra`` of findings that have none (a dict per finding costs memory); read-only,
-    and picklable, unlike a mappingproxy, so findings still travel between processes."""
-
-    def _readonly(self, *_a: Any, **_k: Any) -> None:
-        raise TypeError("a finding's extra is read-only")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly  # type: ignore[assignment]
-
-
-_NO_EXTRA: Mapping[str, Any] = _EmptyExtra()
 
 
 class Rule:
@@ -98,7 +85,7 @@ class Rule:
     def finish(self, state: Any, run: RunContext) -> Iterable[Finding]:  # noqa: F821
         return ()
 
-    # -- optional: detached state (lint/shards.py) ------------------------------------------------
+    # -- optional: detached state (lint/engines/shards.py) ---------------------------------------------
     def detach(self, state: Any) -> Any:
         """The bulky part of one block's state, taken out of ``state`` (which stays mergeable), for
         the engine to keep where the block ran; None when there is none.  Engines may ignore it."""
@@ -106,7 +93,7 @@ class Rule:
 
     def attach(self, state: Any, parts: Sequence[Any], executor: Any) -> None:
         """Before ``finish``: handles to the parts ``detach`` took, one per block in block order,
-        and the executor (``trainlint.shards.Executor``) that runs work on them where they are."""
+        and the executor (``trainlint.engines.shards.Executor``) that runs work on them where they are."""
 
     def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""
@@ -155,7 +142,7 @@ class Rule:
             related=related if type(related) is tuple else tuple(related),
             fix=fix,
             pointer=pointer,
-            extra=dict(extra) if extra else _NO_EXTRA,
+            extra=dict(extra) if extra else NO_EXTRA,
         )
 
     def row_findings(
@@ -172,7 +159,7 @@ class Rule:
         """Findings of this rule on many rows at once, kept as arrays (``RowFindings``), each with
         this rule's fix.  ``message``, ``source`` and ``column`` are one value for every row or a
         pair (table, index array); ``related`` is (source, rows): one related row per finding."""
-        from .findings_table import RowFindings
+        from .findings.rows import RowFindings
 
         return RowFindings(code=self.code, name=self.name, severity=severity or self.severity, fix=self.fix,
                            source=source, rows=rows, message=message, column=column, group=group,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
 
@@ -33,6 +34,26 @@ def build_rules(settings: Settings) -> list[Rule]:
     return rules
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads and how: the data as given (paths, a DataFrame, an Arrow table, or a list
+    of them) and the settings that decide how it is read.  ``open()`` opens the sources; a report
+    keeps this (``Report.inputs``) instead of the open readers, so ``Report.cleaned()`` can read
+    the rows again."""
+
+    data: Any
+    settings: Settings
+
+    def open(self) -> list:
+        from .sources import ReadOptions, open_sources
+
+        s = self.settings
+        read = ReadOptions(encoding=s.encoding, input_format=s.input_format, delimiter=s.delimiter,
+                           header=s.header)
+        return open_sources(self.data, read, text=s.text, label=s.label, split_column=s.split_column,
+                            record_format=s.format)
+
+
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
         on_outputs: Callable[[Any], None] | None = None, keys: bool = False,
@@ -40,7 +61,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         before_accept: Callable[[Report], Any] | None = None) -> Report:
     """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
     engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
-    pass the ``CleanSummary`` to ``on_outputs``.
+    pass the ``CleanSummary`` to ``on_outputs``.  ``on_sources`` gets the opened sources.
 
     Accepted findings (per-file-ignores, suppressions, the baseline: ``lint/accept.py``) are
     taken out before anything is written.  ``keys``: compute the findings' content keys
@@ -53,7 +74,6 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     from . import suppressions
     from .accept import accept, needs_keys
     from .engines import get_engine
-    from .sources import ReadOptions, open_sources
 
     rules = build_rules(settings)
     entries = suppressions.load(settings)
@@ -67,20 +87,16 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         from .keys import ContentKeys
 
         content = ContentKeys(tuple(e.pattern for e in entries))
-    read = ReadOptions(encoding=settings.encoding, input_format=settings.input_format,
-                       delimiter=settings.delimiter, header=settings.header)
-    inputs = resolve_paths(inputs, settings, on_walk)
-    specs = open_sources(inputs, read, text=settings.text, label=settings.label,
-                         split_column=settings.split_column, record_format=settings.format)
+    given = Inputs(resolve_paths(inputs, settings, on_walk), settings)
+    specs = given.open()
     if on_sources:
         on_sources(specs)
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
-    tasks = getattr(engine, "tasks", None) if output_dir is not None else None
-    # an engine with tasks keeps its cluster for the run and the writing
-    with engine if tasks is not None else contextlib.nullcontext():
+    # writing: one engine session (a Dask cluster) for the run and the writing
+    with engine if output_dir is not None else contextlib.nullcontext():
         result = engine.run(specs, rules + [content] if content else rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-        report = Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+        report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys
@@ -100,7 +116,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         if output_dir is not None:
             from .clean import write_outputs
 
-            summary = write_outputs(report, output_dir, bool(settings.unsafe_fixes), tasks=tasks)
+            summary = write_outputs(report, specs, output_dir, bool(settings.unsafe_fixes), tasks=engine.tasks)
             if on_outputs:
                 on_outputs(summary)
     return report

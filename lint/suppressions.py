@@ -157,7 +157,7 @@ def apply(entries: Sequence[Suppression], store: Any, keys: Any, text_hits: Mapp
     hidden = np.zeros(total, dtype=bool)
     used = [False] * len(entries)
     in_store = np.zeros(total, dtype=bool)
-    in_store[store._global(slice(None))] = True
+    in_store[store.order] = True
     src, code = cols["source"], cols["code"]
     names = store_names(store)
     for k, e in enumerate(entries):
@@ -180,7 +180,7 @@ def apply(entries: Sequence[Suppression], store: Any, keys: Any, text_hits: Mapp
             rows_hit = text_hits.get(k, set())
             rx = re.compile(e.pattern)
             cand = np.flatnonzero(m)
-            for g, f in zip(cand.tolist(), store._make(cand)):
+            for g, f in zip(cand.tolist(), store.at(cand)):
                 if (f.row is not None and (f.source, f.row) in rows_hit) or rx.search(f.message):
                     hit[g] = True
         if hit.any():
@@ -209,8 +209,8 @@ def render_new(store: Any, keys: Any, root: str, known: set[tuple[str, int]]) ->
 
     out: list[str] = []
     seen = set(known)
-    order = store._global(slice(None))
-    for g, f in zip(order.tolist(), store._make(order)):
+    order = store.order
+    for g, f in zip(order.tolist(), store.at(order)):
         key = (f.code, int(keys.own[g]))
         if key in seen:
             continue
@@ -242,7 +242,7 @@ def add_to_file(settings: Any, report: Any) -> tuple[str, int]:
     if not old:
         old = ("# trainlint suppressions: accepted findings, each with the reason it is accepted.\n"
                "# An entry matches by rule and content hash (or a 'pattern' searched in the row's text).\n")
-    from .cli import _write_atomic
+    from .outputs import write_atomic
 
-    _write_atomic(path, old + text)
+    write_atomic(path, old + text)
     return path, n

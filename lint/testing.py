@@ -22,7 +22,7 @@ from .sources.roles import infer_roles
 
 #: how a case runs: streamed; in one-row batches; in one-row partitions merged in order; and
 #: as those partitions with the rules' bulky state detached and finished through a 3-partition
-#: in-process shuffle (lint/shards.py), as on Dask
+#: in-process shuffle (lint/engines/shards.py), as on Dask
 MODES = ("stream", "one-row-batches", "merged-partitions", "detached-shards")
 
 

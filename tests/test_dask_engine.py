@@ -25,7 +25,7 @@ from trainlint.engines.dask import DaskEngine, _Range, _ranged_blocks  # noqa: E
 from trainlint.engines.local import LocalEngine  # noqa: E402
 from trainlint.registry import find_rule  # noqa: E402
 from trainlint.report import Report  # noqa: E402
-from trainlint.runner import build_rules  # noqa: E402
+from trainlint.runner import Inputs, build_rules  # noqa: E402
 from trainlint.sources import ReadOptions, open_sources  # noqa: E402
 from trainlint.testing import make_specs  # noqa: E402
 
@@ -103,7 +103,7 @@ def _report(paths, engine, block_bytes: int = 1 << 23, progress=None) -> Report:
     specs = open_sources([str(p) for p in paths], ReadOptions(block_bytes=block_bytes))
     result = engine.run(specs, rules, progress)
     sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-    return Report(result.findings, sources, result.stats, settings.fail_on, specs, rules)
+    return Report(result.findings, sources, result.stats, settings.fail_on, rules, Inputs([str(p) for p in paths], settings))
 
 
 def _tree(d: Path) -> dict[str, bytes]:
@@ -119,8 +119,8 @@ def test_real_dataset_same_findings_and_cleaned_copy(client, name, tmp_path):
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
     assert dask.sources == local.sources
     assert dask.stats == local.stats
-    write_outputs(local, str(tmp_path / "local"), unsafe=True)
-    write_outputs(dask, str(tmp_path / "dask"), unsafe=True)
+    write_outputs(local, local.inputs, str(tmp_path / "local"), unsafe=True)
+    write_outputs(dask, dask.inputs, str(tmp_path / "dask"), unsafe=True)
     a, b = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
     assert a and a == b
 
@@ -223,8 +223,8 @@ def test_worker_killed_mid_run_completes_with_same_output(client, tmp_path):
                    progress=kill_one)
     assert killed
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
-    write_outputs(local, str(tmp_path / "local"), unsafe=True)
-    write_outputs(dask, str(tmp_path / "dask"), unsafe=True)
+    write_outputs(local, local.inputs, str(tmp_path / "local"), unsafe=True)
+    write_outputs(dask, dask.inputs, str(tmp_path / "dask"), unsafe=True)
     assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
     client.wait_for_workers(2, timeout=60)
 
@@ -329,8 +329,8 @@ def test_parquet_row_groups_and_gzip_read_by_workers(client, tmp_path):
     dask = _report(paths, DaskEngine(client), block_bytes=64 << 10)
     assert {f.source for f in local.findings} >= {str(p) for p in paths}
     assert [f.to_dict() for f in dask.findings] == [f.to_dict() for f in local.findings]
-    write_outputs(local, str(tmp_path / "out_local"), unsafe=True)
-    write_outputs(dask, str(tmp_path / "out_dask"), unsafe=True)
+    write_outputs(local, local.inputs, str(tmp_path / "out_local"), unsafe=True)
+    write_outputs(dask, dask.inputs, str(tmp_path / "out_dask"), unsafe=True)
     assert _tree(tmp_path / "out_local") == _tree(tmp_path / "out_dask")
 
 
@@ -386,7 +386,7 @@ def _write_on_workers(client, paths, out, tasks=None):
     with DaskEngine(client, write_on_workers=True) as engine:
         report = _report(paths, engine, block_bytes=32 << 10)
         with distributed.get_task_stream(client) as ts:
-            write_outputs(report, str(out), unsafe=True, tasks=tasks or engine.tasks)
+            write_outputs(report, report.inputs, str(out), unsafe=True, tasks=tasks or engine.tasks)
     return report, [t for t in ts.data if str(t["key"]).startswith("trainlint-write-")]
 
 
@@ -394,7 +394,7 @@ def test_cleaned_copy_written_on_workers_per_shard(client, tmp_path):
     shards = _shards(tmp_path)
     paths = sorted(shards.iterdir()) + [DATA / "banking77"]
     local = _report(paths, LocalEngine())
-    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    write_outputs(local, local.inputs, str(tmp_path / "local"), unsafe=True)
     _report_, writes = _write_on_workers(client, paths, tmp_path / "dask")
     assert len(writes) == len(local.sources) >= 6  # one task per input file, on the workers
     a, b = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
@@ -409,11 +409,11 @@ def test_worker_killed_mid_write_leaves_no_partial_file(client, tmp_path):
 
     paths = sorted(_shards(tmp_path).iterdir())
     local = _report(paths, LocalEngine())
-    write_outputs(local, str(tmp_path / "local"), unsafe=True)
+    write_outputs(local, local.inputs, str(tmp_path / "local"), unsafe=True)
     marker = tmp_path / "died"
     with DaskEngine(client, write_on_workers=True) as engine:
         report = _report(paths, engine, block_bytes=32 << 10)
-        write_outputs(report, str(tmp_path / "dask"), unsafe=True,
+        write_outputs(report, report.inputs, str(tmp_path / "dask"), unsafe=True,
                       tasks=lambda fn, calls: engine.tasks(DieMidWrite(fn, str(marker)), calls))
     assert marker.exists() and _write_one
     assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
@@ -436,7 +436,7 @@ def test_write_failing_for_good_leaves_nothing(tmp_path):
         with distributed.Client(cluster, set_as_default=False) as c, DaskEngine(c, write_on_workers=True) as engine:
             report = _report(paths, engine, block_bytes=32 << 10)
             with pytest.raises(TrainlintError, match="lost the workers.*nothing was written"):
-                write_outputs(report, str(tmp_path / "out"), unsafe=True,
+                write_outputs(report, report.inputs, str(tmp_path / "out"), unsafe=True,
                               tasks=lambda fn, calls: engine.tasks(DieMidWrite(fn, str(tmp_path / "died")), calls))
     finally:
         cluster.close()

@@ -1,4 +1,4 @@
-"""Detached state (lint/shards.py): the near-duplicate rules finished through a shuffle over
+"""Detached state (lint/engines/shards.py): the near-duplicate rules finished through a shuffle over
 per-block parts give the streamed findings, on the real datasets, with several shuffle partitions
 and verification tasks; and the merged state then holds keys only, no band hashes or texts."""
 

@@ -6,9 +6,34 @@ finish.  So the local engine, the process engine and the Dask engine give identi
 
 from __future__ import annotations
 
-from .base import EngineResult, run_rules
+from collections.abc import Callable, Sequence
+
+from ..rule import Rule
+from .base import Engine, EngineResult
 
 __all__ = ["EngineResult", "run_rules", "get_engine"]
+
+
+def run_rules(specs, rules: Sequence[Rule], engine: Engine | None = None,
+              progress: Callable[[int], None] | None = None) -> EngineResult:
+    """Run ``rules`` over the opened sources ``specs`` with ``engine`` (default: the local one)."""
+    if engine is None:
+        from .local import LocalEngine
+
+        engine = LocalEngine()
+    return engine.run(specs, rules, progress)
+
+
+def prepare(name: str, scheduler=None) -> None:
+    """Start now what engine ``name`` will need, so that it gets ready while the caller still
+    imports and opens the inputs.  ``processes`` (workers for every block): the fork server,
+    which imports on the other core while this process does the same.  (``--jobs N`` alone
+    starts workers only once its first blocks show the rules are slow enough for them, so it
+    starts no server it may not need.)"""
+    if not scheduler and name == "processes":
+        from . import _forkserver
+
+        _forkserver.start()
 
 
 def get_engine(name: str, jobs: int = 1, scheduler=None):

@@ -2,7 +2,7 @@
 
 Workers fork from a server that has already imported pyarrow and the engine, so each
 starts warm.  Starting the server costs as much as those imports (~0.5 s), so it starts early:
-the CLI starts it as soon as it knows ``--engine processes`` (workers for every block), so that
+``engines.prepare`` starts it as soon as the CLI knows ``--engine processes`` (workers for every block), so that
 it imports on the idle second core while this process imports the same modules and opens the
 inputs; with ``--jobs N`` the process engine's pool starts it once the rules prove slow enough
 to want workers.  Kept free of NumPy and pyarrow imports.

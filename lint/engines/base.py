@@ -1,4 +1,5 @@
-"""What all engines share: running one block's batches through the rules, and finishing a run."""
+"""What all engines share: running one block's batches through the rules, and finishing a run
+(locating and sorting the findings is ``trainlint.findings``' work)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..context import BatchContext, RunContext, SourceInfo
-from ..finding import Finding, Related
-from ..findings_table import FindingStore, RowFindings
+from ..finding import Finding
+from ..findings import FindingStore, RowFindings, located_store
 from ..rule import Rule
 from ..sources import Block, BlockMiscount, LineIndex, Reader
 
@@ -209,188 +210,21 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
     return EngineResult(located_store(findings, sources, line_index), stats, dict(rows_by_source), line_index)
 
 
-def located_store(findings: list, sources: Sequence[SourceInfo], line_index: dict[int, LineIndex]) -> FindingStore:
-    """Findings (objects and ``RowFindings``) with their lines filled in, in report order."""
-    objects = [k for k, f in enumerate(findings) if not isinstance(f, RowFindings)]
-    for k, f in zip(objects, locate([findings[k] for k in objects], sources, line_index)):
-        findings[k] = f
-    for f in findings:
-        if isinstance(f, RowFindings):
-            locate_rows(f, sources, line_index)
-    return sort_findings(FindingStore(findings), {s.path: s.index for s in sources})
-
-
-def sort_findings(store: FindingStore, source_order: dict[str | None, int]) -> FindingStore:
-    """``store`` in ``Finding.sort_key`` order (source, row, code, column, pointer, message),
-    stable, as ``sorted`` would give, with one ``lexsort`` over all entries.  Entries equal on
-    everything but the message (rare: two findings of one rule on one row and column) are then
-    ordered by their message, made for those entries only."""
-    parts = store._parts
-    strings: set[str] = {""}
-    for p in parts:
-        if isinstance(p, RowFindings):
-            strings.add(p.code)
-            strings.update(c or "" for c in p.columns)
-        else:
-            strings.update(f.code for f in p)
-            strings.update(f.column or "" for f in p)
-            strings.update(f.pointer or "" for f in p)
-    rank = {s: k for k, s in enumerate(sorted(strings))}
-    keys: dict[str, list[np.ndarray]] = {"src": [], "row": [], "code": [], "col": [], "ptr": []}
-    for p in parts:
-        if isinstance(p, RowFindings):
-            n = len(p)
-            keys["src"].append(np.array([source_order.get(s, -1) for s in p.paths], np.int64)[p.source])
-            keys["row"].append(p.rows)
-            keys["code"].append(np.full(n, rank[p.code], np.int64))
-            keys["col"].append(np.array([rank[c or ""] for c in p.columns], np.int64)[p.column])
-            keys["ptr"].append(np.full(n, rank[""], np.int64))
-        else:
-            keys["src"].append(np.array([source_order.get(f.source, -1) for f in p], np.int64))
-            keys["row"].append(np.array([-1 if f.row is None else f.row for f in p], np.int64))
-            keys["code"].append(np.array([rank[f.code] for f in p], np.int64))
-            keys["col"].append(np.array([rank[f.column or ""] for f in p], np.int64))
-            keys["ptr"].append(np.array([rank[f.pointer or ""] for f in p], np.int64))
-    if not parts:
-        return store
-    cols = [np.concatenate(keys[k]) for k in ("ptr", "col", "code", "row", "src")]
-    order = np.lexsort(cols)  # stable: ties keep the order the rules emitted them in
-    if order.size > 1:
-        same = np.ones(order.size - 1, dtype=bool)
-        for c in cols:
-            s = c[order]
-            same &= s[1:] == s[:-1]
-            del s
-        if same.any():
-            sorted_store = FindingStore(order=order, _parts=parts)
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], same.astype(np.int8), [0]))))
-            for a, b in zip(edges[0::2].tolist(), (edges[1::2] + 1).tolist()):
-                run = order[a:b]
-                msgs = [f.message for f in sorted_store._make(run)]
-                order[a:b] = run[sorted(range(len(run)), key=msgs.__getitem__)]
-    return FindingStore(order=order, _parts=parts)
-
-
-def locate_rows(f: RowFindings, sources: Sequence[SourceInfo], line_index: dict[int, LineIndex]) -> None:
-    """Lines of a ``RowFindings``'s rows and related rows, one ``searchsorted`` per source."""
-    by_path = {s.path: s.index for s in sources}
-
-    def lines(src: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        out = np.full(rows.size, -1, dtype=np.int64)
-        for k, path in enumerate(f.paths):
-            idx = line_index.get(by_path.get(path, -1))
-            if not idx:
-                continue
-            if len(f.paths) == 1:
-                out = _line_array(idx, rows)
-            else:
-                m = src == k
-                out[m] = _line_array(idx, rows[m])
-        return out
-
-    if f.line is None:
-        f.line = lines(f.source, f.rows)
-    if f.related_source is not None and f.related_line is None:
-        f.related_line = lines(f.related_source, f.related_row)
-
-
-def _line_array(idx: LineIndex, rows: np.ndarray) -> np.ndarray:
-    """``idx.line(row)`` for every row, -1 before the first indexed row."""
-    starts = np.asarray(idx._rows, dtype=np.int64)
-    offsets = np.asarray(idx._offsets, dtype=np.int64)
-    i = np.searchsorted(starts, rows, side="right") - 1
-    out = rows + offsets[np.maximum(i, 0)]
-    out[i < 0] = -1
-    return out
-
-
-def _copy_with(f: Finding, line: int | None, related: tuple[Related, ...], message: str) -> Finding:
-    """``f`` completed with its line, related lines and message.
-
-    The finding was made by a rule for this run and nobody else holds it yet, so the engine
-    completes it in place, as a ``__post_init__`` would, instead of building a second frozen
-    object (a frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``:
-    ~0.3 s per 40k findings, and twice the memory while both exist)."""
-    object.__setattr__(f, "line", line)
-    object.__setattr__(f, "related", related)
-    object.__setattr__(f, "message", message)
-    return f
-
-
-def locate(findings: list[Finding], sources: Sequence[SourceInfo],
-           line_index: dict[int, LineIndex]) -> list[Finding]:
-    """Put physical lines on findings and their related rows, and fill ``{related}`` in messages.
-
-    Lines are looked up for all rows of a source at once (one ``searchsorted``), not per finding.
-    """
-    by_path = {s.path: s.index for s in sources}
-    wanted: dict[str, list[int]] = {}
-    for f in findings:
-        if f.line is None and f.row is not None and f.source in by_path:
-            wanted.setdefault(f.source, []).append(f.row)
-        for r in f.related:
-            if r.line is None and r.source in by_path:
-                wanted.setdefault(r.source, []).append(r.row)
-    lines: dict[str, dict[int, int]] = {}
-    for path, rows in wanted.items():
-        idx = line_index.get(by_path[path])
-        if not idx:
-            continue
-        arr = np.unique(np.asarray(rows, dtype=np.int64))
-        lines[path] = dict(zip(arr.tolist(), _lines(idx, arr)))
-    return [_locate(f, lines) for f in findings]
-
-
-def _lines(idx: LineIndex, rows: np.ndarray) -> list[int | None]:
-    """``idx.line(row)`` for every row (None before the first indexed row)."""
-    starts = np.asarray(idx._rows, dtype=np.int64)
-    offsets = np.asarray(idx._offsets, dtype=np.int64)
-    i = np.searchsorted(starts, rows, side="right") - 1
-    out = (rows + offsets[np.maximum(i, 0)]).tolist()
-    if (i < 0).any():
-        for k in np.flatnonzero(i < 0).tolist():
-            out[k] = None
-    return out
-
-
-_NO_LINES: dict[int, int | None] = {}
-
-
-def _locate(f: Finding, lines: dict[str, dict[int, int | None]]) -> Finding:
-    line = f.line
-    if line is None and f.row is not None:
-        line = lines.get(f.source, _NO_LINES).get(f.row)
-    related = f.related
-    if related:
-        if len(related) == 1:  # the usual case (a duplicate's first copy), without a generator
-            r = related[0]
-            if r.line is None:
-                related = (Related(r.source, r.row, lines.get(r.source, _NO_LINES).get(r.row)),)
-        elif any(r.line is None for r in related):
-            related = tuple(r if r.line is not None else
-                            Related(r.source, r.row, lines.get(r.source, _NO_LINES).get(r.row)) for r in related)
-    message = f.message
-    if "{related}" in message:
-        if related:
-            r = related[0]
-            loc = f"{r.source}:{r.line}" if r.line is not None else f"{r.source} row {r.row}"
-            message = message.replace("{related}", loc)
-    elif line == f.line and related == f.related:
-        return f
-    return _copy_with(f, line, related, message)
-
-
 class Engine:
+    """Runs rules over sources.  ``with engine:`` is a session: whatever the engine starts (a
+    cluster) serves the run and the work after it (``tasks``), and stops at its end."""
+
     name = "base"
 
     def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
         raise NotImplementedError
 
+    def tasks(self, fn: Callable, calls: list[tuple]) -> list:
+        """``[fn(*args) for args in calls]``, run where the engine runs work (here, by default)."""
+        return [fn(*args) for args in calls]
 
-def run_rules(specs, rules: Sequence[Rule], engine: Engine | None = None,
-              progress: Callable[[int], None] | None = None) -> EngineResult:
-    if engine is None:
-        from .local import LocalEngine
+    def __enter__(self) -> Engine:
+        return self
 
-        engine = LocalEngine()
-    return engine.run(specs, rules, progress)
+    def __exit__(self, *exc) -> None:
+        return None

@@ -22,7 +22,7 @@ What travels to the workers:
 At most a few blocks per worker thread are in flight, so memory stays bounded on the client,
 the scheduler and the workers whatever the input size.
 
-Detached state (``lint/shards.py``): for a rule that implements ``detach`` (near-duplicate,
+Detached state (``lint/engines/shards.py``): for a rule that implements ``detach`` (near-duplicate,
 conflicting-label, split-leakage: every row's band hashes and capped text), each block task
 detaches the bulky part of its state, which stays on the worker as its own future, one per block
 and rule; only the light state (per-row keys) enters the merge tree.  Before ``finish`` the rule
@@ -51,7 +51,7 @@ from distributed.scheduler import KilledWorker
 
 from ..errors import TrainlintError, UsageError
 from ..rule import Rule
-from ..shards import Executor, detaches
+from .shards import Executor, detaches
 from ..sources import Block, LineIndex
 from ._ranges import _local_path, _Range, _rangeable, _ranged_blocks, _read_range, _rows_of, _stat_paths
 from .base import Engine, EngineResult, finish_run, run_block
@@ -68,7 +68,7 @@ class _Job:
 
     readers: dict[int, Any]
     rules: list[Rule]
-    #: rules whose bulky state is detached per block (lint/shards.py)
+    #: rules whose bulky state is detached per block (lint/engines/shards.py)
     detached: list[int] = field(default_factory=list)
 
 
@@ -130,7 +130,7 @@ def _reduce(fn, pieces: list, args: tuple):
 
 
 class _DaskExecutor(Executor):
-    """Shuffles over parts held on the workers (``lint/shards.py``): ``split`` runs where each
+    """Shuffles over parts held on the workers (``lint/engines/shards.py``): ``split`` runs where each
     part is, its pieces are picked by small getitem tasks, and only ``reduce``'s results are
     gathered."""
 

@@ -3,7 +3,7 @@
 It is the process engine without processes: tests use it to prove that a rule's ``merge`` gives
 the same findings as streaming, and the Dask engine shares its merge step.  With ``shuffle=P``
 it also detaches the rules' bulky state per block and finishes through an in-process executor
-with ``P`` shuffle partitions and pieces of at least ``min_piece`` pairs (``lint/shards.py``), as the Dask engine does on its workers.
+with ``P`` shuffle partitions and pieces of at least ``min_piece`` pairs (``lint/engines/shards.py``), as the Dask engine does on its workers.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class PartitionedEngine(Engine):
     def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
         import pickle
 
-        from ..shards import InProcessExecutor, detaches
+        from .shards import InProcessExecutor, detaches
 
         states = [r.start() for r in rules]
         detached = [k for k, r in enumerate(rules) if self.shuffle and detaches(r)]

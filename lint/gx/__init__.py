@@ -27,7 +27,7 @@ def expectation_rules(suites: Sequence[Any], select: Sequence[str] = (), ignore:
     names (``GX``, ``GX003``, ``gx``, a name such as ``gx-expect-column-values-to-be-unique``, ``ALL``).
     """
     from ..errors import UsageError
-    from ..registry import _matches
+    from ..registry import matches
     from ._gx import expectation_kind_classes
     from .rule import Bridge, ExpectationRule
 
@@ -40,8 +40,8 @@ def expectation_rules(suites: Sequence[Any], select: Sequence[str] = (), ignore:
     sel = [s for s in select if s.strip()]
     ext = [s for s in extend_select if s.strip()]
     ign = [s for s in ignore if s.strip()]
-    chosen = [r for r in rules if (not sel or any(_matches(r, s) for s in sel + ext))
-              and not any(_matches(r, s) for s in ign)]
+    chosen = [r for r in rules if (not sel or any(matches(r, s) for s in sel + ext))
+              and not any(matches(r, s) for s in ign)]
     row_rules = [r for r in chosen if r.kind == "map"]
     bridge = Bridge([r.config for r in row_rules])
     for slot, r in enumerate(row_rules):

@@ -91,14 +91,6 @@ def one_line(text: str, limit: int | None = None) -> str:
     return text
 
 
-def describe(f, root: str | None = None) -> str:
-    """``path:line: CODE name [column] message`` with the path relative to the root."""
-    src = relative_path(f.source, root) or "<run>"
-    where = f"{src}:{f.line}" if f.line is not None else (f"{src}:row {f.row}" if f.row is not None else src)
-    col = f" [{f.column}]" if f.column and f.row is None else ""
-    return f"{where}: {f.code} {f.name}{col} {f.message}"
-
-
 def severities(report) -> dict[str, str]:
     """code -> the highest severity among its findings, else the rule's default."""
     out = {c: m["severity"] for c, m in rule_info(report).items()}

@@ -47,13 +47,13 @@ def _chosen(report, per_level: int, summary_level: str):
     import numpy as np
 
     store = report.findings
-    order = store._global(slice(None))
+    order = store.order
     sev = store.columns()["severity"][order]
     picked = []
     for rank, level in ((2, "error"), (1, "warning"), (0, "notice")):
         cap = per_level - (1 if level == summary_level else 0)
         picked.append(order[np.flatnonzero(sev == rank)[:max(cap, 0)]])
-    return store._make(np.concatenate(picked)) if picked else []
+    return store.at(np.concatenate(picked)) if picked else []
 
 
 def render(report, *, per_level: int = PER_LEVEL, root: str | None = None, full_report: str | None = None,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ._common import by_code, describe, rule_info, strip_control
+from ._common import by_code, rule_info, strip_control
+from .text import describe
 
 MAX_LISTED = 1000
 

@@ -111,7 +111,7 @@ def _results(report, index: dict[str, int], root: str) -> tuple[list[dict], int]
     import numpy as np
 
     store = report.findings
-    order = store._global(slice(None))
+    order = store.order
     keep = np.arange(order.size)
     if order.size > MAX_RESULTS:
         sev = store.columns()["severity"][order]
@@ -119,7 +119,7 @@ def _results(report, index: dict[str, int], root: str) -> tuple[list[dict], int]
     keys = report.keys
     seen: dict[tuple, int] = {}
     out = []
-    for g, f in zip(order[keep].tolist(), store._make(order[keep])):
+    for g, f in zip(order[keep].tolist(), store.at(order[keep])):
         key = f"{int(keys.own[g]):016x}" if keys is not None else _fallback_key(f)
         occurrence = (f.code, f.source, key)
         n = seen.get(occurrence, 0)

@@ -9,8 +9,8 @@ from typing import TextIO
 import click
 
 from ..finding import Fix
-from ..findings_table import RowFindings
-from ._common import source_roles
+from ..findings import RowFindings
+from ._common import relative_path, source_roles
 
 _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -24,6 +24,25 @@ def finding_line(f, color: bool = False) -> str:
     col = f" [{f.column}]" if f.column and f.row is None else ""
     ptr = f" {f.pointer}" if f.pointer else ""
     return f"{loc}: {code} {f.name}{col}{ptr} {f.message}"
+
+
+def plain_lines(part: RowFindings, idx) -> list[str]:
+    """``finding_line`` without colour for the findings at ``idx`` of a ``RowFindings``, made
+    straight from its columns (no ``Finding`` objects: a third of the time of a million-row run's
+    report).  Row findings have a row and no pointer, so this is all ``finding_line`` prints."""
+    src, rows, lines = part.locations(idx)
+    msgs, _ = part.messages(idx)
+    head = f": {part.code} {part.name} "
+    return [f"{s or '<run>'}:{ln}{head}{m}" if ln is not None else f"{s or '<run>'}:row {r}{head}{m}"
+            for s, r, ln, m in zip(src, rows, lines, msgs)]
+
+
+def describe(f, root: str | None = None) -> str:
+    """``path:line: CODE name [column] message`` with the path relative to the root (CI reports)."""
+    src = relative_path(f.source, root) or "<run>"
+    where = f"{src}:{f.line}" if f.line is not None else (f"{src}:row {f.row}" if f.row is not None else src)
+    col = f" [{f.column}]" if f.column and f.row is None else ""
+    return f"{where}: {f.code} {f.name}{col} {f.message}"
 
 
 def grouped_lines(report, color: bool = False) -> list[str]:
@@ -114,7 +133,7 @@ def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, 
         else:
             def lines(part, idx) -> list[str]:
                 if not color and isinstance(part, RowFindings):
-                    return part.plain_lines(idx)  # from the columns, no Finding objects
+                    return plain_lines(part, idx)  # from the columns, no Finding objects
                 return [finding_line(f, color) for f in part.findings(idx)]
 
             for chunk in report.findings.chunks(lines):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import replace
 from typing import Any
@@ -15,6 +16,7 @@ from .delimited import DelimitedReader, TsvReader
 from .jsonfiles import JsonArrayReader, JsonlReader
 from .roles import infer_roles, split_from_name
 from .stream import compression_of, read_sample
+from .walk import Excluder, Walk, not_a_dataset
 
 __all__ = ["Batch", "Block", "BlockMiscount", "LineIndex", "ReadOptions", "Reader", "open_sources", "discover",
            "SourceSpec", "FORMATS"]
@@ -68,20 +70,74 @@ def _is_output_artifact(path: str) -> bool:
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
-             force_exclude: bool = False) -> list[str]:
+             force_exclude: bool = False, recursive: bool = True,
+             skipped: list[tuple[str, str]] | None = None) -> list[str]:
     """Files named by paths, directories (walked, sorted) and globs, each once, in the order given.
-    A walk skips excluded files and files that are not datasets (``walk.py``); ``walk_files``
-    also says which and why."""
-    return walk_files(paths, exclude, root, force_exclude).files
+
+    A walk skips files matching ``exclude`` (ruff's semantics, ``lint/globs.py``; relative to
+    ``root``) and files that are not datasets (``walk.not_a_dataset``), and says which in
+    ``skipped`` as (path, why); a file named explicitly is linted, unless ``force_exclude``."""
+    out: list[str] = []
+    seen: set[str] = set()
+    excluded = Excluder(exclude, root)
+    skip = skipped if skipped is not None else []
+
+    def add(p: str) -> None:
+        key = os.path.abspath(p) if "://" not in p else p
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for p in paths:
+        if "://" in p and not p.startswith("file://"):
+            add(p)
+        elif any(ch in p for ch in "*?["):
+            matches = sorted(glob.glob(p, recursive=True))
+            files = [m for m in matches if os.path.isfile(m)]
+            if not files:
+                raise SourceError(f"{p}: the pattern matches no file")
+            for m in files:
+                if not excluded.skips(m, skip):
+                    add(m)
+        elif os.path.isdir(p):
+            found = []
+            for root_dir, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".")
+                                 and not excluded(os.path.join(root_dir, d)))
+                for f in sorted(files):
+                    full = os.path.join(root_dir, f)
+                    if f.startswith(".") or _is_output_artifact(full):
+                        continue
+                    name = _strip_compression(f).lower()
+                    if name.endswith(".txt") and not _looks_tabular(full):
+                        continue  # a README next to the data, not data
+                    if name.endswith(_WALK_EXT) and not excluded.skips(full, skip):
+                        why = not_a_dataset(full, name)
+                        if why:
+                            skip.append((full, why))
+                        else:
+                            found.append(full)
+            if not found:
+                raise SourceError(f"{p}: the directory holds no data files "
+                                  f"({', '.join(sorted(set(EXTENSIONS)))}, optionally .gz/.zst)"
+                                  + "".join(f"; skipped {q} ({why})" for q, why in skip[:5]))
+            for f in found:
+                add(f)
+        elif os.path.exists(p):
+            if not (force_exclude and excluded.skips(p, skip)):
+                add(p)
+        else:
+            raise SourceError(f"{p}: no such file or directory; check the path")
+    return out
 
 
 def walk_files(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
                force_exclude: bool = False, recursive: bool = True):
     """``discover`` with what it skipped and why (a ``walk.Walk``)."""
-    from .walk import walk
 
-    return walk(paths, exclude=exclude, root=root, force_exclude=force_exclude, walk_ext=_WALK_EXT,
-                looks_tabular=_looks_tabular, is_artifact=_is_output_artifact, recursive=recursive)
+    skipped: list[tuple[str, str]] = []
+    files = discover(paths, exclude, root, force_exclude, recursive, skipped)
+    return Walk(files, skipped)
 
 
 def _looks_tabular(path: str) -> bool:

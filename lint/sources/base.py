@@ -107,10 +107,16 @@ class LineIndex:
         return row + self._offsets[i]
 
     def lines(self, rows: np.ndarray) -> np.ndarray:
+        """``line(row)`` for every row at once: -1 where there is none (before the first indexed row)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self._rows:
+            return np.full(rows.size, -1, dtype=np.int64)
         r = np.asarray(self._rows, dtype=np.int64)
         o = np.asarray(self._offsets, dtype=np.int64)
         i = np.searchsorted(r, rows, side="right") - 1
-        return rows + o[np.maximum(i, 0)]
+        out = rows + o[np.maximum(i, 0)]
+        out[i < 0] = -1
+        return out
 
 
 class Reader:

@@ -1,6 +1,6 @@
-"""Which files a run lints: paths named, folders walked, globs expanded, with ``exclude``.
+"""What a folder walk (``sources.discover``) leaves out, and why.
 
-A folder walk takes files with a data extension and skips, with the reason, the ones that are not
+A walk takes files with a data extension and skips, with the reason, the ones that are not
 datasets: a JSON file that holds one object rather than records (``config.json``), metadata that
 Hugging Face, tokenizers or JavaScript tools write next to data (``dataset_info.json``,
 ``state.json``, ``package.json``, ...) and binary files under a text extension.  ``exclude``
@@ -11,7 +11,6 @@ file) and a pattern matches it.
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass, field
 from collections.abc import Sequence
@@ -45,23 +44,45 @@ class Walk:
         return f"skipped {n} file{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not data: {names}{more}"
 
 
-def not_a_dataset(path: str) -> str | None:
-    """Why a file found by a folder walk is not a dataset, or None when it may be one."""
-    from . import _strip_compression
+class Excluder:
+    """``exclude`` patterns relative to ``root``: ``self(path)`` is the pattern that excludes a
+    path (or one of its folders below ``root``), or None."""
+
+    def __init__(self, patterns: Sequence[str], root: str | None) -> None:
+        self.patterns = tuple(patterns)
+        self.root = os.path.abspath(root or os.getcwd())
+
+    def __call__(self, path: str) -> str | None:
+        if not self.patterns:
+            return None
+        from ..globs import excluded_by
+
+        return excluded_by(self.patterns, path, self.root)
+
+    def skips(self, path: str, skipped: list[tuple[str, str]]) -> bool:
+        """Whether ``path`` is excluded; if so it is recorded in ``skipped``."""
+        pattern = self(path)
+        if pattern:
+            skipped.append((path, f"excluded by '{pattern}'"))
+        return pattern is not None
+
+
+def not_a_dataset(path: str, plain_name: str) -> str | None:
+    """Why a file found by a folder walk is not a dataset, or None when it may be one.
+    ``plain_name``: its lower-case name without a compression suffix."""
     from .stream import read_sample
 
-    plain = _strip_compression(os.path.basename(path)).lower()
-    if plain in METADATA_NAMES:
+    if plain_name in METADATA_NAMES:
         return "metadata, not records"
     try:
         head = read_sample(path, 4096)
     except (SourceError, OSError, EOFError, ValueError):
         return None  # the reader will say what is wrong with it
-    if plain.endswith((".parquet", ".pq")):
+    if plain_name.endswith((".parquet", ".pq")):
         return None if head[:4] == b"PAR1" else "not a Parquet file"
     if b"\x00" in head:
         return "binary"
-    if plain.endswith(".json"):
+    if plain_name.endswith(".json"):
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if text[:1] == b"{":
             # a JSON object: records only if a second object starts a line (JSON Lines named .json)
@@ -71,79 +92,3 @@ def not_a_dataset(path: str) -> str | None:
         elif text[:1] not in (b"[", b""):
             return "not JSON records"
     return None
-
-
-def walk(paths: Sequence[str], *, exclude: Sequence[str] = (), root: str | None = None,
-         force_exclude: bool = False, walk_ext: tuple[str, ...] = (), looks_tabular=None,
-         is_artifact=None, recursive: bool = True) -> Walk:
-    """Files named by paths, folders (walked, sorted; only their own files unless ``recursive``)
-    and globs, each once, in the order given."""
-    from ..globs import excluded_by
-
-    root = os.path.abspath(root or os.getcwd())
-    out = Walk()
-    seen: set[str] = set()
-
-    def add(p: str) -> None:
-        key = os.path.abspath(p) if "://" not in p else p
-        if key not in seen:
-            seen.add(key)
-            out.files.append(p)
-
-    def excluded(p: str) -> str | None:
-        return excluded_by(tuple(exclude), p, root) if exclude else None
-
-    def take_found(full: str, f: str) -> None:
-        from . import _strip_compression
-
-        if f.startswith(".") or (is_artifact and is_artifact(full)):
-            return
-        name = _strip_compression(f).lower()
-        if not name.endswith(walk_ext):
-            return
-        if name.endswith(".txt") and looks_tabular and not looks_tabular(full):
-            return  # a README next to the data, not data
-        pattern = excluded(full)
-        if pattern:
-            out.skipped.append((full, f"excluded by '{pattern}'"))
-            return
-        why = not_a_dataset(full)
-        if why:
-            out.skipped.append((full, why))
-        else:
-            add(full)
-
-    for p in paths:
-        if "://" in p and not p.startswith("file://"):
-            add(p)
-        elif any(ch in p for ch in "*?["):
-            matches = sorted(glob.glob(p, recursive=True))
-            files = [m for m in matches if os.path.isfile(m)]
-            if not files:
-                raise SourceError(f"{p}: the pattern matches no file")
-            for m in files:
-                pattern = excluded(m)
-                if pattern:
-                    out.skipped.append((m, f"excluded by '{pattern}'"))
-                else:
-                    add(m)
-        elif os.path.isdir(p):
-            before = len(out.files)
-            for dirpath, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".")
-                                 and not excluded(os.path.join(dirpath, d)))
-                for f in sorted(files):
-                    take_found(os.path.join(dirpath, f), f)
-            if len(out.files) == before:
-                skipped = f"; skipped: {Walk([], out.skipped).summary()}" if out.skipped else ""
-                raise SourceError(f"{p}: the directory holds no data files "
-                                  f"({', '.join(walk_ext)}, optionally .gz/.zst){skipped}")
-        elif os.path.exists(p):
-            pattern = excluded(p) if force_exclude else None
-            if pattern:
-                out.skipped.append((p, f"excluded by '{pattern}'"))
-            else:
-                add(p)
-        else:
-            raise SourceError(f"{p}: no such file or directory; check the path")
-    return out

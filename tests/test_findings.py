@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from trainlint.context import SourceInfo
-from trainlint.engines.base import locate, located_store
 from trainlint.finding import Fix, Related, Severity
-from trainlint.findings_table import FindingStore, RowFindings, RowsToDrop
+from trainlint.findings import FindingStore, RowFindings, RowsToDrop, locate, located_store
 from trainlint.report import Report
 from trainlint.rule import Rule
 from trainlint.sources import LineIndex
@@ -167,7 +166,7 @@ def test_text_report_same_from_columns_and_objects():
         assert text.render(Report(store, [], **{}), **opts) == text.render(Report(expected, []), **opts)
     small = text.render(Report(store, []))
     assert small.splitlines()[0] == text.finding_line(expected[0])
-    # RowFindings are written from their columns (plain_lines), run by run, even in small chunks
+    # RowFindings are written from their columns (text.plain_lines), run by run, even in small chunks
     size = FindingStore._CHUNK
     try:
         FindingStore._CHUNK = 3

@@ -70,6 +70,6 @@ class InProcessExecutor(Executor):
 
 def detaches(rule) -> bool:
     """Whether ``rule`` implements the protocol (overrides ``Rule.detach``)."""
-    from .rule import Rule
+    from ..rule import Rule
 
     return type(rule).detach is not Rule.detach

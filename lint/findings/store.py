@@ -1,135 +1,16 @@
-"""Row findings as columns: many findings of one rule kept as NumPy arrays, not Python objects.
-
-A rule that flags rows in bulk (a duplicate, a missing text) returns one ``RowFindings`` instead of
-a ``Finding`` per row: the rule's code, name, severity and fix are shared, the source paths, columns
-and message templates are small tables, and every row costs a few array entries (~40 bytes instead
-of ~1 KB of objects).  The engine puts lines on the arrays and sorts them with the object findings
-in a ``FindingStore``; a ``Finding`` is made only when someone looks at one, so a report of 160k
-findings is streamed into its output file one finding at a time.
-"""
+"""The findings of a run, in report order: a read-only sequence of ``Finding`` over object runs and
+``RowFindings``, with its summaries (counts, flagged rows, the rows a fix drops) computed on arrays."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .finding import Finding, Fix, Related, Severity
-
-
-def _table(values: str | None | tuple[Sequence[Any], np.ndarray], n: int, dtype=np.int32):
-    """(table, index array) from one shared value or from a (table, index) pair."""
-    if isinstance(values, tuple) and len(values) == 2 and not isinstance(values[0], str):
-        table, index = values
-        return tuple(table), np.asarray(index, dtype=dtype)
-    return (values,), np.zeros(n, dtype=dtype)
-
-
-class RowFindings:
-    """Findings of one rule on rows, as columns.  Iterating yields ``Finding`` objects.
-
-    ``source``, ``column`` and ``message`` are either one value shared by every row or a pair
-    ``(table, index array)``; a message may hold ``{related}``, filled with the related row's
-    location (as for a ``Finding``).  ``related`` is ``(source, rows)`` in the same forms: one
-    related row per finding (a duplicate's first copy).  ``line`` and ``related_line`` are
-    filled by the engine (-1: no line).  Picklable: workers send it back as it is.
-    """
-
-    def __init__(self, *, code: str, name: str, severity: Severity, fix: Fix | None,
-                 source: str | tuple[Sequence[str], np.ndarray], rows: np.ndarray,
-                 message: str | tuple[Sequence[str], np.ndarray],
-                 column: str | None | tuple[Sequence[str | None], np.ndarray] = None,
-                 group: np.ndarray | None = None,
-                 related: tuple[str | tuple[Sequence[str], np.ndarray], np.ndarray] | None = None) -> None:
-        self.code, self.name, self.severity, self.fix = code, name, severity, fix
-        self.rows = np.asarray(rows, dtype=np.int64)
-        n = self.rows.size
-        self.paths, self.source = _table(source, n)
-        self.columns, self.column = _table(column, n, np.int16)
-        self.templates, self.template = _table(message, n)
-        self.group = None if group is None else np.asarray(group, dtype=np.int64)
-        self.related_source = self.related_row = None
-        if related is not None:
-            rel_paths, rel_idx = _table(related[0], n)
-            if rel_paths != self.paths:  # one table of paths for both
-                paths = list(self.paths) + [p for p in rel_paths if p not in self.paths]
-                where = {p: k for k, p in enumerate(paths)}
-                rel_idx = np.array([where[p] for p in rel_paths], np.int32)[rel_idx]
-                self.paths = tuple(paths)
-            self.related_source = rel_idx
-            self.related_row = np.asarray(related[1], dtype=np.int64)
-        self.line: np.ndarray | None = None
-        self.related_line: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return int(self.rows.size)
-
-    def __bool__(self) -> bool:
-        return self.rows.size > 0
-
-    def __repr__(self) -> str:
-        return f"<RowFindings {self.code} {self.name}: {len(self)} rows>"
-
-    def __iter__(self) -> Iterator[Finding]:
-        return iter(self.findings(np.arange(len(self))))
-
-    def findings(self, idx: np.ndarray) -> list[Finding]:
-        """The findings at positions ``idx`` (vectorised gathering, then one object each)."""
-        from .rule import _NO_EXTRA
-
-        idx = np.asarray(idx, dtype=np.int64)
-        src, rows, lines = self._where(idx)
-        cols = [self.columns[i] for i in self.column[idx].tolist()]
-        groups = [None] * len(rows) if self.group is None else self.group[idx].tolist()
-        msgs, related = self._messages(idx)
-        code, name, sev, fix = self.code, self.name, self.severity, self.fix
-        return [Finding(code, name, sev, m, s, r, ln, c, 1, (), g, rel, fix, None, _NO_EXTRA)
-                for m, s, r, ln, c, g, rel in zip(msgs, src, rows, lines, cols, groups, related)]
-
-    def plain_lines(self, idx: np.ndarray) -> list[str]:
-        """``Finding.location: CODE name message`` of the findings at ``idx``, as the text report
-        prints them without colour, made straight from the columns (no ``Finding`` objects:
-        a third of the time of a million-row run's report)."""
-        idx = np.asarray(idx, dtype=np.int64)
-        src, rows, lines = self._where(idx)
-        msgs, _ = self._messages(idx)
-        head = f": {self.code} {self.name} "
-        return [f"{s or '<run>'}:{ln}{head}{m}" if ln is not None else f"{s or '<run>'}:row {r}{head}{m}"
-                for s, r, ln, m in zip(src, rows, lines, msgs)]
-
-    def _where(self, idx: np.ndarray) -> tuple[list, list, list]:
-        """Source path, row and line (None: no line) of the findings at ``idx``."""
-        paths = self.paths
-        src = [paths[i] for i in self.source[idx].tolist()]
-        rows = self.rows[idx].tolist()
-        lines = [None] * len(rows) if self.line is None else _none_below_zero(self.line[idx])
-        return src, rows, lines
-
-    def _messages(self, idx: np.ndarray) -> tuple[list[str], list[tuple[Related, ...]]]:
-        """Messages (``{related}`` filled once located) and related rows of the findings at ``idx``."""
-        templates = self.templates
-        msgs = [templates[i] for i in self.template[idx].tolist()]
-        if self.related_source is None:
-            return msgs, [()] * len(msgs)
-        paths = self.paths
-        rsrc = [paths[i] for i in self.related_source[idx].tolist()]
-        rrow = self.related_row[idx].tolist()
-        rline = [None] * len(msgs) if self.related_line is None else _none_below_zero(self.related_line[idx])
-        related = [(Related(s, r, ln),) for s, r, ln in zip(rsrc, rrow, rline)]
-        if self.related_line is not None:  # located: ``{related}`` filled, as the engine does for objects
-            msgs = [m.replace("{related}", f"{r[0].source}:{r[0].line}" if r[0].line is not None
-                              else f"{r[0].source} row {r[0].row}") if "{related}" in m else m
-                    for m, r in zip(msgs, related)]
-        return msgs, related
-
-
-def _none_below_zero(a: np.ndarray) -> list[int | None]:
-    out = a.tolist()
-    if (a < 0).any():
-        for k in np.flatnonzero(a < 0).tolist():
-            out[k] = None
-    return out
+from ..finding import Finding, Fix, Severity
+from .drop import RowsToDrop
+from .rows import RowFindings
 
 
 class _Objects(list):
@@ -181,14 +62,35 @@ class FindingStore(Sequence):
     def __len__(self) -> int:
         return self.total if self._order is None else int(self._order.size)
 
+    @property
+    def parts(self) -> tuple[RowFindings | list[Finding], ...]:
+        """What the store holds, laid end to end: ``RowFindings`` and runs of ``Finding`` objects.
+        An entry's global index is its position in that layout; ``order`` lists global indices."""
+        return tuple(self._parts)
+
+    @property
+    def order(self) -> np.ndarray:
+        """The global indices of the entries, in report order."""
+        return self._global(slice(None))
+
+    def extended(self, findings: Sequence[Finding]) -> FindingStore:
+        """This store with ``findings`` after its own entries (its parts are shared, not copied)."""
+        parts = [*self._parts, _Objects(findings)] if findings else self._parts
+        order = np.concatenate([self.order, self.total + np.arange(len(findings), dtype=np.int64)])
+        return FindingStore(order=order, _parts=parts)
+
+    def reordered(self, order: np.ndarray) -> FindingStore:
+        """The same parts in another ``order`` (global indices)."""
+        return FindingStore(order=order, _parts=self._parts)
+
+    def at(self, gidx: np.ndarray) -> list[Finding]:
+        """Findings at global indices ``gidx``, in that order."""
+        return self._gather(np.asarray(gidx, dtype=np.int64), lambda part, idx: part.findings(idx))
+
     def _global(self, k: np.ndarray | slice) -> np.ndarray:
         if self._order is None:
             return np.arange(self.total, dtype=np.int64)[k]
         return self._order[k]
-
-    def _make(self, gidx: np.ndarray) -> list[Finding]:
-        """Findings at global indices ``gidx``, in that order."""
-        return self._gather(gidx, lambda part, idx: part.findings(idx))
 
     def _gather(self, gidx: np.ndarray, fn: Callable[[Any, np.ndarray], list]) -> list:
         """``fn(part, positions)`` for the parts holding global indices ``gidx``, put back in order."""
@@ -206,19 +108,19 @@ class FindingStore(Sequence):
 
     def __getitem__(self, k):
         if isinstance(k, slice):
-            return self._make(self._global(k))
+            return self.at(self._global(k))
         n = len(self)
         k = int(k)
         if k < 0:
             k += n
         if not 0 <= k < n:
             raise IndexError("finding index out of range")
-        return self._make(self._global(slice(k, k + 1)))[0]
+        return self.at(self._global(slice(k, k + 1)))[0]
 
     def __iter__(self) -> Iterator[Finding]:
         n = len(self)
         for start in range(0, n, self._CHUNK):
-            yield from self._make(self._global(slice(start, min(n, start + self._CHUNK))))
+            yield from self.at(self._global(slice(start, min(n, start + self._CHUNK))))
 
     def chunks(self, fn: Callable[[RowFindings | list[Finding], np.ndarray], list]) -> Iterator[list]:
         """The findings in order, chunk by chunk, as ``fn(part, positions in it)`` makes them: a
@@ -357,70 +259,3 @@ class FindingStore(Sequence):
         return out
 
 
-class RowsToDrop(Mapping):
-    """row -> the findings that drop it, for one source; ``rows`` holds the rows (ascending) as an
-    array.  The findings are made when a row is looked up, not for every row at once."""
-
-    _CHUNK = 4096
-
-    def __init__(self, store: FindingStore, rows: np.ndarray, gidx: np.ndarray) -> None:
-        starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1]))) if rows.size else rows
-        self.rows = rows[starts]
-        self._bounds = np.append(starts, rows.size)
-        self._gidx = gidx
-        self._store = store
-        self._cached: dict[int, list[Finding]] = {}
-
-    def _load(self, i: int) -> None:
-        """Make the findings of rows ``i`` onwards.  Rows are usually asked for in order (the
-        cleaned copy is written row by row), so the next few thousand rows are made at once."""
-        end = min(self.rows.size, i + self._CHUNK)
-        a, b = int(self._bounds[i]), int(self._bounds[end])
-        made = self._store._make(self._gidx[a:b])
-        cuts = (self._bounds[i:end + 1] - a).tolist()
-        self._cached = {r: made[x:y] for r, x, y in zip(self.rows[i:end].tolist(), cuts[:-1], cuts[1:])}
-
-    def _pos(self, row: Any) -> int:
-        if not isinstance(row, (int, np.integer)):
-            return -1
-        i = int(np.searchsorted(self.rows, row))
-        return i if i < self.rows.size and int(self.rows[i]) == row else -1
-
-    def __getitem__(self, row: Any) -> list[Finding]:
-        found = self._cached.get(row) if isinstance(row, int) else None
-        if found is None:
-            i = self._pos(row)
-            if i < 0:
-                raise KeyError(row)
-            self._load(i)
-            found = self._cached[int(row)]
-        return list(found)
-
-    def __contains__(self, row: object) -> bool:
-        return self._pos(row) >= 0
-
-    def __len__(self) -> int:
-        return int(self.rows.size)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self.rows.tolist())
-
-    def __repr__(self) -> str:
-        return f"<RowsToDrop {len(self)} rows>"
-
-    def __reduce__(self):
-        # sent to a worker (the Dask engine writes cleaned copies there): just this source's
-        # findings, not the whole store this mapping reads from
-        return _rows_to_drop_plain, (self.rows, [self[r] for r in self.rows.tolist()])
-
-
-class _PlainRowsToDrop(dict):
-    """A ``RowsToDrop`` as it arrives in another process: a plain dict, with ``rows`` as well."""
-
-    rows: np.ndarray
-
-
-def _rows_to_drop_plain(rows: np.ndarray, findings: list[list[Finding]]) -> _PlainRowsToDrop:
-    out = _PlainRowsToDrop(zip(rows.tolist(), findings))
-    out.rows = rows
-    return out

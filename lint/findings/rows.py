@@ -1,0 +1,122 @@
+"""Row findings as columns: many findings of one rule kept as NumPy arrays, not Python objects.
+
+A rule that flags rows in bulk (a duplicate, a missing text) returns one ``RowFindings`` instead of
+a ``Finding`` per row: the rule's code, name, severity and fix are shared, the source paths, columns
+and message templates are small tables, and every row costs a few array entries (~40 bytes instead
+of ~1 KB of objects).  ``locate`` puts lines on the arrays and ``FindingStore`` keeps them in order
+with the object findings; a ``Finding`` is made only when someone looks at one, so a report of 160k
+findings is streamed into its output file one finding at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..finding import NO_EXTRA, Finding, Fix, Related, Severity
+
+
+def _table(values: str | None | tuple[Sequence[Any], np.ndarray], n: int, dtype=np.int32):
+    """(table, index array) from one shared value or from a (table, index) pair."""
+    if isinstance(values, tuple) and len(values) == 2 and not isinstance(values[0], str):
+        table, index = values
+        return tuple(table), np.asarray(index, dtype=dtype)
+    return (values,), np.zeros(n, dtype=dtype)
+
+
+class RowFindings:
+    """Findings of one rule on rows, as columns.  Iterating yields ``Finding`` objects.
+
+    ``source``, ``column`` and ``message`` are either one value shared by every row or a pair
+    ``(table, index array)``; a message may hold ``{related}``, filled with the related row's
+    location (as for a ``Finding``).  ``related`` is ``(source, rows)`` in the same forms: one
+    related row per finding (a duplicate's first copy).  ``line`` and ``related_line`` are
+    filled by ``locate`` (-1: no line).  Picklable: workers send it back as it is.
+    """
+
+    def __init__(self, *, code: str, name: str, severity: Severity, fix: Fix | None,
+                 source: str | tuple[Sequence[str], np.ndarray], rows: np.ndarray,
+                 message: str | tuple[Sequence[str], np.ndarray],
+                 column: str | None | tuple[Sequence[str | None], np.ndarray] = None,
+                 group: np.ndarray | None = None,
+                 related: tuple[str | tuple[Sequence[str], np.ndarray], np.ndarray] | None = None) -> None:
+        self.code, self.name, self.severity, self.fix = code, name, severity, fix
+        self.rows = np.asarray(rows, dtype=np.int64)
+        n = self.rows.size
+        self.paths, self.source = _table(source, n)
+        self.columns, self.column = _table(column, n, np.int16)
+        self.templates, self.template = _table(message, n)
+        self.group = None if group is None else np.asarray(group, dtype=np.int64)
+        self.related_source = self.related_row = None
+        if related is not None:
+            rel_paths, rel_idx = _table(related[0], n)
+            if rel_paths != self.paths:  # one table of paths for both
+                paths = list(self.paths) + [p for p in rel_paths if p not in self.paths]
+                where = {p: k for k, p in enumerate(paths)}
+                rel_idx = np.array([where[p] for p in rel_paths], np.int32)[rel_idx]
+                self.paths = tuple(paths)
+            self.related_source = rel_idx
+            self.related_row = np.asarray(related[1], dtype=np.int64)
+        self.line: np.ndarray | None = None
+        self.related_line: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __bool__(self) -> bool:
+        return self.rows.size > 0
+
+    def __repr__(self) -> str:
+        return f"<RowFindings {self.code} {self.name}: {len(self)} rows>"
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings(np.arange(len(self))))
+
+    def findings(self, idx: np.ndarray) -> list[Finding]:
+        """The findings at positions ``idx`` (vectorised gathering, then one object each)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        src, rows, lines = self.locations(idx)
+        cols = [self.columns[i] for i in self.column[idx].tolist()]
+        groups = [None] * len(rows) if self.group is None else self.group[idx].tolist()
+        msgs, related = self.messages(idx)
+        code, name, sev, fix = self.code, self.name, self.severity, self.fix
+        return [Finding(code, name, sev, m, s, r, ln, c, 1, (), g, rel, fix, None, NO_EXTRA)
+                for m, s, r, ln, c, g, rel in zip(msgs, src, rows, lines, cols, groups, related)]
+
+    def locations(self, idx: np.ndarray) -> tuple[list, list, list]:
+        """Source paths, rows and lines (None: no line) of the findings at ``idx``, as lists."""
+        paths = self.paths
+        src = [paths[i] for i in self.source[idx].tolist()]
+        rows = self.rows[idx].tolist()
+        lines = [None] * len(rows) if self.line is None else lines_or_none(self.line[idx])
+        return src, rows, lines
+
+    def messages(self, idx: np.ndarray) -> tuple[list[str], list[tuple[Related, ...]]]:
+        """Messages (``{related}`` filled once located) and related rows of the findings at ``idx``."""
+        templates = self.templates
+        msgs = [templates[i] for i in self.template[idx].tolist()]
+        if self.related_source is None:
+            return msgs, [()] * len(msgs)
+        paths = self.paths
+        rsrc = [paths[i] for i in self.related_source[idx].tolist()]
+        rrow = self.related_row[idx].tolist()
+        rline = [None] * len(msgs) if self.related_line is None else lines_or_none(self.related_line[idx])
+        related = [(Related(s, r, ln),) for s, r, ln in zip(rsrc, rrow, rline)]
+        if self.related_line is not None:  # located: ``{related}`` filled, as ``locate`` does for objects
+            msgs = [m.replace("{related}", f"{r[0].source}:{r[0].line}" if r[0].line is not None
+                              else f"{r[0].source} row {r[0].row}") if "{related}" in m else m
+                    for m, r in zip(msgs, related)]
+        return msgs, related
+
+
+def lines_or_none(a: np.ndarray) -> list[int | None]:
+    """Lines as a list, None where the array holds -1 (no line)."""
+    out = a.tolist()
+    if (a < 0).any():
+        for k in np.flatnonzero(a < 0).tolist():
+            out[k] = None
+    return out
+
+

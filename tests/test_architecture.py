@@ -1,0 +1,166 @@
+"""The layout stays as documented: no import cycles, no private names used across modules, and
+per-batch caches through ``BatchContext.cached`` only.  Imports are read with ``ast`` (function-level
+imports count: a loop through a lazy import is still a loop; ``if TYPE_CHECKING:`` blocks do not)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from helpers import ROOT
+
+PACKAGES = {"trainlint": ROOT / "lint", "trainlint.rules": ROOT / "rules"}
+
+#: still to go (issue 15): each entry is one known violation; remove it with the fix.  A new
+#: violation fails, and so does an entry that no longer happens (the list only shrinks).
+KNOWN_CYCLES: set[frozenset[str]] = {
+    frozenset({"trainlint.rules.duplicates._minhash", "trainlint.rules.duplicates._nearstate",
+               "trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._shuffle"}),
+}
+KNOWN_PRIVATE: set[tuple[str, str]] = {
+    ("trainlint.sources", "trainlint.sources.sniff._count_outside_quotes"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._local_path"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._Range"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._rangeable"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._ranged_blocks"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._read_range"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._rows_of"),
+    ("trainlint.engines.dask", "trainlint.engines._ranges._stat_paths"),
+    ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
+    ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
+    ("trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._nearstate._ranges"),
+    ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),
+    ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
+    ("trainlint.rules.labels.lb006_label_variant", "trainlint.rules.text._spelling"),
+}
+KNOWN_DICT_WRITES = {"trainlint.rules.text._langid", "trainlint.rules.chat._chat",
+                     "trainlint.rules.duplicates._minhash"}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for pkg, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            parts = list(path.relative_to(folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join([pkg, *parts])] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str, str | None]]:
+    """(module imported, private name taken from it or None) for every import run by ``name``."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    out: list[tuple[str, str | None]] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for c in child.orelse:
+                    visit(c)
+                continue
+            if isinstance(child, ast.Import):
+                out.extend((a.name, None) for a in child.names if a.name in modules)
+            elif isinstance(child, ast.ImportFrom):
+                base = package[:len(package) - child.level + 1] if child.level else []
+                mod = ".".join(base + [child.module] if child.module else base)
+                for a in child.names:
+                    full = f"{mod}.{a.name}"
+                    if full in modules:
+                        out.append((full, None))
+                    elif mod in modules:
+                        out.append((mod, a.name if a.name.startswith("_") and not a.name.startswith("__") else None))
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return [(m, p) for m, p in out if m != name]
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {m: {t for t, _ in _imports(m, p, modules)} for m, p in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: set[frozenset[str]] = set()
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = set()
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.add(w)
+                        if w == v:
+                            break
+                    if len(comp) > 1:
+                        found.add(frozenset(comp))
+    return found
+
+
+def test_cycle_finder_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _cycles(graph) == {frozenset("abc")}
+    assert _cycles({"a": {"b"}, "b": set()}) == set()
+
+
+def test_no_import_cycles():
+    graph = _graph()
+    assert "trainlint.findings.rows" in graph["trainlint.rule"]  # function-level imports count
+    assert _cycles(graph) == KNOWN_CYCLES
+
+
+def _private_uses() -> set[tuple[str, str]]:
+    """(importer, private thing) for private names imported from another module, and private
+    modules imported from outside the package that holds them."""
+    modules = _modules()
+    out = set()
+    for name, path in modules.items():
+        for target, private in _imports(name, path, modules):
+            if private is not None:
+                out.add((name, f"{target}.{private}"))
+                continue
+            owner, _, leaf = target.rpartition(".")
+            inside = name == owner or name.startswith(owner + ".")  # the package or one below it
+            if leaf.startswith("_") and not leaf.startswith("__") and not inside:
+                out.add((name, target))
+    return out
+
+
+def test_no_private_names_across_modules():
+    assert _private_uses() == KNOWN_PRIVATE
+
+
+def test_per_batch_caches_go_through_batch_context():
+    writers = set()
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr == "__dict__"
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                writers.add(name)
+    assert writers == KNOWN_DICT_WRITES
