@@ -143,3 +143,12 @@ def test_a_broken_baseline_names_file_and_line(tmp_path, monkeypatch):
     (tmp_path / "bl.txt").write_text("@ DU001 d.csv\nnot-a-key\n")
     r = CliRunner().invoke(cli, ["check", "d.csv", "--isolated", "--baseline", "bl.txt"])
     assert r.exit_code == 2 and "bl.txt:2: not a baseline line" in r.stderr
+
+
+def test_python_api_takes_the_baseline(shuffled):
+    import trainlint
+
+    path, first_new = shuffled
+    report = trainlint.lint("sms.tsv", select=EXACT, baseline=str(path))
+    assert report.stats["accepted"]["baseline"]["hidden"] > 400
+    assert all((f.row or 0) >= first_new for f in report.findings if f.row is not None)
