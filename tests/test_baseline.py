@@ -152,3 +152,12 @@ def test_python_api_takes_the_baseline(shuffled):
     report = trainlint.lint("sms.tsv", select=EXACT, baseline=str(path))
     assert report.stats["accepted"]["baseline"]["hidden"] > 400
     assert all((f.row or 0) >= first_new for f in report.findings if f.row is not None)
+
+
+def test_every_engine_writes_the_same_baseline(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [r for r in _read(SMS) if len(r) == 2]
+    _write("sms.tsv", [["label", "text"], *rows])
+    _check("sms.tsv", "--write-baseline", "local.txt")
+    _check("sms.tsv", "--write-baseline", "processes.txt", "--engine", "processes", "--jobs", "2")
+    assert (tmp_path / "local.txt").read_text() == (tmp_path / "processes.txt").read_text()
