@@ -50,6 +50,7 @@ def lint(
     text: list[str] | str | None = None,
     label: str | None = None,
     split_column: str | None = None,
+    against: Any = None,
     format: str | None = None,
     fail_on: str | None = None,
     jobs: int | None = None,
@@ -84,7 +85,8 @@ def lint(
 
     overrides = {
         "select": _list(select), "ignore": _list(ignore), "text": _list(text), "label": label,
-        "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
+        "split_column": split_column, "format": format,
+        "against": (tuple([against] if isinstance(against, str) else against) if against else None), "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
         "baseline": baseline, "suppressions": suppressions,
     }

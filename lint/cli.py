@@ -83,6 +83,8 @@ def cli() -> None:
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
 @click.option("--label", default=None, help="Label column.")
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
+@click.option("--against", multiple=True, metavar="EVAL",
+              help="Evaluation files or .tlidx index files to check the data against (eval-contamination).")
 @click.option("--format", "record_format", default=None,
               help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
 @click.option("--language", default=None, metavar="CODE",
@@ -173,7 +175,8 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
-        "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
+        "split_column": o["split_column"], "against": tuple(o["against"]) or None,
+        "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
@@ -491,6 +494,39 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
             raise
         _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
+
+
+def _guarded(work: Callable[[], None]) -> None:
+    """``work()``, its errors as one line (exit 2), as ``check`` does."""
+    from .errors import TrainlintError
+
+    try:
+        work()
+    except TrainlintError as e:
+        _fail(str(e), e.exit_code)
+    except Exception as e:
+        if os.environ.get("TRAINLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
+
+
+@cli.command("index", context_settings=_CONTEXT)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The index file to write (conventionally *.tlidx).")
+@click.option("--n", "n", type=click.IntRange(1, 64), default=13, show_default=True, help="Words per n-gram.")
+@click.option("--text", "text", multiple=True, help="Text column(s) of the eval files, comma-separated.")
+def index_cmd(paths: tuple[str, ...], output: str, n: int, text: tuple[str, ...]) -> None:
+    """Write the hashed word n-grams of evaluation files (no text) for --against."""
+
+    def work() -> None:
+        from .evalindex import write_index
+
+        idx, size = write_index(list(paths), output, n, _split(text))
+        click.echo(f"{output}: {idx.rows} eval rows, {idx.hashes.size} distinct {n}-grams, "
+                   f"{idx.whole.size} short rows, {size} bytes", err=True)
+
+    _guarded(work)
 
 
 def main() -> None:

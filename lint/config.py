@@ -29,6 +29,8 @@ class Settings:
     text: tuple[str, ...] | None = None
     label: str | None = None
     split_column: str | None = None
+    #: evaluation files or index files the training data is compared with (eval-contamination)
+    against: tuple[str, ...] = ()
     format: str | None = None  # record format: openai, alpaca, sharegpt, preference, text
     input_format: str | None = None  # file format: csv, tsv, jsonl, json, parquet
     encoding: str = "utf-8"
@@ -73,7 +75,7 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "gx-max-rows", "suppress",
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
-_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths")
+_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths", "against")
 _BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
 
 
@@ -146,6 +148,8 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             raise ConfigError(f"{where}: '{key}' must be a string")
         if name in ("baseline", "suppressions") and path:
             value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+        if name == "against" and path:
+            value = tuple(os.path.join(os.path.dirname(os.path.abspath(path)), v) for v in value)
         kw[name] = value
     rules = data.get("rules", {})
     if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):

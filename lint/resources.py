@@ -65,3 +65,12 @@ def word_list(path: str, option: str) -> set[str]:
         raise ConfigError(f"option {option}: cannot read {path!r}: {e.strerror or e}; "
                           f"give a text file with one word a line") from None
     return words
+
+
+@functools.lru_cache(maxsize=2)
+def eval_index(paths: tuple[str, ...], n: int):
+    """The ``evalindex.EvalIndex`` of the evaluation files or index files ``paths`` (``--against``),
+    built or read once per process."""
+    from .evalindex import load
+
+    return load(paths, n)

@@ -25,6 +25,11 @@ def build_rules(settings: Settings) -> list[Rule]:
                               f"no rule; `trainlint rules` lists them") from None
         # checked even when the rule is not selected: a misspelled option must never pass silently
         options[rule.code] = rule.make_options(dict(opts))
+    if settings.against:  # --against / `against`: the eval files of eval-contamination
+        rule = find_rule("eval-contamination")
+        opts = dict(settings.rules.get(rule.name) or settings.rules.get(rule.code) or {})
+        opts["against"] = list(settings.against) + list(opts.get("against") or ())
+        options[rule.code] = rule.make_options(opts)
     rules = [cls(options.get(cls.code) or cls.make_options({})) for cls in chosen]
     if settings.gx_suites:  # GX expectations are rules of this run only, never registered
         from .gx import expectation_rules
