@@ -10,6 +10,7 @@ each row 12 more (source, line); a row shorter than n words is kept as one whole
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
@@ -41,6 +42,27 @@ class EvalIndex:
     @property
     def rows(self) -> int:
         return int(self.row_source.size)
+
+    @functools.cached_property
+    def _filter(self) -> tuple[np.ndarray, np.uint64]:
+        """A bit per bucket of the hash's top bits, set where some n-gram falls: most training
+        n-grams miss it, and the binary search runs on the few that do."""
+        bits = int(min(26, max(16, np.ceil(np.log2(max(self.hashes.size, 1) * 16)))))
+        shift = np.uint64(64 - bits)
+        table = np.zeros(1 << bits, bool)
+        table[self.hashes >> shift] = True
+        return table, shift
+
+    def lookup(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in ``h`` that are n-grams of the index, the eval row of each)."""
+        if h.size == 0 or self.hashes.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        table, shift = self._filter
+        cand = np.flatnonzero(table[h >> shift])
+        hc = h[cand]
+        p = np.minimum(np.searchsorted(self.hashes, hc), self.hashes.size - 1)
+        ok = self.hashes[p] == hc
+        return cand[ok], self.ids[p[ok]].astype(np.int64)
 
     def where(self, row: int) -> str:
         return f"{self.sources[int(self.row_source[row])]}:{int(self.row_line[row])}"

@@ -47,12 +47,16 @@ def words(texts: pa.Array | pa.ChunkedArray) -> Words:
         texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
     if not pa.types.is_string(texts.type):
         texts = pc.cast(texts, pa.string())
-    texts = pc.fill_null(texts, "")
-    cleaned = pc.replace_substring_regex(pc.utf8_lower(texts), r"[^\pL\pN]+", " ")
+    cleaned = pc.replace_substring_regex(pc.fill_null(texts, ""), r"[^\pL\pN]+", " ")
     lists = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(cleaned))
     flat = lists.flatten()
     offsets = np.asarray(lists.offsets, dtype=np.int64) - int(lists.offsets[0].as_py())
-    h = hash_strings(flat) if len(flat) else np.empty(0, np.uint64)
+    if len(flat):
+        # words repeat: lower-case and hash each distinct word once
+        enc = pc.dictionary_encode(flat)
+        h = hash_strings(pc.utf8_lower(enc.dictionary))[np.asarray(enc.indices)]
+    else:
+        h = np.empty(0, np.uint64)
     return Words(h, offsets, lists)
 
 
@@ -62,14 +66,15 @@ def ngrams(w: Words, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if total < n:
         return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
     m = total - n + 1
-    acc = np.zeros(m, np.uint64)
+    acc = w.hash[:m].copy()
     with np.errstate(over="ignore"):
-        for j in range(n):
-            acc = acc * _P + w.hash[j:j + m]
-    starts = np.arange(m, dtype=np.int64)
-    parent = np.searchsorted(w.offsets, starts, side="right") - 1
-    pos = starts - w.offsets[parent]
-    ok = pos + n <= w.counts[parent]  # an n-gram must not run into the next text
+        for j in range(1, n):
+            acc *= _P
+            acc += w.hash[j:j + m]
+    counts = w.counts
+    parent = np.repeat(np.arange(counts.size, dtype=np.int64), counts)[:m]
+    pos = np.arange(m, dtype=np.int64) - w.offsets[parent]
+    ok = pos + n <= counts[parent]  # an n-gram must not run into the next text
     return _mix(acc[ok]), parent[ok], pos[ok]
 
 

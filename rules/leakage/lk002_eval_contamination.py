@@ -105,13 +105,10 @@ def _ngram_hits(w, grams, idx, n: int, min_run: int):
     """Per training row with a confirmed hit: (row in batch, eval row, first word, run words)."""
     h, parent, pos = grams
     empty = np.empty(0, np.int64)
-    if h.size == 0 or idx.hashes.size == 0:
+    hit, erow = idx.lookup(h)
+    if hit.size == 0:
         return empty, empty, empty, empty
-    p = np.minimum(np.searchsorted(idx.hashes, h), idx.hashes.size - 1)
-    hit = idx.hashes[p] == h
-    if not hit.any():
-        return empty, empty, empty, empty
-    parent, pos, erow = parent[hit], pos[hit], idx.ids[p[hit]].astype(np.int64)
+    parent, pos = parent[hit], pos[hit]
     o = np.lexsort((pos, erow, parent))
     parent, pos, erow = parent[o], pos[o], erow[o]
     new = np.ones(parent.size, bool)
