@@ -109,7 +109,7 @@ def main() -> None:
                    check=True, capture_output=True)
     train = os.path.join(tmp, "data.csv")
     with open(train, encoding="utf-8", newline="") as f:
-        header = next(csv.reader(f))
+        next(csv.reader(f))
         n_train = sum(1 for _ in csv.reader(f))
     sets = eval_sets()
     indexes = []

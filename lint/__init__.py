@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .report import Report
     from .rule import Rule
 
-__all__ = ["__version__", "lint", "Rule", "Finding", "Related", "Severity", "Fix", "Report", "TrainlintError"]
+__all__ = ["__version__", "lint", "Rule", "Finding", "Related", "Severity", "Fix", "Report", "TrainlintError", "split"]
 
 _LAZY = {
     "Rule": ("rule", "Rule"),
@@ -28,6 +28,7 @@ _LAZY = {
     "Fix": ("finding", "Fix"),
     "Report": ("report", "Report"),
     "TrainlintError": ("errors", "TrainlintError"),
+    "split": ("splitting", "split"),
 }
 
 
