@@ -77,7 +77,7 @@ class EvalContamination(Rule):
 
         n = max(int(self.options.n), 1)
         w = batch.cached(("ngram-words",), lambda: ngrams.words(batch.text))
-        rows, erow, pos, run = _ngram_hits(w, ngrams.ngrams(w, n), idx, n, self.options.min_run or n)
+        rows, erow, pos, run = _ngram_hits(w, idx, n, self.options.min_run or n)
         # whole-text matches of eval rows shorter than n words
         counts = w.counts
         short = np.flatnonzero((counts < n) & (counts > 0))
@@ -94,21 +94,24 @@ class EvalContamination(Rule):
         o = np.argsort(rows, kind="stable")
         messages = []
         for r, e, p0, k in zip(rows[o].tolist(), erow[o].tolist(), pos[o].tolist(), run[o].tolist()):
-            words = w.words[r].values[p0:p0 + min(k, _SNIPPET_WORDS)].to_pylist()
+            words = w.text(r, p0, min(k, _SNIPPET_WORDS))
             snippet = " ".join(words) + (" ..." if k > _SNIPPET_WORDS else "")
             messages.append(f'shares {k} words with {idx.where(e)}: "{snippet}"')
         return self.row_findings((messages, np.arange(len(messages))), source=batch.source.path,
                                  rows=batch.rows[rows[o]])
 
 
-def _ngram_hits(w, grams, idx, n: int, min_run: int):
+def _ngram_hits(w, idx, n: int, min_run: int):
     """Per training row with a confirmed hit: (row in batch, eval row, first word, run words)."""
-    h, parent, pos = grams
+    from trainlint import ngrams
+
     empty = np.empty(0, np.int64)
-    hit, erow = idx.lookup(h)
-    if hit.size == 0:
+    # look every rolled hash up first and place only the hits in their texts: most n-grams miss
+    hit, erow = idx.lookup(ngrams.rolled(w, n))
+    parent, pos, inside = ngrams.locate(w, hit, n)
+    parent, pos, erow = parent[inside], pos[inside], erow[inside]
+    if parent.size == 0:
         return empty, empty, empty, empty
-    parent, pos = parent[hit], pos[hit]
     o = np.lexsort((pos, erow, parent))
     parent, pos, erow = parent[o], pos[o], erow[o]
     new = np.ones(parent.size, bool)
