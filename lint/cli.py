@@ -475,11 +475,10 @@ def rule_cmd(code: str) -> None:
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     """Write a Great Expectations 1.x suite from what trainlint measures on the data."""
-    import json
 
-    from .errors import TrainlintError
+    def work() -> None:
+        import json
 
-    try:
         from .config import resolve_settings
         from .gx import export_suite
 
@@ -487,13 +486,9 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
                                                   "input_format": o["input_format"]}, isolated=o["isolated"])
         suite = export_suite(list(paths), settings, name=o["name"], id_column=o["id_column"])
         _write_atomic(o["output"], json.dumps(suite, indent=2, ensure_ascii=False) + "\n")
-    except TrainlintError as e:
-        _fail(str(e), e.exit_code)
-    except Exception as e:
-        if os.environ.get("TRAINLINT_DEBUG"):
-            raise
-        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
-    click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
+        click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
+
+    _guarded(work)
 
 
 def _guarded(work: Callable[[], None]) -> None:
