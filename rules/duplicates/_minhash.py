@@ -303,16 +303,3 @@ def batch_bands(batch, params: Params) -> tuple[np.ndarray, pa.Array]:
     out = (band_hashes(signatures_of(texts, params), params.bands), texts)
     cache[params] = out
     return out
-
-
-
-# the state and the pair machinery, under the names the rules use (``mh.NearState``, ...)
-from ._nearstate import NO_NEAR, NearState, Table, add_batch, first_of_groups, has_bands  # noqa: E402
-from ._pairs import candidates, components, jaccard, near_pairs  # noqa: E402
-from ._hashstate import unique  # noqa: E402
-from ._words import WordTest  # noqa: E402
-
-__all__ = ["DEFAULT_MAX_WORD_DIFF", "DEFAULT_THRESHOLD", "EMPTY", "NO_NEAR", "SHORT", "ExactOrNearOptions", "NearState", "Params", "Table",
-           "add_batch", "band_hashes", "batch_bands", "candidates", "codepoints", "components",
-           "first_of_groups", "has_bands", "jaccard", "kgram_hashes", "mix64", "near_pairs",
-           "prepared_texts", "shingles", "signatures", "signatures_of", "unique", "utf8_buffer", "WordTest"]

@@ -112,11 +112,8 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised).
 
     Shingles are compared by 40 bits of their 64-bit hash (a false match inside one pair has
-    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort."""
-    if table.remote is not None:
-        from ._shuffle import remote_verify
-
-        return remote_verify(table, i, j, params, and_or=False)[0]
+    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort.  A local
+    table only (``_near.jaccard`` sends a detached one's pairs to the engine)."""
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
@@ -163,11 +160,8 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
            words=None) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
-    and its first row, which union-find may have joined through other members."""
-    if table.remote is not None:
-        from ._shuffle import remote_verify
-
-        return remote_verify(table, i, j, params, False, threshold, words)
+    and its first row, which union-find may have joined through other members.  A local table
+    only (``_near.direct``)."""
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
     if words is not None:  # verify skips the Jaccard of pairs failing the token test
         sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
@@ -177,11 +171,8 @@ def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
                pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
-    ``words`` (a ``_words.WordTest``), few enough differing words for their length."""
-    if table.remote is not None:
-        from ._shuffle import remote_near_pairs
-
-        return remote_near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
+    ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
+    table only (``_near.near_pairs``)."""
     i, j = candidates(table.bands, bucket, mask)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
