@@ -10,7 +10,7 @@ takes the bulky columns out as a :class:`Part`, leaving the keys and the part's 
 engine keeps each part where its block ran and, before ``finish``, calls ``attach(handles,
 executor)`` with one handle per part, in block order (``lint/engines/shards.py``).  Then ``arrays()``
 returns a :class:`Table` without bands or texts but with ``remote`` set, and
-``_near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
+``near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
 executor (``_shuffle.py``): only candidate and verified pairs come back.  The rules' ``finish``
 code is the same either way.
 """

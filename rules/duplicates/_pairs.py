@@ -113,7 +113,7 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
 
     Shingles are compared by 40 bits of their 64-bit hash (a false match inside one pair has
     odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort.  A local
-    table only (``_near.jaccard`` sends a detached one's pairs to the engine)."""
+    table only (``near.jaccard`` sends a detached one's pairs to the engine)."""
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
@@ -161,7 +161,7 @@ def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
            words=None) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
     and its first row, which union-find may have joined through other members.  A local table
-    only (``_near.direct``)."""
+    only (``near.direct``)."""
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
     if words is not None:  # verify skips the Jaccard of pairs failing the token test
         sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
@@ -172,7 +172,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
                pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
     ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
-    table only (``_near.near_pairs``)."""
+    table only (``near.near_pairs``)."""
     i, j = candidates(table.bands, bucket, mask)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)

@@ -9,9 +9,9 @@ from trainlint.finding import Fix, Related, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
 
-from . import _near as mh
+from . import near as mh
 from ._hashstate import unique
-from ._near import direct as direct_evidence
+from .near import direct as direct_evidence
 from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)

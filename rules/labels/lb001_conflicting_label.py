@@ -8,7 +8,7 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
-from trainlint.rules.duplicates import _near as mh
+from trainlint.rules.duplicates import near as mh
 
 #: distinct label strings kept for messages; beyond this a label is shown by its hash
 _LABEL_NAMES_CAP = 10_000

@@ -6,7 +6,7 @@ import numpy as np
 from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
-from trainlint.rules.duplicates import _near as mh
+from trainlint.rules.duplicates import near as mh
 
 TRAIN, EVAL = 1, 2
 _EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
