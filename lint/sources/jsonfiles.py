@@ -320,9 +320,13 @@ def _combine(tables: list[pa.Table]) -> list[pa.Table] | None:
 
 
 def _loads_or_none(raw: bytes) -> Any:
+    """The record for the rejects file, or None when it is no record (malformed, over a limit)."""
+    depth, keys = json_structure(raw, np.array([0]), np.array([len(raw)]))
+    if structure_problem(int(depth[0]), int(keys[0])):
+        return None
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
 
 
