@@ -265,7 +265,8 @@ class JsonlReader(Reader):
         first = True
         for table in tables:
             for k in range(0, max(table.num_rows, 1), step):
-                t = table.slice(k, step)
+                # (a table without columns sliced says it has the rows asked for)
+                t = table.slice(k, step) if table.num_rows else table
                 if t.num_rows == 0 and not first:
                     continue
                 yield Batch(t, rows[off:off + t.num_rows], lines[off:off + t.num_rows], invalid if first else [])
