@@ -39,6 +39,12 @@ s t d ll m re ve up down out off over under again further once please
 """.split())
 
 _LOW32 = U64(0xFFFFFFFF)
+#: what normalisation deletes before shingling and word splitting: everything but letters, marks,
+#: digits and spaces, in any script (RE2's ``\w`` is ASCII-only: it deleted all Cyrillic)
+PUNCTUATION = r"[^\p{L}\p{M}\p{N}\s]+"
+#: texts averaging more characters a word are in a script written without spaces (Chinese,
+#: Japanese, Thai): words say nothing there, the 5-gram Jaccard alone decides
+SPACELESS_CHARS_PER_WORD = 12
 _FUNCTION_ARRAY = pa.array(sorted(FUNCTION_WORDS))
 
 
@@ -49,17 +55,20 @@ def word_sets(texts_of, n: int, content_only: bool = True) -> tuple[np.ndarray, 
 
     Texts are fetched and cut ``_ROWS`` rows at a time, so the temporaries (~60 bytes a word)
     stay bounded and only the result (4 bytes a distinct word) grows with the table."""
-    hs, cs, counts = [], [], []
+    hs, cs, counts, spaceless = [], [], [], []
     for a in range(0, n, _ROWS):
-        h, c, k = _word_sets(texts_of(a, min(n, a + _ROWS)), content_only)
+        texts = texts_of(a, min(n, a + _ROWS))
+        h, c, k = _word_sets(texts, content_only)
         hs.append(h)
         cs.append(c)
         counts.append(k)
+        chars = np.asarray(pc.utf8_length(pc.fill_null(texts, "")), dtype=np.int64)
+        spaceless.append(chars > SPACELESS_CHARS_PER_WORD * np.maximum(k, 1))
     if not hs:
-        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
     cnt = np.concatenate(cs)
     return (np.concatenate(hs), np.concatenate(([0], np.cumsum(cnt))).astype(np.int64),
-            np.concatenate(counts))
+            np.concatenate(counts), np.concatenate(spaceless))
 
 
 #: rows per chunk of ``word_sets``
@@ -72,7 +81,7 @@ def _word_sets(texts: pa.Array, content_only: bool) -> tuple[np.ndarray, np.ndar
 
     n = len(texts)
     # punctuation is deleted, not a word break: "e-mail"/"email", "0.92"/"092", "mr."/"mr" match
-    clean = pc.replace_substring_regex(pc.fill_null(texts, ""), r"[^\w\s]+", "")
+    clean = pc.replace_substring_regex(pc.fill_null(texts, ""), PUNCTUATION, "")
     words = pc.utf8_split_whitespace(clean)
     counts = np.asarray(pc.list_value_length(words).fill_null(0), dtype=np.int64)
     flat = pc.list_flatten(words)
@@ -95,15 +104,15 @@ def _word_sets(texts: pa.Array, content_only: bool) -> tuple[np.ndarray, np.ndar
 
 
 def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray,
-              content_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(content words differing, length in words) of pairs ``(li, lj)``: row indices as in
-    ``word_sets``."""
-    h, off, counts = word_sets(texts_of, n, content_only)
+              content_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(content words differing, length in words, either text spaceless) of pairs ``(li, lj)``:
+    row indices as in ``word_sets``."""
+    h, off, counts, spaceless = word_sets(texts_of, n, content_only)
     cnt = np.diff(off)
     # 2**17 pairs per sort: ~5M keys, ~150 MB of temporaries
     inter = pair_intersections(h.astype(U64), off, li, lj, 32, 1 << 17)
     diff = np.maximum(cnt[li] - inter, cnt[lj] - inter)
-    return diff, np.maximum(counts[li], counts[lj])
+    return diff, np.maximum(counts[li], counts[lj]), spaceless[li] | spaceless[lj]
 
 
 @dataclass(frozen=True)
@@ -116,5 +125,5 @@ class WordTest:
 
     def passes(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passes, words differing) of pairs ``(li, lj)``: row indices as in ``word_sets``."""
-        diff, length = word_diff(texts_of, n, li, lj, self.content_only)
-        return diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64), diff
+        diff, length, spaceless = word_diff(texts_of, n, li, lj, self.content_only)
+        return spaceless | (diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64)), diff
