@@ -109,7 +109,7 @@ class ConflictingLabel(Rule):
             mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
             ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
                                        pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]),
-                                       words=mh.WordTest(self.options.max_word_diff, content_only=False))
+                                       words=mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0))
         root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
         # clusters holding more than one label
         order = np.lexsort((t.label, root))
