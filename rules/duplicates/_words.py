@@ -53,7 +53,7 @@ SPACELESS_CHARS_PER_WORD = 12
 _FUNCTION_ARRAY = pa.array(sorted(FUNCTION_WORDS))
 
 
-def word_sets(texts_of, n: int) -> tuple:
+def word_sets(texts_of, n: int, clean: bool = False) -> tuple:
     """Per row of ``texts_of(a, b)`` (the texts of rows a..b-1, for 0 <= a < b <= n):
 
     - the set of content words: sorted unique 32-bit hashes, concatenated, and offsets (n+1);
@@ -62,7 +62,7 @@ def word_sets(texts_of, n: int) -> tuple:
 
     Texts are fetched and cut ``_ROWS`` rows at a time, so the temporaries (~60 bytes a word)
     stay bounded and only the result (~8 bytes a word) grows with the table."""
-    parts = [_word_sets(texts_of(a, min(n, a + _ROWS))) for a in range(0, n, _ROWS)]
+    parts = [_word_sets(texts_of(a, min(n, a + _ROWS)), clean) for a in range(0, n, _ROWS)]
     if not parts:
         z, o = np.zeros(0, np.uint32), np.zeros(1, np.int64)
         return z, o, z, o, np.zeros(0, np.int64), np.zeros(0, bool)
@@ -86,15 +86,16 @@ def _per_row(key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return (key & _LOW32).astype(np.uint32), np.bincount((key >> U64(32)).astype(np.int64), minlength=n)
 
 
-def _word_sets(texts: pa.Array) -> tuple:
+def _word_sets(texts: pa.Array, clean: bool) -> tuple:
     """``word_sets`` of one chunk: content hashes and counts per row, all-word (multiset) hashes
-    and counts per row, words per row, spaceless per row."""
+    and counts per row, words per row, spaceless per row.  ``clean``: the texts are normalised
+    already (``_minhash.prepared_texts`` deleted their punctuation)."""
     from trainlint.hashing import hash_strings
 
     n = len(texts)
     texts = pc.fill_null(texts, "")
     # punctuation is deleted, not a word break: "e-mail"/"email", "0.92"/"092", "mr."/"mr" match
-    words = pc.utf8_split_whitespace(pc.replace_substring_regex(texts, PUNCTUATION, ""))
+    words = pc.utf8_split_whitespace(texts if clean else pc.replace_substring_regex(texts, PUNCTUATION, ""))
     counts = np.asarray(pc.list_value_length(words).fill_null(0), dtype=np.int64)
     chars = np.asarray(pc.utf8_length(texts), dtype=np.int64)
     spaceless = chars > SPACELESS_CHARS_PER_WORD * np.maximum(counts, 1)
@@ -120,11 +121,11 @@ def _word_sets(texts: pa.Array) -> tuple:
     return content[0], content[1], everything[0], everything[1], counts, spaceless
 
 
-def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, ...]:
+def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray, clean: bool = False) -> tuple[np.ndarray, ...]:
     """(content words differing, words differing (all, as multisets), length in words, either
     text spaceless) of pairs ``(li, lj)``: row indices as in ``word_sets``.  "Differing" is the
     larger side of the difference: a changed word counts once, an added or dropped word once."""
-    hc, oc, ha, oa, counts, spaceless = word_sets(texts_of, n)
+    hc, oc, ha, oa, counts, spaceless = word_sets(texts_of, n, clean)
     out = []
     for h, off in ((hc, oc), (ha, oa)):
         cnt = np.diff(off)
@@ -145,10 +146,12 @@ class WordTest:
     max_diff: float
     max_all_diff: float = 0.1
     all_slack: int = 1
+    #: the texts compared are normalised already (punctuation deleted): no second regex pass
+    clean: bool = True
 
     def passes(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passes, content words differing) of pairs ``(li, lj)``: row indices as in ``word_sets``."""
-        diff, diff_all, length, spaceless = word_diff(texts_of, n, li, lj)
+        diff, diff_all, length, spaceless = word_diff(texts_of, n, li, lj, self.clean)
         ok = diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64)
         ok &= diff_all <= np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack
         return spaceless | ok, diff

@@ -140,7 +140,7 @@ class NearDuplicate(Rule):
         # a row whose normalised text (and label, split) repeats an earlier row is DU001's or DU003's
         rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
         mask = rep & mh.has_bands(t)
-        words = WordTest(self.options.max_word_diff)
+        words = WordTest(self.options.max_word_diff, clean=self.params.normalize)
         i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label),
                                    words=words)
         root = mh.components(len(t.ids), i, j)

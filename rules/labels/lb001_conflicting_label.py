@@ -119,7 +119,8 @@ class ConflictingLabel(Rule):
             mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
             ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
                                        pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]),
-                                       words=mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0))
+                                       words=mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0,
+                                                          clean=self.params.normalize))
         root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
         # clusters holding more than one label
         order = np.lexsort((t.label, root))

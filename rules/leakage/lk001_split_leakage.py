@@ -122,7 +122,7 @@ class SplitLeakage(Rule):
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
                                       pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
-                                      words=mh.WordTest(self.options.max_word_diff))
+                                      words=mh.WordTest(self.options.max_word_diff, clean=self.params.normalize))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
