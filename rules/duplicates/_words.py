@@ -77,7 +77,7 @@ def word_sets(texts_of, n: int, clean: bool = False) -> tuple:
 
 
 #: rows per chunk of ``word_sets``
-_ROWS = 1 << 16
+_ROWS = 1 << 14
 
 
 def _per_row(key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,8 +129,9 @@ def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray, clean: bool = Fa
     out = []
     for h, off in ((hc, oc), (ha, oa)):
         cnt = np.diff(off)
-        # 2**17 pairs per sort: ~5M keys, ~150 MB of temporaries
-        inter = pair_intersections(h.astype(U64), off, li, lj, 32, 1 << 17)
+        # ~1M keys per sort: ~30 MB of temporaries (the index arrays are 3 x 8 bytes a key)
+        step = max(1, (1 << 20) // max(1, 2 * int(np.diff(off).mean())))
+        inter = pair_intersections(h.astype(U64), off, li, lj, 32, step)
         out.append(np.maximum(cnt[li] - inter, cnt[lj] - inter))
     return out[0], out[1], np.maximum(counts[li], counts[lj]), spaceless[li] | spaceless[lj]
 
