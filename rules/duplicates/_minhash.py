@@ -298,7 +298,7 @@ def prepared_texts(batch, params: Params) -> pa.Array | None:
 def batch_bands(batch, params: Params) -> tuple[np.ndarray, pa.Array]:
     """(band hashes (n, bands), the capped texts they came from), computed once per batch for all
     rules that share these parameters (cached on the batch like its other derived arrays)."""
-    cache = batch.__dict__.setdefault("_near_cache", {})
+    cache = batch.cached("near-bands", dict)
     if params in cache:
         return cache[params]
     texts = prepared_texts(batch, params)

@@ -229,7 +229,6 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     band hashes or texts (a rule with near matching off keeps ~33 bytes a row, not ~500)."""
     if batch.text is None:
         return
-    from .du001_exact_duplicate import split_keys
 
     n = len(batch)
     valid = batch.text_present.copy()  # blank and "N/A" texts are missing values, not duplicates
@@ -242,7 +241,7 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
         nkey = batch.text_normalized_hash if params.normalize else batch.text_hash
         label = batch.label_hash if batch.label is not None else np.zeros(n, U64)
         t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
-        state.add(batch.row_ids[idx], split_keys(batch)[idx], label[idx], nkey[idx], t[idx] | SHORT,
+        state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx] | SHORT,
                   np.zeros((idx.size, 0), np.uint32), _empty_texts(idx.size))
         return
     bands, texts = batch_bands(batch, params)
@@ -252,7 +251,7 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
     t = np.where(length >= max(min_chars, 1), t, t | SHORT).astype(np.int8)
     sel = pa.array(idx)
-    state.add(batch.row_ids[idx], split_keys(batch)[idx], label[idx], nkey[idx], t[idx], bands[idx],
+    state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx], bands[idx],
               texts.take(sel))
 
 

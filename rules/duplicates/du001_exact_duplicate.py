@@ -4,23 +4,10 @@ import numpy as np
 
 from trainlint.context import ROW_BITS, ROW_MASK
 from trainlint.finding import Fix, Severity
-from trainlint.hashing import combine, hash_strings
+from trainlint.hashing import combine
 from trainlint.rule import Rule
 
 from ._hashstate import HashState
-
-
-def split_keys(batch) -> np.ndarray:
-    """A hash of each row's split, so duplicates are only sought within one split (across splits
-    a copy is leakage, the split-leakage rule's business)."""
-    import pyarrow as pa
-
-    splits = batch.splits
-    if batch.source.split_column is None:
-        value = batch.source.split
-        h = hash_strings(pa.array([value], pa.string()))[0]
-        return np.full(len(batch), h, dtype=np.uint64)
-    return hash_strings(pa.array(list(splits), pa.string()))
 
 
 class ExactDuplicate(Rule):
@@ -72,7 +59,7 @@ class ExactDuplicate(Rule):
         else:
             keys = batch.row_hash
             valid = np.ones(len(batch), dtype=bool)
-        keys = combine(keys, split_keys(batch))
+        keys = combine(keys, batch.split_hash)
         state.add(keys[valid], batch.row_ids[valid])
         return ()
 
