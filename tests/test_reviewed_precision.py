@@ -16,7 +16,9 @@ from helpers import DATA, ROOT
 from trainlint.registry import find_rule
 
 REVIEWED = ROOT / "tests" / "data" / "reviewed"
-FILES = sorted(REVIEWED.glob("*.jsonl"))
+#: the duplicate, conflict and leakage rules (other rules' samples have their own tests)
+CODES = ("DU001", "DU002", "DU003", "LB001", "LK001")
+FILES = [REVIEWED / f"{c}.jsonl" for c in CODES]
 KEYS = {"code", "file", "line", "related_line", "snippet", "verdict", "reason"}
 
 
@@ -29,7 +31,7 @@ def precision(entries: list[dict]) -> float:
 
 
 def test_the_five_rules_have_a_fixture():
-    assert {p.stem for p in FILES} >= {"DU001", "DU002", "DU003", "LB001", "LK001"}
+    assert all(p.is_file() for p in FILES)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
