@@ -94,18 +94,19 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pairs = PairSet()
     bk = bucket[idx]
+    and_or = bands.shape[1] >= 16
     for b in range(bands.shape[1]):
-        pairs.add(bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx))
+        p = bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx)
+        if and_or and p is not None:
+            # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands,
+            # unrelated texts that collide share one; needing two cuts the pairs to verify ~10x
+            # at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).  Applied band
+            # by band, so only those pairs are ever held: on templated text nearly every row
+            # collides in every band (~60 pairs a row before this filter, ~5 after).
+            p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
+        pairs.add(p)
     pair = pairs.result()
-    i, j = pair >> 32, pair & 0xFFFFFFFF
-    del pair
-    if bands.shape[1] >= 16 and i.size:
-        # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands, unrelated
-        # texts that collide share one; needing two cuts the pairs to verify ~10x on the
-        # benchmark at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).
-        keep = shared_bands(bands, i, j) >= 2
-        i, j = i[keep], j[keep]
-    return i, j
+    return pair >> 32, pair & 0xFFFFFFFF
 
 
 def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
@@ -129,7 +130,7 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     off = np.concatenate(([0], np.cumsum(cnt)))
     li = np.searchsorted(rows, i)
     lj = np.searchsorted(rows, j)
-    step = max(1, min(1 << 22, 4_000_000 // max(1, int(cnt.mean()) * 2)))
+    step = max(1, min(1 << 22, (1 << 20) // max(1, int(cnt.mean()) * 2)))  # ~1M keys a sort
     inter = pair_intersections(h, off, li, lj, 40, step)
     union = cnt[li] + cnt[lj] - inter
     out[:] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
