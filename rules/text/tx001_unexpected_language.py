@@ -77,9 +77,9 @@ class UnexpectedLanguage(Rule):
         probability is below ``max-probability``.  Close varieties the model confuses on real
         text (English and Nigerian Pidgin, Norwegian/Danish/Nynorsk, Indonesian/Malay,
         Croatian/Serbian/Bosnian, Modern/Ancient Greek) never count as another language than
-        each other.  Rows with fewer than ``min-letters`` letters, once URLs, e-mail addresses, @mentions, #hashtags, HTML entities (``&lt;#&gt;``), digits
-        and emoji are removed, are not judged ("und"): short texts are where every detector
-        guesses.  Chat records are judged on their whole conversation text.
+        each other.  Rows with fewer than ``min-letters`` letters, once URLs, e-mail addresses,
+        @mentions, #hashtags, HTML entities (``&lt;#&gt;``), digits and emoji are removed, are
+        not judged ("und"): short texts are where every detector guesses.  Chat records are judged on their whole conversation text.
 
         The default backend is py3langid (140 language columns, BSD-3, model inside the wheel)
         on each text's first ``max-chars`` characters, run on the whole batch with NumPy/SciPy:
