@@ -29,8 +29,18 @@ def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"trainlint: error: {message}", err=True)
+    from .errors import one_line
+    from .escape import text
+
+    click.echo(f"trainlint: error: {text(one_line(message))}", err=True)
     sys.exit(code)
+
+
+def _describe(e: BaseException) -> str:
+    """An unexpected exception in a few words, never empty (a Dask worker's MemoryError has no
+    message; a remote exception's text may span lines)."""
+    text = str(e).strip() or repr(e)
+    return f"{type(e).__name__}: {text}"
 
 
 @click.group(context_settings=_CONTEXT)
@@ -116,7 +126,7 @@ def check(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:  # an internal error is still one line, unless debugging
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback; "
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback; "
               f"please report it)")
     sys.exit(code)
 
@@ -144,6 +154,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
             raise UsageError("--output-dir is where --fix writes: add --fix")
     outputs = _outputs(o)
     reporters = [(get_reporter(fmt), fmt, path) for fmt, path in outputs]  # bad format: fail before work
+    _check_output_paths(paths, [p for _f, p in outputs if p])
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
@@ -179,10 +190,13 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
+        from .escape import text as esc
+
         for r in summary.results:
-            click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
+            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+                           line_start=True), err=True)
         for p in summary.skipped:
-            click.echo(f"{p}: not written (in-memory or remote input)", err=True)
+            click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
@@ -195,7 +209,12 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         if path:
             _write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
         elif write:
-            write(report, _Echo(), **opts)
+            write(report, _Echo(plain=_fmt in _PLAIN_TEXT and not opts["color"]), **opts)
+        elif _fmt in _PLAIN_TEXT and not opts["color"]:
+            # a CI log: whatever a reporter missed, no line of it escapes or is a workflow command
+            from .escape import lines
+
+            click.echo(lines(module.render(report, **opts)), nl=False)
         else:
             click.echo(module.render(report, **opts), nl=False)
     if o["exit_zero"]:
@@ -205,10 +224,34 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     return report.exit_code
 
 
+def _check_output_paths(paths: tuple[str, ...], outputs: list[str]) -> None:
+    """Fail (exit 2, nothing written) when a report would be written over an input."""
+    if not outputs:
+        return
+    from .paths import ensure_not_an_input
+    from .sources import discover
+
+    inputs = discover(list(paths))
+    for out in outputs:
+        ensure_not_an_input(out, inputs, "the report")
+
+
+#: reports read as plain text in a terminal or a CI log
+_PLAIN_TEXT = ("text", "concise")
+
+
 class _Echo:
-    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal)."""
+    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal).
+    ``plain``: a plain-text report, each line escaped (``escape.lines``) as it is written."""
+
+    def __init__(self, plain: bool = False) -> None:
+        self.plain = plain
 
     def write(self, text: str) -> int:
+        if self.plain:
+            from .escape import lines
+
+            text = lines(text)
         click.echo(text, nl=False)
         return len(text)
 
@@ -331,7 +374,7 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback)")
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 

@@ -203,6 +203,15 @@ class BatchContext:
         return hashing.hash_table(self.table)
 
     @cached_property
+    def split_hash(self) -> np.ndarray:
+        """A 64-bit hash of each row's split, so duplicates are sought within one split only
+        (across splits a copy is leakage, the split-leakage rule's business)."""
+        if self.source.split_column is None:
+            h = hashing.hash_strings(pa.array([self.source.split], pa.string()))[0]
+            return np.full(len(self), h, dtype=np.uint64)
+        return hashing.hash_strings(pa.array(list(self.splits), pa.string()))
+
+    @cached_property
     def splits(self) -> np.ndarray:
         """The split of each row (object array of str or None): from a split column, else the source."""
         if self.source.split_column:

@@ -117,6 +117,15 @@ def test_store_is_a_sequence():
     assert list(batch) == list(_mixed()[1]) and len(batch) == 5
 
 
+def test_store_extended_keeps_its_order_then_the_new_findings():
+    store, expected = _store(), _expected()
+    extra = [Odd().finding("late", source="a.csv", row=0), Odd().finding("later", source=None)]
+    more = store.extended(extra)
+    assert list(more) == expected + extra and len(store) == len(expected)
+    assert list(more.extended([])) == list(more)
+    assert list(store.select(np.zeros(store.total, bool)).extended(extra)) == extra
+
+
 def test_report_on_columns_matches_report_on_objects():
     store, expected = _store(), _expected()
     by_columns, by_objects = Report(store, [{"rows": 200}]), Report(expected, [{"rows": 200}])

@@ -72,6 +72,15 @@ class FindingStore(Sequence):
         """The same parts in another ``order`` (global indices)."""
         return FindingStore(order=order, _parts=self._parts)
 
+    def extended(self, findings: Sequence[Finding]) -> FindingStore:
+        """This store with ``findings`` after its own entries (its parts are shared, not copied)."""
+        if not findings:
+            return self
+        parts = self._parts + [_Objects(findings)]
+        order = np.concatenate([self._global(slice(None)),
+                                np.arange(self.total, self.total + len(findings), dtype=np.int64)])
+        return FindingStore(order=order, _parts=parts)
+
     def at(self, gidx: np.ndarray) -> list[Finding]:
         """Findings at global indices ``gidx``, in that order."""
         return self._gather(np.asarray(gidx, dtype=np.int64), lambda part, idx: part.findings(idx))

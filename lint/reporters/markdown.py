@@ -8,8 +8,10 @@ neither break a table nor inject markup; long lists are capped with the true cou
 
 from __future__ import annotations
 
+import re
 from html import escape
 
+from ..escape import markdown as markdown_text
 from ._common import by_code, one_line, relative_path, rule_info, severities, source_roles
 from ._entries import add_snippets, by_rule
 
@@ -18,9 +20,9 @@ PER_RULE = 50
 
 
 def cell(value, limit: int | None = 160) -> str:
-    """One table cell: a single line, HTML-escaped, with ``|`` and backticks defused."""
-    text = escape(one_line("" if value is None else str(value), limit), quote=False)
-    return text.replace("|", "&#124;").replace("`", "&#96;")
+    """One table cell: a single line of inert text (``escape.markdown``): no markup, link, image
+    or @mention from the data."""
+    return markdown_text(one_line("" if value is None else str(value), limit))
 
 
 def _where(e, root) -> str:
@@ -34,16 +36,14 @@ def _where(e, root) -> str:
     return src + (f" [{e.column}]" if e.column else "")
 
 
-_INERT = str.maketrans({"[": "&#91;", "]": "&#93;", "@": "&#64;", "#": "&#35;", "*": "&#42;", "_": "&#95;",
-                        "~": "&#126;", "\\": "&#92;", "!": "&#33;"})
+_EMPHASIS = re.compile(r"[*_~]|(?<!&)#")
 
 
 def _snippet_cell(snippet: str | None) -> str:
-    """A snippet of the data as inert text: HTML-escaped, and no link, image, mention, issue
-    reference, emphasis or autolinked URL (``://`` broken by an entity) can come of it."""
+    """A snippet of the data as inert text (``cell``), and no emphasis or issue reference either."""
     if not snippet:
         return ""
-    return cell(snippet, None).translate(_INERT).replace("://", ":&#47;&#47;")
+    return _EMPHASIS.sub(lambda m: f"&#{ord(m.group())};", cell(snippet, None))
 
 
 def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None,

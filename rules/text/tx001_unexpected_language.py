@@ -8,6 +8,7 @@ from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
+from ._langmask import flagged, pack_mask
 
 
 class LangRows:
@@ -62,18 +63,6 @@ class LangRows:
             return 0, 0
         code = min(self.top_counts, key=lambda c: (-self.top_counts[c], L.decode(c)))
         return code, self.top_counts[code]
-
-
-def pack_mask(strong: np.ndarray, tail_weak: np.ndarray) -> np.ndarray:
-    """Strength bits of the TOP languages (bits 0..TOP-1) and the weak-tail bit (15), as uint16."""
-    bits = (strong.astype(np.uint16) << np.arange(L.TOP, dtype=np.uint16)).sum(axis=1).astype(np.uint16)
-    return bits | (tail_weak.astype(np.uint16) << np.uint16(15))
-
-
-def flagged(codes: np.ndarray, mask: np.ndarray, expected: int) -> np.ndarray:
-    strong = (mask[:, None] >> np.arange(L.TOP, dtype=np.uint16)) & 1 == 1
-    tail_weak = mask >> 15 == 1
-    return L.not_language(codes, strong, tail_weak, np.ones(len(codes), bool), expected)
 
 
 class UnexpectedLanguage(Rule):

@@ -8,7 +8,7 @@ from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
-from .tx001_unexpected_language import flagged, pack_mask
+from ._langmask import flagged, pack_mask
 
 
 class MixedLanguage(Rule):

@@ -85,6 +85,13 @@ def test_every_format_is_registered_and_renders():
         assert fmt in FORMATS
         out = get_reporter(fmt).render(report)
         assert isinstance(out, str) and out.endswith("\n")
+        # every finding of the report is in it, and the data never comes out raw
+        for code in ("DU001", "MV001", "XX001"):
+            assert code in out, (fmt, code)
+        if fmt in ("html", "markdown", "junit"):  # markup: the payload is escaped
+            assert "<script>window" not in out, fmt
+        if fmt in ("text", "github", "markdown"):
+            assert "\nsecond line" not in out, fmt
 
 
 def test_several_outputs_at_once(at_root, tmp_path):
