@@ -119,8 +119,8 @@ def _rank(item: Entry | list[Finding], order: Mapping) -> tuple:
 
 
 def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple[list[Entry], int]]:
-    """Entries by rule (most severe rule first, then the one with most rows), largest first (then in
-    report order), at most ``per_rule`` of each (None or 0: all), with how many were left out.
+    """Entries by rule (most severe rule first, then the one with most rows), the most severe and
+    largest first (then in report order), at most ``per_rule`` of each (None or 0: all), with how many were left out.
     Only the entries shown are made."""
     order = {s["path"]: k for k, s in enumerate(report.sources)}
     rules: dict[str, list[tuple[tuple, Entry | list[Finding]]]] = {}
@@ -132,7 +132,7 @@ def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple
                                                        items[0][0][0]))
     out = []
     for items in ranked:
-        items.sort(key=lambda ki: (-ki[0][2], ki[0][3]))
+        items.sort(key=lambda ki: (-ki[0][1], -ki[0][2], ki[0][3]))  # errors (exact evidence) first
         cut = items if not per_rule else items[:per_rule]
         out.append(([x if isinstance(x, Entry) else cluster(x) for _, x in cut], len(items) - len(cut)))
     return out
@@ -258,12 +258,13 @@ def headline(name: str, members: list[Finding], n: int) -> str:
         labels = _labels(members)
         return f"{n} rows of {near} with different labels" + (f": {labels}" if labels else "")
     if name == "split-leakage":
-        exact = sum(1 for f in members if "appears in the train split" in f.message)
-        near = len(members) - exact
-        parts = ([f"{exact} exact"] if exact else []) + (
-            [f"{near} near ({_percent_range([f for f in members if 'appears' not in f.message])})"] if near else [])
-        k = len(members)
-        return f"train row found in {k} evaluation row{'s' if k != 1 else ''}: " + ", ".join(parts)
+        near = [f for f in members if "appears in the train split" not in f.message]
+        exact = len(members) - len(near)
+        if len(members) == 1:
+            return ("train row copied into an evaluation row" if exact else
+                    f"train row nearly copied into an evaluation row ({_percent_range(near)})")
+        parts = ([f"{exact} exact"] if exact else []) + ([f"{len(near)} near ({_percent_range(near)})"] if near else [])
+        return f"train row found in {len(members)} evaluation rows: " + ", ".join(parts)
     text = _TAIL.sub("", _LOCATION.sub("", msg)).strip()
     return f"{n} rows: {text}" if text else f"{n} rows"
 
