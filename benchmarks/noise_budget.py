@@ -59,19 +59,21 @@ def relative(path: str | None) -> str | None:
         return path
 
 
-def key(code: str, file: str | None, line: int | None, related_line: int | None) -> tuple:
-    return (code, file, line, related_line)
+def key(code: str, file: str | None, line: int | None, related_line: int | None, pointer: str | None = None) -> tuple:
+    """How a finding and its review are matched; ``pointer`` (optional in a review) tells two turns
+    of one chat record apart."""
+    return (code, file, line, related_line, pointer)
 
 
 def load_reviews(folder: Path = REVIEWED) -> dict[tuple, dict]:
     """Every review in the fixtures, by (code, file, line, related_line)."""
     out: dict[tuple, dict] = {}
     for path in sorted(folder.glob("*.jsonl")):
-        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for text in path.read_text(encoding="utf-8").splitlines():
             if not text.strip():
                 continue
             r = json.loads(text)
-            out[key(r["code"], r["file"], r.get("line"), r.get("related_line"))] = r
+            out[key(r["code"], r["file"], r.get("line"), r.get("related_line"), r.get("pointer"))] = r
     return out
 
 
@@ -133,6 +135,12 @@ def rows_affected(fs: list[dict]) -> int:
     return len(rows) + sum(f["n_rows"] for f in fs if f["row"] is None)
 
 
+def _keys(f: dict) -> tuple[tuple, tuple]:
+    """A finding's keys: with its pointer, and without (a review that names no pointer)."""
+    return (key(f["code"], f["file"], f["line"], f["related_line"], f.get("pointer")),
+            key(f["code"], f["file"], f["line"], f["related_line"]))
+
+
 def _p(right: int, judged: int) -> str:
     return "—" if not judged else f"{right / judged:.2f} ({right}/{judged})"
 
@@ -146,11 +154,11 @@ def table(findings: list[dict], meta: dict, sampled: dict[str, list[dict]], revi
     for code in sorted(set(meta) | set(sampled)):
         fs = [f for f in findings if f["code"] == code]
         m = meta.get(code, {"name": "?", "severity": "?", "default": True})
-        now = {key(code, f["file"], f["line"], f["related_line"]) for f in fs}
+        now = {k for f in fs for k in _keys(f)}
         mine = [r for k, r in reviews.items() if k[0] == code]
         found = [r for k, r in reviews.items() if k in now]
         right, judged, _ = precision_of(found)
-        todo = sum(key(code, f["file"], f["line"], f["related_line"]) not in reviews for f in sampled.get(code, []))
+        todo = sum(not any(k in reviews for k in _keys(f)) for f in sampled.get(code, []))
         a_right, a_judged, _ = precision_of(mine)
         lines.append(f"| {code} {m['name']} | {'on' if m['default'] else 'off'} | {m['severity']} | {len(fs):,} | "
                      f"{rows_affected(fs):,} | {judged} | {_p(right, judged)} | {todo} | {_p(a_right, a_judged)} |")
@@ -163,7 +171,7 @@ def write_stubs(folder: Path, sampled: dict[str, list[dict]], reviews: dict, rep
 
     folder.mkdir(parents=True, exist_ok=True)
     for code, fs in sampled.items():
-        todo = [f for f in fs if key(code, f["file"], f["line"], f["related_line"]) not in reviews]
+        todo = [f for f in fs if not any(k in reviews for k in _keys(f))]
         if not todo:
             continue
         with open(folder / f"{code}.jsonl", "w", encoding="utf-8") as out:

@@ -46,9 +46,11 @@ class SourceInfo:
     split_column: str | None = None
     #: how records are shaped: "text" (plain columns) or a chat/instruction format (openai, alpaca, ...).
     record_format: str = "text"
+    #: why each role that was not given was guessed ("label = 'survived', by its name")
+    role_notes: tuple[str, ...] = ()
 
     def to_dict(self, rows: int) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "format": self.format,
             "rows": rows,
@@ -58,6 +60,9 @@ class SourceInfo:
             "label": self.label_column,
             "record_format": self.record_format,
         }
+        if self.role_notes:
+            out["role_notes"] = list(self.role_notes)
+        return out
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,10 @@ KNOWN_CYCLES: set[frozenset[str]] = {
                "trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._shuffle"}),
 }
 KNOWN_PRIVATE: set[tuple[str, str]] = {
-    ("trainlint.sources", "trainlint.sources.sniff._count_outside_quotes"),
-    ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
-    ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
     ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
 }
-KNOWN_DICT_WRITES = {"trainlint.rules.chat._chat"}
+KNOWN_DICT_WRITES: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -107,13 +107,13 @@ class DelimitedReader(Reader):
     def _check_tsv_delimiter(self, text: str, o) -> None:
         """A .tsv file without tabs but with another consistent delimiter: read it with that one,
         and say so once (a file-level finding), instead of linting one column without a word."""
-        from .sniff import _count_outside_quotes, _lines, guess_delimiter
+        from .sniff import count_outside_quotes, sample_lines, guess_delimiter
 
-        lines = _lines(text)
-        if not lines or any(_count_outside_quotes(ln, "\t") for ln in lines):
+        lines = sample_lines(text)
+        if not lines or any(count_outside_quotes(ln, "\t") for ln in lines):
             return
         found = guess_delimiter(text)
-        if found == "\t" or not all(_count_outside_quotes(ln, found) for ln in lines[:50]):
+        if found == "\t" or not all(count_outside_quotes(ln, found) for ln in lines[:50]):
             return
         self.dialect = sniff(text, delimiter=found, quoting=o.quoting, header=o.header)
         name = {",": "comma", ";": "semicolon", "|": "pipe"}.get(found, repr(found))
