@@ -18,6 +18,12 @@ import numpy as np
 SNIPPET_CHARS = 80
 
 
+def is_private(f) -> bool:
+    """A finding whose rule masks what it found (private data, secrets: ``extra["masked"]``): the
+    text of its row is never shown, in any output; its message carries the masked evidence."""
+    return bool(f.extra) and "masked" in f.extra
+
+
 def escape_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """``text`` on one line, at most ``limit`` characters, every control character escaped
     (``\\n``, ``\\x1b``, ``\\u202e``: ``trainlint.escape.text``), so it can start no terminal
