@@ -280,9 +280,11 @@ def text_lines(e: Entry, color: bool = False) -> list[str]:
     if color:
         loc = click.style(loc, bold=True)
         code = click.style(code, fg=_SEV_COLOUR.get(e.severity.value), bold=True)
-    col = f" [{e.column}]" if e.column and e.anchor.row is None else ""
-    ptr = f" {e.pointer}" if e.pointer else ""
-    out = [f"{loc}: {code} {e.name}{col}{ptr} {e.message}"]
+    from ..escape import text as esc
+
+    col = f" [{esc(e.column)}]" if e.column and e.anchor.row is None else ""
+    ptr = f" {esc(e.pointer)}" if e.pointer else ""
+    out = [f"{loc}: {code} {e.name}{col}{ptr} {esc(e.message)}"]
     if e.snippet:
         out.append(f"    | {e.snippet}")
     others = e.others_text()

@@ -8,6 +8,7 @@ neither break a table nor inject markup; long lists are capped with the true cou
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ..escape import markdown as markdown_text
@@ -35,8 +36,10 @@ def _where(e, root) -> str:
     return src + (f" [{e.column}]" if e.column else "")
 
 
-_INERT = str.maketrans({"[": "&#91;", "]": "&#93;", "@": "&#64;", "#": "&#35;", "*": "&#42;", "_": "&#95;",
-                        "~": "&#126;", "\\": "&#92;", "!": "&#33;"})
+#: on top of ``escape.markdown`` (which already makes [ ] @ \\ and & entities): a # that does not
+#: start one of those entities, and emphasis characters
+_INERT = str.maketrans({"*": "&#42;", "_": "&#95;", "~": "&#126;", "!": "&#33;"})
+_HASH = re.compile(r"(?<!&)#")
 
 
 def _snippet_cell(snippet: str | None) -> str:
@@ -44,7 +47,7 @@ def _snippet_cell(snippet: str | None) -> str:
     reference, emphasis or autolinked URL (``://`` broken by an entity) can come of it."""
     if not snippet:
         return ""
-    return cell(snippet, None).translate(_INERT).replace("://", ":&#47;&#47;")
+    return _HASH.sub("&#35;", cell(snippet, None)).translate(_INERT).replace("://", ":&#47;&#47;")
 
 
 def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None,
