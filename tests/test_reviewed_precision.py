@@ -38,7 +38,8 @@ def test_entries_are_judged_findings_of_real_files(path):
         assert set(e) >= KEYS, e
         assert e["code"] == path.stem
         assert e["verdict"] in ("right", "wrong") and len(e["reason"]) > 10, e
-        assert isinstance(e["line"], int) and e["line"] >= 1
+        # a column or dataset finding has no line (null), as in benchmarks/noise_budget.py's key
+        assert e["line"] is None or (isinstance(e["line"], int) and e["line"] >= 1)
         if DATA.exists():
             assert (DATA / e["file"]).is_file(), e["file"]
 
