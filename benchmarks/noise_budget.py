@@ -66,7 +66,7 @@ def load_reviews(folder: Path = REVIEWED) -> dict[tuple, dict]:
     """Every review in the fixtures, by (code, file, line, related_line)."""
     out: dict[tuple, dict] = {}
     for path in sorted(folder.glob("*.jsonl")):
-        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for text in path.read_text(encoding="utf-8").splitlines():
             if not text.strip():
                 continue
             r = json.loads(text)

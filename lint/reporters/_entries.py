@@ -276,18 +276,18 @@ def text_lines(e: Entry, color: bool = False) -> list[str]:
     """``path:line: CODE name message``, then the snippet and the other rows, indented."""
     import click
 
-    loc, code = e.location, e.code
+    from ..escape import text as esc
+
+    loc, code = esc(e.location, line_start=True), e.code
     if color:
         loc = click.style(loc, bold=True)
         code = click.style(code, fg=_SEV_COLOUR.get(e.severity.value), bold=True)
-    from ..escape import text as esc
-
     col = f" [{esc(e.column)}]" if e.column and e.anchor.row is None else ""
     ptr = f" {esc(e.pointer)}" if e.pointer else ""
     out = [f"{loc}: {code} {e.name}{col}{ptr} {esc(e.message)}"]
     if e.snippet:
-        out.append(f"    | {e.snippet}")
+        out.append(f"    | {esc(e.snippet)}")
     others = e.others_text()
     if others:
-        out.append(f"    = also {others}" if e.group is not None else f"    = {others}")
+        out.append(f"    = also {esc(others)}" if e.group is not None else f"    = {esc(others)}")
     return out

@@ -70,9 +70,11 @@ def grouped_lines(report, color: bool = False) -> list[str]:
     return out
 
 
-def statistics_lines(report) -> list[str]:
+def statistics_lines(report, unsafe_fixes: bool = False) -> list[str]:
+    """Counts by rule; ``[*]`` marks a rule with fixes that apply now (ruff's meaning): safe
+    fixes, and unsafe ones too under ``--unsafe-fixes``."""
     counts = report.findings.code_names()
-    fixable = report.findings.fixable_code_names()
+    fixable = report.findings.fixable_code_names((Fix.SAFE, Fix.UNSAFE) if unsafe_fixes else (Fix.SAFE,))
     width = max((len(str(n)) for n in counts.values()), default=1)
     out = []
     for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -110,7 +112,8 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
         if unsafe:
             parts.append(f"{unsafe} more with `--unsafe-fixes`" if safe else
                          f"{unsafe} fixable with `--fix --unsafe-fixes --output-dir DIR`")
-        lines.append("[*] " + ", ".join(parts) + ".")
+        # ``[*]`` only where a fix applies now, as ruff marks it
+        lines.append(("[*] " if safe or unsafe_fixes else "") + ", ".join(parts) + ".")
     return lines
 
 
@@ -148,7 +151,7 @@ def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, 
     a time, never the whole text."""
     out: list[str] = []
     if statistics:
-        out.extend(statistics_lines(report))
+        out.extend(statistics_lines(report, unsafe_fixes))
     elif not quiet:
         if grouped:
             out.extend(grouped_lines(report, color))
@@ -164,7 +167,7 @@ def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, 
                 fp.write("\n".join(chunk) + "\n")
         if len(report.findings):
             out.append("")
-            out.extend(statistics_lines(report))
+            out.extend(statistics_lines(report, unsafe_fixes))
             out.append("")
     out.extend(summary_lines(report, color, fixed, unsafe_fixes))
     fp.write("\n".join(out) + "\n")

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from ..context import SourceInfo
 from ..errors import SourceError, UsageError
 from .base import Batch, Block, BlockMiscount, LineIndex, ReadOptions, Reader
-from .columnar import ParquetReader, TableReader, to_arrow
+from .columnar import ParquetReader, TableReader, to_arrow  # noqa: F401  (re-exported)
 from .delimited import DelimitedReader, TsvReader
 from .jsonfiles import JsonArrayReader, JsonlReader
 from .roles import infer_roles, split_from_name
 from .stream import compression_of, read_sample
+from .walk import Excluder, Walk, not_a_dataset
 
 __all__ = ["Batch", "Block", "BlockMiscount", "LineIndex", "ReadOptions", "Reader", "open_sources", "discover",
            "SourceSpec", "FORMATS"]
@@ -68,13 +69,21 @@ def _is_output_artifact(path: str) -> bool:
     return ".rejects." in os.path.basename(path)
 
 
-def discover(paths: Sequence[str]) -> list[str]:
+def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
+             force_exclude: bool = False, recursive: bool = True,
+             skipped: list[tuple[str, str]] | None = None) -> list[str]:
     """Files named by paths, directories (walked, sorted) and globs, each once (by real path), in the
     order given.  Symbolic links to directories are not followed (a link loop cannot hang a walk);
     anything that is not a regular file (a FIFO, a socket, standard input) and a directory that
-    cannot be read stop the run with one line."""
+    cannot be read stop the run with one line.
+
+    A walk skips files matching ``exclude`` (ruff's semantics, ``lint/globs.py``; relative to
+    ``root``) and files that are not datasets (``walk.not_a_dataset``), and says which in
+    ``skipped`` as (path, why); a file named explicitly is linted, unless ``force_exclude``."""
     out: list[str] = []
     seen: set[str] = set()
+    excluded = Excluder(exclude, root)
+    skip = skipped if skipped is not None else []
 
     def add(p: str) -> None:
         if "://" not in p or p.startswith("file://"):
@@ -97,13 +106,15 @@ def discover(paths: Sequence[str]) -> list[str]:
             if not files:
                 raise SourceError(f"{p}: the pattern matches no file")
             for m in files:
-                add(m)
+                if not excluded.skips(m, skip):
+                    add(m)
         elif os.path.isdir(p):
             found = []
-            for root, dirs, files in _walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for root_dir, dirs, files in _walk(p):
+                dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".")
+                                 and not excluded(os.path.join(root_dir, d)))
                 for f in sorted(files):
-                    full = os.path.join(root, f)
+                    full = os.path.join(root_dir, f)
                     if f.startswith(".") or _is_output_artifact(full):
                         continue
                     name = _strip_compression(f).lower()
@@ -112,14 +123,21 @@ def discover(paths: Sequence[str]) -> list[str]:
                     _regular_file(full)
                     if name.endswith(".txt") and not _looks_tabular(full):
                         continue  # a README next to the data, not data
-                    found.append(full)
+                    if not excluded.skips(full, skip):
+                        why = not_a_dataset(full, name)
+                        if why:
+                            skip.append((full, why))
+                        else:
+                            found.append(full)
             if not found:
                 raise SourceError(f"{p}: the directory holds no data files "
-                                  f"({', '.join(sorted(set(EXTENSIONS)))}, optionally .gz/.zst)")
+                                  f"({', '.join(sorted(set(EXTENSIONS)))}, optionally .gz/.zst)"
+                                  + "".join(f"; skipped {q} ({why})" for q, why in skip[:5]))
             for f in found:
                 add(f)
         elif os.path.exists(p) or os.path.islink(p):
-            add(p)
+            if not (force_exclude and excluded.skips(p, skip)):
+                add(p)
         else:
             raise SourceError(f"{p}: no such file or directory; check the path")
     return out
@@ -194,6 +212,15 @@ def _glob_files(pattern: str) -> list[str]:
     return sorted(found)
 
 
+def walk_files(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
+               force_exclude: bool = False, recursive: bool = True):
+    """``discover`` with what it skipped and why (a ``walk.Walk``)."""
+
+    skipped: list[tuple[str, str]] = []
+    files = discover(paths, exclude, root, force_exclude, recursive, skipped)
+    return Walk(files, skipped)
+
+
 def _looks_tabular(path: str) -> bool:
     """A .txt file found in a directory walk is data only if its lines split consistently."""
     from collections import Counter
@@ -243,27 +270,28 @@ def open_sources(
     """Open every input, infer roles, and check that requested columns exist."""
     from .. import formats
 
+    from ..frames import frames, is_frame
+
     specs: list[SourceSpec] = []
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [os.fspath(inputs)]
-    items: list[tuple[str, Any]] = []
-    if not isinstance(inputs, (list, tuple)):
-        items.append(("<dataframe>", to_arrow(inputs)))
+    items: list[tuple[str, Any, str | None]] = []  # (path or name, in-memory table, split)
+    if is_frame(inputs):
+        items.extend(frames(inputs))
     else:
-        tables = [x for x in inputs if not isinstance(x, (str, os.PathLike))]
-        if tables:
+        if any(is_frame(x) for x in inputs):
             for i, t in enumerate(inputs):
                 if isinstance(t, (str, os.PathLike)):
-                    items.extend((p, None) for p in discover([os.fspath(t)]))
+                    items.extend((p, None, None) for p in discover([os.fspath(t)]))
                 else:
-                    items.append((f"<dataframe {i}>", to_arrow(t)))
+                    items.extend(frames(t, f"<dataframe {i}>"))
         else:
-            items.extend((p, None) for p in discover([os.fspath(x) for x in inputs]))
+            items.extend((p, None, None) for p in discover([os.fspath(x) for x in inputs]))
     if not items:
         raise UsageError("no input given: name files, directories or globs")
-    for index, (path, table) in enumerate(items):
+    for index, (path, table, split_name) in enumerate(items):
         if table is not None:
-            info = SourceInfo(index=index, path=path, format="dataframe")
+            info = SourceInfo(index=index, path=path, format="dataframe", split=split_name)
             reader: Reader = TableReader(info, path, options, table)
         else:
             fmt = format_of(path, options.input_format)

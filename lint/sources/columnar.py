@@ -176,5 +176,6 @@ def to_arrow(obj: Any) -> pa.Table:
                 if df[c].dtype == object:
                     df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str))
             return pa.Table.from_pandas(df, preserve_index=False)
-    raise TypeError(f"cannot lint a {type(obj).__name__}: pass a path, a list of paths, "
-                    f"a pandas DataFrame or a pyarrow Table")
+    raise TypeError(f"cannot lint a {type(obj).__name__}: pass a path, a list of paths, a DataFrame "
+                    f"(pandas, polars, or anything with __arrow_c_stream__), an Arrow table, a Hugging Face "
+                    f"Dataset or DatasetDict, a {{split: frame}} mapping or a list of dicts")

@@ -172,7 +172,8 @@ def test_sarif_validates_against_the_official_schema(at_root):
     assert loc["region"]["startLine"] == f.line
     assert first["level"] == "warning"
     mv = next(r for r in run["results"] if r["ruleId"] == "MV001")
-    assert "region" not in mv["locations"][0]["physicalLocation"]  # a column finding has no line
+    # a column finding has no line of its own: GitHub needs one to show it, so line 1
+    assert mv["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
 
 
 def test_sarif_paths_are_relative_to_the_root(tmp_path, monkeypatch):
@@ -228,12 +229,12 @@ def test_junit_below_fail_on_passes_and_survives_control_characters():
 # -- GitHub ---------------------------------------------------------------------------------------
 def test_github_lines_exact():
     out = get_reporter("github").render(tricky_report()).splitlines()
-    assert out == [
-        "::warning file=data/<img src=x onerror=window.__pwned=1>.csv,line=5,title=DU001 exact-duplicate"
-        "::text repeats <script>window.__pwned=1</script> 100%25, a:b",
+    assert out == [  # the most severe first
         "::error file=data/<img src=x onerror=window.__pwned=1>.csv,title=MV001 missing-value"
         "::[<img src=x onerror=window.__pwned=1>] column '<img src=x onerror=window.__pwned=1>' has 2 missing "
         "values%0Asecond line%0D",
+        "::warning file=data/<img src=x onerror=window.__pwned=1>.csv,line=5,title=DU001 exact-duplicate"
+        "::text repeats <script>window.__pwned=1</script> 100%25, a:b",
         "::notice title=XX001 made-up::a run finding | with a pipe `tick` and </script>",
         "::error title=trainlint::3 findings (1 info, 1 warning, 1 error) in 1 of 6 rows; failed (fail on warning)",
     ]
@@ -247,13 +248,14 @@ def test_github_escapes_properties():
 
 
 def test_github_real_data_capped_with_summary(at_root):
-    out = get_reporter("github").render(report_on(SMS), max_annotations=5).splitlines()
-    assert len(out) == 6
+    out = get_reporter("github").render(report_on(SMS), full_report="trainlint.json").splitlines()
+    assert len(out) == 11  # GitHub shows 10 annotations per level and step: 10 warnings, then the summary
     assert out[0] == ("::warning file=../shared/data/sms_spam/SMSSpamCollection,line=104,title=DU001 "
                       "exact-duplicate::same text and label as an earlier row "
                       "(../shared/data/sms_spam/SMSSpamCollection:8); 3 copies in all")
     assert out[-1] == ("::error title=trainlint::403 findings (403 warning) in 403 of 5574 rows; failed (fail on "
-                       "warning); 5 shown as annotations, 398 more in the full report")
+                       "warning); the 10 most severe shown as annotations, 393 more: the full report is in "
+                       "trainlint.json")
 
 
 # -- HTML (static checks; tests/reporters/test_html_browser.py opens it in Chromium) ---------------
