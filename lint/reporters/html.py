@@ -29,12 +29,8 @@ from importlib import resources
 from typing import Any
 
 from . import _svg
-<<<<<<< HEAD
 from ._common import one_line, rule_info, severities, source_roles
-=======
-from ._common import one_line, rule_info, severities
 from ._snippets import is_private
->>>>>>> main
 
 MAX_FINDINGS = 2000
 VALUE_KEYS = ("value", "text", "sample", "snippet")
