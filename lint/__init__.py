@@ -59,13 +59,18 @@ def lint(
     rules: dict[str, dict[str, Any]] | None = None,
     language: str | None = None,
     expectations: Any = None,
+    baseline: str | None = None,
+    suppressions: str | None = None,
     **read_options: Any,
 ) -> Report:
-    """Lint a file, several files, a directory, a glob, a pandas DataFrame or an Arrow table.
+    """Lint a file, several files, a directory, a glob, a DataFrame or an Arrow table.
 
     Keyword arguments mirror the CLI flags; ``rules={"missing-value": {"disguised": [...]}}``
     sets rule options as ``[tool.trainlint.rules.*]`` does.  ``expectations`` is a GX 1.x
     ExpectationSuite, a suite JSON path, or a list of them (needs ``trainlint[gx]``).
+    ``data`` may also be anything exporting ``__arrow_c_stream__`` (polars, DuckDB), a Hugging Face
+    ``Dataset`` or ``DatasetDict``, a ``{split: frame}`` mapping or a list of dicts.  ``baseline``
+    and ``suppressions`` name files that hide accepted findings (``stats["accepted"]`` counts them).
     No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs
     that cannot be used at all.
     """
@@ -81,6 +86,7 @@ def lint(
         "select": _list(select), "ignore": _list(ignore), "text": _list(text), "label": label,
         "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
+        "baseline": baseline, "suppressions": suppressions,
     }
     if language:
         rules = {**(rules or {}), "unexpected-language": {**(rules or {}).get("unexpected-language", {}),

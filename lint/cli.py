@@ -29,8 +29,18 @@ def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"trainlint: error: {message}", err=True)
+    from .errors import one_line
+    from .escape import text
+
+    click.echo(f"trainlint: error: {text(one_line(message))}", err=True)
     sys.exit(code)
+
+
+def _describe(e: BaseException) -> str:
+    """An unexpected exception in a few words, never empty (a Dask worker's MemoryError has no
+    message; a remote exception's text may span lines)."""
+    text = str(e).strip() or repr(e)
+    return f"{type(e).__name__}: {text}"
 
 
 @click.group(context_settings=_CONTEXT)
@@ -47,7 +57,7 @@ def cli() -> None:
 
 
 @cli.command(context_settings=_CONTEXT)
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes, names or ALL (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rules to skip (comma-separated); wins over --select.")
 @click.option("--extend-select", multiple=True, help="Rules to add to the default set.")
@@ -55,7 +65,8 @@ def cli() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--output-format", "output_format", default=None,
-              help="text (default), json, html, markdown, sarif, github, junit or a registered one.")
+              help="text (default: one entry per problem), concise (one line per finding), json, html, "
+                   "markdown, sarif, github, junit or a registered one.")
 @click.option("--output-file", default=None, type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT[:PATH]",
@@ -63,6 +74,12 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Counts by rule instead of one line per finding.")
 @click.option("--grouped", is_flag=True, help="Group findings under their source file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--show-text/--no-show-text", "show_text", default=None,
+              help="Show a short, escaped snippet of the text each problem is about (default: on; "
+                   "config key show-text). Off: no text from the data in any output.")
+@click.option("--max-per-rule", type=click.IntRange(0), default=None, metavar="N",
+              help="Entries shown per rule in the text and Markdown reports, largest first "
+                   "(default 10; 0: all).")
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
 @click.option("--label", default=None, help="Label column.")
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
@@ -90,6 +107,21 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...).")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes.")
 @click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing.")
+@click.option("--baseline", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Hide the findings recorded in FILE (by --write-baseline); say how many.")
+@click.option("--write-baseline", "write_baseline", is_flag=False, flag_value="", default=None,
+              metavar="[FILE]", help="Record every current finding in FILE (default: the configured baseline "
+                                     "or trainlint-baseline.txt); entries no longer matching are dropped.")
+@click.option("--suppressions", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A TOML file of [[suppress]] entries (accepted findings with reasons).")
+@click.option("--add-suppressions", is_flag=True,
+              help="Add a suppression with a placeholder reason for every current finding.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, and those skipped and why.")
+@click.option("--siblings", is_flag=True,
+              help="Also read the other files of each named file's dataset (its folder, or the configured "
+                   "paths) and report findings on the named files only (pre-commit: leakage across splits).")
+@click.option("--force-exclude", is_flag=True, default=None,
+              help="Apply exclude patterns to files named on the command line too (for pre-commit).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 def check(paths: tuple[str, ...], **o: Any) -> None:
     """Lint training data files, directories or globs."""
@@ -109,7 +141,7 @@ def check(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:  # an internal error is still one line, unless debugging
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback; "
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback; "
               f"please report it)")
     sys.exit(code)
 
@@ -137,6 +169,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
             raise UsageError("--output-dir is where --fix writes: add --fix")
     outputs = _outputs(o)
     reporters = [(get_reporter(fmt), fmt, path) for fmt, path in outputs]  # bad format: fail before work
+    _check_output_paths(paths, [p for _f, p in outputs if p])
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
@@ -144,10 +177,16 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
-        "scheduler": o["scheduler"],
+        "scheduler": o["scheduler"], "show_text": o["show_text"],
         "gx_suites": tuple(o["expectations"]) or None,
+        "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
+    write_baseline = _baseline_target(o["write_baseline"], settings)
+    if write_baseline is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, baseline=None)  # every finding is recorded, then the new file applied
     if settings.engine != "dask" and not settings.gx_suites:  # both use pandas with pyarrow
         from ._arrow import defer_pandas
 
@@ -155,15 +194,31 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     from .engines import prepare
 
     prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
+    if not paths and not settings.paths:
+        raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
+    if o["show_files"]:
+        return _show_files(paths, settings)
+    inputs: list[str] = list(paths)
+    report_on = None
+    if o["siblings"]:
+        if o["fix"]:
+            raise UsageError("--siblings reads other files as context only: it does not go with --fix")
+        from .runner import resolve_paths, with_siblings
+
+        report_on = resolve_paths(inputs, settings)
+        inputs = with_siblings(report_on, settings)
     progress, close = _progress(o)
     fixing = bool(o["fix"]) and not o["diff"]
     written: list = []
     opened: list = []
+    keys = write_baseline is not None or o["add_suppressions"] or any(fmt == "sarif" for _m, fmt, _p in reporters)
     try:
-        report = run(list(paths), settings, progress, output_dir=o["output_dir"] if fixing else None,
-                     on_sources=opened.extend, on_outputs=written.append)
+        report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
+                     on_sources=opened.extend, on_outputs=written.append, keys=keys, on_walk=_say_skipped,
+                     report_on=report_on, before_accept=functools.partial(_record, o, write_baseline, settings))
     finally:
         close()
+    _say_accepted(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
@@ -172,20 +227,33 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
+        from .escape import text as esc
+
         for r in summary.results:
-            click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
+            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+                           line_start=True), err=True)
         for p in summary.skipped:
-            click.echo(f"{p}: not written (in-memory or remote input)", err=True)
+            click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
-                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"]}
+                "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"],
+                "show_text": settings.show_text,
+                # where the whole report goes, for a reporter that shows only part (github)
+                "full_report": next((p for _m, f, p in reporters if p and f != _fmt), None)}
+        if o["max_per_rule"] is not None:
+            opts["per_rule"] = o["max_per_rule"]
         # a reporter with ``write`` streams the report (a large one never exists whole in memory)
         write = getattr(module, "write", None)
         if path:
             _write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
         elif write:
-            write(report, _Echo(), **opts)
+            write(report, _Echo(plain=_fmt in _PLAIN_TEXT and not opts["color"]), **opts)
+        elif _fmt in _PLAIN_TEXT and not opts["color"]:
+            # a CI log: whatever a reporter missed, no line of it escapes or is a workflow command
+            from .escape import lines
+
+            click.echo(lines(module.render(report, **opts)), nl=False)
         else:
             click.echo(module.render(report, **opts), nl=False)
     if o["exit_zero"]:
@@ -195,10 +263,129 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     return report.exit_code
 
 
+def _check_output_paths(paths: tuple[str, ...], outputs: list[str]) -> None:
+    """Fail (exit 2, nothing written) when a report would be written over an input."""
+    if not outputs:
+        return
+    from .paths import ensure_not_an_input
+    from .sources import discover
+
+    inputs = discover(list(paths))
+    for out in outputs:
+        ensure_not_an_input(out, inputs, "the report")
+
+
+#: reports read as plain text in a terminal or a CI log
+_PLAIN_TEXT = ("text", "concise")
+
+
+def _say_skipped(walked: Any) -> None:
+    line = walked.summary()
+    if line:
+        click.echo(f"trainlint: {line}", err=True)
+
+
+def _show_files(paths: tuple[str, ...], settings: Any) -> int:
+    """--show-files: what a run would lint, and what it skips and why (nothing is read)."""
+    from .runner import resolve_paths
+
+    walked: list = []
+    try:
+        files = resolve_paths(list(paths), settings, walked.append)
+    except Exception:
+        if not walked:
+            raise
+        files = []
+    for f in files:
+        click.echo(f"lint  {f}")
+    for p, why in (walked[0].skipped if walked else []):
+        click.echo(f"skip  {p}  ({why})")
+    return 0
+
+
+def _baseline_target(value: str | None, settings: Any) -> str | None:
+    """Where --write-baseline writes: its FILE, else the configured baseline, else the default."""
+    if value is None:
+        return None
+    if value:
+        return value
+    from .baseline import DEFAULT_PATH
+
+    return settings.baseline or DEFAULT_PATH
+
+
+def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
+    """--write-baseline and --add-suppressions, on the report with every finding; a written
+    baseline then hides what it recorded, as ``--baseline`` would."""
+    written = None
+    if write_baseline is not None:
+        from . import baseline
+
+        _not_an_input(write_baseline, report)
+        n, pruned = baseline.write(write_baseline, report.findings, report.keys)
+        written = baseline.load(write_baseline)
+        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
+                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
+                   err=True)
+    if o["add_suppressions"]:
+        from .suppressions import add_to_file
+
+        path, n = add_to_file(settings, report)
+        path = _shown(path)
+        click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
+                   f"placeholder reason with why the finding is accepted", err=True)
+    return written
+
+
+def _shown(path: str) -> str:
+    from .globs import shown
+
+    return shown(path)
+
+
+def _not_an_input(path: str, report: Any) -> None:
+    """Refuse to write ``path`` when it is one of the run's inputs (by real path)."""
+    from .errors import UsageError
+
+    real = os.path.realpath(path)
+    for src in report.sources:
+        p = src.get("path") or ""
+        if not p.startswith("<") and "://" not in p and os.path.realpath(p) == real:
+            raise UsageError(f"{path} is an input of this run: writing there would destroy the data; "
+                             f"choose another file")
+
+
+def _say_accepted(report: Any) -> None:
+    """One line on standard error per kind of accepted finding the report leaves out."""
+    acc = report.stats.get("accepted") or {}
+    b = acc.get("baseline")
+    if b:
+        line = (f"trainlint: {b['hidden']} finding{'s' if b['hidden'] != 1 else ''} hidden by baseline "
+                f"{_shown(b['path'])}")
+        if b["unmatched"]:
+            line += (f"; {b['unmatched']} baseline entr{'ies' if b['unmatched'] != 1 else 'y'} no longer "
+                     f"match (--write-baseline prunes them)")
+        click.echo(line, err=True)
+    if acc.get("suppressed"):
+        click.echo(f"trainlint: {acc['suppressed']} finding{'s' if acc['suppressed'] != 1 else ''} suppressed",
+                   err=True)
+    if acc.get("per_file_ignores"):
+        n = acc["per_file_ignores"]
+        click.echo(f"trainlint: {n} finding{'s' if n != 1 else ''} turned off by per-file-ignores", err=True)
+
+
 class _Echo:
-    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal)."""
+    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal).
+    ``plain``: a plain-text report, each line escaped (``escape.lines``) as it is written."""
+
+    def __init__(self, plain: bool = False) -> None:
+        self.plain = plain
 
     def write(self, text: str) -> int:
+        if self.plain:
+            from .escape import lines
+
+            text = lines(text)
         click.echo(text, nl=False)
         return len(text)
 
@@ -215,28 +402,9 @@ def _delimiter(d: str | None) -> str | None:
 
 
 def _write_atomic(path: str, text: str | Callable[[TextIO], None]) -> None:
-    """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing."""
-    import tempfile
+    from .outputs import write_atomic
 
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".trainlint-", dir=d)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            if isinstance(text, str):
-                f.write(text)
-            else:
-                text(f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text)
 
 
 def _progress(o: dict[str, Any]):
@@ -321,7 +489,7 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback)")
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 

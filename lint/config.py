@@ -38,17 +38,43 @@ class Settings:
     engine: str = "local"
     scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
+    #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
+    show_text: bool = True
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
     gx_suites: tuple[Any, ...] = ()
     gx_max_rows: int = 1_000_000
+    # living with findings (README, "Configuration"): paths relative to the config file's folder
+    baseline: str | None = None
+    suppressions: str | None = None  # a sidecar file of [[suppress]] entries
+    suppress: tuple[Mapping[str, Any], ...] = ()  # [[tool.trainlint.suppress]] entries
+    exclude: tuple[str, ...] | None = None  # None: DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extend_per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the files of the dataset (files, folders, globs): what `trainlint check` lints without paths,
+    #: and the siblings a pre-commit run reads beside a staged file
+    paths: tuple[str, ...] = ()
     # where the settings came from, for messages
     config_path: str | None = None
 
+    @property
+    def root(self) -> str:
+        """The project root: the config file's folder, else the working directory (as ruff)."""
+        return os.path.dirname(os.path.abspath(self.config_path)) if self.config_path else os.getcwd()
+
+
+#: folders and files a directory walk never enters (``exclude`` replaces it, ``extend-exclude`` adds)
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+                   "site-packages", ".ipynb_checkpoints", ".trainlint_cache", ".mypy_cache", ".ruff_cache")
 
 _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path", "rules", "gx-suites",
-                                                                   "gx-max-rows"}
-_ALLOWED_SECTIONS = {"rules", "gx", "dask"}
+                                                                   "gx-max-rows", "suppress",
+                                                                   "per-file-ignores", "extend-per-file-ignores"}
+_ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
+_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths")
+_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
 
 
 def find_config(start: str | None = None) -> str | None:
@@ -104,7 +130,7 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             raise ConfigError(f"{where}: unknown key '{key}' in [tool.trainlint]; "
                               f"known keys: {', '.join(sorted(_TOP_KEYS | _ALLOWED_SECTIONS))}")
         name = key.replace("-", "_")
-        if name in ("select", "ignore", "extend_select", "text"):
+        if name in _LISTS:
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -114,10 +140,12 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name == "fail_on" and value not in ("info", "warning", "error"):
             raise ConfigError(f"{where}: '{key}' must be one of info, warning, error; got {value!r}")
-        elif name in ("unsafe_fixes", "header") and not isinstance(value, bool):
+        elif name in _BOOLS and not isinstance(value, bool):
             raise ConfigError(f"{where}: '{key}' must be true or false")
-        elif name not in ("jobs", "unsafe_fixes", "header") and not isinstance(value, str):
+        elif name not in ("jobs",) + _BOOLS + _LISTS and not isinstance(value, str):
             raise ConfigError(f"{where}: '{key}' must be a string")
+        if name in ("baseline", "suppressions") and path:
+            value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
         kw[name] = value
     rules = data.get("rules", {})
     if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):
@@ -125,7 +153,28 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
                           f"e.g. [tool.trainlint.rules.missing-value]")
     kw["rules"] = {k: dict(v) for k, v in rules.items()}
     kw.update(_gx_section(data.get("gx", {}), path))
+    for key in ("per-file-ignores", "extend-per-file-ignores"):
+        if key in data:
+            kw[key.replace("-", "_")] = _per_file_ignores(data[key], f"{where}: [tool.trainlint.{key}]")
+    if "suppress" in data:
+        from .suppressions import check_entries
+
+        kw["suppress"] = tuple(check_entries(data["suppress"], where))
     return Settings(config_path=path, **kw)
+
+
+def _per_file_ignores(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """``{"pattern" = ["CODE", ...]}``: rule codes, prefixes or names, as ruff's per-file-ignores."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where} must be a table of file pattern = [rule codes]")
+    out = {}
+    for pattern, codes in value.items():
+        if isinstance(codes, str):
+            codes = [c.strip() for c in codes.split(",") if c.strip()]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: '{pattern}' must be a list of rule codes, prefixes or names")
+        out[str(pattern)] = tuple(codes)
+    return out
 
 
 def _gx_section(gx: Any, path: str | None) -> dict[str, Any]:

@@ -35,6 +35,9 @@ class Report:
         self.fail_on = Severity.parse(fail_on)
         self.rules = list(rules)
         self.inputs = inputs
+        #: content keys of the findings (``lint/keys.py``), by the store's global index; None
+        #: unless the run computed them (a baseline, suppressions, SARIF output)
+        self.keys = None
 
     @property
     def findings(self) -> FindingStore:
@@ -94,7 +97,9 @@ class Report:
             mask &= cols["source"] == sid
         if severity:
             mask &= cols["severity"] >= Severity.parse(severity).rank
-        return Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self.rules, self.inputs)
+        out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self.rules, self.inputs)
+        out.keys = self.keys
+        return out
 
     def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> Report:
         """A filtered view for notebooks: ``report.show(rule="exact-duplicate")`` displays itself."""
@@ -156,9 +161,9 @@ class Report:
                 f"({', '.join(f'{k}: {v}' for k, v in s['by_rule'].items()) or 'clean'})>")
 
     def _repr_html_(self) -> str:
-        from .reporters import html
+        from .reporters import notebook
 
-        return html.render_summary(self)
+        return notebook.render(self)
 
     def __len__(self) -> int:
         return len(self.findings)

@@ -56,25 +56,63 @@ class Inputs:
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
-        on_outputs: Callable[[Any], None] | None = None) -> Report:
+        on_outputs: Callable[[Any], None] | None = None, keys: bool = False,
+        on_walk: Callable[[Any], None] | None = None, report_on: Any = None,
+        before_accept: Callable[[Report], Any] | None = None) -> Report:
     """Lint ``inputs``; with ``output_dir``, also write the cleaned copy and rejects there (by the
     engine's tasks when it has them: the Dask engine writes on its workers, one input each) and
-    pass the ``CleanSummary`` to ``on_outputs``.  ``on_sources`` gets the opened sources."""
+    pass the ``CleanSummary`` to ``on_outputs``.  ``on_sources`` gets the opened sources.
+
+    Accepted findings (per-file-ignores, suppressions, the baseline: ``lint/accept.py``) are
+    taken out before anything is written.  ``keys``: compute the findings' content keys
+    (``Report.keys``) even when nothing needs them (SARIF fingerprints, --write-baseline);
+    ``before_accept`` sees the report with every finding, before that; ``on_walk`` the files a
+    folder walk took and skipped (``sources.walk.Walk``).  ``report_on``: paths; findings on
+    other sources are dropped (they were read as context: ``with_siblings``)."""
     import contextlib
 
+    from . import suppressions
+    from .accept import accept, needs_keys
     from .engines import get_engine
 
     rules = build_rules(settings)
-    given = Inputs(inputs, settings)
+    entries = suppressions.load(settings)
+    base = None
+    if settings.baseline:
+        from . import baseline
+
+        base = baseline.load(settings.baseline)
+    content = None
+    if keys or needs_keys(settings, entries):
+        from .keys import ContentKeys
+
+        content = ContentKeys(tuple(e.pattern for e in entries))
+    given = Inputs(resolve_paths(inputs, settings, on_walk), settings)
     specs = given.open()
     if on_sources:
         on_sources(specs)
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
     # writing: one engine session (a Dask cluster) for the run and the writing
     with engine if output_dir is not None else contextlib.nullcontext():
-        result = engine.run(specs, rules, progress)
+        result = engine.run(specs, rules + [content] if content else rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
+        infos = [s.info for s in specs]
+        if content is not None:
+            from .keys import finding_keys
+
+            report.keys = finding_keys(report.findings, content.table, infos)
+        if before_accept:  # it may hand back a baseline it wrote, to apply now
+            base = before_accept(report) or base
+        done = accept(report.findings, settings, keys=report.keys, entries=entries,
+                      text_hits=content.hits if content else None, sources=infos, selected=rules, baseline=base)
+        if done.stats:
+            report.findings = done.store
+            report.stats["accepted"] = done.stats
+        if report_on is not None:
+            from .accept import only_sources
+
+            report.findings = only_sources(report.findings, report_on)
         if output_dir is not None:
             from .clean import write_outputs
 
@@ -82,3 +120,64 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
             if on_outputs:
                 on_outputs(summary)
     return report
+
+
+def with_siblings(files: list[str], settings: Settings) -> list[str]:
+    """``files`` and the other files of their datasets: the configured ``paths`` when a file is
+    one of them, else the data files of the file's own folder.  Context for checks across files
+    (leakage between splits, duplicates across files) when only some files are named (pre-commit)."""
+    import os
+
+    from .sources import walk_files
+
+    exclude = _exclude(settings)
+    configured: list[str] = []
+    if settings.paths:
+        configured = walk_files([os.path.join(settings.root, p) for p in settings.paths], exclude,
+                                settings.root).files
+    in_config = {os.path.realpath(p) for p in configured}
+    out: dict[str, str] = {}
+    for f in files:
+        if os.path.realpath(f) in in_config:
+            group = configured
+        else:
+            folder = os.path.dirname(f) or "."
+            group = walk_files([folder], exclude, settings.root, recursive=False).files
+        for g in group:
+            out.setdefault(os.path.realpath(g), g)
+        out.setdefault(os.path.realpath(f), f)
+    named = {os.path.realpath(f) for f in files}
+    # the named files keep the names they were given
+    return [next(f for f in files if os.path.realpath(f) == k) if k in named else v for k, v in out.items()]
+
+
+def _exclude(settings: Settings) -> tuple[str, ...]:
+    from .config import DEFAULT_EXCLUDE
+
+    return tuple(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE) + tuple(settings.extend_exclude)
+
+
+def resolve_paths(inputs: Any, settings: Settings, on_walk: Callable[[Any], None] | None = None) -> Any:
+    """Paths (files, folders, globs) as the files to lint, with ``exclude`` applied and files that
+    are not datasets skipped; ``settings.paths`` when no input is given.  Anything else as it is."""
+    import os
+
+    from .frames import is_frame
+    from .sources import walk_files
+
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [os.fspath(inputs)]
+    if isinstance(inputs, (list, tuple)) and not inputs and settings.paths:
+        inputs = [os.path.join(settings.root, p) for p in settings.paths]
+    if is_frame(inputs) or not isinstance(inputs, (list, tuple)) or not inputs:
+        return inputs
+    if any(not isinstance(x, (str, os.PathLike)) for x in inputs):
+        return inputs  # paths mixed with frames: discovered as before
+    walked = walk_files([os.fspath(x) for x in inputs], _exclude(settings), settings.root, settings.force_exclude)
+    if on_walk:
+        on_walk(walked)
+    if not walked.files:
+        from .errors import UsageError
+
+        raise UsageError("every file named is excluded: " + "; ".join(f"{p} ({why})" for p, why in walked.skipped))
+    return walked.files

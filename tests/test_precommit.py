@@ -29,7 +29,7 @@ def _hook() -> dict:
 
 def test_hook_definition():
     hook = _hook()
-    assert hook["entry"] == "trainlint check"
+    assert hook["entry"] == "trainlint check --force-exclude --siblings"
     assert hook["language"] == "python"
     assert hook.get("pass_filenames", True) is True
 
@@ -43,9 +43,13 @@ def test_pre_commit_validates_manifest_and_example_config(path):
 
 
 @pytest.mark.parametrize("name, matched", [
-    ("train.csv", True), ("data/test.jsonl", True), ("a.tsv", True), ("a.ndjson", True), ("a.json", True),
+    ("train.csv", True), ("data/test.jsonl", True), ("a.tsv", True), ("a.ndjson", True),
     ("a.parquet", True), ("a.jsonl.gz", True), ("a.csv.zst", True),
     ("README.md", False), ("a.csv.bak", False), ("a.py", False), ("a.gz", False), ("csv", False),
+    # JSON only when its name says it is a split: never package.json, config.json, dataset_info.json
+    ("train.json", True), ("data/alpaca_test.json", True), ("dev.json.gz", True), ("data/eval-v2.json", True),
+    ("package.json", False), ("web/package.json", False), ("data/dataset_info.json", False),
+    ("config.json", False), ("tsconfig.json", False), ("a.json", False), ("data/contest.json", False),
 ])
 def test_hook_files_pattern(name, matched):
     assert bool(re.search(_hook()["files"], name)) is matched
@@ -78,7 +82,15 @@ def precommit_env(tmp_path_factory):
     (work / "dirty.csv.bak").write_text("text,label\nthe cat sat,a\nthe cat sat,a\n")
     # the hook reads the project's config like the CLI; the foundation rules keep "clean" clean as
     # rules about label balance and the like are added
-    (work / "pyproject.toml").write_text('[tool.trainlint]\nselect = ["DU001", "IR001", "MV001"]\n')
+    (work / "pyproject.toml").write_text('[tool.trainlint]\nselect = ["DU001", "IR001", "MV001", "LK001"]\n')
+    # a dataset's splits: train is committed; a later commit stages test with a row of train in it
+    (work / "data").mkdir()
+    banking = ROOT.parent / "shared" / "data" / "banking77"
+    train = banking.joinpath("train.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    test = banking.joinpath("test.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (work / "data" / "train.csv").write_text("".join(train[:300]), encoding="utf-8")
+    (work / "data" / "test.csv").write_text("".join(test[:80] + [train[17]]), encoding="utf-8")
+    (work / "data" / "dataset_info.json").write_text('{"banking": {"file_name": "train.csv"}}\n')
     subprocess.run(["git", "add", "."], cwd=work, check=True, env=env)
     subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "data"], cwd=work, check=True,
                    env=env)
@@ -105,10 +117,22 @@ def test_try_repo_fails_on_dirty_file(precommit_env):
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "Failed" in out
-    assert "dirty.csv:4: DU001 exact-duplicate" in out
+    assert "dirty.csv:2: DU001 exact-duplicate 2 rows with the same text and label" in out
+    assert "| the cat sat" in out and "also line 4" in out
 
 
 def test_try_repo_passes_clean_file_and_skips_other_files(precommit_env):
     r = _try_repo(precommit_env, "clean.csv", "dirty.csv.bak")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Passed" in r.stdout
+
+
+def test_try_repo_reads_sibling_splits_and_reports_on_staged_files(precommit_env):
+    """Only test.csv is passed (as pre-commit passes the staged files): its sibling train.csv is
+    read too, so the row copied from train is found; train.csv's own findings are not reported."""
+    r = _try_repo(precommit_env, "data/test.csv")
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "data/test.csv:81: LK001 split-leakage text appears in the train split (data/train.csv:18)" in out
+    assert not re.search(r"^data/train\.csv:\d+:", out, re.M)  # read as context, not reported on
+    assert "data/train.csv: csv, 299 rows" in out

@@ -68,9 +68,23 @@ class FindingStore(Sequence):
         An entry's global index is its position in that layout; ``order`` lists global indices."""
         return tuple(self._parts)
 
+    @property
+    def order(self) -> np.ndarray:
+        """The global indices of the entries, in report order."""
+        return self._global(slice(None))
+
     def reordered(self, order: np.ndarray) -> FindingStore:
         """The same parts in another ``order`` (global indices)."""
         return FindingStore(order=order, _parts=self._parts)
+
+    def extended(self, findings: Sequence[Finding]) -> FindingStore:
+        """This store with ``findings`` after its own entries (its parts are shared, not copied)."""
+        if not findings:
+            return self
+        parts = self._parts + [_Objects(findings)]
+        order = np.concatenate([self._global(slice(None)),
+                                np.arange(self.total, self.total + len(findings), dtype=np.int64)])
+        return FindingStore(order=order, _parts=parts)
 
     def at(self, gidx: np.ndarray) -> list[Finding]:
         """Findings at global indices ``gidx``, in that order."""
@@ -201,10 +215,12 @@ class FindingStore(Sequence):
         ids, counts = np.unique(pair, return_counts=True)
         return {(c["codes"][i >> 32], c["names"][i & 0xFFFFFFFF]): n for i, n in zip(ids.tolist(), counts.tolist())}
 
-    def fixable_code_names(self) -> set[tuple[str, str]]:
+    def fixable_code_names(self, fixes: Iterable[Fix] = (Fix.SAFE, Fix.UNSAFE)) -> set[tuple[str, str]]:
+        """(code, name) of the rules with a finding whose fix is one of ``fixes``."""
         c = self.columns()
         pair = self._selected(c["code"]).astype(np.int64) << 32 | self._selected(c["name"])
-        ids = np.unique(pair[self._selected(c["fix"]) > 0])
+        wanted = np.array([_FIX_ID[f] for f in fixes], np.int8)
+        ids = np.unique(pair[np.isin(self._selected(c["fix"]), wanted)])
         return {(c["codes"][i >> 32], c["names"][i & 0xFFFFFFFF]) for i in ids.tolist()}
 
     def max_severity_by_code(self) -> dict[str, int]:

@@ -3,23 +3,23 @@
     ::warning file=data/train.csv,line=12,title=DU001 exact-duplicate::text repeats row 3
 
 Escaping follows the runner's rules: in the message ``%``, ``\\r`` and ``\\n``; in a property
-value also ``:`` and ``,``.  GitHub shows only a few annotations per step, and a huge log helps
-nobody, so at most ``max_annotations`` are printed, then one summary line that keeps the true count.
+value also ``:`` and ``,``.  GitHub shows at most 10 annotations of each level (error, warning,
+notice) per step and drops the rest without a word, so the most severe findings come first, at
+most ``PER_LEVEL`` of each level, then one summary annotation with the true counts and where the
+full report is (a slot of its level is kept for it).
 """
 
 from __future__ import annotations
 
+from ..escape import github_data, github_property
 from ._common import GITHUB_COMMAND, relative_path
 
-MAX_ANNOTATIONS = 200
+#: annotations GitHub shows per level and step (documented limit)
+PER_LEVEL = 10
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = github_data
+escape_property = github_property
 
 
 def annotation(f, root: str | None = None) -> str:
@@ -38,18 +38,41 @@ def annotation(f, root: str | None = None) -> str:
     return f"::{GITHUB_COMMAND[f.severity.value]} {','.join(props)}::{escape_data(message)}"
 
 
-def render(report, *, max_annotations: int = MAX_ANNOTATIONS, root: str | None = None, **_opts) -> str:
-    lines = [annotation(f, root) for f in report.findings[:max_annotations]]
+def _chosen(report, per_level: int, summary_level: str):
+    """The findings to annotate: per level, the first ``per_level`` in report order (one fewer
+    for the summary's level), the most severe level first."""
+    import numpy as np
+
+    store = report.findings
+    order = store.order
+    sev = store.columns()["severity"][order]
+    picked = []
+    for rank, level in ((2, "error"), (1, "warning"), (0, "notice")):
+        cap = per_level - (1 if level == summary_level else 0)
+        picked.append(order[np.flatnonzero(sev == rank)[:max(cap, 0)]])
+    return store.at(np.concatenate(picked)) if picked else []
+
+
+def render(report, *, per_level: int = PER_LEVEL, root: str | None = None, full_report: str | None = None,
+           **_opts) -> str:
+    level = "notice" if report.passed else "error"
+    chosen = _chosen(report, per_level, level)
+    lines = [annotation(f, root) for f in chosen]
     s = report.summary
     n = s["findings"]
     if n:
         sev = ", ".join(f"{v} {k}" for k, v in s["by_severity"].items() if v)
         text = (f"{n} finding{'s' if n != 1 else ''} ({sev}) in {s['rows_with_findings']} of {s['rows']} rows; "
                 f"{'passed' if report.passed else 'failed'} (fail on {report.fail_on.value})")
-        if n > max_annotations:
-            text += f"; {max_annotations} shown as annotations, {n - max_annotations} more in the full report"
+        if n > len(chosen):
+            where = (f"the full report is in {full_report}" if full_report else
+                     "for the full report add `-o json:trainlint.json` (or text, html, sarif) and keep it "
+                     "as an artifact, or look at the job log")
+            text += f"; the {len(chosen)} most severe shown as annotations, {n - len(chosen)} more: {where}"
     else:
         text = f"all checks passed: {s['rows']} rows, no findings"
-    level = "notice" if report.passed else "error"
+    accepted = (report.stats or {}).get("accepted", {})
+    if accepted.get("baseline"):
+        text += f"; {accepted['baseline']['hidden']} accepted by the baseline"
     lines.append(f"::{level} title=trainlint::{escape_data(text)}")
     return "\n".join(lines) + "\n"

@@ -2,8 +2,16 @@
 
 One result per finding with ``ruleId``, ``level`` and a physical location whose artifact URI is
 relative to the repository root (``%SRCROOT%``, the working directory), with ``region.startLine``
-when the finding has a line.  Every rule that ran is described in ``tool.driver.rules`` with its
-documentation, so the dashboard can show why a finding matters and how to fix it.
+(1 for a finding about a whole file or column: GitHub code scanning shows no result without one).
+Every rule that ran is described in ``tool.driver.rules`` with its documentation, so the
+dashboard can show why a finding matters and how to fix it.
+
+``partialFingerprints`` come from the findings' content keys (``lint/keys.py``): an alert
+follows its row when rows are inserted, moved or shuffled, instead of every alert below an
+inserted row being closed and opened again.  ``primaryLocationLineHash`` (the key GitHub
+matches alerts by) is that content key with an occurrence count, so GitHub's upload action does
+not replace it with a hash of the text on the line.  Past GitHub's 25,000 results per run, the
+most severe are kept and the rest counted in the run's properties.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from ._common import LEVEL, relative_path, rule_info
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://pypi.org/project/trainlint/"
+#: GitHub code scanning reads at most this many results of a run
+MAX_RESULTS = 25_000
+FINGERPRINT = "trainlintContentKey/v1"
 
 
 def _uri(path: str) -> str:
@@ -37,9 +48,8 @@ def _artifact(source: str, root: str) -> tuple[tuple[str, str], ...]:
 
 
 def _location(source: str, line: int | None, root: str) -> dict:
-    phys: dict = {"artifactLocation": dict(_artifact(source, root))}
-    if line is not None:
-        phys["region"] = {"startLine": int(line)}
+    phys: dict = {"artifactLocation": dict(_artifact(source, root)),
+                  "region": {"startLine": int(line) if line is not None and line >= 1 else 1}}
     return {"physicalLocation": phys}
 
 
@@ -59,7 +69,7 @@ def _rule(meta: dict) -> dict:
     return d
 
 
-def _result(f, index: dict[str, int], root: str) -> dict:
+def _result(f, index: dict[str, int], root: str, key: str | None = None) -> dict:
     message = f.message
     if f.column and f.row is None:
         message = f"[{f.column}] {message}"
@@ -79,7 +89,45 @@ def _result(f, index: dict[str, int], root: str) -> dict:
     if f.extra:
         props["extra"] = json.loads(json.dumps(dict(f.extra), default=str))
     r["properties"] = props
+    if key is not None:
+        r["partialFingerprints"] = {FINGERPRINT: key}
     return r
+
+
+def _fallback_key(f) -> str:
+    """A fingerprint when the run made no content keys (a report made without them): the rule,
+    file, column, pointer and message with numbers left out (row numbers never enter it)."""
+    import re
+
+    import xxhash
+
+    text = "\x1f".join((f.code, f.source or "", f.column or "", f.pointer or "",
+                        re.sub(r"\d+", "#", f.message)))
+    return f"{xxhash.xxh3_64_intdigest(text.encode('utf-8', 'surrogatepass')):016x}"
+
+
+def _results(report, index: dict[str, int], root: str) -> tuple[list[dict], int]:
+    """Results in report order (the most severe first past MAX_RESULTS), with fingerprints."""
+    import numpy as np
+
+    store = report.findings
+    order = store.order
+    keep = np.arange(order.size)
+    if order.size > MAX_RESULTS:
+        sev = store.columns()["severity"][order]
+        keep = np.sort(np.argsort(-sev, kind="stable")[:MAX_RESULTS])
+    keys = report.keys
+    seen: dict[tuple, int] = {}
+    out = []
+    for g, f in zip(order[keep].tolist(), store.at(order[keep])):
+        key = f"{int(keys.own[g]):016x}" if keys is not None else _fallback_key(f)
+        occurrence = (f.code, f.source, key)
+        n = seen.get(occurrence, 0)
+        seen[occurrence] = n + 1
+        r = _result(f, index, root, key if not n else f"{key}:{n}")
+        r["partialFingerprints"]["primaryLocationLineHash"] = f"{key}:{n + 1}"
+        out.append(r)
+    return out, int(order.size - keep.size)
 
 
 def to_sarif(report, root: str | None = None) -> dict:
@@ -87,15 +135,18 @@ def to_sarif(report, root: str | None = None) -> dict:
     info = rule_info(report)
     index = {code: i for i, code in enumerate(info)}
     root_uri = Path(root).as_uri().rstrip("/") + "/"
+    results, omitted = _results(report, index, root)
     run = {
         "tool": {"driver": {"name": "trainlint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFO_URI, "rules": [_rule(m) for m in info.values()]}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-        "results": [_result(f, index, root) for f in report.findings],
+        "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"fail_on": report.fail_on.value, "exit_code": report.exit_code,
                        "rows": report.summary["rows"]},
     }
+    if omitted:
+        run["properties"]["results_omitted"] = omitted
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

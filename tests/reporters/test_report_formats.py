@@ -28,6 +28,7 @@ HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 SMS = "../shared/data/sms_spam/SMSSpamCollection"
 ALPACA = "../shared/data/chat/alpaca_en_demo.json"
+TITANIC = "../shared/data/titanic/titanic.csv"
 PINNED = ["--isolated", "--select", "DU001,MV001,IR001", "--no-progress"]
 PAYLOADS = ["<script>window.__pwned=1</script>", '" onerror="window.__pwned=1',
             "<img src=x onerror=window.__pwned=1>"]
@@ -85,6 +86,13 @@ def test_every_format_is_registered_and_renders():
         assert fmt in FORMATS
         out = get_reporter(fmt).render(report)
         assert isinstance(out, str) and out.endswith("\n")
+        # every finding of the report is in it, and the data never comes out raw
+        for code in ("DU001", "MV001", "XX001"):
+            assert code in out, (fmt, code)
+        if fmt in ("html", "markdown", "junit"):  # markup: the payload is escaped
+            assert "<script>window" not in out, fmt
+        if fmt in ("text", "github", "markdown"):
+            assert "\nsecond line" not in out, fmt
 
 
 def test_several_outputs_at_once(at_root, tmp_path):
@@ -92,10 +100,10 @@ def test_several_outputs_at_once(at_root, tmp_path):
     code, out = check(ALPACA, *[a for fmt, p in files.items() for a in ("-o", f"{fmt}:{p}")])
     assert code == 1
     assert out == ""  # every format went to its file
-    assert json.loads(files["json"].read_text())["summary"]["by_rule"] == {"exact-duplicate": 14,
-                                                                           "missing-value": 1}
+    # Alpaca's empty 'input' is normal, not a missing value
+    assert json.loads(files["json"].read_text())["summary"]["by_rule"] == {"exact-duplicate": 14}
     assert files["html"].read_text().startswith("<!DOCTYPE html>")
-    assert len(json.loads(files["sarif"].read_text())["runs"][0]["results"]) == 15
+    assert len(json.loads(files["sarif"].read_text())["runs"][0]["results"]) == 14
 
 
 def test_output_format_with_output_file(at_root, tmp_path):
@@ -111,6 +119,9 @@ def test_output_format_with_output_file(at_root, tmp_path):
 # -- golden files ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,args", [
     ("alpaca.txt", [ALPACA]),
+    ("alpaca_concise.txt", [ALPACA, "--output-format", "concise"]),
+    ("sms.txt", [SMS]),
+    ("sms_no_text.txt", [SMS, "--no-show-text", "--max-per-rule", "3"]),
     ("alpaca_grouped.txt", [ALPACA, SMS, "--grouped"]),
     ("sms_statistics.txt", [SMS, "--statistics"]),
     ("sms_quiet.txt", [SMS, "-q"]),
@@ -129,7 +140,7 @@ def test_markdown_escapes_and_collapses():
     assert "&lt;script&gt;" in md
     # a pipe inside a message cannot open a new cell: every table row keeps its cell count
     rows = [line for line in md.splitlines() if "a run finding" in line]
-    assert [line.count("|") for line in rows] == [4, 3], rows  # the top table, then the rule's details
+    assert [line.count("|") for line in rows] == [4, 4], rows  # the top table, then the rule's details
     assert md.count("<details>") == md.count("</details>") == 3
 
 
@@ -142,13 +153,14 @@ def _sarif_validator():
 
 def test_sarif_validates_against_the_official_schema(at_root):
     validator = _sarif_validator()
-    report = report_on(SMS, ALPACA)
+    report = report_on(SMS, ALPACA, TITANIC)
     doc = json.loads(get_reporter("sarif").render(report))
     errors = sorted(validator.iter_errors(doc), key=str)
     assert not errors, errors[:3]
     run = doc["runs"][0]
     assert doc["version"] == "2.1.0"
-    assert len(run["results"]) == len(report.findings) == 418
+    # 403 sms + 14 alpaca duplicates (alpaca's empty input is no MV001) + 107 titanic copies, 4 columns with nulls
+    assert len(run["results"]) == len(report.findings) == 528
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert set(rules) == {"DU001", "MV001", "IR001"}
     assert "Why it matters" in rules["DU001"]["help"]["text"]
@@ -160,7 +172,8 @@ def test_sarif_validates_against_the_official_schema(at_root):
     assert loc["region"]["startLine"] == f.line
     assert first["level"] == "warning"
     mv = next(r for r in run["results"] if r["ruleId"] == "MV001")
-    assert "region" not in mv["locations"][0]["physicalLocation"]  # a column finding has no line
+    # a column finding has no line of its own: GitHub needs one to show it, so line 1
+    assert mv["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
 
 
 def test_sarif_paths_are_relative_to_the_root(tmp_path, monkeypatch):
@@ -194,8 +207,8 @@ def test_junit_parses_with_expected_counts(at_root):
     suite = root.find("testsuite")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     assert set(cases) == {"DU001 exact-duplicate", "MV001 missing-value", "IR001 invalid-record"}
-    assert suite.get("tests") == "3" and suite.get("failures") == "2"
-    assert cases["IR001 invalid-record"].find("failure") is None
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"  # Alpaca's empty input is no MV001
+    assert cases["IR001 invalid-record"].find("failure") is None and cases["MV001 missing-value"].find("failure") is None
     fail = cases["DU001 exact-duplicate"].find("failure")
     assert fail.get("message") == "14 findings"
     lines = fail.text.strip().splitlines()
@@ -216,12 +229,12 @@ def test_junit_below_fail_on_passes_and_survives_control_characters():
 # -- GitHub ---------------------------------------------------------------------------------------
 def test_github_lines_exact():
     out = get_reporter("github").render(tricky_report()).splitlines()
-    assert out == [
-        "::warning file=data/<img src=x onerror=window.__pwned=1>.csv,line=5,title=DU001 exact-duplicate"
-        "::text repeats <script>window.__pwned=1</script> 100%25, a:b",
+    assert out == [  # the most severe first
         "::error file=data/<img src=x onerror=window.__pwned=1>.csv,title=MV001 missing-value"
         "::[<img src=x onerror=window.__pwned=1>] column '<img src=x onerror=window.__pwned=1>' has 2 missing "
         "values%0Asecond line%0D",
+        "::warning file=data/<img src=x onerror=window.__pwned=1>.csv,line=5,title=DU001 exact-duplicate"
+        "::text repeats <script>window.__pwned=1</script> 100%25, a:b",
         "::notice title=XX001 made-up::a run finding | with a pipe `tick` and </script>",
         "::error title=trainlint::3 findings (1 info, 1 warning, 1 error) in 1 of 6 rows; failed (fail on warning)",
     ]
@@ -235,13 +248,14 @@ def test_github_escapes_properties():
 
 
 def test_github_real_data_capped_with_summary(at_root):
-    out = get_reporter("github").render(report_on(SMS), max_annotations=5).splitlines()
-    assert len(out) == 6
+    out = get_reporter("github").render(report_on(SMS), full_report="trainlint.json").splitlines()
+    assert len(out) == 11  # GitHub shows 10 annotations per level and step: 10 warnings, then the summary
     assert out[0] == ("::warning file=../shared/data/sms_spam/SMSSpamCollection,line=104,title=DU001 "
                       "exact-duplicate::same text and label as an earlier row "
                       "(../shared/data/sms_spam/SMSSpamCollection:8); 3 copies in all")
     assert out[-1] == ("::error title=trainlint::403 findings (403 warning) in 403 of 5574 rows; failed (fail on "
-                       "warning); 5 shown as annotations, 398 more in the full report")
+                       "warning); the 10 most severe shown as annotations, 393 more: the full report is in "
+                       "trainlint.json")
 
 
 # -- HTML (static checks; tests/reporters/test_html_browser.py opens it in Chromium) ---------------

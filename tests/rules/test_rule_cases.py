@@ -49,8 +49,33 @@ def _run(code, case, mode, tmp_path):
         return [_strip(f, base) for f in fs]
     sources = case.get("sources") or [{"path": "data.jsonl", "records": case.get("records") or [],
                                        "split": case.get("split")}]
+    if "suppress" in case:
+        return _with_suppressions(rule, case, sources, mode, roles)
     result = run_rules_on([rule], sources, mode, roles)
     return [f for f in result.findings if f.code == code]
+
+
+def _with_suppressions(rule, case, sources, mode, roles):
+    """The run as ``trainlint check`` makes it with suppressions: the rules of ``with`` plus
+    content keys, then ``accept``; the findings of ``rule`` (TL001) and the ones left."""
+    from types import SimpleNamespace
+
+    from trainlint.accept import accept
+    from trainlint.keys import ContentKeys, finding_keys
+    from trainlint.suppressions import Suppression, check_entries
+
+    entries = [Suppression(rule=e["rule"], reason=e["reason"], hash=int(e["hash"], 16) if "hash" in e else None,
+                           pattern=e.get("pattern"), path=e.get("path"), origin="suppressions.toml", line=k)
+               for k, e in enumerate(check_entries(case["suppress"], "case"), 1)]
+    rules = [rule, *(find_rule(c)() for c in case.get("with", []))]
+    content = ContentKeys(tuple(e.pattern for e in entries))
+    result = run_rules_on([*rules, content], sources, mode, roles)
+    infos = [SimpleNamespace(index=i, path=s.get("path") or "data.jsonl") for i, s in enumerate(sources)]
+    keys = finding_keys(result.findings, content.table, infos)
+    settings = SimpleNamespace(per_file_ignores={}, extend_per_file_ignores={}, root=".", baseline=None)
+    done = accept(result.findings, settings, keys=keys, entries=entries, text_hits=content.hits, sources=infos,
+                  selected=rules)
+    return [f for f in done.store if f.code == rule.code]
 
 
 def _strip(f, base):

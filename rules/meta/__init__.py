@@ -1,0 +1,1 @@
+"""Rules about trainlint's own configuration: suppressions that no longer match."""

@@ -1,0 +1,163 @@
+"""The baseline on real data: keyed by content, so shuffling and appending rows does not churn it.
+
+SMS spam (5,574 messages, 403 exact repeats): baseline it, shuffle it, append 1 % new rows with
+planted problems (copies of existing messages, empty texts, a copy with the other label); a run
+with the baseline reports exactly the findings about the new rows.  The timing target (<= 1.1x a
+plain run at 100k rows) lives in benchmarks/baseline.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+from trainlint.cli import cli
+
+SMS = ROOT.parent / "shared" / "data" / "sms_spam" / "SMSSpamCollection"
+#: the rules whose findings are exact (fuzzy rules may flag other rows when the order changes)
+EXACT = "DU001,DU003,MV001,LB005,IR001,LB002,LB003"
+
+
+def _read(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _write(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n").writerows(rows)
+
+
+def _check(*args):
+    r = CliRunner().invoke(cli, ["check", "--isolated", "--no-progress", "--select", EXACT, *args])
+    assert r.exit_code in (0, 1), r.output
+    return r
+
+
+def _findings(*args):
+    r = _check("--output-format", "json", *args)
+    return json.loads(r.stdout), r.stderr
+
+
+@pytest.fixture()
+def shuffled(tmp_path, monkeypatch):
+    """(baseline path, data path, first new row, rows before) in a fresh folder."""
+    monkeypatch.chdir(tmp_path)
+    rows = [r for r in _read(SMS) if len(r) == 2]
+    _write("sms.tsv", [["label", "text"], *rows])
+    r = _check("sms.tsv", "--write-baseline")  # default file name
+    assert "recorded" in r.stderr and r.exit_code == 0
+    rng = random.Random(16)
+    rng.shuffle(rows)
+    new = []
+    for k in range(len(rows) // 100):
+        label, text = rng.choice(rows)
+        if k % 3 == 0:
+            new.append([label, text])                                    # an exact copy
+        elif k % 3 == 1:
+            new.append([label, ""])                                      # a missing text
+        else:
+            new.append([label, f"  {text.upper()} "])                    # a copy up to case, spacing
+    _write("sms.tsv", [["label", "text"], *rows, *new])
+    return tmp_path / "trainlint-baseline.txt", len(rows)
+
+
+def test_baseline_file_is_sorted_diffable_and_small(shuffled):
+    path, _ = shuffled
+    text = path.read_text()
+    lines = text.splitlines()
+    body = [ln for ln in lines if not ln.startswith("#")]
+    headers = [ln for ln in body if ln.startswith("@ ")]
+    assert headers == sorted(headers, key=lambda h: (h.split(" ", 2)[2], h.split(" ")[1]))
+    for h in headers:  # keys sorted under each header
+        start = body.index(h) + 1
+        end = next((i for i in range(start, len(body)) if body[i].startswith("@ ")), len(body))
+        assert body[start:end] == sorted(body[start:end])
+    recorded = _findings_count_before(shuffled)
+    assert len(text.encode()) / recorded <= 40, (len(text.encode()), recorded)
+
+
+def _findings_count_before(shuffled) -> int:
+    path, _ = shuffled
+    return sum(int(ln.split(" x")[1]) if " x" in ln else 1
+               for ln in path.read_text().splitlines() if ln and not ln.startswith(("#", "@")))
+
+
+def test_shuffled_and_appended_reports_exactly_the_new_rows(shuffled):
+    path, first_new = shuffled
+    plain, _ = _findings("sms.tsv")
+    based, err = _findings("sms.tsv", "--baseline", str(path))
+
+    def about_new(f):
+        rows = [f["row"]] if f["row"] is not None else []
+        rows += [r["row"] for r in f["related"]]
+        return any(r >= first_new for r in rows)
+
+    want = sorted((f["code"], f["row"]) for f in plain["findings"] if about_new(f))
+    got = sorted((f["code"], f["row"]) for f in based["findings"])
+    assert len(want) >= 50 and got == want
+    acc = based["stats"]["accepted"]["baseline"]
+    assert acc["hidden"] == len(plain["findings"]) - len(want) and acc["unmatched"] == 0
+    assert f"{acc['hidden']} findings hidden by baseline" in err
+
+
+def test_stale_entries_are_counted_and_pruned(shuffled):
+    path, first_new = shuffled
+    rows = _read("sms.tsv")[1:first_new + 1]
+    seen, kept = set(), []
+    for r in rows:  # drop every repeat: their baseline entries no longer match anything
+        if r[1] not in seen:
+            seen.add(r[1])
+            kept.append(r)
+    _write("sms.tsv", [["label", "text"], *kept])
+    data, err = _findings("sms.tsv", "--baseline", str(path))
+    unmatched = data["stats"]["accepted"]["baseline"]["unmatched"]
+    assert unmatched >= 400 and f"{unmatched} baseline entries no longer match" in err
+    r = _check("sms.tsv", "--write-baseline", str(path))
+    assert f"dropped {unmatched} entries no longer matching" in r.stderr
+    data, _ = _findings("sms.tsv", "--baseline", str(path))
+    assert data["stats"]["accepted"]["baseline"]["unmatched"] == 0
+
+
+def test_baseline_from_config_and_refusing_to_overwrite_an_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("text,label\nhello there,a\nhello there,a\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nselect = ["DU001"]\nbaseline = "bl.txt"\n')
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--write-baseline", "--no-progress"])
+    assert r.exit_code == 0 and (tmp_path / "bl.txt").exists(), r.output
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--no-progress"])
+    assert r.exit_code == 0 and "1 finding hidden by baseline" in r.stderr
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--write-baseline", "d.csv", "--no-progress"])
+    assert r.exit_code == 2 and "is an input of this run" in r.stderr
+    assert (tmp_path / "d.csv").read_text().startswith("text,label")
+
+
+def test_a_broken_baseline_names_file_and_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("text,label\nhello there,a\n")
+    (tmp_path / "bl.txt").write_text("@ DU001 d.csv\nnot-a-key\n")
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--isolated", "--baseline", "bl.txt"])
+    assert r.exit_code == 2 and "bl.txt:2: not a baseline line" in r.stderr
+
+
+def test_python_api_takes_the_baseline(shuffled):
+    import trainlint
+
+    path, first_new = shuffled
+    report = trainlint.lint("sms.tsv", select=EXACT, baseline=str(path))
+    assert report.stats["accepted"]["baseline"]["hidden"] > 400
+    assert all((f.row or 0) >= first_new for f in report.findings if f.row is not None)
+
+
+def test_every_engine_writes_the_same_baseline(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [r for r in _read(SMS) if len(r) == 2]
+    _write("sms.tsv", [["label", "text"], *rows])
+    _check("sms.tsv", "--write-baseline", "local.txt")
+    _check("sms.tsv", "--write-baseline", "processes.txt", "--engine", "processes", "--jobs", "2")
+    assert (tmp_path / "local.txt").read_text() == (tmp_path / "processes.txt").read_text()
