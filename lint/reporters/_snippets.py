@@ -63,6 +63,7 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         specs = opened(inputs)  # a report holds no reader: open the sources again (cheap: no rows read)
     except Exception:  # the data changed or went away since the run: the report is shown without text
         return out
+    redactors = _redactors(report)
     for spec in specs:
         rows = by_source.get(spec.info.path)
         if not rows:
@@ -70,10 +71,19 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         try:
             for w, text in _read(spec, rows):
                 if text:
+                    for redact in redactors:
+                        text = redact(text)
                     out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
         except Exception:  # a report is still shown when its source changed or went away
             continue
     return out
+
+
+def _redactors(report) -> list:
+    """The ``redact`` of every rule of the run that masks something (``Rule.redact``)."""
+    from ..rule import Rule
+
+    return [r.redact for r in getattr(report, "rules", ()) if type(r).redact is not Rule.redact]
 
 
 _QUOTED = re.compile(r'"([^"]{3,})"|\'([^\']{3,})\'|: (\S.{2,})$')
