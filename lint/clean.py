@@ -25,7 +25,9 @@ import glob
 import gzip
 import json
 import os
+import re
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import TrainlintError, UsageError
+from .escape import text as esc
+from .paths import ensure_not_an_input
 from .sources.stream import compression_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,13 +58,6 @@ class CleanResult:
 class CleanSummary:
     results: list[CleanResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.exists(b) and os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def output_paths(paths: list[str], output_dir: str) -> dict[str, tuple[str, str]]:
@@ -121,16 +118,17 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
     specs = [s for s in sources if s.info.format != "dataframe"]
     summary = CleanSummary(skipped=[s.info.path for s in sources if s.info.format == "dataframe"])
     targets = output_paths([s.info.path for s in specs], output_dir)
+    inputs = [s.info.path for s in sources]
     for s in specs:
+        if s.reader.fix_refusal:
+            raise UsageError(s.reader.fix_refusal)
         for out in targets.get(s.info.path, ()):
-            for other in specs:
-                if _same_file(other.info.path, out):
-                    raise UsageError(f"--output-dir {output_dir} would overwrite the input {other.info.path}; "
-                                     f"choose another directory")
+            ensure_not_an_input(out, inputs, f"--output-dir {output_dir}: the file")
     drop = report.rows_to_drop(unsafe)
     rows_by_path = {src["path"]: src["rows"] for src in report.sources}
     _return_freed_memory()
     token = uuid.uuid4().hex[:12]
+    started = time.time()
     temps: list[tuple[str, str]] = []
     calls = []
     for s in specs:
@@ -139,6 +137,7 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
             continue
         cleaned_path, rejects_path = targets[s.info.path]
         os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
+        remove_stale_temporaries(os.path.dirname(cleaned_path) or ".", started)
         calls.append((s, drop.get(s.info.path, {}), cleaned_path, rejects_path, token))
     try:
         results = (tasks or _here)(_write_one, calls) if calls else []
@@ -172,14 +171,17 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
 def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str, token: str = "run"):
     """Write one input's cleaned copy and rejects to temporary names; (kept, rejected, temp names)."""
     d = os.path.dirname(cleaned_path) or "."
-    fd_c, tmp_c = tempfile.mkstemp(prefix=f".trainlint-{token}-", suffix=".tmp", dir=d)
-    fd_r, tmp_r = tempfile.mkstemp(prefix=f".trainlint-{token}-", suffix=".tmp", dir=d)
+    # named after the final file (same extension, so the written copy can be read back and
+    # counted) and the writing process (so a later run can tell a dead writer's leftovers)
+    prefix = _temp_prefix(token)
+    fd_c, tmp_c = tempfile.mkstemp(prefix=prefix, suffix="." + os.path.basename(cleaned_path), dir=d)
+    fd_r, tmp_r = tempfile.mkstemp(prefix=prefix, suffix="." + os.path.basename(rejects_path), dir=d)
     umask = os.umask(0)
     os.umask(umask)
     for t in (tmp_c, tmp_r):  # mkstemp makes 0600; outputs are ordinary files
         os.chmod(t, 0o666 & ~umask)
     try:
-        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8") as rej:
+        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8", errors="backslashreplace") as rej:
             writer = _open_compressed(raw_out, spec.info.path) if spec.info.format != "parquet" else None
             out = writer or raw_out
             path = spec.info.path
@@ -202,6 +204,12 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
             kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject)
             if writer is not None:
                 writer.close()
+        # the invariant on what was written, not on the writer's counters
+        written = (count_records(spec, tmp_c), _count_lines(tmp_r))
+        if written != (kept, rejected):
+            raise TrainlintError(f"{spec.info.path}: internal error: the cleaned copy holds {written[0]} records "
+                                 f"and the rejects file {written[1]}, for {kept} kept and {rejected} rejected; "
+                                 f"nothing was written; please report this")
     except BaseException:
         for t in (tmp_c, tmp_r):
             try:
@@ -210,6 +218,103 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
                 pass
         raise
     return kept, rejected, tmp_c, tmp_r
+
+
+def count_records(spec, path: str) -> int:
+    """Records in a file written for ``spec`` (a cleaned copy), read back by its own reader."""
+    from dataclasses import replace
+
+    from .errors import SourceError
+
+    if spec.info.format == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    opts = replace(spec.reader.options, encoding="utf-8", input_format=spec.info.format)  # copies are UTF-8
+    dialect = getattr(spec.reader, "dialect", None)
+    if dialect is not None:
+        opts = replace(opts, delimiter=dialect.delimiter, header=dialect.header, quoting=dialect.quoting)
+    reader = type(spec.reader)(replace(spec.info, path=path), path, opts)
+    try:
+        reader.open()
+    except SourceError as e:
+        if "empty" in str(e):
+            return 0
+        raise
+    if spec.info.format == "json":
+        return len(reader._spans)
+    return sum(int(b.payload[1].size) for b in reader.blocks())
+
+
+def _count_lines(path: str) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            n += chunk.count(b"\n")
+    return n
+
+
+#: temporaries: ``.trainlint-<run token>-<host>-<pid>-<random>.<final name>``
+_TEMP = re.compile(r"^\.trainlint-[0-9a-f]{12}-(?P<host>[^-/]*)-(?P<pid>\d+)-[^/]+$")
+#: a temporary older than this is stale whoever wrote it (a writer on another machine)
+STALE_SECONDS = 24 * 3600
+
+
+def _temp_prefix(token: str) -> str:
+    import socket
+
+    host = re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:40]
+    return f".trainlint-{token}-{host}-{os.getpid()}-"
+
+
+def remove_stale_temporaries(directory: str, started: float) -> list[str]:
+    """Remove what killed ``--fix`` runs left in ``directory``: trainlint's temporaries, older than
+    this run, written by a process of this machine that no longer exists (or older than a day).
+    Returns the names removed."""
+    import socket
+    import time
+
+    host = re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:40]
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP.match(name)
+        if not m:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat_is_file(st) or st.st_mtime >= started:
+            continue
+        dead = m["host"] == host and not _alive(int(m["pid"]))
+        if dead or time.time() - st.st_mtime > STALE_SECONDS:
+            try:
+                os.unlink(path)
+                removed.append(name)
+            except OSError:
+                pass
+    return removed
+
+
+def stat_is_file(st) -> bool:
+    import stat
+
+    return stat.S_ISREG(st.st_mode)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def diff_lines(report: Report, sources: Sequence[SourceSpec] | Any, unsafe: bool = False,
@@ -225,7 +330,7 @@ def diff_lines(report: Report, sources: Sequence[SourceSpec] | Any, unsafe: bool
             fs = rows[row]
             loc = f"{s.info.path}:{fs[0].line}" if fs[0].line else f"{s.info.path}:row {row}"
             codes = ",".join(sorted({f.code for f in fs}))
-            echo(f"- {loc} [{codes}] {fs[0].message}")
+            echo(f"- {esc(loc)} [{codes}] {esc(fs[0].message)}")
             n += 1
     return n
 

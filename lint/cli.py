@@ -29,8 +29,18 @@ def _split(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"trainlint: error: {message}", err=True)
+    from .errors import one_line
+    from .escape import text
+
+    click.echo(f"trainlint: error: {text(one_line(message))}", err=True)
     sys.exit(code)
+
+
+def _describe(e: BaseException) -> str:
+    """An unexpected exception in a few words, never empty (a Dask worker's MemoryError has no
+    message; a remote exception's text may span lines)."""
+    text = str(e).strip() or repr(e)
+    return f"{type(e).__name__}: {text}"
 
 
 @click.group(context_settings=_CONTEXT)
@@ -55,7 +65,8 @@ def cli() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--output-format", "output_format", default=None,
-              help="text (default), json, html, markdown, sarif, github, junit or a registered one.")
+              help="text (default: one entry per problem), concise (one line per finding), json, html, "
+                   "markdown, sarif, github, junit or a registered one.")
 @click.option("--output-file", default=None, type=click.Path(dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT[:PATH]",
@@ -63,6 +74,12 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Counts by rule instead of one line per finding.")
 @click.option("--grouped", is_flag=True, help="Group findings under their source file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--show-text/--no-show-text", "show_text", default=None,
+              help="Show a short, escaped snippet of the text each problem is about (default: on; "
+                   "config key show-text). Off: no text from the data in any output.")
+@click.option("--max-per-rule", type=click.IntRange(0), default=None, metavar="N",
+              help="Entries shown per rule in the text and Markdown reports, largest first "
+                   "(default 10; 0: all).")
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
 @click.option("--label", default=None, help="Label column.")
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
@@ -124,7 +141,7 @@ def check(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:  # an internal error is still one line, unless debugging
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback; "
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback; "
               f"please report it)")
     sys.exit(code)
 
@@ -152,6 +169,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
             raise UsageError("--output-dir is where --fix writes: add --fix")
     outputs = _outputs(o)
     reporters = [(get_reporter(fmt), fmt, path) for fmt, path in outputs]  # bad format: fail before work
+    _check_output_paths(paths, [p for _f, p in outputs if p])
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
@@ -159,7 +177,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
-        "scheduler": o["scheduler"],
+        "scheduler": o["scheduler"], "show_text": o["show_text"],
         "gx_suites": tuple(o["expectations"]) or None,
         "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
     }
@@ -209,22 +227,33 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
+        from .escape import text as esc
+
         for r in summary.results:
-            click.echo(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}", err=True)
+            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+                           line_start=True), err=True)
         for p in summary.skipped:
-            click.echo(f"{p}: not written (in-memory or remote input)", err=True)
+            click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for module, _fmt, path in reporters:
         opts = {"statistics": o["statistics"], "quiet": o["quiet"], "color": color and path is None,
                 "grouped": o["grouped"], "unsafe_fixes": unsafe, "fixed": o["fix"],
+                "show_text": settings.show_text,
                 # where the whole report goes, for a reporter that shows only part (github)
                 "full_report": next((p for _m, f, p in reporters if p and f != _fmt), None)}
+        if o["max_per_rule"] is not None:
+            opts["per_rule"] = o["max_per_rule"]
         # a reporter with ``write`` streams the report (a large one never exists whole in memory)
         write = getattr(module, "write", None)
         if path:
             _write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
         elif write:
-            write(report, _Echo(), **opts)
+            write(report, _Echo(plain=_fmt in _PLAIN_TEXT and not opts["color"]), **opts)
+        elif _fmt in _PLAIN_TEXT and not opts["color"]:
+            # a CI log: whatever a reporter missed, no line of it escapes or is a workflow command
+            from .escape import lines
+
+            click.echo(lines(module.render(report, **opts)), nl=False)
         else:
             click.echo(module.render(report, **opts), nl=False)
     if o["exit_zero"]:
@@ -232,6 +261,22 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     if o["fix"]:
         return report.exit_code_after_fix(unsafe)
     return report.exit_code
+
+
+def _check_output_paths(paths: tuple[str, ...], outputs: list[str]) -> None:
+    """Fail (exit 2, nothing written) when a report would be written over an input."""
+    if not outputs:
+        return
+    from .paths import ensure_not_an_input
+    from .sources import discover
+
+    inputs = discover(list(paths))
+    for out in outputs:
+        ensure_not_an_input(out, inputs, "the report")
+
+
+#: reports read as plain text in a terminal or a CI log
+_PLAIN_TEXT = ("text", "concise")
 
 
 def _say_skipped(walked: Any) -> None:
@@ -333,9 +378,17 @@ def _say_accepted(report: Any) -> None:
 
 
 class _Echo:
-    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal)."""
+    """A file-like ``write`` onto ``click.echo`` (which strips colours off a non-terminal).
+    ``plain``: a plain-text report, each line escaped (``escape.lines``) as it is written."""
+
+    def __init__(self, plain: bool = False) -> None:
+        self.plain = plain
 
     def write(self, text: str) -> int:
+        if self.plain:
+            from .escape import lines
+
+            text = lines(text)
         click.echo(text, nl=False)
         return len(text)
 
@@ -439,7 +492,7 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     except Exception as e:
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (set TRAINLINT_DEBUG=1 for a traceback)")
+        _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
     click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
 
 

@@ -38,6 +38,8 @@ class Settings:
     engine: str = "local"
     scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
+    #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
+    show_text: bool = True
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
     gx_suites: tuple[Any, ...] = ()
@@ -72,7 +74,7 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
 _LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths")
-_BOOLS = ("unsafe_fixes", "header", "force_exclude")
+_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
 
 
 def find_config(start: str | None = None) -> str | None:

@@ -46,9 +46,11 @@ class SourceInfo:
     split_column: str | None = None
     #: how records are shaped: "text" (plain columns) or a chat/instruction format (openai, alpaca, ...).
     record_format: str = "text"
+    #: why each role that was not given was guessed ("label = 'survived', by its name")
+    role_notes: tuple[str, ...] = ()
 
     def to_dict(self, rows: int) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "format": self.format,
             "rows": rows,
@@ -58,6 +60,9 @@ class SourceInfo:
             "label": self.label_column,
             "record_format": self.record_format,
         }
+        if self.role_notes:
+            out["role_notes"] = list(self.role_notes)
+        return out
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,15 @@ class BatchContext:
     def row_hash(self) -> np.ndarray:
         """64-bit hash of the whole row (every column, in order)."""
         return hashing.hash_table(self.table)
+
+    @cached_property
+    def split_hash(self) -> np.ndarray:
+        """A 64-bit hash of each row's split, so duplicates are sought within one split only
+        (across splits a copy is leakage, the split-leakage rule's business)."""
+        if self.source.split_column is None:
+            h = hashing.hash_strings(pa.array([self.source.split], pa.string()))[0]
+            return np.full(len(self), h, dtype=np.uint64)
+        return hashing.hash_strings(pa.array(list(self.splits), pa.string()))
 
     @cached_property
     def splits(self) -> np.ndarray:

@@ -23,3 +23,9 @@ class ConfigError(UsageError):
 
 class SourceError(TrainlintError):
     """A file that cannot be read at all: missing, empty, unreadable, not the format it claims."""
+
+
+def one_line(message: str) -> str:
+    """A message from a library (pyarrow's can span lines) as one line: runs of whitespace,
+    newlines included, become one space."""
+    return " ".join(message.split())

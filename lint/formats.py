@@ -12,10 +12,19 @@ from typing import Any
 
 import pyarrow as pa
 
-RECORD_FORMATS = ("text", "openai", "alpaca", "sharegpt", "preference")
+RECORD_FORMATS = ("text", "openai", "alpaca", "sharegpt", "preference", "kto")
+#: where a preference record keeps its prompt: a string, or a list of messages (OpenAI or ShareGPT)
+PROMPT_KEYS = ("prompt", "conversations", "messages")
 
 
 def detect(columns: list[str], sample: pa.Table | None, forced: str | None = None) -> str:
+    """The record format from the column names (and, for KTO, the label's type).
+
+    ``chosen`` + ``rejected`` is preference data whatever holds the prompt: ``prompt``, or
+    LLaMA-Factory's ``conversations`` (ShareGPT) / ``messages`` (OpenAI) that end with the user
+    turn, the answers being in ``chosen``/``rejected``.  ``messages`` with a boolean ``label``
+    is KTO (a desirable or undesirable example).
+    """
     if forced:
         if forced not in RECORD_FORMATS:
             from .errors import UsageError
@@ -23,19 +32,44 @@ def detect(columns: list[str], sample: pa.Table | None, forced: str | None = Non
             raise UsageError(f"unknown --format '{forced}': use one of {', '.join(RECORD_FORMATS)}")
         return forced
     cols = set(columns)
+    if {"chosen", "rejected"} <= cols:
+        return "preference"
     if "messages" in cols:
-        return "openai"
+        kto = sample is not None and "label" in sample.column_names and pa.types.is_boolean(
+            sample.schema.field("label").type)
+        return "kto" if kto else "openai"
     if "conversations" in cols:
         return "sharegpt"
     if {"instruction", "output"} <= cols:
         return "alpaca"
-    if {"chosen", "rejected"} <= cols:
-        return "preference"
     return "text"
 
 
+_FORMAT_WHY = {
+    "openai": "'messages'", "kto": "'messages' and a boolean 'label'", "sharegpt": "'conversations'",
+    "alpaca": "'instruction' and 'output'", "preference": "'chosen' and 'rejected'",
+}
+
+
+def format_note(fmt: str) -> str:
+    """Why a record format was detected, for the report's summary."""
+    return f"format by its columns ({_FORMAT_WHY.get(fmt, fmt)})"
+
+
+#: fields of each chat format that are optional: empty there is normal, not a missing value
+OPTIONAL_FIELDS = {
+    "alpaca": ("input", "system", "history"),
+    "sharegpt": ("system", "tools"),
+    "openai": ("tools",),
+    "kto": ("tools",),
+    "preference": ("prompt", "system", "tools"),
+}
+
+
 def content_text(content: Any) -> str:
-    """OpenAI content may be a string or a list of parts ({"type": "text", "text": ...})."""
+    """Message content as text.  A string, or a list of parts: OpenAI's ``{"type": "text",
+    "text": ...}`` or LLaMA-Factory's ``{"type": "text", "value": ...}`` (its ``reasoning``
+    parts count as text; tool calls, images and audio do not)."""
     if content is None:
         return ""
     if isinstance(content, str):
@@ -44,11 +78,20 @@ def content_text(content: Any) -> str:
         parts = []
         for p in content:
             if isinstance(p, dict):
-                parts.append(str(p.get("text") or ""))
+                t = p.get("text")
+                if t is None and p.get("type") in TEXT_PART_TYPES:
+                    t = p.get("value")
+                parts.append(str(t or ""))
             elif isinstance(p, str):
                 parts.append(p)
         return "\n".join(x for x in parts if x)
     return json.dumps(content, ensure_ascii=False, sort_keys=True)
+
+
+#: LLaMA-Factory part types whose ``value`` is text the model reads or writes
+TEXT_PART_TYPES = ("text", "reasoning")
+#: part types that are a tool call (LLaMA-Factory: ``{"type": "tool_call", "value": "<json>"}``)
+TOOL_CALL_PART_TYPES = ("tool_call", "tool_calls")
 
 
 def maybe_json(v: Any) -> Any:
@@ -62,7 +105,7 @@ def maybe_json(v: Any) -> Any:
 
 def record_text(fmt: str, rec: dict) -> str | None:
     """The conversation of one record as text, or None when it has none."""
-    if fmt == "openai":
+    if fmt in ("openai", "kto"):
         msgs = maybe_json(rec.get("messages"))
         if not isinstance(msgs, list):
             return None
@@ -79,9 +122,8 @@ def record_text(fmt: str, rec: dict) -> str | None:
         parts = [p if isinstance(p, str) else ("" if p is None else json.dumps(p)) for p in parts]
         return "\n".join(parts) if any(parts) else None
     if fmt == "preference":
-        parts = [rec.get(k) for k in ("prompt", "chosen", "rejected")]
-        parts = [content_text(maybe_json(p)) for p in parts]
-        return "\n".join(parts) if any(parts) else None
+        turns = iter_turns(fmt, rec)
+        return "\n".join(f"{role}: {text}" for role, text, _p in turns) if turns else None
     return None
 
 
@@ -142,38 +184,54 @@ def split_transcript(text: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def _message_turns(msgs: Any, key: str, role_key: str = "role", text_key: str = "content",
-                   roles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+def _message_turns(msgs: Any, key: str) -> list[tuple[str, str, str]]:
+    """A list of messages, OpenAI ``{role, content}`` or ShareGPT ``{from, value}`` (told apart per message)."""
     msgs = maybe_json(msgs)
     if not isinstance(msgs, list):
         return []
     out = []
     for i, m in enumerate(msgs):
         m = maybe_json(m)
-        if not isinstance(m, dict):
-            continue
-        role = m.get(role_key)
-        role = str(role) if role is not None else "?"
-        if roles is not None:
-            role = roles.get(role.lower(), role)
-        out.append((role, content_text(maybe_json(m.get(text_key))), pointer(key, i, text_key)))
+        if isinstance(m, dict):
+            role, text, tkey = _one_message(m)
+            out.append((role, text, pointer(key, i, tkey)))
     return out
 
 
+def _one_message(m: dict) -> tuple[str, str, str]:
+    """(role, text, key of the text) of one OpenAI or ShareGPT message."""
+    if m.get("role") is None and m.get("from") is not None:
+        who = str(m.get("from"))
+        return SHAREGPT_ROLES.get(who.lower(), who), content_text(maybe_json(m.get("value"))), "value"
+    role = m.get("role")
+    return (str(role) if role is not None else "?"), content_text(maybe_json(m.get("content"))), "content"
+
+
 def _side_turns(value: Any, key: str) -> list[tuple[str, str, str]]:
-    """A preference side: a string (maybe a transcript) or a list of messages."""
+    """A preference side or prompt: a string (maybe a transcript), one message or a list of messages."""
     value = maybe_json(value)
     if value is None:
         return []
     if isinstance(value, list):
         return _message_turns(value, key)
     if isinstance(value, dict):  # a single message
-        return [(str(value.get("role") or "assistant"), content_text(value.get("content")), pointer(key, "content"))]
+        role, text, tkey = _one_message(value)
+        if role == "?":
+            role = "assistant" if key in ("chosen", "rejected") else "user"
+        return [(role, text, pointer(key, tkey))]
     text = value if isinstance(value, str) else content_text(value)
     parts = split_transcript(text)
     if parts is None:
-        return [("assistant" if key != "prompt" else "user", text, pointer(key))]
+        return [("assistant" if key in ("chosen", "rejected") else "user", text, pointer(key))]
     return [(role, t, pointer(key)) for role, t in parts]
+
+
+def prompt_key(record: dict) -> str | None:
+    """The key holding a preference record's prompt, or None."""
+    for key in PROMPT_KEYS:
+        if record.get(key) is not None:
+            return key
+    return None
 
 
 def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
@@ -183,14 +241,15 @@ def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
     ``user``, ``gpt`` is ``assistant``, ``observation`` is ``tool``; an unknown role is kept as
     written, a missing one is ``"?"``).  Content given as a list of parts is joined text.
 
-    - openai: one turn per message, pointer ``/messages/<i>/content``.
+    - openai, kto: one turn per message, pointer ``/messages/<i>/content``.
     - sharegpt: one turn per entry, pointer ``/conversations/<i>/value``.
     - alpaca: ``system`` (system), each ``history`` pair (user ``/history/<i>/0``, assistant
       ``/history/<i>/1``), ``instruction`` and ``input`` (user), ``output`` (assistant).
       Empty ``input``/``system`` are left out.
-    - preference: ``prompt`` (user turns), then ``chosen`` then ``rejected`` (assistant turns);
-      a side may be a string, an ``"\n\nHuman: … \n\nAssistant: …"`` transcript (split into
-      turns that share the side's pointer) or a list of messages (``/chosen/<i>/content``).
+    - preference: the prompt (``prompt``, or ``conversations``/``messages`` in LLaMA-Factory's
+      layouts), then ``chosen`` then ``rejected``; each may be a string, an ``"\n\nHuman: …
+      \n\nAssistant: …"`` transcript (split into turns that share the side's pointer), one
+      message (``/chosen/value``) or a list of messages (``/chosen/<i>/content``).
     - text (or unknown): no turns.
 
     Never raises on malformed records: what cannot be read is skipped (the structure rules
@@ -198,10 +257,10 @@ def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
     """
     if not isinstance(record, dict):
         return []
-    if record_format == "openai":
+    if record_format in ("openai", "kto"):
         return _message_turns(record.get("messages"), "messages")
     if record_format == "sharegpt":
-        return _message_turns(record.get("conversations"), "conversations", "from", "value", SHAREGPT_ROLES)
+        return _message_turns(record.get("conversations"), "conversations")
     if record_format == "alpaca":
         out = []
         system = record.get("system")
@@ -222,12 +281,8 @@ def iter_turns(record_format: str, record: dict) -> list[tuple[str, str, str]]:
         return out
     if record_format == "preference":
         out = []
-        for key in ("prompt", "chosen", "rejected"):
-            if key in record:
-                out.extend(_side_turns(record.get(key), key))
+        pkey = prompt_key(record)
+        for key in ((pkey,) if pkey else ()) + ("chosen", "rejected"):
+            out.extend(_side_turns(record.get(key), key))
         return out
     return []
-
-
-# the names the chat rules imported before these were public (rules/chat/_chat.py)
-_content_text, _maybe_json = content_text, maybe_json

@@ -11,6 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DISGUISED = ("n/a", "null", "none", "nan", "-", "?")
+#: the mixed-case ways tools write a null (Python ``None``, JavaScript/pandas ``NaN``); other mixed
+#: case is a word: "Nan" (a name, or a word for "six")
+_NULL_MIXED = frozenset(("NaN", "None", "Null", "N/a"))
+
+
+def null_spelling(value: str) -> bool:
+    """Whether a sentinel (already known to match one, case-insensitively) is written as tools
+    write nulls: all lower case, all upper case, or ``NaN``/``None``."""
+    return value.islower() or value.isupper() or value in _NULL_MIXED or not any(c.isalpha() for c in value)
 
 
 # bytes that may start or end a string which trimming changes: ASCII whitespace and separators,
@@ -81,6 +90,10 @@ def _masks(arr: pa.Array, disguised: tuple[str, ...]) -> tuple[np.ndarray, np.nd
         blank = np.asarray(pc.fill_null(pc.equal(stripped, ""), False))
         if disguised:
             fake = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(stripped), pa.array(disguised)), False))
+            if fake.any():  # few values: check how each is written
+                idx = np.flatnonzero(fake)
+                for i, v in zip(idx.tolist(), stripped.take(pa.array(idx)).to_pylist()):
+                    fake[i] = null_spelling(v)
         missing = missing | blank | fake
     elif pa.types.is_list(t) or pa.types.is_large_list(t):
         missing = missing | np.asarray(pc.fill_null(pc.equal(pc.list_value_length(arr), 0), False))

@@ -18,23 +18,10 @@ KNOWN_CYCLES: set[frozenset[str]] = {
                "trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._shuffle"}),
 }
 KNOWN_PRIVATE: set[tuple[str, str]] = {
-    ("trainlint.sources", "trainlint.sources.sniff._count_outside_quotes"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._local_path"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._Range"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._rangeable"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._ranged_blocks"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._read_range"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._rows_of"),
-    ("trainlint.engines.dask", "trainlint.engines._ranges._stat_paths"),
-    ("trainlint.rules.chat._chat", "trainlint.formats._content_text"),
-    ("trainlint.rules.chat._chat", "trainlint.formats._maybe_json"),
-    ("trainlint.rules.duplicates._pairs", "trainlint.rules.duplicates._nearstate._ranges"),
     ("trainlint.rules.labels.lb001_conflicting_label", "trainlint.rules.duplicates._minhash"),
     ("trainlint.rules.leakage.lk001_split_leakage", "trainlint.rules.duplicates._minhash"),
-    ("trainlint.rules.labels.lb006_label_variant", "trainlint.rules.text._spelling"),
 }
-KNOWN_DICT_WRITES = {"trainlint.rules.text._langid", "trainlint.rules.chat._chat",
-                     "trainlint.rules.duplicates._minhash"}
+KNOWN_DICT_WRITES: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -111,28 +111,31 @@ def test_a_damaged_entry_is_rebuilt(tmp_path, source, monkeypatch, damage):
 def test_language_model_from_the_cache_equals_a_fresh_conversion(tmp_path, monkeypatch):
     from py3langid import langid
 
-    from trainlint.rules.text import _langid
+    from trainlint.rules.text import _py3langid
+
+    def clear():
+        for f in (_py3langid.model, _py3langid.columns, _py3langid.latin_columns):
+            f.cache_clear()
 
     monkeypatch.setenv("TRAINLINT_CACHE_DIR", str(tmp_path / "c"))
-    _langid._py3langid_model.cache_clear()
-    _langid._py3langid_columns.cache_clear()
+    clear()
     try:
-        built = _langid._py3langid_model()  # builds and stores
-        _langid._py3langid_model.cache_clear()
-        mapped = _langid._py3langid_model()  # maps the entry
+        built = _py3langid.model()  # builds and stores
+        _py3langid.model.cache_clear()
+        mapped = _py3langid.model()  # maps the entry
         assert _mapped(mapped["ptc"]) and not _mapped(built["ptc"])
-        fresh = _langid._py3langid_arrays(langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE))
-        for k in ("ptc", "pc", "nextmove", "rowbase", "out"):
+        fresh = _py3langid.arrays(langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE))
+        for k in ("ptc", "pc", "packed", "start_row", "ptc_latin"):
             assert np.array_equal(mapped[k], fresh[k]) and mapped[k].dtype == fresh[k].dtype
         assert mapped["classes"] == built["classes"] == [str(c) for c in fresh["classes"]]
     finally:
-        _langid._py3langid_model.cache_clear()
-        _langid._py3langid_columns.cache_clear()
+        clear()
 
 
 def test_language_findings_on_real_data_are_the_same_from_the_cache(tmp_path):
-    """sms_spam (real Singlish and slang, 5,574 rows) through the command line: building the
-    cache, reading it back and running without it give the same language findings."""
+    """lingua_sentences/cs.txt (1,000 Czech lines with stray Polish, Latin, German) through the
+    command line: building the cache, reading it back and running without it give the same
+    language findings."""
     import json
     import os
     import subprocess
@@ -142,13 +145,14 @@ def test_language_findings_on_real_data_are_the_same_from_the_cache(tmp_path):
 
     def run(cache_dir: str) -> list:
         env = dict(os.environ, TRAINLINT_CACHE_DIR=cache_dir)
-        out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(DATA / "sms_spam" / "SMSSpamCollection"),
+        out = subprocess.run([sys.executable, "-m", "trainlint", "check", str(DATA / "lingua_sentences" / "cs.txt"),
+                              "--input-format", "tsv", "--no-header",
                               "--select", "TX001,TX002", "--output-format", "json", "--exit-zero"],
                              env=env, capture_output=True, text=True, check=True).stdout
         return json.loads(out)["findings"]
 
     built = run(str(tmp_path / "c"))
-    assert [p.name.startswith("py3langid-v1-") for p in (tmp_path / "c").iterdir()] == [True]
+    assert [p.name.startswith("py3langid-v3-") for p in (tmp_path / "c").iterdir()] == [True]
     mapped = run(str(tmp_path / "c"))
     off = run("")
     assert built and built == mapped == off

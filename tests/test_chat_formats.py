@@ -67,13 +67,17 @@ def test_alpaca_demo_refusals_short_outputs_and_no_structure_errors():
     for f in res.findings:
         by.setdefault(f.code, []).append(f)
     assert not {"CH001", "CH002", "CH004", "TK001"} & set(by)
-    # 25 of the 26 outputs with "as an AI"/"language model" (the 26th describes GPT-3), plus 5
-    # refusals that do not use those words ("I'm sorry, but I cannot…", "I am an AI and…")
-    assert len(by["CT002"]) == 30
+    # the outputs with "as an AI"/"language model" boilerplate that states a limitation ("As an AI, I
+    # don't have access..."), and refusals ("I'm sorry, I cannot retrieve that..."); not "As an AI
+    # assistant, I would first..." (4 before), nor "I cannot determine the angle without more
+    # information" (an answer, 2 before): 30 -> 23, all 23 judged right
+    assert len(by["CT002"]) == 23
     short = by["CT006"]
     assert [f.message.split(": ", 1)[1] for f in short] == ["'fog.'", "'3'", "'0.5'", "'bird'"]
     assert all(f.pointer == "/output" for f in by["CT002"] + short)
-    assert any("[Your Name]" in f.message for f in by["CT001"])
+    # "[Your Name]" in the letters and emails the prompts asked for is what they asked for (8 -> 0)
+    assert "CT001" not in by
+    assert [f.row for f in by["CT004"]] == [179, 269, 463, 730]
 
 
 def test_sharegpt_dummy_has_no_structural_findings():
@@ -120,3 +124,71 @@ def test_forced_format_on_wrong_shape_is_reported_not_raised(tmp_path):
     report = _check(path, "--format", "openai", "--select", "CH,CT,TK")
     assert [(f["code"], f["line"], f["pointer"]) for f in report["findings"]] == [
         ("CH001", 1, "/messages"), ("CH001", 2, "/messages")]
+
+
+# -- layouts beyond the four basic ones (small fixtures modelled on the public formats) -----------------
+
+LAYOUTS = __import__("pathlib").Path(__file__).parent / "data" / "chat_layouts"
+
+
+def _codes(path, codes=CHAT_CODES + ["DU001", "DU003"]):
+    res = _run(path, codes)
+    return res, [(f.code, f.line, f.pointer) for f in res.findings]
+
+
+def test_llamafactory_sft_layout_is_not_broken_openai():
+    """LLaMA-Factory's newer SFT layout: content parts ``{"type": "text", "value": ...}`` and
+    ``loss_weight``; tool calls as parts, tool results without ids.  Before: 22 CH001 errors and
+    a false duplicate (every text read as empty) in these 4 rows; the placeholder went unseen."""
+    res, got = _codes(LAYOUTS / "llamafactory_sft.jsonl")
+    assert got == [("CT001", 3, "/messages/1/content")], got
+    assert "{{customer_name}}" in res.findings[0].message
+    turns = iter_turns("openai", {"messages": [{"role": "user", "content": [{"type": "text", "value": "hi"}]}]})
+    assert turns == [("user", "hi", "/messages/0/content")]
+
+
+def test_llamafactory_layout_still_checked(tmp_path):
+    bad = {"messages": [{"role": "user", "content": [{"type": "text", "value": 3}], "loss_weight": 0.0},
+                        {"role": "assistant", "content": [{"type": "text", "value": "ok"}], "loss_weight": "high"}]}
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(bad) + "\n")
+    found = _run(path, ["CH001"]).findings
+    assert [(f.pointer, f.message) for f in found] == [
+        ("/messages/0/content/0/value", "text part has a number 'value', not a string"),
+        ("/messages/1/loss_weight", "'loss_weight' is \"high\"; it must be a number >= 0")]
+
+
+def test_dpo_in_sharegpt_layout_is_preference():
+    """LLaMA-Factory's DPO layout: ``conversations`` ending with the human turn, the answers in
+    ``chosen``/``rejected``.  Before: read as ShareGPT, a CH002 on every row (3 of 3).  The
+    rejected side's placeholder is not reported (it is meant to be bad)."""
+    res, got = _codes(LAYOUTS / "dpo_sharegpt.json")
+    assert _check(LAYOUTS / "dpo_sharegpt.json")["sources"][0]["record_format"] == "preference"
+    assert got == []
+    turns = iter_turns("preference", json.loads((LAYOUTS / "dpo_sharegpt.json").read_text())[1])
+    assert [(r, p) for r, _t, p in turns] == [
+        ("system", "/conversations/0/value"), ("user", "/conversations/1/value"),
+        ("assistant", "/conversations/2/value"), ("user", "/conversations/3/value"),
+        ("assistant", "/chosen/value"), ("assistant", "/rejected/value")]
+
+
+def test_hh_transcripts_are_split_into_turns():
+    """Anthropic HH: each side a "\\n\\nHuman: … \\n\\nAssistant: …" string, split into turns so the
+    turn rules see them: the empty final assistant turn of row 3 is found (before: nothing)."""
+    res, got = _codes(LAYOUTS / "hh_rlhf.jsonl")
+    assert got == [("CH003", 3, "/chosen")], got
+    assert "final assistant turn is empty" in res.findings[0].message
+    bad = {"chosen": "\n\nHuman: a\n\nHuman: b\n\nAssistant: c", "rejected": "\n\nHuman: a\n\nAssistant: d"}
+    from trainlint.testing import run_rules_on
+
+    found = run_rules_on([find_rule("CH002")()], [{"records": [bad]}]).findings
+    assert [(f.pointer, f.message.split(":")[0]) for f in found] == [
+        ("/chosen", "two Human turns in a row (turns 1 and 2)")]
+
+
+def test_kto_is_detected_and_undesirable_replies_are_not_judged():
+    """KTO (messages + boolean label): the undesirable example's "As an AI language model" reply is
+    meant to be bad.  Before: read as OpenAI chat, CT002 on it."""
+    res, got = _codes(LAYOUTS / "kto.json")
+    assert _check(LAYOUTS / "kto.json")["sources"][0]["record_format"] == "kto"
+    assert got == []

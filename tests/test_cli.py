@@ -72,14 +72,17 @@ def test_clean_file_exits_0(cwd):
 
 def test_findings_exit_1_with_path_line_code_name(cwd):
     write(cwd / "d.csv", DUPES)
-    r = run("check", "d.csv")
+    r = run("check", "d.csv", "--output-format", "concise")
     assert r.exit_code == 1
     assert "d.csv:4: DU001 exact-duplicate" in r.stdout
     assert "(d.csv:2)" in r.stdout  # points to the first copy
+    r = run("check", "d.csv")  # one entry: the first copy, the other lines
+    assert "d.csv:2: DU001 exact-duplicate" in r.stdout and "also line 4" in r.stdout
 
 
 def test_examples_data_has_findings():
-    r = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "data"), "--isolated"])
+    r = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "data"), "--isolated", "--output-format",
+                                 "concise"])
     assert r.exit_code == 1, r.output
     for planted in ("train.csv:7: MV001", "train.csv:22: MV001", "train.csv:44: IR001",
                     "train.csv:46: DU001", "test.jsonl:7: IR001", "test.jsonl:12: DU001"):

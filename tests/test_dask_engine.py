@@ -21,7 +21,8 @@ distributed = pytest.importorskip(
 from helpers import DATA, spy_finish_states  # noqa: E402
 from trainlint.clean import write_outputs  # noqa: E402
 from trainlint.config import Settings  # noqa: E402
-from trainlint.engines.dask import DaskEngine, _Range, _ranged_blocks  # noqa: E402
+from trainlint.engines.dask import DaskEngine  # noqa: E402
+from trainlint.engines.dask_tasks import Range, ranged_blocks  # noqa: E402
 from trainlint.engines.local import LocalEngine  # noqa: E402
 from trainlint.registry import find_rule  # noqa: E402
 from trainlint.report import Report  # noqa: E402
@@ -138,8 +139,8 @@ def test_ranges_cover_the_file_exactly(tmp_path):
     p.write_bytes(b"\xef\xbb\xbf" + b"".join(b'{"text": "row %d", "label": "x"}\r\n' % i for i in range(3000)))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
     raw = p.read_bytes()
-    blocks = list(_ranged_blocks(spec.reader))
-    assert len(blocks) > 5 and all(isinstance(b.payload, _Range) for b, _ in blocks)
+    blocks = list(ranged_blocks(spec.reader))
+    assert len(blocks) > 5 and all(isinstance(b.payload, Range) for b, _ in blocks)
     for (b, rows), orig in zip(blocks, spec.reader.blocks()):
         r = b.payload
         assert raw[r.offset:r.offset + r.length] == orig.payload[0]
@@ -158,7 +159,7 @@ def test_chunks_without_records_keep_ranges_exact(client, tmp_path, name, header
                   + rec(b"", b"c") + rec(b"hello", b"a"))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=16))
     if not header:
-        kinds = [isinstance(b.payload, _Range) for b, _ in _ranged_blocks(spec.reader)]
+        kinds = [isinstance(b.payload, Range) for b, _ in ranged_blocks(spec.reader)]
         assert len(kinds) >= 3 and all(kinds)
     local = _report([p], LocalEngine())
     dask = _report([p], DaskEngine(client), block_bytes=16)
@@ -190,17 +191,17 @@ def test_memory_filesystem_end_to_end(client):
 
 def test_file_changed_after_cutting_is_an_error(tmp_path):
     """A worker reading a range that no longer holds the bytes the client cut stops the run."""
-    from trainlint.engines.dask import _read_range
+    from trainlint.engines.dask_tasks import read_range
     from trainlint.errors import SourceError
 
     p = tmp_path / "live.jsonl"
     p.write_bytes(b"".join(b'{"text": "line %05d", "label": "a"}\n' % i for i in range(400)))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
-    blocks = [b for b, _ in _ranged_blocks(spec.reader)]
-    assert _read_range(blocks[1]).payload[0] == list(spec.reader.blocks())[1].payload[0]
+    blocks = [b for b, _ in ranged_blocks(spec.reader)]
+    assert read_range(blocks[1]).payload[0] == list(spec.reader.blocks())[1].payload[0]
     p.write_bytes(p.read_bytes().replace(b"line 001", b"LINE 001"))  # same size, other bytes
     with pytest.raises(SourceError, match="changed while it was being linted"):
-        _read_range(blocks[1])
+        read_range(blocks[1])
 
 
 # -- workers dying ------------------------------------------------------------------------------
@@ -342,9 +343,10 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     verification run on the workers (several partitions and verification tasks), the client's
     merged state holds keys only, and findings and stats are the local engine's."""
     import trainlint.engines.dask as de
+    import trainlint.engines.dask_tasks as dt
 
     seen = spy_finish_states(monkeypatch, de)
-    monkeypatch.setattr(de._DaskExecutor, "min_piece", 20)  # several verification tasks
+    monkeypatch.setattr(dt.DaskExecutor, "min_piece", 20)  # several verification tasks
     paths = REAL["banking77"] + REAL["sms_spam"]
     rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001")))  # noqa: E731
     local = LocalEngine().run(open_sources([str(p) for p in paths], ReadOptions()), rules())
@@ -358,7 +360,7 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     for code in ("DU002", "LB001", "LK001"):
         st = seen[code][0] if code == "LB001" else seen[code]
         assert len(st.parts) > 10 and all(c[5] is None and c[7] is None for c in st.chunks)
-        assert isinstance(st.remote.executor, de._DaskExecutor)
+        assert isinstance(st.remote.executor, dt.DaskExecutor)
 
 
 def test_near_duplicates_without_detaching_same_findings(client):

@@ -72,6 +72,20 @@ def test_report_api_to_pandas_and_exit_code():
     jsonschema.validate(json.loads(r.to_json()), SCHEMA)
 
 
+def test_report_is_a_finished_value():
+    """A Report holds no open reader: it pickles (with its findings as columns), and ``cleaned()``
+    reads the inputs again from ``report.inputs``, as the runner handed them over."""
+    import pickle
+
+    r = trainlint.lint(str(REAL[0]), select=["DU001"])
+    again = pickle.loads(pickle.dumps(r))
+    assert again.to_json() == r.to_json() and again.exit_code == r.exit_code
+    kept = again.cleaned()
+    assert len(kept) == r.summary["rows"] - 403 == len(r.cleaned())
+    held = [x for v in vars(r).values() for x in (v if isinstance(v, list) else [v])]
+    assert not any(hasattr(x, "reader") for x in held)  # no SourceSpec
+
+
 def test_import_is_light():
     import subprocess
     import sys

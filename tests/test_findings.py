@@ -117,6 +117,15 @@ def test_store_is_a_sequence():
     assert list(batch) == list(_mixed()[1]) and len(batch) == 5
 
 
+def test_store_extended_keeps_its_order_then_the_new_findings():
+    store, expected = _store(), _expected()
+    extra = [Odd().finding("late", source="a.csv", row=0), Odd().finding("later", source=None)]
+    more = store.extended(extra)
+    assert list(more) == expected + extra and len(store) == len(expected)
+    assert list(more.extended([])) == list(more)
+    assert list(store.select(np.zeros(store.total, bool)).extended(extra)) == extra
+
+
 def test_report_on_columns_matches_report_on_objects():
     store, expected = _store(), _expected()
     by_columns, by_objects = Report(store, [{"rows": 200}]), Report(expected, [{"rows": 200}])
@@ -162,15 +171,15 @@ def test_text_report_same_from_columns_and_objects():
     from trainlint.reporters import text
 
     store, expected = _store(), _expected()
-    for opts in ({}, {"grouped": True}, {"statistics": True}, {"fixed": True}):
+    for opts in ({}, {"concise": True}, {"grouped": True}, {"statistics": True}, {"fixed": True}):
         assert text.render(Report(store, [], **{}), **opts) == text.render(Report(expected, []), **opts)
-    small = text.render(Report(store, []))
+    small = text.render(Report(store, []), concise=True)
     assert small.splitlines()[0] == text.finding_line(expected[0])
     # RowFindings are written from their columns (text.plain_lines), run by run, even in small chunks
     size = FindingStore._CHUNK
     try:
         FindingStore._CHUNK = 3
-        assert text.render(Report(store, [])) == text.render(Report(expected, []))
+        assert text.render(Report(store, []), concise=True) == text.render(Report(expected, []), concise=True)
         kinds = [type(p).__name__ for chunk in store.chunks(lambda p, i: [p] * len(i)) for p in chunk]
         assert len(kinds) == len(expected) and "RowFindings" in kinds
     finally:

@@ -117,7 +117,8 @@ def test_try_repo_fails_on_dirty_file(precommit_env):
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "Failed" in out
-    assert "dirty.csv:4: DU001 exact-duplicate" in out
+    assert "dirty.csv:2: DU001 exact-duplicate 2 rows with the same text and label" in out
+    assert "| the cat sat" in out and "also line 4" in out
 
 
 def test_try_repo_passes_clean_file_and_skips_other_files(precommit_env):

@@ -26,8 +26,12 @@ REAL = {
 }
 
 
+#: LB001's near matching is off by default; on (with a looser word test) to exercise its shuffle
+NEAR_ON = {"conflicting-label": {"near": True, "max-word-diff": 0.1}}
+
+
 def _run(paths, engine, block_bytes=1 << 23):
-    rules = build_rules(Settings(select=NEAR))
+    rules = build_rules(Settings(select=NEAR, rules=NEAR_ON))
     specs = open_sources([str(p) for p in paths], ReadOptions(block_bytes=block_bytes))
     return engine.run(specs, rules)
 

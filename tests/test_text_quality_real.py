@@ -65,30 +65,55 @@ def _run(rule, df: pd.DataFrame, path="data.csv", roles=None):
 def test_language_id_accuracy_on_20_plus_character_sentences(lingua_fixture):
     texts, truth = lingua_fixture
     r = _langid.rank_texts(pa.array(texts), backend="py3langid", languages=(), min_letters=10, tau=0.02,
-                           max_bytes=256)
+                           max_chars=160)
     pred = np.array([_langid.decode(c) if j else "und" for c, j in zip(r.codes[:, 0], r.judged)])
     long = np.array([len(t) >= 20 for t in texts])
     assert np.mean(pred[long] == truth[long]) >= 0.97
 
 
+def _sms_texts() -> list[str]:
+    return pd.read_csv(DATA / "sms_spam" / "SMSSpamCollection", sep="\t", header=None, quoting=3,
+                       dtype=str)[1].fillna("").tolist()
+
+
+def test_byte_cleaning_equals_the_regular_expressions(lingua_fixture):
+    """The NumPy byte path of ``prepare`` gives the bytes and letter counts of the regex path, on
+    real text with URLs, e-mails, entities, emoji and shouting (sms_spam) and 26 languages."""
+    from trainlint.rules.text import _langtext
+
+    texts = lingua_fixture[0][:3000] + _sms_texts() + ["", "  a  b  ", "\tHELLO WORLD 123\n", None]
+    arr = pa.array(texts, pa.string())
+    prep = _langtext.prepare(arr, 10_000)
+    ref, letters = _langtext.reference(arr)
+    got = [bytes(prep.data[s:s + n]).decode("utf-8") for s, n in zip(prep.starts, prep.lens)]
+    assert got == ref.to_pylist()
+    assert prep.letters.tolist() == letters.tolist()
+
+
 def test_vectorised_py3langid_matches_py3langid(lingua_fixture):
     from py3langid import langid
 
-    texts = lingua_fixture[0][:1500]
+    from trainlint.rules.text import _langtext, _py3langid
+
+    texts = lingua_fixture[0][:1500] + _sms_texts()[:1500]
     ident = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
     want = [_langid.canonical(ident.classify(t)[0]) for t in texts]
-    cleaned, _ = _langid.clean_text(pa.array(texts))
-    labels, p = _langid._py3langid_probs(cleaned, (), 1 << 20)
-    cleaned_want = [_langid.canonical(ident.classify(t)[0]) for t in cleaned.to_pylist()]
+    prep = _langtext.prepare(pa.array(texts), 10_000)
+    labels, p = _py3langid.probs(prep, ())
+    cleaned = _langtext.reference(pa.array(texts))[0].to_pylist()
+    cleaned_want = [_langid.canonical(ident.classify(t)[0]) for t in cleaned]
     got = [labels[i] for i in p.argmax(axis=1)]
-    assert got == cleaned_want
-    assert np.mean(np.array(got) == np.array(want)) > 0.99  # cleaning changes very few answers
+    # the same answers on the same bytes, except the texts with no language at all (no feature,
+    # or a few letters): py3langid breaks their ties by its raw scores, we by the folded ones
+    judged = prep.letters >= 10
+    assert [g for g, j in zip(got, judged) if j] == [w for w, j in zip(cleaned_want, judged) if j]
+    assert np.mean(np.array(got) == np.array(want)) > 0.98  # cleaning changes few answers
 
 
 def test_numpy_fallback_matches_scipy_path(lingua_fixture, monkeypatch):
     pytest.importorskip("scipy")
     texts = pa.array(lingua_fixture[0][:800])
-    kw = dict(backend="py3langid", languages=(), min_letters=10, tau=0.02, max_bytes=256)
+    kw = dict(backend="py3langid", languages=(), min_letters=10, tau=0.02, max_chars=160)
     with_scipy = _langid.rank_texts(texts, **kw)
     monkeypatch.setitem(__import__("sys").modules, "scipy", None)
     without = _langid.rank_texts(texts, **kw)
@@ -102,11 +127,35 @@ def test_unexpected_language_on_lingua_fixture(lingua_fixture):
     flagged = np.zeros(len(texts), bool)
     flagged[[f.row for f in res.findings]] = True
     foreign = truth != "en"
-    assert flagged[foreign].mean() >= 0.97  # measured 0.993
+    assert flagged[foreign].mean() >= 0.93  # measured 0.952 (min-probability 0.6 abstains on the rest)
     assert flagged[~foreign].mean() <= 0.005  # measured 0
     assert res.stats["unexpected-language"]["expected"] == "en"
     mixed = _run(MixedLanguage(), pd.DataFrame({"text": texts})).findings
     assert len(mixed) == 1 and "English (en)" in mixed[0].message
+
+
+def test_short_and_casual_english_is_not_reported(banking, sms):
+    """Issue 22: low-confidence guesses abstain.  The first 2-4 words of real English sentences
+    (short questions) and casual SMS English are never another language."""
+    en = _lines(DATA / "lingua_sentences" / "en.txt") + list(banking["text"][:2000])
+    for k in (2, 3, 4):
+        df = pd.DataFrame({"text": [" ".join(t.split()[:k]) for t in en]})
+        assert _run(UnexpectedLanguage({"language": "en"}), df).findings == []
+    # before: p >= 0 reported "Magical Help." as Faroese (p=0.03), a Singlish SMS as Hausa (p=0.58)
+    got = _run(UnexpectedLanguage(), pd.concat([sms, pd.DataFrame({"text": ["Magical Help."], "label": ["x"]})]))
+    assert got.findings == []
+    loose = _run(UnexpectedLanguage({"min-probability": 0.0, "min-letters": 10}),
+                 pd.DataFrame({"text": ["Magical Help."] + en[:50]}))
+    assert [f.row for f in loose.findings] == [0]  # the options are what abstain
+
+
+def test_casual_english_prompts_are_not_pidgin(sms):
+    """Issue 22: TX003 called casual English prompts Nigerian Pidgin (44 of 5,574 SMS prompts
+    with an English reply at min-probability 0.5, no close-variety rule)."""
+    reply = "Thank you for your message, I will check the schedule and call you back this evening."
+    recs = [{"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": reply}]}
+            for t in sms["text"]]
+    assert lint_records(ReplyLanguageMismatch, recs) == []
 
 
 def test_banking77_is_english(banking):

@@ -160,13 +160,15 @@ def run_block(reader: Reader, block: Block, rules: Sequence[Rule], fresh: bool,
     if contexts is None:
         contexts = [prepared(info, b) for b in reader.parse(block)]
     for ctx in contexts:
-        records += len(ctx.rows) + len(ctx.invalid)
-        if ctx.lines is not None or ctx.invalid:
+        # a file-level notice (row None: a wrong encoding, a wrong delimiter) is no record
+        bad = [i for i in ctx.invalid if i.row is not None]
+        records += len(ctx.rows) + len(bad)
+        if ctx.lines is not None or bad:
             r = ctx.rows
             ln = ctx.lines if ctx.lines is not None else np.zeros(len(r), np.int64)
-            if ctx.invalid:
-                r = np.concatenate([r, np.array([i.row for i in ctx.invalid], np.int64)])
-                ln = np.concatenate([ln, np.array([i.line or 0 for i in ctx.invalid], np.int64)])
+            if bad:
+                r = np.concatenate([r, np.array([i.row for i in bad], np.int64)])
+                ln = np.concatenate([ln, np.array([i.line or 0 for i in bad], np.int64)])
                 order = np.argsort(r, kind="stable")
                 r, ln = r[order], ln[order]
             rows_parts.append(r)

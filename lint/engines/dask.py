@@ -13,7 +13,7 @@ What travels to the workers:
 - the readers and rules, scattered once to every worker;
 - per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
   can open, the bytes are not shipped: the payload names the file, byte offset and length (CSV:
-  the reader's own ``blocks_by_range``; JSONL: ``_ranges.py``, with an xxh3 digest), and the worker reads
+  the reader's own ``blocks_by_range``; JSONL: ``dask_tasks.ranged_blocks``, with an xxh3 digest), and the worker reads
   the range itself (a file changed under the run is an error, never a wrong answer).  Parquet
   blocks are row-group numbers, read by the workers.
 - inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
@@ -26,7 +26,7 @@ Detached state (``lint/engines/shards.py``): for a rule that implements ``detach
 conflicting-label, split-leakage: every row's band hashes and capped text), each block task
 detaches the bulky part of its state, which stays on the worker as its own future, one per block
 and rule; only the light state (per-row keys) enters the merge tree.  Before ``finish`` the rule
-gets the parts' futures and a :class:`_DaskExecutor`, whose shuffles run as tasks on the workers
+gets the parts' futures and a :class:`DaskExecutor`, whose shuffles run as tasks on the workers
 that hold the parts: band hashes partitioned by hash into ``shuffle_partitions`` pieces, candidate
 pairs per partition, then the rows each chunk of pairs needs, joined on row number and verified
 there.  Only pairs reach the client, which clusters them and writes the findings exactly as the
@@ -36,14 +36,10 @@ local engine does.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
-import operator
 import os
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any
 from collections.abc import Callable, Iterator, Sequence
 
 import distributed
@@ -51,135 +47,16 @@ from distributed.scheduler import KilledWorker
 
 from ..errors import TrainlintError, UsageError
 from ..rule import Rule
-from .shards import Executor, detaches
 from ..sources import Block, LineIndex
-from ._ranges import _local_path, _Range, _rangeable, _ranged_blocks, _read_range, _rows_of, _stat_paths
-from .base import Engine, EngineResult, finish_run, run_block
+from .base import Engine, EngineResult, finish_run
+from .dask_tasks import (DaskExecutor, Job, Parsed, Partial, combine, leaf, light, local_path, one_arrow_thread,
+                         part_of, rangeable, ranged_blocks, rows_of, stat_paths, wait_stopped)
+from .shards import detaches
 
-__all__ = ["DaskEngine", "_Range", "_ranged_blocks", "_read_range"]  # the last three: for the tests
+__all__ = ["DaskEngine"]
 
 #: filesystems that exist only in the process that made them
 _PROCESS_LOCAL = ("memory://",)
-
-
-@dataclass
-class _Job:
-    """What every task needs besides its block: scattered once to each worker."""
-
-    readers: dict[int, Any]
-    rules: list[Rule]
-    #: rules whose bulky state is detached per block (lint/engines/shards.py)
-    detached: list[int] = field(default_factory=list)
-
-
-@dataclass
-class _Parsed:
-    """A block parsed in the main process (its file cannot be opened on the workers)."""
-
-    batches: list
-
-
-class _ParsedReader:
-    """Stands in for a reader whose block arrives already parsed."""
-
-    def __init__(self, info, has_lines: bool) -> None:
-        self.info = info
-        self.has_lines = has_lines
-
-    def parse(self, block: Block):
-        yield from block.payload.batches
-
-
-@dataclass
-class _Partial:
-    """The merged result of consecutive blocks: rule states, findings, line index, record counts."""
-
-    states: list
-    findings: list
-    lines: dict[int, LineIndex] = field(default_factory=dict)
-    records: dict[int, int] = field(default_factory=dict)
-    #: a block's detached parts (job.detached order), until split off by ``_light``/``_part``
-    parts: list | None = None
-
-
-# -- tasks (run on the workers) --------------------------------------------------------------------
-
-def _leaf(job: _Job, block: Block) -> _Partial:
-    reader = job.readers[block.source_index]
-    if isinstance(block.payload, _Range):
-        block = _read_range(block)
-    elif isinstance(block.payload, _Parsed):
-        reader = _ParsedReader(reader.info, reader.has_lines)
-    res = run_block(reader, block, job.rules, fresh=True)
-    idx = LineIndex()
-    idx.add(res.line_rows, res.line_lines)
-    parts = [job.rules[k].detach(res.states[k]) for k in job.detached]
-    return _Partial(res.states, res.findings, {res.source_index: idx}, {res.source_index: res.records}, parts)
-
-
-def _light(p: _Partial) -> _Partial:
-    return _Partial(p.states, p.findings, p.lines, p.records)
-
-
-def _part(p: _Partial, q: int):
-    return p.parts[q]
-
-
-def _reduce(fn, pieces: list, args: tuple):
-    return fn(pieces, *args)
-
-
-class _DaskExecutor(Executor):
-    """Shuffles over parts held on the workers (``lint/engines/shards.py``): ``split`` runs where each
-    part is, its pieces are picked by small getitem tasks, and only ``reduce``'s results are
-    gathered."""
-
-    def __init__(self, client, token: str, width: int, partitions: int) -> None:
-        self.client = client
-        self.token = token
-        self.width = width
-        self.partitions = partitions
-        self._n = itertools.count()
-
-    def shuffle(self, handles, split, split_args, n, reduce, reduce_args, sources=None) -> list:
-        c_, t = self.client, f"{self.token}-{next(self._n)}"
-        needed = set(range(len(handles))) if sources is None else {k for ks in sources for k in ks}
-        t = f"{split.__name__.strip('_')}-{t}"  # names the shuffle in the task stream
-        splits = {k: c_.submit(split, handles[k], *split_args[k], key=f"trainlint-split-{t}-{k}", pure=False)
-                  for k in sorted(needed)}
-        out = []
-        for c in range(n):
-            ks = range(len(handles)) if sources is None else sources[c]
-            pieces = [c_.submit(operator.getitem, splits[k], c, key=f"trainlint-piece-{t}-{k}-{c}", pure=False)
-                      for k in ks]
-            out.append(c_.submit(_reduce, reduce, pieces, reduce_args[c], key=f"trainlint-reduce-{t}-{c}",
-                                 pure=False))
-        return c_.gather(out)
-
-    def gather(self, handles) -> list:
-        return self.client.gather(list(handles))
-
-
-def _combine(job: _Job, a: _Partial, b: _Partial) -> _Partial:
-    """``a`` then ``b``, in row order.  ``a`` is consumed: its task output is released after this."""
-    states = [rule.merge(sa, sb) for rule, sa, sb in zip(job.rules, a.states, b.states)]
-    a.findings.extend(b.findings)
-    for src, idx in b.lines.items():
-        if src in a.lines:
-            a.lines[src].merge(idx)
-        else:
-            a.lines[src] = idx
-    for src, n in b.records.items():
-        a.records[src] = a.records.get(src, 0) + n
-    return _Partial(states, a.findings, a.lines, a.records)
-
-
-def _one_arrow_thread() -> None:
-    """One worker process per core already: Arrow's own thread pools would oversubscribe the cores."""
-    import pyarrow as pa
-
-    pa.set_cpu_count(1)
-    pa.set_io_thread_count(1)
 
 
 # -- the engine (runs on the client) ---------------------------------------------------------------
@@ -239,7 +116,7 @@ class DaskEngine(Engine):
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                            dashboard_address=":0", silence_logs=logging.ERROR)
         client = distributed.Client(cluster, set_as_default=False)
-        client.run(_one_arrow_thread)
+        client.run(one_arrow_thread)
 
         def close() -> None:
             client.close()
@@ -294,7 +171,7 @@ class DaskEngine(Engine):
                 return client.gather(futures)
             except BaseException:
                 client.cancel(futures)
-                _wait_stopped(client, f"trainlint-write-{token}")
+                wait_stopped(client, f"trainlint-write-{token}")
                 raise
 
     def _run(self, client, own: bool, specs, rules: list[Rule], progress) -> EngineResult:
@@ -302,8 +179,8 @@ class DaskEngine(Engine):
         readers = {s.info.index: s.reader for s in specs}
         visible = self._workers_see(client, own, specs)
         detached = [k for k, r in enumerate(rules) if self.detach and detaches(r)]
-        job = client.scatter(_Job(readers, rules, detached), broadcast=True, hash=False)
-        here = _Job({}, rules)  # for the merges on the client
+        job = client.scatter(Job(readers, rules, detached), broadcast=True, hash=False)
+        here = Job({}, rules)  # for the merges on the client
         threads = sum(client.nthreads().values()) or 1
         parts: list[list] = [[] for _ in detached]  # per detached rule: one future per block
         limit = self.blocks_in_flight or max(4, 3 * threads)
@@ -311,7 +188,7 @@ class DaskEngine(Engine):
         stack: list[tuple[int, distributed.Future]] = []  # open subtrees, oldest first: (height, future)
         sealed: deque = deque()  # subtrees of 2**top blocks, in order, for the client to absorb
         inflight: deque = deque()
-        acc: _Partial | None = None
+        acc: Partial | None = None
         n = 0
 
         def settle(f) -> None:
@@ -320,26 +197,26 @@ class DaskEngine(Engine):
 
         def absorb(f) -> None:
             nonlocal acc
-            part: _Partial = f.result()
+            part: Partial = f.result()
             if progress:
                 progress(sum(part.records.values()))
-            acc = part if acc is None else _combine(here, acc, part)
+            acc = part if acc is None else combine(here, acc, part)
 
         try:
             for spec in specs:
                 for block, _rows in self._blocks(spec, visible):
-                    f = client.submit(_leaf, job, block, key=f"trainlint-block-{token}-{n}", pure=False)
+                    f = client.submit(leaf, job, block, key=f"trainlint-block-{token}-{n}", pure=False)
                     if detached:  # the parts stay on the worker; only the light states merge
                         for q in range(len(detached)):
-                            parts[q].append(client.submit(_part, f, q, key=f"trainlint-part-{token}-{n}-{q}",
+                            parts[q].append(client.submit(part_of, f, q, key=f"trainlint-part-{token}-{n}-{q}",
                                                           pure=False))
-                        f = client.submit(_light, f, key=f"trainlint-light-{token}-{n}", pure=False)
+                        f = client.submit(light, f, key=f"trainlint-light-{token}-{n}", pure=False)
                     n += 1
                     inflight.append(f)
                     height = 0
                     while height < top and stack and stack[-1][0] == height:
                         _, left = stack.pop()
-                        f = client.submit(_combine, job, left, f, key=f"trainlint-merge-{token}-{n}",
+                        f = client.submit(combine, job, left, f, key=f"trainlint-merge-{token}-{n}",
                                           pure=False)
                         n += 1
                         height += 1
@@ -374,7 +251,7 @@ class DaskEngine(Engine):
             line_index.update(acc.lines)
             rows_by_source.update(acc.records)
         if detached:
-            ex = _DaskExecutor(client, token, threads, self.shuffle_partitions or 2 * threads)
+            ex = DaskExecutor(client, token, threads, self.shuffle_partitions or 2 * threads)
             for q, k in enumerate(detached):
                 rules[k].attach(states[k], parts[q], ex)
         return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
@@ -391,16 +268,16 @@ class DaskEngine(Engine):
             elif "://" in path and not path.startswith("file://"):
                 out[s.info.index] = True  # s3://, gs://: workers need the filesystem package too
             else:
-                local.append((s.info.index, _local_path(path)))
+                local.append((s.info.index, local_path(path)))
         if not local:
             return out
         if own:  # a LocalCluster shares this machine's files
             out.update((i, True) for i, _ in local)
             return out
         paths = [p for _, p in local]
-        mine = _stat_paths(paths)
+        mine = stat_paths(paths)
         try:
-            theirs = list(client.run(_stat_paths, paths).values())
+            theirs = list(client.run(stat_paths, paths).values())
         except Exception:  # an old or locked-down cluster: ship the data, it always works
             theirs = [[None] * len(paths)]
         for k, (i, _p) in enumerate(local):
@@ -415,37 +292,17 @@ class DaskEngine(Engine):
         if not sees and reader.info.format == "parquet":
             for block in reader.blocks():
                 batches = list(reader.parse(block))
-                yield Block(block.source_index, block.first_row, _Parsed(batches)), sum(
+                yield Block(block.source_index, block.first_row, Parsed(batches)), sum(
                     len(b.rows) for b in batches)
             return
         if sees and self.read_on_workers is not False:
             by_range = getattr(reader, "blocks_by_range", None)
             if by_range is not None:  # the reader names byte ranges itself (CSV/TSV)
                 for block in by_range():
-                    yield block, _rows_of(block)
+                    yield block, rows_of(block)
                 return
-            if _rangeable(reader):
-                yield from _ranged_blocks(reader)
+            if rangeable(reader):
+                yield from ranged_blocks(reader)
                 return
         for block in reader.blocks():
-            yield block, _rows_of(block)
-
-
-def _wait_stopped(client, prefix: str, timeout: float = 60.0) -> None:
-    """Cancelling does not stop a task already running in a worker's thread: wait (bounded) until
-    no worker runs one of these any more, so that the caller's removal of their temporary files
-    comes after their last write (a surviving writer otherwise left its temporary behind)."""
-    import time
-
-    def running(dask_worker, prefix=prefix):
-        return [str(k) for k in dask_worker.state.tasks if str(k).startswith(prefix)]
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            left = client.run(running)
-        except Exception:  # noqa: BLE001 - the cluster is going away: nothing more to wait for
-            return
-        if not any(left.values()):
-            return
-        time.sleep(0.1)
+            yield block, rows_of(block)

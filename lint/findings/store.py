@@ -73,15 +73,18 @@ class FindingStore(Sequence):
         """The global indices of the entries, in report order."""
         return self._global(slice(None))
 
-    def extended(self, findings: Sequence[Finding]) -> FindingStore:
-        """This store with ``findings`` after its own entries (its parts are shared, not copied)."""
-        parts = [*self._parts, _Objects(findings)] if findings else self._parts
-        order = np.concatenate([self.order, self.total + np.arange(len(findings), dtype=np.int64)])
-        return FindingStore(order=order, _parts=parts)
-
     def reordered(self, order: np.ndarray) -> FindingStore:
         """The same parts in another ``order`` (global indices)."""
         return FindingStore(order=order, _parts=self._parts)
+
+    def extended(self, findings: Sequence[Finding]) -> FindingStore:
+        """This store with ``findings`` after its own entries (its parts are shared, not copied)."""
+        if not findings:
+            return self
+        parts = self._parts + [_Objects(findings)]
+        order = np.concatenate([self._global(slice(None)),
+                                np.arange(self.total, self.total + len(findings), dtype=np.int64)])
+        return FindingStore(order=order, _parts=parts)
 
     def at(self, gidx: np.ndarray) -> list[Finding]:
         """Findings at global indices ``gidx``, in that order."""

@@ -8,7 +8,7 @@ from ..errors import UsageError
 
 FORMATS = {
     "text": "text",
-    "concise": "text",
+    "concise": "concise",
     "json": "json_report",
     "html": "html",
     "markdown": "markdown",

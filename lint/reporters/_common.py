@@ -54,6 +54,8 @@ def source_roles(src: dict[str, Any]) -> list[str]:
         roles.append(f"label={src['label']}")
     if src.get("split"):
         roles.append(f"split={src['split']}")
+    if src.get("role_notes"):  # the roles that were guessed, and why
+        roles.append("guessed: " + "; ".join(src["role_notes"]))
     return roles
 
 

@@ -11,18 +11,15 @@ full report is (a slot of its level is kept for it).
 
 from __future__ import annotations
 
+from ..escape import github_data, github_property
 from ._common import GITHUB_COMMAND, relative_path
 
 #: annotations GitHub shows per level and step (documented limit)
 PER_LEVEL = 10
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = github_data
+escape_property = github_property
 
 
 def annotation(f, root: str | None = None) -> str:

@@ -139,8 +139,23 @@ def _is_counts(d: Any) -> bool:
     return isinstance(d, dict) and bool(d) and all(isinstance(v, (int, float)) for v in d.values())
 
 
-def charts(report) -> list[tuple[str, str]]:
-    """(title, svg) for every chart the report's findings and statistics support."""
+def _cluster_labels(report, rule: str, n: int) -> list[tuple[str, int]] | None:
+    """(snippet, rows) of the ``n`` largest clusters of ``rule`` (a rule name), largest first, to
+    label the cluster chart by text; None when the findings do not give them all."""
+    from ._entries import add_snippets, by_rule
+
+    codes = [c for c, m in rule_info(report).items() if m["name"] == rule]
+    ranked = by_rule(report, n, codes[0]) if codes else []
+    made = [e for e in (ranked[0][0] if ranked else []) if e.group is not None]
+    if len(made) < n:
+        return None
+    add_snippets(report, made)
+    return [(one_line(e.snippet or e.location.rsplit("/", 1)[-1], 48), e.rows) for e in made]
+
+
+def charts(report, show_text: bool = True) -> list[tuple[str, str]]:
+    """(title, svg) for every chart the report's findings and statistics support; with
+    ``show_text``, duplicate clusters are labelled by a snippet of their text."""
     info = rule_info(report)
     sev = severities(report)
     out: list[tuple[str, str]] = []
@@ -195,8 +210,12 @@ def charts(report) -> list[tuple[str, str]]:
     for rule, sizes in _find(stats, "largest_clusters"):
         if isinstance(sizes, list) and sizes:
             items = [(f"cluster {i + 1}", n) for i, n in enumerate(sizes[:10]) if isinstance(n, (int, float))]
+            labels = _cluster_labels(report, rule, len(items)) if show_text and items else None
+            if labels:  # the bars from the findings, which the labels come from
+                items = labels
             if items:
-                out.append((f"Largest clusters ({rule})", _svg.hbar(items, note=" rows", label_width=90)))
+                out.append((f"Largest clusters ({rule})", _svg.hbar(items, note=" rows",
+                                                                    label_width=250 if labels else 90)))
     return out
 
 
@@ -252,9 +271,9 @@ def _roles(src: dict) -> str:
     return " ".join(roles)
 
 
-def _charts_html(report) -> str:
+def _charts_html(report, show_text: bool = True) -> str:
     figs = "".join(f'<figure class="tl-chart"><figcaption>{escape(t)}</figcaption>{svg}</figure>'
-                   for t, svg in charts(report))
+                   for t, svg in charts(report, show_text))
     return f'<h2>Charts</h2><div class="tl-charts">{figs}</div>' if figs else ""
 
 
@@ -290,6 +309,13 @@ def _static_rows(report, limit: int) -> str:
             f"<tbody>{rows}</tbody></table>{more}") if rows else ""
 
 
+def _with_snippets(report, shown: list) -> dict:
+    """(source, row, pointer) -> the snippet of each shown row finding's text."""
+    from ._snippets import lookup
+
+    return lookup(report, {(f.source, f.row, f.pointer or f.column) for f in shown if f.row is not None})
+
+
 def render_summary(report, max_rows: int = 10) -> str:
     """The compact notebook view: summary, charts and the first findings; no script."""
     return (f"<div class='tl-report tl-compact'><style>{_asset('report.css')}</style>"
@@ -297,11 +323,18 @@ def render_summary(report, max_rows: int = 10) -> str:
             f"{_static_rows(report, max_rows)}</div>")
 
 
-def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint report", **_opts) -> str:
+def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint report", show_text: bool = True,
+           **_opts) -> str:
     shown = pick(report.findings, max_findings)
     info = rule_info(report)
     names = _display_names(report)
-    data = {"findings": [_finding_row(f, names) for f in shown], "counts": report.summary["by_code"],
+    rows = [_finding_row(f, names) for f in shown]
+    if show_text:  # the text a row finding is about, where the rule gave no value
+        snippets = _with_snippets(report, shown)
+        for f, row in zip(shown, rows):
+            if not row["v"] and f.row is not None:
+                row["v"] = snippets.get((f.source, f.row, f.pointer or f.column), "")
+    data = {"findings": rows, "counts": report.summary["by_code"],
             "total": len(report.findings), "names": {c: m["name"] for c, m in info.items()}}
     script = _asset("report.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
@@ -312,7 +345,7 @@ def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint 
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_asset('report.css')}</style></head><body>"
-        f"<main class='tl-report'><h1>{escape(title)}</h1>{_summary_html(report)}{_charts_html(report)}"
+        f"<main class='tl-report'><h1>{escape(title)}</h1>{_summary_html(report)}{_charts_html(report, show_text)}"
         f"{_table_html(report, len(shown))}</main>"
         f'<script type="application/json" id="tl-data">{_json_for_script(data)}</script>'
         f"<script>{script}</script></body></html>\n")

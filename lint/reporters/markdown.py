@@ -1,6 +1,7 @@
 """``--output-format markdown``: a pull-request comment or a job summary (``$GITHUB_STEP_SUMMARY``).
 
-Tables for the sources and the rules, the first findings, and every rule's findings collapsed in
+Tables for the sources and the rules, the largest problems (one entry per duplicate cluster,
+leaked train row or column, with a snippet of its text), and every rule's entries collapsed in
 ``<details>``.  Values from the data are HTML-escaped and ``|`` is neutralised, so a message can
 neither break a table nor inject markup; long lists are capped with the true count kept.
 """
@@ -9,28 +10,45 @@ from __future__ import annotations
 
 from html import escape
 
+from ..escape import markdown as markdown_text
 from ._common import by_code, one_line, relative_path, rule_info, severities, source_roles
+from ._entries import add_snippets, by_rule
 
 TOP = 10
 PER_RULE = 50
 
 
 def cell(value, limit: int | None = 160) -> str:
-    """One table cell: a single line, HTML-escaped, with ``|`` and backticks defused."""
-    text = escape(one_line("" if value is None else str(value), limit), quote=False)
-    return text.replace("|", "&#124;").replace("`", "&#96;")
+    """One table cell: a single line of inert text (``escape.markdown``): no markup, link, image
+    or @mention from the data."""
+    return markdown_text(one_line("" if value is None else str(value), limit))
 
 
-def _where(f, root) -> str:
-    src = relative_path(f.source, root) or "<run>"
-    if f.line is not None:
-        return f"{src}:{f.line}"
-    if f.row is not None:
-        return f"{src}:row {f.row}"
-    return src + (f" [{f.column}]" if f.column else "")
+def _where(e, root) -> str:
+    """Where an entry is: its anchor row's ``path:line``, else the path and column."""
+    a = e.anchor
+    src = relative_path(a.source, root) or "<run>"
+    if a.line is not None:
+        return f"{src}:{a.line}"
+    if a.row is not None:
+        return f"{src}:row {a.row}"
+    return src + (f" [{e.column}]" if e.column else "")
 
 
-def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None, **_opts) -> str:
+_INERT = str.maketrans({"[": "&#91;", "]": "&#93;", "@": "&#64;", "#": "&#35;", "*": "&#42;", "_": "&#95;",
+                        "~": "&#126;", "\\": "&#92;", "!": "&#33;"})
+
+
+def _snippet_cell(snippet: str | None) -> str:
+    """A snippet of the data as inert text: HTML-escaped, and no link, image, mention, issue
+    reference, emphasis or autolinked URL (``://`` broken by an entity) can come of it."""
+    if not snippet:
+        return ""
+    return cell(snippet, None).translate(_INERT).replace("://", ":&#47;&#47;")
+
+
+def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None,
+           show_text: bool = True, **_opts) -> str:
     s = report.summary
     n = s["findings"]
     status = "✅ passed" if report.passed else "❌ failed"
@@ -57,20 +75,36 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
             fixable = sum(1 for f in fs if f.fix is not None)
             out.append(f"| {cell(code)} | {cell(meta['name'])} | {sev_of[code]} | {len(fs):,} | "
                        f"{fixable:,} |")
-        shown = report.findings[:top]
-        out += ["", f"### First {len(shown)} of {n:,} findings", "",
-                "| where | code | message |", "|---|---|---|"]
-        out += [f"| {cell(_where(f, root))} | {cell(f.code)} | {cell(f.message, 240)} |" for f in shown]
+        ranked = by_rule(report, per_rule)
+        if show_text:
+            add_snippets(report, [e for shown, _ in ranked for e in shown])
+        text_col = show_text and any(e.snippet for shown, _ in ranked for e in shown)
+        head = "| where | problem | text | also |" if text_col else "| where | problem | also |"
+        sep = "|---|---|---|---|" if text_col else "|---|---|---|"
+
+        def row(e) -> str:
+            text = f" {_snippet_cell(e.snippet)} |" if text_col else ""
+            return f"| {cell(_where(e, root))} | {cell(e.message, 240)} |{text} {cell(e.others_text(), 240)} |"
+
+        top_entries = sorted((e for shown, _ in ranked for e in shown), key=lambda e: (-e.severity.rank, -e.rows))
+        n_entries = sum(len(shown) + left for shown, left in ranked)
+        out += ["", f"### The {min(top, len(top_entries))} largest of {n_entries:,} problems", "",
+                "| where | code | problem |" + (" text |" if text_col else ""),
+                "|---|---|---|" + ("---|" if text_col else "")]
+        out += [f"| {cell(_where(e, root))} | {cell(e.code)} | {cell(e.message, 240)} |"
+                + (f" {_snippet_cell(e.snippet)} |" if text_col else "") for e in top_entries[:top]]
         out.append("")
-        for code, fs in sorted(found.items()):
+        for shown, left in sorted(ranked, key=lambda r: r[0][0].code):
+            code = shown[0].code
             meta = info[code]
-            out += [f"<details><summary>{escape(code)} {escape(meta['name'])}: {len(fs):,} "
-                    f"finding{'s' if len(fs) != 1 else ''}</summary>", ""]
+            nf = len(found[code])
+            out += [f"<details><summary>{escape(code)} {escape(meta['name'])}: {nf:,} "
+                    f"finding{'s' if nf != 1 else ''} in {len(shown) + left:,} "
+                    f"entr{'ies' if len(shown) + left != 1 else 'y'}</summary>", ""]
             if meta["summary"]:
                 out += [f"_{cell(meta['summary'], None)}_ (`trainlint rule {escape(code)}`)", ""]
-            out += ["| where | message |", "|---|---|"]
-            out += [f"| {cell(_where(f, root))} | {cell(f.message, 240)} |" for f in fs[:per_rule]]
-            if len(fs) > per_rule:
-                out += ["", f"… and {len(fs) - per_rule:,} more (see the JSON or HTML report)."]
+            out += [head, sep] + [row(e) for e in shown]
+            if left:
+                out += ["", f"… and {left:,} more (largest first above; see the JSON or HTML report)."]
             out += ["", "</details>", ""]
     return "\n".join(out).rstrip("\n") + "\n"

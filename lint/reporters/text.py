@@ -1,4 +1,5 @@
-"""``--output-format text``: one line per finding, ruff-style, then a summary by rule."""
+"""``--output-format text``: one entry per root cause with a snippet of its text (a duplicate
+cluster is one entry), ruff-style, then a summary by rule.  ``concise``: one line per finding."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 
 import click
 
+from ..escape import text as esc
 from ..finding import Fix
 from ..findings import RowFindings
 from ._common import relative_path, source_roles
@@ -16,14 +18,14 @@ _SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 def finding_line(f, color: bool = False) -> str:
-    loc = f.location
+    loc = esc(f.location, line_start=True)
     code = f.code
     if color:
         loc = click.style(loc, bold=True)
         code = click.style(code, fg=_SEV_COLOUR.get(f.severity.value, None), bold=True)
-    col = f" [{f.column}]" if f.column and f.row is None else ""
-    ptr = f" {f.pointer}" if f.pointer else ""
-    return f"{loc}: {code} {f.name}{col}{ptr} {f.message}"
+    col = f" [{esc(f.column)}]" if f.column and f.row is None else ""
+    ptr = f" {esc(f.pointer)}" if f.pointer else ""
+    return f"{loc}: {code} {f.name}{col}{ptr} {esc(f.message)}"
 
 
 def plain_lines(part: RowFindings, idx) -> list[str]:
@@ -58,13 +60,13 @@ def grouped_lines(report, color: bool = False) -> list[str]:
                 out.append("")
             current = f.source
             n = counts[f.source]
-            head = f"{f.source or '<run>'} ({n} finding{'s' if n != 1 else ''})"
+            head = f"{esc(f.source or '<run>', line_start=True)} ({n} finding{'s' if n != 1 else ''})"
             out.append(click.style(head, bold=True, underline=True) if color else head)
         where = str(f.line) if f.line is not None else (f"row {f.row}" if f.row is not None else "")
         code = click.style(f.code, fg=_SEV_COLOUR.get(f.severity.value), bold=True) if color else f.code
-        col = f" [{f.column}]" if f.column and f.row is None else ""
-        ptr = f" {f.pointer}" if f.pointer else ""
-        out.append(f"  {where:>{width}}  {code} {f.name}{col}{ptr} {f.message}")
+        col = f" [{esc(f.column)}]" if f.column and f.row is None else ""
+        ptr = f" {esc(f.pointer)}" if f.pointer else ""
+        out.append(f"  {where:>{width}}  {code} {f.name}{col}{ptr} {esc(f.message)}")
     return out
 
 
@@ -86,8 +88,8 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     lines = []
     for src in report.sources:
         roles = source_roles(src)
-        lines.append(f"{src['path']}: {src['format']}, {src['rows']} rows"
-                     + (f" ({', '.join(roles)})" if roles else ""))
+        lines.append(f"{esc(src['path'], line_start=True)}: {src['format']}, {src['rows']} rows"
+                     + (f" ({esc(', '.join(roles))})" if roles else ""))
     n = s["findings"]
     if n == 0:
         msg = f"All checks passed: {s['rows']} rows, no findings."
@@ -115,6 +117,27 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     return lines
 
 
+#: entries shown per rule in the default view (largest first); ``--max-per-rule 0`` shows all.
+PER_RULE = 10
+
+
+def write_entries(report, fp: TextIO, color: bool = False, show_text: bool = True,
+                  per_rule: int | None = PER_RULE) -> None:
+    """One entry per root cause, by rule, largest first, each with its snippet and other rows."""
+    from ._entries import add_snippets, by_rule, text_lines
+
+    ranked = by_rule(report, per_rule)
+    if show_text:
+        add_snippets(report, [e for shown, _ in ranked for e in shown])
+    for shown, left in ranked:
+        for e in shown:
+            fp.write("\n".join(text_lines(e, color)) + "\n")
+        if left:
+            e = shown[0]
+            fp.write(f"... {left:,} more {e.code} {e.name} entr{'ies' if left != 1 else 'y'} "
+                     f"(`--max-per-rule 0` shows all; `--output-format concise`, one line per finding)\n")
+
+
 def render(report, **opts) -> str:
     out = io.StringIO()
     write(report, out, **opts)
@@ -122,14 +145,18 @@ def render(report, **opts) -> str:
 
 
 def write(report, fp: TextIO, *, statistics: bool = False, quiet: bool = False, color: bool = False,
-          grouped: bool = False, fixed: bool = False, unsafe_fixes: bool = False, **_opts) -> None:
-    """The report written to ``fp`` as it is made: one finding line at a time, never the whole text."""
+          grouped: bool = False, fixed: bool = False, unsafe_fixes: bool = False, concise: bool = False,
+          show_text: bool = True, per_rule: int | None = PER_RULE, **_opts) -> None:
+    """The report written to ``fp`` as it is made: one entry (or, ``concise``, one finding line) at
+    a time, never the whole text."""
     out: list[str] = []
     if statistics:
         out.extend(statistics_lines(report, unsafe_fixes))
     elif not quiet:
         if grouped:
             out.extend(grouped_lines(report, color))
+        elif not concise:
+            write_entries(report, fp, color, show_text, per_rule)
         else:
             def lines(part, idx) -> list[str]:
                 if not color and isinstance(part, RowFindings):

@@ -72,7 +72,10 @@ def _is_output_artifact(path: str) -> bool:
 def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
              force_exclude: bool = False, recursive: bool = True,
              skipped: list[tuple[str, str]] | None = None) -> list[str]:
-    """Files named by paths, directories (walked, sorted) and globs, each once, in the order given.
+    """Files named by paths, directories (walked, sorted) and globs, each once (by real path), in the
+    order given.  Symbolic links to directories are not followed (a link loop cannot hang a walk);
+    anything that is not a regular file (a FIFO, a socket, standard input) and a directory that
+    cannot be read stop the run with one line.
 
     A walk skips files matching ``exclude`` (ruff's semantics, ``lint/globs.py``; relative to
     ``root``) and files that are not datasets (``walk.not_a_dataset``), and says which in
@@ -83,17 +86,23 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None
     skip = skipped if skipped is not None else []
 
     def add(p: str) -> None:
-        key = os.path.abspath(p) if "://" not in p else p
+        if "://" not in p or p.startswith("file://"):
+            _regular_file(p)
+            key = os.path.realpath(p[7:] if p.startswith("file://") else p)
+        else:
+            key = p
         if key not in seen:
             seen.add(key)
             out.append(p)
 
     for p in paths:
+        if p in ("-", "/dev/stdin"):
+            raise SourceError(f"{p}: reading standard input is not supported (trainlint reads a file more than "
+                              f"once); save it to a file first, e.g. cat > data.jsonl")
         if "://" in p and not p.startswith("file://"):
             add(p)
         elif any(ch in p for ch in "*?["):
-            matches = sorted(glob.glob(p, recursive=True))
-            files = [m for m in matches if os.path.isfile(m)]
+            files = _glob_files(p)
             if not files:
                 raise SourceError(f"{p}: the pattern matches no file")
             for m in files:
@@ -101,7 +110,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None
                     add(m)
         elif os.path.isdir(p):
             found = []
-            for root_dir, dirs, files in os.walk(p):
+            for root_dir, dirs, files in _walk(p):
                 dirs[:] = sorted(d for d in dirs if recursive and not d.startswith(".")
                                  and not excluded(os.path.join(root_dir, d)))
                 for f in sorted(files):
@@ -109,9 +118,12 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None
                     if f.startswith(".") or _is_output_artifact(full):
                         continue
                     name = _strip_compression(f).lower()
+                    if not name.endswith(_WALK_EXT):
+                        continue
+                    _regular_file(full)
                     if name.endswith(".txt") and not _looks_tabular(full):
                         continue  # a README next to the data, not data
-                    if name.endswith(_WALK_EXT) and not excluded.skips(full, skip):
+                    if not excluded.skips(full, skip):
                         why = not_a_dataset(full, name)
                         if why:
                             skip.append((full, why))
@@ -123,12 +135,81 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None
                                   + "".join(f"; skipped {q} ({why})" for q, why in skip[:5]))
             for f in found:
                 add(f)
-        elif os.path.exists(p):
+        elif os.path.exists(p) or os.path.islink(p):
             if not (force_exclude and excluded.skips(p, skip)):
                 add(p)
         else:
             raise SourceError(f"{p}: no such file or directory; check the path")
     return out
+
+
+def _regular_file(path: str) -> None:
+    """SourceError unless ``path`` is a regular file (after links): opening a FIFO blocks forever."""
+    import stat
+
+    local = path[7:] if path.startswith("file://") else path
+    try:
+        mode = os.stat(local).st_mode
+    except OSError as e:
+        raise SourceError(f"{path}: cannot be read ({e.strerror or e}); check the path and links") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "not a regular file")
+    raise SourceError(f"{path}: {kind}, not a regular file; trainlint reads files more than once: "
+                      f"save the data to a file first (or remove it from the directory)")
+
+
+def _walk(top: str):
+    """os.walk without following links, failing on a directory it cannot read."""
+    def fail(e: OSError) -> None:
+        raise SourceError(f"{e.filename}: cannot read the directory ({e.strerror or e}); "
+                          f"fix its permissions or name the files to lint") from None
+
+    return os.walk(top, onerror=fail, followlinks=False)
+
+
+def _glob_files(pattern: str) -> list[str]:
+    """Files matching a glob (``**`` = any number of directories), found by a walk that does not
+    follow links to directories: ``glob.glob`` loops through a link that points to its parent."""
+    import re
+
+    if "**" not in pattern:
+        return sorted(m for m in glob.glob(pattern) if not os.path.isdir(m))
+    parts = pattern.split("/")
+    k = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+    base = "/".join(parts[:k]) or ("/" if pattern.startswith("/") else ".")
+    rest = "/".join(parts[k:])
+    rx = ""
+    i = 0
+    while i < len(rest):
+        if rest.startswith("**/", i):
+            rx, i = rx + "(?:[^/]*/)*", i + 3
+        elif rest.startswith("**", i):
+            rx, i = rx + ".*", i + 2
+        elif rest[i] == "*":
+            rx, i = rx + "[^/]*", i + 1
+        elif rest[i] == "?":
+            rx, i = rx + "[^/]", i + 1
+        elif rest[i] == "[" and "]" in rest[i + 1:]:
+            j = rest.index("]", i + 2) if rest[i + 1] == "]" else rest.index("]", i + 1)
+            body = rest[i + 1:j].replace("\\", "\\\\")
+            rx, i = rx + "[" + ("^" + body[1:] if body.startswith("!") else body) + "]", j + 1
+        else:
+            rx, i = rx + re.escape(rest[i]), i + 1
+    match = re.compile(rx + r"\Z").match
+    found = []
+    if not os.path.isdir(base):
+        return []
+    for root, dirs, files in _walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            rel = os.path.relpath(full, base)
+            if not f.startswith(".") and match(rel):
+                found.append(full if base != "." or pattern.startswith("./") else rel)
+    return sorted(found)
 
 
 def walk_files(paths: Sequence[str], exclude: Sequence[str] = (), root: str | None = None,
@@ -144,7 +225,7 @@ def _looks_tabular(path: str) -> bool:
     """A .txt file found in a directory walk is data only if its lines split consistently."""
     from collections import Counter
 
-    from .sniff import CANDIDATES, _count_outside_quotes
+    from .sniff import CANDIDATES, count_outside_quotes
 
     try:
         lines = [ln for ln in read_sample(path, 1 << 14).decode("utf-8", "replace").splitlines() if ln.strip()]
@@ -154,7 +235,7 @@ def _looks_tabular(path: str) -> bool:
     if len(lines) < 2:
         return False
     for d in CANDIDATES:
-        mode, freq = Counter(_count_outside_quotes(ln, d) for ln in lines).most_common(1)[0]
+        mode, freq = Counter(count_outside_quotes(ln, d) for ln in lines).most_common(1)[0]
         if mode > 0 and freq / len(lines) >= 0.9:
             return True
     return False
@@ -223,14 +304,15 @@ def open_sources(
 
             sample = pa.table({c: pa.array([], pa.string()) for c in columns})
         rec_format = formats.detect(columns, sample, record_format)
+        notes = [formats.format_note(rec_format)] if rec_format != "text" and not record_format else []
         t, lab, split = infer_roles(sample, text=text if rec_format == "text" else (text or ()),
-                                    label=label, split_column=split_column)
+                                    label=label, split_column=split_column, notes=notes)
         for col in list(t) + [c for c in (lab, split) if c]:
             if _column_missing(col, columns, sample):
                 raise UsageError(f"{path}: no column '{col}' (columns: {', '.join(columns)}); "
                                  f"check --text/--label/--split-column")
         info = replace(info, format=reader.format, columns=tuple(columns), text_columns=t, label_column=lab,
-                       split_column=split, record_format=rec_format)
+                       split_column=split, record_format=rec_format, role_notes=tuple(notes))
         reader.info = info
         specs.append(SourceSpec(info, reader))
     return specs

@@ -130,6 +130,43 @@ class Reader:
         self.info = info
         self.path = path
         self.options = options
+        #: file-wide causes found by ``open`` (a wrong encoding, a wrong delimiter): each becomes
+        #: one file-level ``invalid-record`` finding, handed on with the file's first batch
+        self.notices: list[str] = []
+        #: why ``--fix`` must not write this file (a cause that would reject every row), or None
+        self.fix_refusal: str | None = None
+
+    def check_text(self, sample: bytes) -> bytes:
+        """The first bytes of a text input, checked for file-wide causes: content that is not
+        text (SourceError), or not UTF-8 (then read in the encoding it looks like, with a notice).
+        Returns the sample as the reader should see it."""
+        from dataclasses import replace
+
+        from .detect import encoding_problem, refuse_binary
+        from .stream import read_sample
+
+        refuse_binary(self.path, sample, self.format)
+        if self.options.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            return sample
+        problem = encoding_problem(self.path, sample)
+        if problem is None:
+            return sample
+        self.options = replace(self.options, encoding=problem.guess)
+        self.notices.append(problem.message())
+        self.fix_refusal = problem.fix_refusal(self.path)
+        return read_sample(self.path, len(sample), problem.guess)
+
+    def with_notices(self, block: Block, batches: Iterator[Batch]) -> Iterator[Batch]:
+        """``batches`` with the file-level notices added to the first batch of the first block."""
+        if block.first_row != 0 or not self.notices:
+            yield from batches
+            return
+        first = True
+        for b in batches:
+            if first:
+                b.invalid = [InvalidRecord(None, None, m) for m in self.notices] + list(b.invalid)
+                first = False
+            yield b
 
     def open(self) -> list[str]:
         """Check the input can be read at all and return its column names (SourceError if not)."""

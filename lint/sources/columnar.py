@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from ..errors import SourceError
+from ..context import InvalidRecord
+from ..errors import SourceError, one_line
 from .base import Batch, Block, Reader, in_rows, sorted_rows
 
 
@@ -29,8 +30,8 @@ class ParquetReader(Reader):
         except FileNotFoundError:
             raise SourceError(f"{self.path}: no such file; check the path") from None
         except (pa.ArrowInvalid, OSError) as e:
-            raise SourceError(f"{self.path}: not a readable Parquet file ({e}); "
-                              f"check it is not truncated or another format") from None
+            raise SourceError(one_line(f"{self.path}: not a readable Parquet file ({e}); "
+                                       f"check it is not truncated or another format")) from None
 
     def open(self) -> list[str]:
         f = self._file()
@@ -53,10 +54,13 @@ class ParquetReader(Reader):
         try:
             for rb in f.iter_batches(batch_size=self.options.batch_rows, row_groups=[block.payload]):
                 t = pa.Table.from_batches([rb])
-                yield Batch(t, row + np.arange(t.num_rows, dtype=np.int64), None)
+                rows = row + np.arange(t.num_rows, dtype=np.int64)
                 row += t.num_rows
-        except (pa.ArrowInvalid, OSError) as e:
-            raise SourceError(f"{self.path}: corrupt Parquet data in row group {block.payload} ({e})") from None
+                t, rows, invalid = _without_invalid_utf8(t, rows)
+                yield Batch(t, rows, None, invalid)
+        except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+            raise SourceError(one_line(f"{self.path}: corrupt Parquet data in row group {block.payload} ({e}); "
+                                       f"check the file is complete")) from None
 
     def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
         import pyarrow.parquet as pq
@@ -64,22 +68,64 @@ class ParquetReader(Reader):
         drop = sorted_rows(drop_rows)
         kept = rejected = 0
         writer = pq.ParquetWriter(out, self.schema)
+        f = self._file()
+        row = 0
         try:
-            for block in self.blocks():
-                for batch in self.parse(block):
-                    dropped = in_rows(batch.rows, drop)
-                    if dropped.any():
-                        for i in np.flatnonzero(dropped).tolist():
-                            rec = batch.table.slice(i, 1).to_pylist()[0]
-                            rejects(int(batch.rows[i]), None, rec, None)
-                        rejected += int(dropped.sum())
-                    table = batch.table.filter(pa.array(~dropped))
-                    if table.num_rows:
-                        writer.write_table(table)
-                    kept += table.num_rows
+            # the stored batches as they are (``parse`` takes rows with invalid UTF-8 out)
+            for rb in f.iter_batches(batch_size=self.options.batch_rows):
+                batch = pa.Table.from_batches([rb])
+                rows = row + np.arange(batch.num_rows, dtype=np.int64)
+                row += batch.num_rows
+                dropped = in_rows(rows, drop)
+                if dropped.any():
+                    for i in np.flatnonzero(dropped).tolist():
+                        try:
+                            rec = batch.slice(i, 1).to_pylist()[0]
+                        except (UnicodeDecodeError, pa.ArrowException):
+                            rec = None
+                        rejects(int(rows[i]), None, rec, None)
+                    rejected += int(dropped.sum())
+                    table = batch.filter(pa.array(~dropped))
+                else:
+                    table = batch
+                if table.num_rows:
+                    writer.write_table(table)
+                kept += table.num_rows
+        except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+            raise SourceError(one_line(f"{self.path}: corrupt Parquet data ({e})")) from None
         finally:
             writer.close()
         return kept, rejected
+
+
+def _without_invalid_utf8(t: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray, list[InvalidRecord]]:
+    """Rows whose strings are not valid UTF-8 (Parquet does not check what writers store) taken out
+    as invalid records: Arrow's string functions refuse them, Python cannot decode them."""
+    try:
+        t.validate(full=True)
+        return t, rows, []
+    except pa.ArrowInvalid:
+        pass
+    bad = np.zeros(t.num_rows, dtype=bool)
+    where: dict[int, str] = {}
+    for name in t.column_names:
+        col = t.column(name)
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        for i in range(t.num_rows):
+            if bad[i]:
+                continue
+            try:
+                col.slice(i, 1).validate(full=True)
+            except pa.ArrowInvalid:
+                bad[i] = True
+                where[i] = name
+    invalid = [InvalidRecord(int(rows[i]), None, f"invalid UTF-8 in the string column '{where[i]}'")
+               for i in np.flatnonzero(bad).tolist()]
+    return t.filter(pa.array(~bad)), rows[~bad], invalid
 
 
 class TableReader(Reader):

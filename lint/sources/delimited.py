@@ -24,6 +24,7 @@ from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
 from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
+from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_kept, oversized_message
 from .sniff import Dialect, sniff
 from .stream import BOM, open_binary, read_chunks, read_sample
 
@@ -59,6 +60,16 @@ class _QuickBlock:
     offset: int
 
 
+def _split_record(text: str, d: Dialect) -> list[str]:
+    """The fields of one record with Python's csv module.  A bare CR inside a field is kept as part
+    of the value: the csv module refuses it ("new-line character seen in unquoted field")."""
+    quoting = csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE
+    if "\r" not in text:
+        return next(csv.reader(io.StringIO(text), delimiter=d.delimiter, quoting=quoting), [])
+    fields = next(csv.reader([text.replace("\r", _CR_STAND_IN)], delimiter=d.delimiter, quoting=quoting), [])
+    return [f.replace(_CR_STAND_IN, "\r") for f in fields]
+
+
 class DelimitedReader(Reader):
     format = "csv"
 
@@ -67,24 +78,47 @@ class DelimitedReader(Reader):
         sample = read_sample(self.path, 1 << 16, o.encoding)
         if not sample.strip():
             raise SourceError(f"{self.path}: the file is empty; nothing to lint")
+        sample = self.check_text(sample)
         text = sample.decode("utf-8", "replace")
+        if "\n" not in text and text.count("\r") > 1:  # several lines, each ended by a CR alone
+            raise SourceError(f"{self.path}: lines end in a bare CR (classic Mac OS), which trainlint does "
+                              f"not read; convert them first: tr '\\r' '\\n' < IN > OUT")
         hint = o.delimiter or ("\t" if self.format == "tsv" else None)
         self.dialect: Dialect = sniff(text, delimiter=hint, quoting=o.quoting, header=o.header)
-        if self.dialect.delimiter == "\t":
-            self.format = "tsv"
+        if hint == "\t" and not o.delimiter:
+            self._check_tsv_delimiter(text, o)
+        self.format = "tsv" if self.dialect.delimiter == "\t" else "csv"
         first = _scan.scan(sample, final=len(sample) < (1 << 16), quote=self._quote(),
                            delimiter=ord(self.dialect.delimiter))
         if first is None or first.starts.size == 0:
             raise SourceError(f"{self.path}: the first record is longer than 64 KiB or the quoting "
                               f"is unbalanced; pass --delimiter/--no-quoting if the dialect is unusual")
         head = sample[first.starts[0]:first.ends[0]].decode("utf-8", "replace")
-        fields = next(csv.reader([head], delimiter=self.dialect.delimiter,
-                                 quoting=csv.QUOTE_MINIMAL if self.dialect.quoting else csv.QUOTE_NONE))
+        fields = _split_record(head, self.dialect)
+        if len(fields) > MAX_COLUMNS:
+            raise SourceError(f"{self.path}: {len(fields):,} fields in the first record, over the limit of "
+                              f"{MAX_COLUMNS:,} columns; check --delimiter")
         if self.dialect.header:
             self.columns = dedupe_names(fields)
         else:
             self.columns = [f"column_{i + 1}" for i in range(len(fields))]
         return self.columns
+
+    def _check_tsv_delimiter(self, text: str, o) -> None:
+        """A .tsv file without tabs but with another consistent delimiter: read it with that one,
+        and say so once (a file-level finding), instead of linting one column without a word."""
+        from .sniff import count_outside_quotes, sample_lines, guess_delimiter
+
+        lines = sample_lines(text)
+        if not lines or any(count_outside_quotes(ln, "\t") for ln in lines):
+            return
+        found = guess_delimiter(text)
+        if found == "\t" or not all(count_outside_quotes(ln, found) for ln in lines[:50]):
+            return
+        self.dialect = sniff(text, delimiter=found, quoting=o.quoting, header=o.header)
+        name = {",": "comma", ";": "semicolon", "|": "pipe"}.get(found, repr(found))
+        self.notices.append(f"no tab in the first {len(lines):,} lines of a tab-separated file: read as "
+                            f"{name}-separated; pass --delimiter '{found}' (or rename the file) to say so")
 
     def _quote(self) -> int | None:
         return ord('"') if self.dialect.quoting else None
@@ -148,9 +182,21 @@ class DelimitedReader(Reader):
             while True:
                 end = min(total, pos + want)
                 recs = _scan.scan(view[pos:end], final=end == total, quote=quote)
-                if recs is not None:
+                if recs is not None or want > MAX_RECORD_BYTES:
                     break
                 want *= 2  # one record longer than the block: look further
+            if recs is None:  # a record over the limit: skipped to the end of the line it reaches it on
+                nl = mapped._mm.find(b"\n", pos + MAX_RECORD_BYTES)
+                stop = total if nl < 0 else nl + 1
+                newlines = sum(int(np.count_nonzero(np.frombuffer(view[k:min(stop, k + (8 << 20))], np.uint8)
+                                                    == _scan.NL)) for k in range(pos, stop, 8 << 20))
+                part = _scan.oversized_record(view[pos:pos + RECORD_PREVIEW_BYTES], stop - pos, newlines)
+                yield view[pos:pos + RECORD_PREVIEW_BYTES], part, line_base, pos
+                line_base += newlines
+                pos = stop
+                done.append(pos)
+                mapped.release(done[0])
+                continue
             if not scanned_first:
                 # a file whose first block has a record of several lines, or a blank line, will
                 # have more: cutting it quickly would only end in BlockMiscount
@@ -200,6 +246,8 @@ class DelimitedReader(Reader):
             starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, None
             if recs.runaway and recs.nfields is not None:
                 nfields = recs.nfields  # the unbalanced-quote line, marked -1
+            if recs.oversized:
+                nfields = np.array([-recs.oversized], np.int64)  # skipped: its size, negated
             if header_pending and starts.size:
                 starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header_pending = False
@@ -219,8 +267,8 @@ class DelimitedReader(Reader):
         if isinstance(payload, _scan.FileRange):
             payload = (payload.read(),) + payload.rest
         if len(payload) == 2:
-            return self._parse_quick(block.first_row, *payload)
-        return self._parse_records(block.first_row, *payload)
+            return self.with_notices(block, self._parse_quick(block.first_row, *payload))
+        return self.with_notices(block, self._parse_records(block.first_row, *payload))
 
     def _parse_quick(self, first_row: int, data: bytes, mark: _QuickBlock) -> Iterator[Batch]:
         """A block of ``mark.n`` one-line records, as ``cut_lines`` counted them: pyarrow's row
@@ -228,7 +276,8 @@ class DelimitedReader(Reader):
         or a blank line, which pyarrow skips).  Otherwise the block is scanned exactly; if it then
         holds fewer records than counted, later blocks' rows are off: ``BlockMiscount``."""
         n = mark.n
-        table = self._parse_bytes(data)
+        # a block longer than the record limit may hold a record over it: scanned exactly below
+        table = self._parse_bytes(data) if len(data) <= MAX_RECORD_BYTES else None
         if table is not None and table.num_rows == n:
             rows = first_row + np.arange(n, dtype=np.int64)
             return self._batches(table, rows, mark.first_line + np.arange(n, dtype=np.int64), [])
@@ -246,6 +295,9 @@ class DelimitedReader(Reader):
                        lines: np.ndarray, nfields: np.ndarray | None) -> Iterator[Batch]:
         n = starts.size
         rows = first_row + np.arange(n, dtype=np.int64)
+        if nfields is None and n and int((ends - starts).max()) > MAX_RECORD_BYTES:
+            nfields = _scan.field_counts(data, starts, ends, quote=self._quote(),
+                                         delimiter=ord(self.dialect.delimiter))
         if nfields is None and n:
             # The usual block has no malformed record: pyarrow parses it whole (it refuses a row with
             # the wrong field count or invalid UTF-8), and counting fields, a third of the parse, is
@@ -259,25 +311,30 @@ class DelimitedReader(Reader):
                                          delimiter=ord(self.dialect.delimiter))
         ncols = len(self.columns)
         invalid: list[InvalidRecord] = []
+        size = ends - starts
+        nfields = np.where(size > MAX_RECORD_BYTES, -size, nfields)  # too long to parse: not parsed
         good = nfields == ncols
         for i in np.flatnonzero(~good).tolist():
-            if nfields[i] < 0:
+            if nfields[i] < -1:
+                msg = oversized_message(-int(nfields[i]))
+            elif nfields[i] < 0:
                 msg = (f"unbalanced quote: the quoted field opened on this line is not closed within "
                        f"{_scan.MAX_QUOTED_LINES:,} lines; this line is skipped and reading resumes after it")
             else:
                 msg = f"expected {ncols} fields, found {int(nfields[i])}"
-            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), msg, data[starts[i]:ends[i]]))
+            stop = min(int(ends[i]), int(starts[i]) + RECORD_PREVIEW_BYTES) if nfields[i] < -1 else int(ends[i])
+            invalid.append(InvalidRecord(int(rows[i]), int(lines[i]), msg, data[starts[i]:stop]))
         table = None
         if good.all():
             table = self._parse_bytes(memoryview(data)[int(starts[0]):] if n else b"")
             if table is None:  # invalid UTF-8 somewhere in the block
-                good &= self._utf8_ok(data, starts, ends, rows, lines, invalid)
+                good &= self._utf8_ok(data, starts, ends, rows, lines, invalid, good)
         if table is None or table.num_rows != int(good.sum()):
             idx = np.flatnonzero(good)
             payload = b"\n".join(data[starts[i]:ends[i]] for i in idx.tolist()) + b"\n"
             table = self._parse_bytes(payload) if idx.size else self._empty()
             if table is None:
-                good &= self._utf8_ok(data, starts, ends, rows, lines, invalid)
+                good &= self._utf8_ok(data, starts, ends, rows, lines, invalid, good)
                 idx = np.flatnonzero(good)
                 payload = b"\n".join(data[starts[i]:ends[i]] for i in idx.tolist()) + b"\n"
                 table = self._parse_bytes(payload) if idx.size else self._empty()
@@ -319,10 +376,11 @@ class DelimitedReader(Reader):
         except pa.ArrowInvalid:
             return None
 
-    def _utf8_ok(self, data, starts, ends, rows, lines, invalid) -> np.ndarray:
-        """Mark records with invalid UTF-8 as invalid, naming the byte and its column on the line."""
+    def _utf8_ok(self, data, starts, ends, rows, lines, invalid, good) -> np.ndarray:
+        """Mark records with invalid UTF-8 as invalid, naming the byte and its column on the line.
+        Only the records still ``good``: one already invalid is one finding and one record."""
         ok = np.ones(starts.size, dtype=bool)
-        for i in range(starts.size):
+        for i in np.flatnonzero(good).tolist():
             raw = data[starts[i]:ends[i]]
             try:
                 raw.decode("utf-8")
@@ -340,16 +398,7 @@ class DelimitedReader(Reader):
         d = self.dialect
         cols: list[list[str | None]] = [[] for _ in self.columns]
         for s, e in zip(starts.tolist(), ends.tolist()):
-            text = data[s:e].decode("utf-8", "replace")
-            quoting = csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE
-            if "\r" in text:
-                # a bare CR inside a field: the csv module refuses it ("new-line character seen
-                # in unquoted field") and pyarrow ends a row there; keep it as part of the value
-                fields = next(csv.reader([text.replace("\r", _CR_STAND_IN)], delimiter=d.delimiter,
-                                         quoting=quoting), [])
-                fields = [f.replace(_CR_STAND_IN, "\r") for f in fields]
-            else:
-                fields = next(csv.reader(io.StringIO(text), delimiter=d.delimiter, quoting=quoting), [])
+            fields = _split_record(data[s:e].decode("utf-8", "replace"), d)
             fields = (fields + [None] * len(cols))[:len(cols)]
             for c, v in zip(cols, fields):
                 c.append(v)
@@ -384,6 +433,8 @@ class DelimitedReader(Reader):
                 if dropped[i]:
                     rejects(int(rows[i]), int(lines[i]), self._record_dict(raw), raw)
                     rejected += 1
+                elif recs.oversized:
+                    raise oversized_kept(self.path, int(lines[i]))
                 else:
                     parts.append(raw)
             if parts:

@@ -31,6 +31,9 @@ class Records:
     #: a quote opened at ``buf[consumed]`` runs on past MAX_QUOTED_LINES lines: the caller reads that
     #: one line as a malformed record and resumes after it, instead of swallowing the rest of the file
     runaway: bool = False
+    #: the record is longer than ``limits.MAX_RECORD_BYTES``: ``buf`` holds only its first bytes
+    #: and this is its true size in bytes (it was skipped, not parsed)
+    oversized: int = 0
 
 
 #: a quoted field spanning more physical lines than this is taken for an unbalanced quote
@@ -143,11 +146,15 @@ def cut_lines(mapped: MappedFile, pos: int, size: int, quote: int | None) -> Lin
     (pyarrow ends a row there), a quote still open at the end of the file or for more than a few
     lines past the cut.
     """
+    from .limits import MAX_RECORD_BYTES
+
     mm, view = mapped._mm, mapped.view
     total = len(view)
     end = min(total, pos + size)
     if end < total:
-        nl = mm.find(b"\n", end - 1)
+        nl = mm.find(b"\n", end - 1, end + MAX_RECORD_BYTES)
+        if nl < 0 and end + MAX_RECORD_BYTES < total:
+            return None  # a line over the record limit: the exact scan skips it
         end = total if nl < 0 else nl + 1
     a = np.frombuffer(view[pos:end], dtype=np.uint8)
     if quote is not None and np.count_nonzero(a == quote) & 1:
@@ -174,13 +181,43 @@ def cut_lines(mapped: MappedFile, pos: int, size: int, quote: int | None) -> Lin
     return Lines(n, end - pos, newlines)
 
 
+def oversized_record(preview: bytes | memoryview, size: int, newlines: int) -> Records:
+    """A record over ``MAX_RECORD_BYTES``, skipped up to and including the end of the line it
+    reaches the limit on: ``preview`` is its first bytes, ``size`` what was skipped."""
+    return Records(np.array([0], np.int64), np.array([len(preview)], np.int64), np.array([0], np.int64),
+                   np.array([-1], np.int64), len(preview), newlines, oversized=size)
+
+
+def skip_oversized(buf: bytes, chunks) -> tuple[Records, bytes, bytes]:
+    """``buf`` starts a record longer than the limit: (its Records, its preview, the bytes after
+    it), reading and dropping chunks up to the end of the line the limit falls on."""
+    from .limits import MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES
+
+    preview = bytes(buf[:RECORD_PREVIEW_BYTES])
+    newlines = buf.count(b"\n", 0, MAX_RECORD_BYTES)
+    size = MAX_RECORD_BYTES
+    rest = buf[MAX_RECORD_BYTES:]
+    while True:
+        nl = rest.find(b"\n")
+        if nl >= 0:
+            size += nl + 1
+            return oversized_record(preview, size, newlines + 1), preview, rest[nl + 1:]
+        size += len(rest)
+        rest = next(chunks, None)
+        if rest is None:
+            return oversized_record(preview, size, newlines), preview, b""
+
+
 def chunked_records(chunks, size: int, scan_parts):
     """(block, records, line base) over a stream of byte chunks: each block starts on a record
-    boundary and holds whole records; a record longer than ``size`` makes a longer block.
+    boundary and holds whole records; a record longer than ``size`` makes a longer block, one
+    longer than ``limits.MAX_RECORD_BYTES`` is skipped (``Records.oversized``).
 
     ``scan_parts(buf, final)`` returns the Records parts of ``buf`` in order (one, or more when a
     reader splits it), or None when no complete record fits yet and more bytes are needed.
     """
+    from .limits import MAX_RECORD_BYTES
+
     buf = b""
     eof = False
     line_base = 1
@@ -195,6 +232,11 @@ def chunked_records(chunks, size: int, scan_parts):
         if not buf:
             return
         parts = scan_parts(buf, eof)
+        if parts is None and len(buf) > MAX_RECORD_BYTES:
+            recs, preview, buf = skip_oversized(buf, chunks)
+            yield preview, recs, line_base
+            line_base += recs.newlines
+            continue
         if parts is None:  # one record longer than the buffer: read more
             nxt = next(chunks, None)
             if nxt is None:

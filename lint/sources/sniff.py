@@ -22,22 +22,27 @@ class Dialect:
     header: bool
 
 
-def _lines(sample: str, limit: int = 200) -> list[str]:
+def sample_lines(sample: str, limit: int = 200) -> list[str]:
     lines = sample.splitlines()
     if len(lines) > 1:
         lines = lines[:-1]  # the last line of a sample may be cut short
     return [ln for ln in lines[:limit] if ln.strip()]
 
 
+#: a file of lines that no candidate splits (one sentence a line): one column, read with a
+#: delimiter that text does not hold (splitting sentences on their commas made ragged columns)
+NO_DELIMITER = "\x1f"
+
+
 def guess_delimiter(sample: str, hint: str | None = None) -> str:
     if hint:
         return hint
-    lines = _lines(sample)
+    lines = sample_lines(sample)
     if not lines:
         return ","
-    best, best_score = ",", -1.0
+    best, best_score = NO_DELIMITER if len(lines) > 1 else ",", -1.0
     for rank, d in enumerate(CANDIDATES):
-        counts = [_count_outside_quotes(ln, d) for ln in lines]
+        counts = [count_outside_quotes(ln, d) for ln in lines]
         mode, freq = Counter(counts).most_common(1)[0]
         if mode == 0:
             continue
@@ -48,7 +53,7 @@ def guess_delimiter(sample: str, hint: str | None = None) -> str:
     return best
 
 
-def _count_outside_quotes(line: str, d: str) -> int:
+def count_outside_quotes(line: str, d: str) -> int:
     # every quote toggles "inside": the pieces between quotes alternate outside, inside, outside...
     return sum(piece.count(d) for piece in line.split('"')[::2])
 
@@ -92,9 +97,9 @@ def split_fields(line: str, delimiter: str, quoting: bool) -> list[str]:
 def sniff(sample: str, *, delimiter: str | None = None, quoting: bool | None = None,
           header: bool | None = None) -> Dialect:
     d = guess_delimiter(sample, delimiter)
-    q = guess_quoting(sample, d) if quoting is None else quoting
+    q = (d != NO_DELIMITER and guess_quoting(sample, d)) if quoting is None else quoting
     if header is None:
-        lines = _lines(sample, 3)
+        lines = sample_lines(sample, 3)
         first = split_fields(lines[0], d, q) if lines else []
         second = split_fields(lines[1], d, q) if len(lines) > 1 else None
         header = looks_like_header(first, second)

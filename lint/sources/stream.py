@@ -23,8 +23,9 @@ def compression_of(path: str) -> str | None:
     return None
 
 
-def open_binary(path: str) -> BinaryIO:
-    """The decompressed bytes of a file; SourceError naming the file when it cannot be opened."""
+def open_binary(path: str, raw_files: list | None = None) -> BinaryIO:
+    """The decompressed bytes of a file; SourceError naming the file when it cannot be opened.
+    ``raw_files``: the compressed file object is appended to it (its position is what was read)."""
     try:
         if "://" in path and not path.startswith("file://"):
             import fsspec  # optional: only for remote paths
@@ -43,6 +44,8 @@ def open_binary(path: str) -> BinaryIO:
     except OSError as e:
         raise SourceError(f"{path}: cannot open ({e.strerror or e})") from None
     comp = compression_of(path)
+    if raw_files is not None:
+        raw_files.append(raw)
     if comp == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if comp == "zstd":
@@ -58,7 +61,10 @@ def read_chunks(path: str, size: int, encoding: str = "utf-8") -> Iterator[bytes
     With another encoding the text is decoded incrementally and re-encoded, so offsets and
     lines downstream are those of the UTF-8 text (lines are the same; byte columns are not).
     """
-    f = open_binary(path)
+    raw_files: list = []
+    f = open_binary(path, raw_files)
+    guard = compression_of(path) is not None
+    total = 0
     try:
         decoder = None
         if _norm(encoding) not in ("utf-8", "utf8", "utf-8-sig"):
@@ -76,6 +82,9 @@ def read_chunks(path: str, size: int, encoding: str = "utf-8") -> Iterator[bytes
                                   f"not {compression_of(path) or 'readable'}") from None
             except Exception as e:  # zstandard raises its own error type
                 raise SourceError(f"{path}: cannot read ({e})") from None
+            total += len(raw)
+            if guard:
+                _check_expansion(path, total, raw_files[0])
             chunk = raw
             if decoder is not None:
                 try:
@@ -93,6 +102,24 @@ def read_chunks(path: str, size: int, encoding: str = "utf-8") -> Iterator[bytes
                 break
     finally:
         f.close()
+
+
+def _check_expansion(path: str, total: int, raw) -> None:
+    """SourceError when a compressed input expands past the limits (``limits``): more than
+    MAX_DECOMPRESSION_RATIO times the compressed bytes read so far (once past a floor: small files
+    of repeated text compress far), or MAX_DECOMPRESSED_BYTES in all."""
+    from .limits import MAX_DECOMPRESSED_BYTES, MAX_DECOMPRESSION_RATIO, MIN_DECOMPRESSION_BUDGET
+
+    if total <= MIN_DECOMPRESSION_BUDGET:
+        return
+    try:
+        read = raw.tell()
+    except (OSError, AttributeError, ValueError):
+        read = None
+    if total > MAX_DECOMPRESSED_BYTES or (read and total > read * MAX_DECOMPRESSION_RATIO):
+        raise SourceError(f"{path}: expands more than {MAX_DECOMPRESSION_RATIO}x (or past "
+                          f"{MAX_DECOMPRESSED_BYTES >> 30} GiB), the mark of a decompression bomb; if the data "
+                          f"is real, decompress it and lint the result")
 
 
 def _norm(encoding: str) -> str:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._chat import IssueRule
+from ._chat import Chat, ChatRule
 
 
-class UnmatchedToolCall(IssueRule, Rule):
+class UnmatchedToolCall(ChatRule, Rule):
     """Tool call and tool response do not pair up.
 
     What it checks
@@ -37,4 +37,20 @@ class UnmatchedToolCall(IssueRule, Rule):
     severity = Severity.ERROR
     groups = ("chat",)
     fix = Fix.UNSAFE
-    kind = "tool"
+    readable_only = False
+
+    def check(self, chat: Chat):
+        for th in chat.threads:
+            if not th.readable:
+                continue
+            answered = {cid for _i, cid, _p in th.answers}
+            called: dict[str, int] = {}
+            for i, cid, ptr in th.calls:
+                called.setdefault(cid, i)
+                # a call in the last message with no response is the training target (function-calling
+                # fine-tuning)
+                if cid not in answered and i != th.size - 1:
+                    yield f"tool call '{cid}' has no tool response", ptr
+            for i, cid, ptr in th.answers:
+                if cid not in called or called[cid] > i:
+                    yield f"tool response for '{cid}' answers no earlier tool call", ptr

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule
+from ._chat import ChatRule
 
 
 def _norm(s: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._content import ChatRule
+from ._chat import ChatRule
 
 
 class IdenticalPreferencePair(ChatRule, Rule):

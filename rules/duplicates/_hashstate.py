@@ -162,3 +162,42 @@ def _groups_of(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarra
     is_first = np.zeros(i.size, dtype=bool)
     is_first[np.cumsum(mz) - mz] = True
     return i[is_first], mz.astype(np.int64), i[~is_first]
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` by one sort: NumPy 2.4's hash-based unique measured ~100x slower on 4M
+    uint64 keys here (4.8 s against 0.04 s)."""
+    a = np.sort(np.asarray(a).ravel())
+    if a.size < 2:
+        return a
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
+
+
+def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [s, s+len) without a Python loop."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    before = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    return np.repeat(starts - before, lens) + np.arange(total, dtype=np.int64)
+
+
+
+def pair_intersections(h: np.ndarray, off: np.ndarray, li: np.ndarray, lj: np.ndarray, bits: int,
+                       step: int) -> np.ndarray:
+    """|A ∩ B| of the pairs (li, lj) of per-row sets: row r holds the sorted unique values
+    ``h[off[r]:off[r + 1]]`` (< 2**bits).  One sort of (pair << bits | value) keys per ``step``
+    pairs: a value present on both sides is an adjacent equal key."""
+    cnt = np.diff(off)
+    out = np.zeros(li.size, np.int64)
+    shift = np.uint64(bits)
+    for a in range(0, li.size, step):
+        pi, pj = li[a:a + step], lj[a:a + step]
+        ni, nj = cnt[pi], cnt[pj]
+        p = np.arange(pi.size, dtype=np.uint64) << shift
+        keys = np.concatenate([np.repeat(p, ni) | h[ranges(off[pi], ni)],
+                               np.repeat(p, nj) | h[ranges(off[pj], nj)]])
+        keys.sort()
+        dup = keys[1:] == keys[:-1]
+        out[a:a + step] = np.bincount((keys[1:][dup] >> shift).astype(np.int64), minlength=pi.size)
+    return out

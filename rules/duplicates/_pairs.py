@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._hashstate import repeated
+from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
-from ._nearstate import Table, _ranges
+from ._nearstate import Table
 
 
 def bucket_order(key: np.ndarray) -> np.ndarray | None:
@@ -23,44 +23,87 @@ def bucket_order(key: np.ndarray) -> np.ndarray | None:
     return None if member is None else member[np.argsort(key[member], kind="stable")]
 
 
+def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
+    """Pairs of one band, packed ``earlier << 32 | later`` (rows are < 2**32 and ascending in
+    ``row``): each later member of a bucket (equal ``key``) with the bucket's first member and with
+    its predecessor, so at most two pairs per row and band whatever the bucket sizes."""
+    o = bucket_order(key)  # members of buckets, each bucket in row order
+    if o is None:
+        return None
+    k = key[o]
+    same = k[1:] == k[:-1]
+    pos = np.flatnonzero(same) + 1  # later members of a bucket, in sorted positions
+    start = np.flatnonzero(np.concatenate(([True], ~same)))
+    first = start[np.searchsorted(start, pos, side="right") - 1]
+    later = row[o[pos]].astype(np.int64)
+    return np.concatenate([(row[o[first]].astype(np.int64) << 32) | later,
+                           (row[o[pos - 1]].astype(np.int64) << 32) | later])
+
+
+class PairSet:
+    """Packed pairs gathered band by band, kept unique in bounded memory: new pairs are buffered
+    and folded into the sorted set once the buffer holds ``fold`` of them (one sort per fold,
+    not per band: at 1M templated rows 32 sorts of a growing ~10M set cost ~10 s)."""
+
+    def __init__(self, fold: int = 1 << 22) -> None:
+        self.fold = fold
+        self.done = np.zeros(0, np.int64)
+        self.buf: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, pairs: np.ndarray | None) -> None:
+        if pairs is None or pairs.size == 0:
+            return
+        self.buf.append(pairs)
+        self.n += pairs.size
+        if self.n >= self.fold:
+            self._fold()
+
+    def _fold(self) -> None:
+        if self.buf:
+            self.done = unique(np.concatenate([self.done, *self.buf]))
+            self.buf, self.n = [], 0
+
+    def result(self) -> np.ndarray:
+        self._fold()
+        return self.done
+
+
+#: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
+_AND_OR_CHUNK = 1 << 18
+
+
+def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Number of equal band hashes of each pair, in bounded chunks."""
+    out = np.zeros(i.size, np.int16)
+    for a in range(0, i.size, _AND_OR_CHUNK):
+        out[a:a + _AND_OR_CHUNK] = (bands[i[a:a + _AND_OR_CHUNK]] == bands[j[a:a + _AND_OR_CHUNK]]).sum(axis=1)
+    return out
+
+
 def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
-    or more bands, a second band).  In a bucket of
-    m rows each member is paired with the first and with its predecessor: O(m) pairs, not O(m^2);
-    union-find only needs a connected graph, and the chain keeps recall when the first is off."""
+    or more bands, a second band).  In a bucket of m rows each member is paired with the first
+    and with its predecessor (``bucket_pairs``): O(m) pairs, not O(m^2), so at most
+    ``2 * bands`` per row; union-find only needs a connected graph, and the chain keeps recall
+    when the first is off."""
     from trainlint.hashing import combine
 
     idx = np.flatnonzero(mask)
     if idx.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    out_i, out_j = [], []
+    pairs = PairSet()
     bk = bucket[idx]
     for b in range(bands.shape[1]):
-        key = combine(bands[idx, b].astype(U64), bk)
-        o = bucket_order(key)  # members of buckets, each bucket in row order
-        if o is None:
-            continue
-        k = key[o]
-        same = k[1:] == k[:-1]
-        pos = np.flatnonzero(same) + 1  # later members of a bucket, in sorted positions
-        start = np.flatnonzero(np.concatenate(([True], ~same)))
-        first = start[np.searchsorted(start, pos, side="right") - 1]
-        out_i += [idx[o[first]], idx[o[pos - 1]]]
-        out_j += [idx[o[pos]], idx[o[pos]]]
-    if not out_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    i = np.concatenate(out_i)
-    j = np.concatenate(out_j)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    pair = np.unique(lo[keep].astype(np.int64) * (1 << 32) + hi[keep])
+        pairs.add(bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx))
+    pair = pairs.result()
     i, j = pair >> 32, pair & 0xFFFFFFFF
+    del pair
     if bands.shape[1] >= 16 and i.size:
         # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands, unrelated
         # texts that collide share one; needing two cuts the pairs to verify ~10x on the
         # benchmark at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).
-        same = (bands[i] == bands[j]).sum(axis=1)
-        keep = same >= 2
+        keep = shared_bands(bands, i, j) >= 2
         i, j = i[keep], j[keep]
     return i, j
 
@@ -77,7 +120,7 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
-    rows = np.unique(np.concatenate([i, j]))
+    rows = unique(np.concatenate([i, j]))
     h, r = shingles(table.texts(rows), params)
     # per row: sorted unique shingle hashes (rows come out of shingles() in order)
     key = (r.astype(U64) << U64(40)) | (h >> U64(24))
@@ -90,33 +133,60 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     li = np.searchsorted(rows, i)
     lj = np.searchsorted(rows, j)
     step = max(1, min(1 << 22, 4_000_000 // max(1, int(cnt.mean()) * 2)))
-    for a in range(0, i.size, step):
-        pi, pj = li[a:a + step], lj[a:a + step]
-        ni, nj = cnt[pi], cnt[pj]
-        p = np.arange(pi.size, dtype=U64) << U64(40)
-        keys = np.concatenate([np.repeat(p, ni) | h[_ranges(off[pi], ni)],
-                               np.repeat(p, nj) | h[_ranges(off[pj], nj)]])
-        keys.sort()
-        dup = keys[1:] == keys[:-1]
-        inter = np.bincount((keys[1:][dup] >> U64(40)).astype(np.int64), minlength=pi.size)
-        union = ni + nj - inter
-        out[a:a + step] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    inter = pair_intersections(h, off, li, lj, 40, step)
+    union = cnt[li] + cnt[lj] - inter
+    out[:] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     return out
 
 
+def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+           words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keep, similarity, content words differing) of pairs (i, j) of a local table.
+
+    The token-level test runs first (``_words``: ~10x cheaper than the shingle sets, and on
+    templated text it rejects most candidates); only the pairs it keeps get the exact Jaccard of
+    their 5-gram sets.  ``words`` (a ``_words.WordTest``) None skips the token test
+    (diff comes back as -1)."""
+    sim = np.zeros(i.size, np.float64)
+    diff = np.full(i.size, -1, np.int64)
+    if i.size == 0:
+        return np.zeros(0, bool), sim, diff
+    ok = np.ones(i.size, bool)
+    if words is not None:
+        rows = unique(np.concatenate([i, j]))
+        ok, diff = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
+                                np.searchsorted(rows, i), np.searchsorted(rows, j))
+    sim[ok] = jaccard(table, i[ok], j[ok], params)
+    return ok & (sim >= threshold - 1e-12), sim, diff
+
+
+def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+           words=None) -> tuple[np.ndarray, np.ndarray]:
+    """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
+    and its first row, which union-find may have joined through other members."""
+    if table.remote is not None:
+        from ._shuffle import remote_verify
+
+        return remote_verify(table, i, j, params, False, threshold, words)
+    keep, sim, _diff = verify(table, i, j, params, threshold, words)
+    if words is not None:  # verify skips the Jaccard of pairs failing the token test
+        sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
+    return sim, keep
+
+
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-               pair_ok=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask``."""
+               pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
+    ``words`` (a ``_words.WordTest``), few enough differing words for their length."""
     if table.remote is not None:
         from ._shuffle import remote_near_pairs
 
-        return remote_near_pairs(table, params, threshold, mask, bucket, pair_ok)
+        return remote_near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
     i, j = candidates(table.bands, bucket, mask)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
-    sim = jaccard(table, i, j, params)
-    keep = sim >= threshold - 1e-12
+    keep, sim, _diff = verify(table, i, j, params, threshold, words)
     return i[keep], j[keep], sim[keep]
 
 

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._hashstate import unique
+
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import bucket_order, jaccard
+from ._pairs import PairSet, bucket_pairs, jaccard, shared_bands, verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -74,28 +76,14 @@ def _band_pairs(pieces: list) -> np.ndarray:
     if not pieces:
         return _EMPTY
     starts = [np.concatenate(([0], np.cumsum(p[0]))) for p in pieces]
-    out_i, out_j = [], []
+    pairs = PairSet()
     for b in range(pieces[0][0].size):
         key = np.concatenate([p[1][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
         if key.size < 2:
             continue
-        row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)]).astype(np.int64)
-        o = bucket_order(key)  # members of buckets, each bucket in row order
-        if o is None:
-            continue
-        k = key[o]
-        same = k[1:] == k[:-1]
-        pos = np.flatnonzero(same) + 1
-        start = np.flatnonzero(np.concatenate(([True], ~same)))
-        first = start[np.searchsorted(start, pos, side="right") - 1]
-        out_i += [row[o[first]], row[o[pos - 1]]]
-        out_j += [row[o[pos]], row[o[pos]]]
-    if not out_i:
-        return _EMPTY
-    i, j = np.concatenate(out_i), np.concatenate(out_j)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
-    return np.unique(lo[keep] * (1 << 32) + hi[keep])
+        row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
+        pairs.add(bucket_pairs(key, row))
+    return pairs.result()
 
 
 def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +97,7 @@ def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[n
     # a part with no masked row sends nothing to any partition
     live = [k for k, a in enumerate(args) if a[0].any()]
     got = r.executor.shuffle(r.handles, _band_split, args, n, _band_pairs, [()] * n, sources=[live] * n)
-    pair = np.unique(np.concatenate(got)) if got else _EMPTY
+    pair = unique(np.concatenate(got)) if got else _EMPTY
     return pair >> 32, pair & 0xFFFFFFFF
 
 
@@ -128,8 +116,10 @@ def _rows_split(part: Part | None, local: np.ndarray, chunk: np.ndarray, base: i
     return out
 
 
-def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool) -> tuple:
-    """(similarity, passes the two-shared-bands rule) of pairs (i, j) from the rows in ``pieces``."""
+def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool, threshold: float,
+            words) -> tuple:
+    """(similarity, kept) of pairs (i, j) from the rows in ``pieces``: kept when they pass the
+    two-shared-bands rule (with ``and_or``) and ``_pairs.verify``."""
     pieces = [p for p in pieces if p is not None]
     rows = np.concatenate([p[0] for p in pieces])  # parts in block order: ascending
     parts = [p[1] for p in pieces]
@@ -143,14 +133,20 @@ def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: 
     li, lj = np.searchsorted(rows, i), np.searchsorted(rows, j)
     ok = np.ones(i.size, bool)
     if and_or:
-        ok = (mini.bands[li] == mini.bands[lj]).sum(axis=1) >= 2
+        ok = shared_bands(mini.bands, li, lj) >= 2
     sim = np.zeros(i.size, np.float64)
-    sim[ok] = jaccard(mini, li[ok], lj[ok], params)
+    keep, sim[ok], _diff = verify(mini, li[ok], lj[ok], params, threshold, words)
+    if words is not None and not and_or:  # the Jaccard of every pair, as ``_pairs.direct`` gives
+        miss = np.flatnonzero(ok)[~keep]
+        sim[miss] = jaccard(mini, li[miss], lj[miss], params)
+    ok[ok] = keep
     return sim, ok
 
 
-def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool) -> tuple:
-    """(exact Jaccard per pair, passes the two-shared-bands rule); 0.0 where it does not."""
+def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or: bool, threshold: float = 0.0,
+                  words=None) -> tuple:
+    """(exact Jaccard per pair, kept: passes the two-shared-bands rule (with ``and_or``), the
+    token test and ``threshold``); the Jaccard is 0.0 where an earlier test failed."""
     i = np.asarray(i, np.int64)
     j = np.asarray(j, np.int64)
     if i.size == 0:
@@ -159,7 +155,7 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
     ex = r.executor
     n = max(1, int(min(max(2 * ex.width, -(-i.size // _PAIRS_PER_TASK)), -(-i.size // max(1, ex.min_piece)))))
     chunk = (np.arange(i.size, dtype=np.int64) * n) // i.size  # contiguous chunks of pairs
-    need = np.unique(np.concatenate([chunk, chunk]) * (1 << 32) + np.concatenate([i, j]))
+    need = unique(np.concatenate([chunk, chunk]) * (1 << 32) + np.concatenate([i, j]))
     need_chunk, need_row = need >> 32, need & 0xFFFFFFFF
     owner = np.searchsorted(r.offsets, need_row, side="right") - 1
     o = np.argsort(owner, kind="stable")
@@ -169,21 +165,21 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
         s = o[cuts[k]:cuts[k + 1]]
         base = int(r.offsets[k])
         args.append((need_row[s] - base, need_chunk[s], base, n))
-        for c in np.unique(need_chunk[s]).tolist():
+        for c in unique(need_chunk[s]).tolist():
             sources[c].append(k)
     bounds = np.searchsorted(chunk, np.arange(n + 1))
-    red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or) for c in range(n)]
+    red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or, threshold, words)
+           for c in range(n)]
     got = ex.shuffle(r.handles, _rows_split, args, n, _verify, red, sources=sources)
     return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
 
 
 def remote_near_pairs(t: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-                      pair_ok=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``near_pairs`` over detached parts: same pairs, same similarities, same order."""
     i, j = remote_candidates(t, mask, bucket)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
-    sim, ok = remote_verify(t, i, j, params, and_or=params.bands >= 16)
-    keep = ok & (sim >= threshold - 1e-12)
+    sim, keep = remote_verify(t, i, j, params, params.bands >= 16, threshold, words)
     return i[keep], j[keep], sim[keep]

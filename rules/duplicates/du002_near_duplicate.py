@@ -10,6 +10,9 @@ from trainlint.hashing import combine
 from trainlint.rule import Rule
 
 from . import _minhash as mh
+from ._hashstate import unique
+from ._pairs import direct as direct_evidence
+from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
 DEFAULT_THRESHOLD = mh.DEFAULT_THRESHOLD
@@ -82,6 +85,7 @@ class NearDuplicate(Rule):
         min_chars: int = 20
         max_chars: int = 5000
         normalize: bool = True
+        max_word_diff: float = mh.DEFAULT_MAX_WORD_DIFF
 
     def __init__(self, options=None) -> None:
         super().__init__(options)
@@ -116,27 +120,29 @@ class NearDuplicate(Rule):
         # a row whose normalised text (and label, split) repeats an earlier row is DU001's or DU003's
         rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
         mask = rep & mh.has_bands(t)
-        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label))
+        words = WordTest(self.options.max_word_diff)
+        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label),
+                                   words=words)
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
         first = root[member]
-        sim = mh.jaccard(t, first, member, self.params)
-        state.result = (t.ids, member, first, sim, int(i.size))
+        sim, direct = direct_evidence(t, first, member, self.params, self.options.threshold, words)
+        state.result = (t.ids, member, first, sim, direct, int(i.size))
         return state.result
 
     def finish(self, state, run):
-        ids, member, first, sim, _n = self._clusters(state)
+        ids, member, first, sim, direct, _n = self._clusters(state)
         if member.size == 0:
             return []
-        firsts = np.unique(first)
+        firsts = unique(first)
         group = np.searchsorted(firsts, first) + 1
         size = np.bincount(group)[group] + 1
-        thr = self.options.threshold
         findings = []
-        for m, f, g, s, n in zip(member.tolist(), first.tolist(), group.tolist(), sim.tolist(), size.tolist()):
+        for m, f, g, s, d, n in zip(member.tolist(), first.tolist(), group.tolist(), sim.tolist(), direct.tolist(),
+                                    size.tolist()):
             ms, mr = unpack_id(ids[m])
             fs, fr = unpack_id(ids[f])
-            via = "" if s >= thr - 1e-12 else f", linked through another member at >= {thr:.0%}"
+            via = "" if d else ", linked through another member"
             findings.append(self.finding(
                 f"text is {s:.0%} similar to an earlier row ({{related}}){via}; {n} rows in this cluster",
                 source=run.sources[ms].path, row=mr, group=int(g),
@@ -144,7 +150,7 @@ class NearDuplicate(Rule):
         return findings
 
     def stats(self, state, run):
-        ids, member, first, sim, n_pairs = self._clusters(state)
+        ids, member, first, sim, _direct, n_pairs = self._clusters(state)
         _firsts, later = np.unique(first, return_counts=True)
         return {"near_duplicate_rows": int(member.size), "clusters": int(later.size),
                 "verified_pairs": n_pairs, "threshold": self.options.threshold,

@@ -8,7 +8,6 @@ from trainlint.hashing import combine
 from trainlint.rule import Rule
 
 from ._hashstate import HashState
-from .du001_exact_duplicate import split_keys
 
 
 class NormalizedDuplicate(Rule):
@@ -49,7 +48,7 @@ class NormalizedDuplicate(Rule):
         norm, exact = state
         nh = batch.text_normalized_hash
         lab = batch.label_hash if batch.label is not None else np.zeros_like(nh)
-        sk = split_keys(batch)
+        sk = batch.split_hash
         valid = batch.text_present
         norm.add(combine(combine(nh, lab), sk)[valid], batch.row_ids[valid])
         exact.add(combine(combine(batch.text_hash, lab), sk)[valid], batch.row_ids[valid])

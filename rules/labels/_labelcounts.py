@@ -16,11 +16,9 @@ import pyarrow.compute as pc
 
 from trainlint.finding import ROWS_SAMPLE_CAP
 
-#: what missing-value (MV001) already reports per row in the label column (after trim + lower).
-try:  # the single source of truth when MV001 is installed
-    from trainlint.rules.missing.mv001_missing_value import DISGUISED as MV_DISGUISED
-except ImportError:  # pragma: no cover - MV001 is built in
-    MV_DISGUISED = ("n/a", "null", "none", "nan", "-", "?")
+#: what missing-value (MV001) already reports per row in the label column (after trim + lower):
+#: its default sentinels, from the module both share, not from MV001's file
+from trainlint.nulls import DISGUISED as MV_DISGUISED
 
 #: "no label" sentinels MV001 does not catch; missing-label (LB005) reports these.
 LABEL_SENTINELS = ("-1", "unknown", "unk", "<unk>", "unlabeled", "unlabelled", "no label", "no_label",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 
 import numpy as np
 
@@ -50,7 +51,10 @@ class ConflictingLabel(Rule):
     fix = Fix.UNSAFE
     requires = ("text", "label")
 
-    Options = mh.ExactOrNearOptions
+    @dataclasses.dataclass(frozen=True)
+    class Options(mh.ExactOrNearOptions):
+        near: bool = False
+        max_word_diff: float = 0.0
 
     def __init__(self, options=None) -> None:
         super().__init__(options)
@@ -64,7 +68,7 @@ class ConflictingLabel(Rule):
         if batch.label is None or batch.text is None:
             return ()
         keep = np.asarray(batch.label.is_valid())
-        mh.add_batch(near, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+        mh.add_batch(near, batch, self.params, self.options.min_chars if self.options.near else mh.NO_NEAR,
                      keep=keep)
         if len(names) < _LABEL_NAMES_CAP:
             lh = batch.label_hash
@@ -104,7 +108,8 @@ class ConflictingLabel(Rule):
         if self.options.near:
             mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
             ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
-                                       pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]))
+                                       pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]),
+                                       words=mh.WordTest(self.options.max_word_diff, content_only=False))
         root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
         # clusters holding more than one label
         order = np.lexsort((t.label, root))
@@ -127,8 +132,8 @@ class ConflictingLabel(Rule):
                 counts[int(t.label[m])] = counts.get(int(t.label[m]), 0) + 1
             shown = ", ".join(f"{_show(names, h)} ({c} row{'s' if c > 1 else ''})"
                               for h, c in sorted(counts.items(), key=lambda kv: (-kv[1], _show(names, kv[0]))))
-            what = (f"nearly the same text (>= {self.options.threshold:.0%} similar)" if rt in near_roots
-                    else "the same text")
+            near = rt in near_roots
+            what = f"nearly the same text (>= {self.options.threshold:.0%} similar)" if near else "the same text"
             first = rows[0]
             other = next(m for m in rows if t.label[m] != t.label[first])
             for m in rows:
@@ -139,6 +144,7 @@ class ConflictingLabel(Rule):
                     f"{what} has {len(counts)} labels: {shown}; this row says "
                     f"{_show(names, int(t.label[m]))} (see {{related}})",
                     source=run.sources[ms].path, row=mr, group=g, related=[Related(run.sources[rs].path, rr)],
+                    severity=Severity.WARNING if near else None,
                     extra={"labels": {_show(names, h, quote=False): c for h, c in counts.items()}}))
         return findings
 

@@ -113,7 +113,7 @@ class LabelVariant(CountsLabels, Rule):
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        from trainlint.rules.text import _spelling
+        from trainlint.resources import english_dictionary
 
         count = {k: sum(totals[f] for f in folded[k]) for k in keys}
         dist = process.cdist(keys, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.uint8, workers=1)
@@ -135,7 +135,7 @@ class LabelVariant(CountsLabels, Rule):
             if best is None:
                 continue
             if words is None:
-                words = set(_spelling.dictionary()[0].to_pylist())
+                words = set(english_dictionary()[0].to_pylist())
             parts = re.findall(r"[a-z]+", canon[k].casefold())
             if parts and all(p in words for p in parts):
                 continue  # "scam" beside "spam": both words, not a typo

@@ -74,7 +74,7 @@ class SplitLeakage(Rule):
             return ()
         tags = _split_tags(batch)
         if tags.any():
-            mh.add_batch(state, batch, self.params, self.options.min_chars if self.options.near else 1 << 62,
+            mh.add_batch(state, batch, self.params, self.options.min_chars if self.options.near else mh.NO_NEAR,
                          keep=tags > 0, tag=tags)
         return ()
 
@@ -108,9 +108,13 @@ class SplitLeakage(Rule):
         if self.options.near:
             mask = mh.has_bands(t)
             mask[evals[hit]] = False
+            # a near copy under another label is a different example (a hard negative: "I need to
+            # verify my identity" / "Why do I need to verify my identity?"), not a leak; without
+            # a label column every label hash is 0, so all pairs qualify
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
-                                      pair_ok=lambda i, j: tag[i] != tag[j])
+                                      pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
+                                      words=mh.WordTest(self.options.max_word_diff))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
@@ -120,16 +124,18 @@ class SplitLeakage(Rule):
             best[ev[firsts]] = tr[firsts]
             best_sim[ev[firsts]] = sim[firsts]
         leaked = np.flatnonzero(best >= 0)
-        groups = {r: g for g, r in enumerate(np.unique(best[leaked]).tolist(), start=1)}
+        groups = {r: g for g, r in enumerate(mh.unique(best[leaked]).tolist(), start=1)}
         findings = []
         for e in leaked.tolist():
             tr = int(best[e])
             es, er = unpack_id(t.ids[e])
             ts, trr = unpack_id(t.ids[tr])
             s = float(best_sim[e])
-            what = ("text appears in the train split" if s >= 1.0 and t.nkey[e] == t.nkey[tr]
-                    else f"text is {s:.0%} similar to a row of the train split")
+            exact = s >= 1.0 and t.nkey[e] == t.nkey[tr]
+            what = "text appears in the train split" if exact else f"text is {s:.0%} similar to a row of the train split"
+            # exact evidence may be an error; a near copy is a warning at most
             findings.append(self.finding(
                 f"{what} ({{related}})", source=run.sources[es].path, row=er, group=groups[tr],
+                severity=None if exact else Severity.WARNING,
                 related=[Related(run.sources[ts].path, trr)], extra={"similarity": round(s, 4)}))
         return findings

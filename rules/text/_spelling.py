@@ -9,7 +9,6 @@ dictionary reach Python.  Suggestions are computed once per distinct unknown tok
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -30,22 +29,11 @@ _REMOVE = [
 _WORD = r"^[a-z]+(?:'[a-z]+)?$"
 
 
-@functools.lru_cache(maxsize=1)
 def dictionary() -> tuple[pa.Array, np.ndarray]:
     """symspellpy's English frequency dictionary (82,834 words, MIT): words and counts."""
-    try:
-        import symspellpy
-    except ImportError as e:  # pragma: no cover - a base dependency
-        raise ImportError("the misspelling rule needs symspellpy (its dictionary): pip install symspellpy") from e
-    path = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
-    words, counts = [], []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            w, _, c = line.rstrip("\n").partition(" ")
-            if w and c.isdigit():
-                words.append(w)
-                counts.append(int(c))
-    return pa.array(words, pa.string()), np.array(counts, dtype=np.int64)
+    from trainlint.resources import english_dictionary
+
+    return english_dictionary()
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
+from ._langmask import flagged, pack_mask
 
 
 class LangRows:
@@ -27,14 +28,14 @@ class LangRows:
         self.judged = 0
         self.unjudged = 0
 
-    def add(self, ids: np.ndarray, r: L.Ranked, keep: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, r: L.Ranked, keep: np.ndarray, min_probability: float) -> None:
         self.judged += int(r.judged.sum())
         self.unjudged += int((~r.judged).sum())
         top, n = np.unique(r.codes[r.judged, 0], return_counts=True)
         for c, k in zip(top.tolist(), n.tolist()):
             self.top_counts[c] = self.top_counts.get(c, 0) + k
         if keep.any():
-            bits = pack_mask(r.strong[keep], r.tail_weak[keep])
+            bits = pack_mask(r.strong[keep], r.tail_weak[keep], r.prob[keep] >= min_probability)
             self.ids.append(ids[keep].astype(np.int64))
             self.codes.append(r.codes[keep])
             self.mask.append(bits)
@@ -64,18 +65,6 @@ class LangRows:
         return code, self.top_counts[code]
 
 
-def pack_mask(strong: np.ndarray, tail_weak: np.ndarray) -> np.ndarray:
-    """Strength bits of the TOP languages (bits 0..TOP-1) and the weak-tail bit (15), as uint16."""
-    bits = (strong.astype(np.uint16) << np.arange(L.TOP, dtype=np.uint16)).sum(axis=1).astype(np.uint16)
-    return bits | (tail_weak.astype(np.uint16) << np.uint16(15))
-
-
-def flagged(codes: np.ndarray, mask: np.ndarray, expected: int) -> np.ndarray:
-    strong = (mask[:, None] >> np.arange(L.TOP, dtype=np.uint16)) & 1 == 1
-    tail_weak = mask >> 15 == 1
-    return L.not_language(codes, strong, tail_weak, np.ones(len(codes), bool), expected)
-
-
 class UnexpectedLanguage(Rule):
     """Text is in another language than the dataset's.
 
@@ -83,8 +72,11 @@ class UnexpectedLanguage(Rule):
         The language of each row's text against the expected one: the ``language`` option, else
         the dominant language measured on the whole dataset (decided in ``finish`` from merged
         counts, and only when it holds at least ``min-dominant-share`` of the judged rows).  A row
-        is reported when its most likely language is another one *and* the expected language's
-        probability is below ``max-probability``.  Rows with fewer than ``min-letters`` letters,
+        is reported when its most likely language is another one, with a probability of at least
+        ``min-probability`` (below, the guess abstains), *and* the expected language's
+        probability is below ``max-probability``.  Close varieties the model confuses on real
+        text (English and Nigerian Pidgin, Norwegian/Danish/Nynorsk, Indonesian/Malay,
+        Croatian/Serbian/Bosnian) never count as another language than each other.  Rows with fewer than ``min-letters`` letters,
         once URLs, e-mail addresses, @mentions, #hashtags, HTML entities (``&lt;#&gt;``), digits
         and emoji are removed, are not judged ("und"): short texts are where every detector
         guesses.  Chat records are judged on their whole conversation text.
@@ -131,7 +123,8 @@ class UnexpectedLanguage(Rule):
     Options
         ``language``: the expected language; ``languages``: the candidate set (restricting it to
         the languages you expect makes py3langid faster and more accurate: 99.5 % on the 26
-        test languages); ``backend``; ``min-letters``; ``max-probability``; ``max-bytes``;
+        test languages); ``backend``; ``min-letters``; ``max-probability``; ``min-probability``;
+        ``max-chars``;
         ``min-dominant-share``.
     """
 
@@ -159,11 +152,11 @@ class UnexpectedLanguage(Rule):
         if r is None:
             return ()
         if self.options.language:
-            keep = L.not_language(r.codes, r.strong, r.tail_weak, r.judged,
+            keep = L.not_language(r.codes, r.strong, r.tail_weak, r.judged & (r.prob >= self.options.min_probability),
                                   L.encode(L.canonical(self.options.language)))
         else:
             keep = r.judged
-        state.add(batch.row_ids, r, keep)
+        state.add(batch.row_ids, r, keep, self.options.min_probability)
         return ()
 
     def merge(self, a, b):

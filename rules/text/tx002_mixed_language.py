@@ -8,7 +8,7 @@ from trainlint.finding import Severity
 from trainlint.rule import Rule
 
 from . import _langid as L
-from .tx001_unexpected_language import flagged, pack_mask
+from ._langmask import flagged, pack_mask
 
 
 class MixedLanguage(Rule):
@@ -19,8 +19,8 @@ class MixedLanguage(Rule):
         same backend and options), reported once for the run when more than one language holds
         at least ``min-share`` of the judged rows and ``min-rows`` rows.  A row counts for
         another language than the dominant (or configured) one only when TX001 would report it
-        (P(dominant) below ``max-probability``), so detector noise on slang and short texts does
-        not show up as a "mix".  When no language holds half of the rows, each row counts for
+        (P(dominant) below ``max-probability``, best language at least ``min-probability``), so
+        detector noise on slang and short texts does not show up as a "mix".  When no language holds half of the rows, each row counts for
         its most likely language.
 
         State: a counter keyed by each row's 8 best languages and their strength bits, bounded
@@ -39,7 +39,7 @@ class MixedLanguage(Rule):
 
     Options
         The language options of TX001 (``language``, ``backend``, ``languages``,
-        ``min-letters``, ``max-probability``, ``max-bytes``), plus ``min-share`` and
+        ``min-letters``, ``max-probability``, ``min-probability``, ``max-chars``), plus ``min-share`` and
         ``min-rows``.
     """
 
@@ -70,7 +70,8 @@ class MixedLanguage(Rule):
             return ()
         j = r.judged
         state["unjudged"] += int((~j).sum())
-        keys = np.concatenate([r.codes[j], pack_mask(r.strong[j], r.tail_weak[j])[:, None]], axis=1)
+        confident = r.prob[j] >= self.options.min_probability
+        keys = np.concatenate([r.codes[j], pack_mask(r.strong[j], r.tail_weak[j], confident)[:, None]], axis=1)
         if not len(keys):
             return ()
         uniq, counts = np.unique(keys, axis=0, return_counts=True)

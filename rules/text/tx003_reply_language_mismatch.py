@@ -21,7 +21,8 @@ class ReplyLanguageMismatch(Rule):
         each assistant turn against the user turns just before it.  Reported when the prompt is
         confidently in one language and the reply confidently in another (both best languages
         with probability >= ``min-probability``; the reply's probability of the prompt's
-        language below ``max-probability``);
+        language below ``max-probability``; close varieties such as English and Nigerian Pidgin
+        count as one language);
         turns with fewer than ``min-letters`` letters are not judged.  A prompt that asks for a
         translation (``translat``/``traduc``/``übersetz``/... or the name of the reply's
         language) is skipped.  The finding points at the reply (``pointer``).  Language ID is
@@ -41,7 +42,7 @@ class ReplyLanguageMismatch(Rule):
 
     Options
         TX001's language options (``backend``, ``languages``, ``min-letters``,
-        ``max-probability``, ``max-bytes``; ``language`` is not used: the prompt sets the
+        ``max-probability``, ``max-chars``; ``language`` is not used: the prompt sets the
         expected language), plus ``min-probability``.
     """
 
@@ -55,7 +56,10 @@ class ReplyLanguageMismatch(Rule):
     @dataclasses.dataclass(frozen=True)
     class Options(L.LangOptions):
         #: the best language of the prompt, and of the reply, must have at least this probability.
-        min_probability: float = 0.5
+        #: 0.7 measured: 0 of 5,574 casual English SMS prompts (Singlish) with an English reply
+        #: reported (0.5 before: 44, "Nigerian Pidgin"); 83 % of 500 lingua prompt/reply pairs
+        #: with one side in another language (0.5: 93 %).  README, "Language ID: abstaining".
+        min_probability: float = 0.7
 
     def __init__(self, options=None) -> None:
         super().__init__(options)
@@ -83,7 +87,7 @@ class ReplyLanguageMismatch(Rule):
         o = self.options
         texts = pa.array([p[1] for p in pairs] + [p[2] for p in pairs], pa.string())
         r = L.rank_texts(texts, backend=o.backend, languages=tuple(o.languages), min_letters=o.min_letters,
-                         tau=o.max_probability, max_bytes=o.max_bytes)
+                         tau=o.max_probability, max_chars=o.max_chars)
         n = len(pairs)
         findings = []
         seen_rows = set()

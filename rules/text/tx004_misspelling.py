@@ -168,17 +168,9 @@ class Misspelling(Rule):
         super().__init__(options)
         words = {w.strip().lower() for w in self.options.allow if w.strip()}
         if self.options.allow_file:
-            from trainlint.errors import ConfigError
+            from trainlint.resources import word_list
 
-            try:
-                with open(self.options.allow_file, encoding="utf-8") as f:
-                    for line in f:
-                        w = line.split("#", 1)[0].strip().lower()
-                        if w:
-                            words.add(w)
-            except OSError as e:
-                raise ConfigError(f"option {self.name}.allow-file: cannot read {self.options.allow_file!r}: "
-                                  f"{e.strerror or e}; give a text file with one word a line") from None
+            words |= word_list(self.options.allow_file, f"{self.name}.allow-file")
         self._allow = pa.array(sorted(words), pa.string()) if words else None
 
     def start(self):

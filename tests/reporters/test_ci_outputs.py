@@ -141,8 +141,10 @@ def test_github_annotations_most_severe_first_within_limits(tmp_path, monkeypatc
 
 def test_star_marks_only_fixes_that_apply_now(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    Path("d.csv").write_text("text,label\nthe cat sat on the mat today,a\nthe cat sat on the mat today,a\n"
-                             "the cat sat on the mat todai,a\n")
+    t = ("the quick brown fox jumps over the lazy dog while the farmer watches from the old wooden porch "
+         "and drinks his morning coffee slowly")
+    # a long text with one typo is a near-duplicate (a short one with one changed word is not)
+    Path("d.csv").write_text(f"text,label\n{t},a\n{t},a\n{t.replace('wooden', 'woden')},a\n")
     args = ["check", "--isolated", "--no-progress", "--select", "DU001,DU002", "d.csv", "--statistics"]
     out = CliRunner().invoke(cli, args).stdout
     assert re.search(r"DU001\t\[\*\] exact-duplicate", out)   # safe fix

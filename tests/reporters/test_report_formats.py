@@ -28,6 +28,7 @@ HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 SMS = "../shared/data/sms_spam/SMSSpamCollection"
 ALPACA = "../shared/data/chat/alpaca_en_demo.json"
+TITANIC = "../shared/data/titanic/titanic.csv"
 PINNED = ["--isolated", "--select", "DU001,MV001,IR001", "--no-progress"]
 PAYLOADS = ["<script>window.__pwned=1</script>", '" onerror="window.__pwned=1',
             "<img src=x onerror=window.__pwned=1>"]
@@ -85,6 +86,13 @@ def test_every_format_is_registered_and_renders():
         assert fmt in FORMATS
         out = get_reporter(fmt).render(report)
         assert isinstance(out, str) and out.endswith("\n")
+        # every finding of the report is in it, and the data never comes out raw
+        for code in ("DU001", "MV001", "XX001"):
+            assert code in out, (fmt, code)
+        if fmt in ("html", "markdown", "junit"):  # markup: the payload is escaped
+            assert "<script>window" not in out, fmt
+        if fmt in ("text", "github", "markdown"):
+            assert "\nsecond line" not in out, fmt
 
 
 def test_several_outputs_at_once(at_root, tmp_path):
@@ -92,10 +100,10 @@ def test_several_outputs_at_once(at_root, tmp_path):
     code, out = check(ALPACA, *[a for fmt, p in files.items() for a in ("-o", f"{fmt}:{p}")])
     assert code == 1
     assert out == ""  # every format went to its file
-    assert json.loads(files["json"].read_text())["summary"]["by_rule"] == {"exact-duplicate": 14,
-                                                                           "missing-value": 1}
+    # Alpaca's empty 'input' is normal, not a missing value
+    assert json.loads(files["json"].read_text())["summary"]["by_rule"] == {"exact-duplicate": 14}
     assert files["html"].read_text().startswith("<!DOCTYPE html>")
-    assert len(json.loads(files["sarif"].read_text())["runs"][0]["results"]) == 15
+    assert len(json.loads(files["sarif"].read_text())["runs"][0]["results"]) == 14
 
 
 def test_output_format_with_output_file(at_root, tmp_path):
@@ -111,6 +119,9 @@ def test_output_format_with_output_file(at_root, tmp_path):
 # -- golden files ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,args", [
     ("alpaca.txt", [ALPACA]),
+    ("alpaca_concise.txt", [ALPACA, "--output-format", "concise"]),
+    ("sms.txt", [SMS]),
+    ("sms_no_text.txt", [SMS, "--no-show-text", "--max-per-rule", "3"]),
     ("alpaca_grouped.txt", [ALPACA, SMS, "--grouped"]),
     ("sms_statistics.txt", [SMS, "--statistics"]),
     ("sms_quiet.txt", [SMS, "-q"]),
@@ -129,7 +140,7 @@ def test_markdown_escapes_and_collapses():
     assert "&lt;script&gt;" in md
     # a pipe inside a message cannot open a new cell: every table row keeps its cell count
     rows = [line for line in md.splitlines() if "a run finding" in line]
-    assert [line.count("|") for line in rows] == [4, 3], rows  # the top table, then the rule's details
+    assert [line.count("|") for line in rows] == [4, 4], rows  # the top table, then the rule's details
     assert md.count("<details>") == md.count("</details>") == 3
 
 
@@ -142,13 +153,14 @@ def _sarif_validator():
 
 def test_sarif_validates_against_the_official_schema(at_root):
     validator = _sarif_validator()
-    report = report_on(SMS, ALPACA)
+    report = report_on(SMS, ALPACA, TITANIC)
     doc = json.loads(get_reporter("sarif").render(report))
     errors = sorted(validator.iter_errors(doc), key=str)
     assert not errors, errors[:3]
     run = doc["runs"][0]
     assert doc["version"] == "2.1.0"
-    assert len(run["results"]) == len(report.findings) == 418
+    # 403 sms + 14 alpaca duplicates (alpaca's empty input is no MV001) + 107 titanic copies, 4 columns with nulls
+    assert len(run["results"]) == len(report.findings) == 528
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert set(rules) == {"DU001", "MV001", "IR001"}
     assert "Why it matters" in rules["DU001"]["help"]["text"]
@@ -195,8 +207,8 @@ def test_junit_parses_with_expected_counts(at_root):
     suite = root.find("testsuite")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     assert set(cases) == {"DU001 exact-duplicate", "MV001 missing-value", "IR001 invalid-record"}
-    assert suite.get("tests") == "3" and suite.get("failures") == "2"
-    assert cases["IR001 invalid-record"].find("failure") is None
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"  # Alpaca's empty input is no MV001
+    assert cases["IR001 invalid-record"].find("failure") is None and cases["MV001 missing-value"].find("failure") is None
     fail = cases["DU001 exact-duplicate"].find("failure")
     assert fail.get("message") == "14 findings"
     lines = fail.text.strip().splitlines()

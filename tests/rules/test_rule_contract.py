@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
@@ -61,7 +62,17 @@ def test_default_options_and_picklable_state(rule):
         if inst.applies_to(spec.info):
             inst.update(ctx, state)
     state2 = pickle.loads(pickle.dumps(state))
-    inst.merge(inst.start(), state2)
+    merged = inst.merge(inst.start(), state2)
+    # default options are the rule's frozen options; a state that went through pickle and a merge
+    # with a fresh state finishes exactly like the original
+    assert inst.options == rule.make_options({})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inst.options.__setattr__("_probe", 1)
+    from trainlint.context import RunContext
+    from trainlint.testing import comparable
+
+    run = RunContext(sources=[spec.info], rows_by_source={spec.info.index: 2})
+    assert comparable(inst.finish(merged, run) or []) == comparable(inst.finish(state, run) or [])
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

@@ -1,0 +1,73 @@
+"""Escaping of everything printed from data (values, column names, file names, library messages).
+
+One module, used by every human-facing output, so that data can never drive what shows it:
+
+* ``text``: a terminal or a CI log (the text and concise reports, stderr).  Control characters
+  (C0, DEL, C1: escape sequences that set the window title, clear the screen or make OSC 8
+  hyperlinks), line and paragraph separators and bidi overrides are shown as ``\\x1b``-style
+  escapes, so one finding stays one line; a line that would start with ``::`` (a GitHub Actions
+  workflow command such as ``::error``) gets its first colon escaped.
+* ``markdown``: a table cell of a pull-request comment: HTML and Markdown syntax become entities,
+  so data makes no link, image, emphasis, table column or @mention, and no bare URL is linked.
+* ``github_data`` / ``github_property``: the escaping of the runner's own workflow commands.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
+# C0 but tab kept only by ``keep_tab``, DEL, C1, NEL, line/paragraph separators, bidi controls
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_CONTROL_AND_TAB = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _one(m: re.Match) -> str:
+    ch = m.group()
+    named = _NAMED.get(ch)
+    if named:
+        return named
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def text(value: object, *, line_start: bool = False, keep_tab: bool = False) -> str:
+    """``value`` safe to print on one line of a terminal or CI log.  ``line_start``: the text
+    begins an output line (a file name in front of a finding), where ``::`` must not stand."""
+    s = "" if value is None else str(value)
+    s = (_CONTROL if keep_tab else _CONTROL_AND_TAB).sub(_one, s)
+    if line_start and s.lstrip().startswith("::"):
+        i = s.index("::")
+        s = s[:i] + "\\x3a" + s[i + 1:]
+    return s
+
+
+def lines(block: str) -> str:
+    """A block of several lines made by trainlint (a report, an error with a hint): each line kept,
+    what each line holds escaped, and no line a workflow command."""
+    return "\n".join(text(ln, line_start=True, keep_tab=True) for ln in block.split("\n"))
+
+
+_MD = {**{c: f"&#{ord(c)};" for c in "|`[]\\@$"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_URL = re.compile(r"(?i)(https?|ftp|mailto|www)")
+
+
+def markdown(value: object, limit: int | None = None) -> str:
+    """``value`` as inert Markdown inline text (one line, at most ``limit`` characters): HTML and
+    Markdown syntax as numeric entities, in one pass."""
+    s = text(value)
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = "".join(_MD.get(c, c) for c in s)
+    # GitHub links bare URLs and www. names even through entities: a word joiner breaks the word
+    return _URL.sub(lambda m: m.group()[0] + "\u2060" + m.group()[1:], s)
+
+
+def github_data(value: str) -> str:
+    """A workflow command's message: the runner decodes %25, %0D and %0A."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(value: str) -> str:
+    """A workflow command's property value (file=, title=): ``:`` and ``,`` too."""
+    return github_data(value).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,181 @@
+"""Snippets: a short, escaped piece of the text a finding is about, looked up when a report is shown.
+
+Rules keep hashes, not text, so a finding carries no text.  A human-facing report shows one entry
+per root cause, a few hundred at most, so their text is read back from the sources at report
+time: only the blocks that hold a wanted row are parsed (``Block.first_row`` tells which), and only
+the wanted rows' text is computed.  ``--no-show-text`` skips all of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+import numpy as np
+
+#: characters shown of a snippet; a longer text ends with "…".
+SNIPPET_CHARS = 80
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# C0/C1 controls, DEL, bidi overrides and isolates, zero-width and line/paragraph separators
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+
+
+def escape_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """``text`` on one line, at most ``limit`` characters, every control character escaped
+    (``\\n``, ``\\x1b``, ``\\u202e``), so it can start no terminal sequence, workflow command or
+    hidden reordering.  Markup escaping (HTML, Markdown) is the reporter's job on top of this.
+
+    One small function, so the project-wide escaping helper can replace it in one place.
+    """
+    text = str(text).strip()
+    cut = len(text) > limit
+    text = text[: limit * 2]  # escapes lengthen it; never escape a whole row
+    out = _UNSAFE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                                  else f"\\u{ord(m.group()):04x}"), text)
+    if len(out) > limit or cut:
+        out = out[: limit - 1].rstrip() + "…"
+    return out
+
+
+#: (source path, row, JSON pointer or column or None) -> what to show.  The third item picks the
+#: text: a pointer into a nested record, a column of a row without a text role, else the row's text.
+Want = tuple[str, int, str | None]
+
+
+def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
+           focus: Mapping[Want, str] | None = None) -> dict[Want, str]:
+    """Escaped snippets of the wanted rows, read from ``report.inputs`` (none for a report made
+    without inputs, a row that no longer parses, or an empty text).  ``focus``: the message of the
+    finding a row is shown for; a piece of text it quotes is what the snippet shows (``around``)."""
+    by_source: dict[str, dict[int, list[Want]]] = {}
+    for w in wanted:
+        if w[0] is not None and w[1] is not None:
+            by_source.setdefault(w[0], {}).setdefault(int(w[1]), []).append(w)
+    out: dict[Want, str] = {}
+    inputs = getattr(report, "inputs", None)
+    if not by_source or inputs is None:
+        return out
+    from ..clean import opened
+
+    try:
+        specs = opened(inputs)  # a report holds no reader: open the sources again (cheap: no rows read)
+    except Exception:  # the data changed or went away since the run: the report is shown without text
+        return out
+    for spec in specs:
+        rows = by_source.get(spec.info.path)
+        if not rows:
+            continue
+        try:
+            for w, text in _read(spec, rows):
+                if text:
+                    out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
+        except Exception:  # a report is still shown when its source changed or went away
+            continue
+    return out
+
+
+_QUOTED = re.compile(r'"([^"]{3,})"|\'([^\']{3,})\'|: (\S.{2,})$')
+
+
+def around(text: str, message: str | None, before: int = 20) -> str:
+    """``text`` from a little before the first piece of it that ``message`` quotes ("…", '…', or
+    after the last ": "), so a snippet shows the evidence (a placeholder at the end of a letter, the
+    words a reply stops on) rather than the opening; the text unchanged when nothing quoted is in it."""
+    if not message:
+        return text
+    for m in _QUOTED.finditer(message):
+        words = next(g for g in m.groups() if g).strip().strip("\"'").strip("…").split()
+        if not words:
+            continue
+        # the message may have collapsed the text's whitespace
+        hit = re.search(r"\s+".join(map(re.escape, words)), text, re.IGNORECASE)
+        at = hit.start() if hit else -1
+        if at > before:
+            return "…" + text[at - before:].lstrip()
+        if at >= 0:
+            return text
+    return text
+
+
+def _read(spec, rows: Mapping[int, list[Want]]) -> Iterator[tuple[Want, str | None]]:
+    wanted = np.array(sorted(rows), dtype=np.int64)
+    left = wanted.size
+    reader = spec.reader
+    for block, nxt in _with_next(reader.blocks()):
+        end = nxt.first_row if nxt is not None else None
+        lo = int(np.searchsorted(wanted, block.first_row))
+        if lo >= wanted.size or (end is not None and wanted[lo] >= end):
+            continue  # no wanted row in this block: not parsed
+        for batch in reader.parse(block):
+            for inv in batch.invalid:
+                for w in rows.get(inv.row, ()):
+                    left -= 1
+                    yield w, inv.raw.decode("utf-8", "backslashreplace") if inv.raw else None
+            hit = np.flatnonzero(np.isin(batch.rows, wanted))
+            if hit.size:
+                yield from _texts(spec.info, batch, hit, rows)
+                left -= hit.size
+        if left <= 0:
+            return
+
+
+def _with_next(items: Iterable) -> Iterator[tuple]:
+    it = iter(items)
+    prev = next(it, None)
+    for item in it:
+        yield prev, item
+        prev = item
+    if prev is not None:
+        yield prev, None
+
+
+def _texts(info, batch, hit: np.ndarray, rows: Mapping[int, list[Want]]) -> Iterator[tuple[Want, str | None]]:
+    from ..context import BatchContext
+
+    table = batch.table.take(hit)
+    ctx = BatchContext(info, table, batch.rows[hit])
+    text = ctx.text.to_pylist() if ctx.text is not None else None
+    records = None
+    for k, r in enumerate(ctx.rows.tolist()):
+        for w in rows.get(r, ()):
+            what = w[2]
+            if what and what.startswith("/"):
+                if records is None:
+                    records = table.to_pylist()
+                value = _at_pointer(records[k], what)
+                yield w, value if isinstance(value, str) or value is None else _compact(value)
+            elif what and what in table.column_names:  # a column finding: its value
+                value = table.column(what)[k].as_py()
+                yield w, None if value is None else str(value)
+            elif text is not None:
+                yield w, text[k]
+            else:
+                yield w, _compact(table.slice(k, 1).to_pylist()[0])
+
+
+def _at_pointer(record, pointer: str):
+    """The value at a JSON pointer (``/messages/3/content``); None when it leads nowhere."""
+    value = record
+    for part in pointer.strip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _compact(value) -> str:
+    """A row without a text role (``{"age": 22, "sex": "male"}``) as ``age=22, sex=male``."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,59 @@
+"""Character classes for the encoding rules, and the mojibake repair they share."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+#: what UTF-8 read as Latin-1/Windows-1252 leaves: a lead byte as a Latin-1 letter followed by a
+#: continuation byte as Latin-1 or as a Windows-1252 punctuation sign; or a bare C1 control
+#: (Windows-1252 read as Latin-1).  RE2 syntax, for the prefilter.
+MOJIBAKE_PREFILTER = (r"[\x{c2}-\x{f4}][\x{80}-\x{bf}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17d}\x{17e}\x{192}"
+                      r"\x{2c6}\x{2dc}\x{2013}\x{2014}\x{2018}-\x{201e}\x{2020}-\x{2022}\x{2026}\x{2030}"
+                      r"\x{2039}\x{203a}\x{20ac}\x{2122}]|[\x{80}-\x{9f}]")
+
+#: C0 controls but tab, line feed and carriage return; DEL; C1 controls
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_PREFILTER = r"[\x{00}-\x{08}\x{0b}\x{0c}\x{0e}-\x{1f}\x{7f}-\x{9f}]"
+
+
+@lru_cache(maxsize=4096)
+def repair(text: str) -> tuple[str, str] | None:
+    """``(repaired text, how)`` when ftfy explains ``text`` as mojibake and its repair reads clean.
+
+    Only ftfy's encoding fixes count (not its quote or width normalisation), and a repair that
+    still looks broken to ftfy is no explanation: those characters stay for other rules.
+    """
+    import ftfy
+    from ftfy.badness import is_bad
+
+    fixed, plan = ftfy.fix_encoding_and_explain(text)
+    if fixed == text or not plan or is_bad(fixed):
+        return None
+    encs = [arg for step, arg in plan if step in ("encode", "decode")]
+    how = f"{encs[-1]} read as {encs[0].replace('sloppy-', '')}" if len(encs) >= 2 else "mis-decoded"
+    return fixed, how
+
+
+def first_difference(a: str, b: str) -> tuple[int, int, int]:
+    """(start, end in a, end in b) of the span where ``a`` and ``b`` differ."""
+    start = 0
+    n = min(len(a), len(b))
+    while start < n and a[start] == b[start]:
+        start += 1
+    ea, eb = len(a), len(b)
+    while ea > start and eb > start and a[ea - 1] == b[eb - 1]:
+        ea -= 1
+        eb -= 1
+    return start, ea, eb
+
+
+def word_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start..end`` widened to whole words (at most 24 characters more on each side)."""
+    lo = start
+    while lo > 0 and start - lo < 24 and not text[lo - 1].isspace():
+        lo -= 1
+    hi = end
+    while hi < len(text) and hi - end < 24 and not text[hi].isspace():
+        hi += 1
+    return lo, hi

@@ -1,0 +1,211 @@
+"""The shared shape of the hygiene rules: a cheap vectorised prefilter, then Python on candidates.
+
+Each rule names an RE2 ``prefilter`` that every text holding what it looks for must match (a
+superset: ``@`` for e-mail addresses, a run of seven digits for phone numbers).  The prefilter
+runs once per batch over the whole text column in Arrow (~110 ns a row), memoised on the batch
+so rules sharing a pattern pay once; only matching rows reach the rule's ``scan`` in Python.
+
+A finding points at the text it is about: the text column (several text columns are scanned one
+by one), or for chat and instruction records the turn, by JSON pointer.  The rules keep no state
+across rows, so any batching or partitioning gives the same findings.
+
+What a finding shows of the data is built by ``scan`` and is masked for private data
+(``j***@e***.com``); rules about characters show a short escaped context.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from trainlint.finding import Fix, Severity
+from trainlint.rule import Rule
+
+
+@cache
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+class Hit(NamedTuple):
+    """One thing found in a text: its kind ("Visa", "AWS access key") and what may be shown of it."""
+
+    kind: str
+    shown: str
+
+
+def candidates(batch: Any, pattern: str) -> np.ndarray:
+    """Rows of the batch whose text matches the RE2 ``pattern`` (once per batch and pattern)."""
+
+    def make() -> np.ndarray:
+        text = batch.text
+        if text is None:
+            return np.zeros(len(batch), dtype=bool)
+        return np.asarray(pc.fill_null(pc.match_substring_regex(text, pattern), False), dtype=bool)
+
+    return batch.cached(("hygiene-prefilter", pattern), make)
+
+
+def units(batch: Any, i: int) -> list[tuple[str | None, str | None, str]]:
+    """The texts of row ``i`` as ``(column, pointer, text)``: each text column, or each turn."""
+    src = batch.source
+    if src.record_format != "text":
+        from trainlint.formats import batch_records, iter_turns
+
+        return [(None, ptr, t) for _role, t, ptr in iter_turns(src.record_format, batch_records(batch)[i])
+                if t]
+    cols = src.text_columns
+    if len(cols) == 1:
+        v = batch.text[i].as_py()
+        return [(cols[0], None, v)] if v else []
+    out = []
+    for c in cols:
+        v = batch.cached(("hygiene-column", c), lambda c=c: batch.string_column(c))[i].as_py()
+        if v:
+            out.append((c, None, v))
+    return out
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def shown_list(hits: list[Hit], cap: int = 3) -> str:
+    """``a, b, c and 2 more`` of the distinct shown values."""
+    uniq = list(dict.fromkeys(h.shown for h in hits))
+    text = ", ".join(uniq[:cap])
+    return text + (f" and {len(uniq) - cap} more" if len(uniq) > cap else "")
+
+
+def context(text: str, start: int, end: int, width: int = 16) -> str:
+    """A short escaped excerpt around ``text[start:end]`` (control and invisible characters as \\uXXXX)."""
+    left = text[max(0, start - width):start]
+    right = text[end:end + width]
+    piece = (("…" if start > width else "") + left + text[start:end] + right
+             + ("…" if end + width < len(text) else ""))
+    return escape(" ".join(piece.split(" ")).replace("\n", " "))
+
+
+def escape(s: str) -> str:
+    """Characters that do not print, or print invisibly, as ``\\uXXXX``."""
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if o < 0x20 or 0x7F <= o < 0xA0 or o in _INVISIBLE_CODES:
+            out.append(f"\\u{o:04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+#: zero-width, bidi and other default-ignorable characters (shown escaped, found by EN003)
+_INVISIBLE_CODES = frozenset([0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B, 0x200C,
+                              0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2061,
+                              0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0x3164, 0xFEFF, 0xFFA0])
+
+
+class ScanRule(Rule):
+    """Base of the hygiene rules: prefilter, then ``scan`` each text of each candidate row."""
+
+    severity = Severity.WARNING
+    groups = ("hygiene",)
+    fix = Fix.UNSAFE
+    requires = ("text",)
+    #: RE2 pattern every text with a hit matches (a superset; false candidates only cost time)
+    prefilter: ClassVar[str] = ""
+    #: what one hit is called in messages ("e-mail address")
+    noun: ClassVar[str] = ""
+    nouns: ClassVar[str | None] = None
+    #: the optional library the rule needs (import name, pip hint), checked once per run
+    needs: ClassVar[tuple[str, str] | None] = None
+
+    def start(self):
+        return None
+
+    def merge(self, a, b):
+        return a
+
+    def missing_library(self) -> str | None:
+        """The install hint when the rule's optional library is missing, else None."""
+        if self.needs is None:
+            return None
+        return None if _installed(self.needs[0]) else self.needs[1]
+
+    def update(self, batch, state):
+        if batch.text is None or self.missing_library():
+            return ()
+        idx = np.flatnonzero(self.candidate_mask(batch))
+        out = []
+        path = batch.source.path
+        plain = batch.source.record_format == "text"
+        if not idx.size:
+            return out
+        if plain and len(batch.source.text_columns) == 1:  # the candidates' texts in one conversion
+            col = batch.source.text_columns[0]
+            texts = batch.text.take(pa.array(idx)).to_pylist()
+            per_row = (((col, None, t),) if t else () for t in texts)
+        else:
+            per_row = (units(batch, i) for i in idx.tolist())
+        for i, row_units in zip(idx.tolist(), per_row):
+            for column, ptr, text in row_units:
+                hits = self.scan_in(text, plain)
+                if hits:
+                    out.append(self.finding(self.message(hits), source=path, row=int(batch.rows[i]),
+                                            column=column, pointer=ptr, extra=self.extra(hits)))
+        return out
+
+    def finish(self, state, run):
+        hint = self.missing_library()
+        if hint is None:
+            return ()
+        return [self.finding(f"rule skipped: it needs {self.needs[0]} ({hint})", source=None,
+                             severity=Severity.INFO, fix=None)]
+
+    # -- for subclasses ------------------------------------------------------------------------
+    def prefilter_pattern(self) -> str:
+        return self.prefilter
+
+    def candidate_mask(self, batch: Any) -> np.ndarray:
+        """Rows worth scanning: those matching the prefilter (computed once per batch and pattern)."""
+        return candidates(batch, self.prefilter_pattern())
+
+    def scan(self, text: str) -> list[Hit]:
+        raise NotImplementedError
+
+    def scan_in(self, text: str, plain: bool) -> list[Hit]:
+        """``scan`` for a text of a plain text column (``plain``) or of a chat turn."""
+        return self.scan(text)
+
+    def message(self, hits: list[Hit]) -> str:
+        kinds = list(dict.fromkeys(h.kind for h in hits if h.kind))
+        what = plural(len(hits), self.noun, self.nouns)
+        if kinds:
+            what += f" ({', '.join(kinds)})"
+        return f"text holds {what}: {shown_list(hits)}"
+
+    def extra(self, hits: list[Hit]) -> dict[str, Any]:
+        return {"kinds": sorted({h.kind for h in hits if h.kind}), "masked": [h.shown for h in hits[:5]],
+                "count": len(hits)}
+
+
+class CharacterRule(ScanRule):
+    """A rule about characters: hits are kinds of character ("U+200B ZERO WIDTH SPACE") with an
+    escaped excerpt; one message names the kinds and shows the first excerpt."""
+
+    #: how many kinds of character the message names
+    shown_kinds: ClassVar[int] = 4
+
+    def message(self, hits: list[Hit]) -> str:
+        kinds = list(dict.fromkeys(h.kind for h in hits))
+        k = self.shown_kinds
+        return (f"text holds {plural(len(hits), self.noun)} "
+                f"({', '.join(kinds[:k])}{' …' if len(kinds) > k else ''}): {hits[0].shown}")
+
+    def extra(self, hits: list[Hit]) -> dict[str, Any]:
+        return {"count": len(hits), "characters": sorted({h.kind for h in hits}), "snippet": hits[0].shown}

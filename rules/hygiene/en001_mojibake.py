@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._chars import MOJIBAKE_PREFILTER, first_difference, repair, word_span
+from ._scan import Hit, ScanRule, escape
+
+
+class Mojibake(ScanRule):
+    """Text is mojibake: it was decoded with the wrong encoding.
+
+    What it checks
+        Texts holding the traces a wrong decoding leaves ("donâ€™t", "FÃ¼r", "that\\x92s") are
+        given to ``ftfy``, which reverses the wrong decoding when it can explain it.  A text is
+        reported only when ftfy's encoding repair changes it and the repair itself reads clean,
+        and the finding shows the repair on the first broken words and the cause
+        (``'FÃ¼r' -> 'Für' (utf-8 read as latin-1)``).
+
+    Why it matters
+        A model learns "donâ€™t" as a word.  Mojibake usually comes from a whole file or source
+        read with the wrong codec, so one finding often points at many rows.
+
+    Example
+        ``Sie starb am 11. MÃ¤rz 1796 in Urexweiler.`` (lingua sentences, German).
+
+    Fix
+        Unsafe: the row is dropped (``--unsafe-fixes``).  Writing ftfy's repair into the cleaned
+        copy is not implemented yet; ``ftfy.fix_text`` repairs it.
+
+    Options
+        None.  Needs ``ftfy`` (a dependency of trainlint, imported only when a text looks broken).
+    """
+
+    code = "EN001"
+    name = "mojibake"
+    prefilter = MOJIBAKE_PREFILTER
+    noun = "mojibake"
+    needs = ("ftfy", "pip install ftfy")
+
+    @dataclass(frozen=True)
+    class Options:
+        pass
+
+    def scan(self, text):
+        got = repair(text)
+        if got is None:
+            return []
+        fixed, how = got
+        s, ea, eb = first_difference(text, fixed)
+        lo, hi = word_span(text, s, min(ea, s + 1))  # the first broken word
+        if hi < ea:
+            import ftfy
+
+            word = text[lo:hi]
+            shown = ftfy.fix_encoding(word)
+            if shown == word:  # the word alone is ambiguous: show the whole changed span
+                lo, hi = word_span(text, s, ea)
+                word, shown = text[lo:hi], fixed[lo:hi + (eb - ea)]
+        else:
+            word, shown = text[lo:hi], fixed[lo:hi + (eb - ea)]
+        return [Hit(how, f"'{escape(word)}' -> '{escape(shown)}'")]
+
+    def message(self, hits):
+        return f"text is mojibake ({hits[0].kind}): {hits[0].shown}"

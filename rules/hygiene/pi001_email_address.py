@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ._mask import mask_email
+from ._scan import Hit, ScanRule
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![\w-]|\.[A-Za-z0-9])")
+
+
+class EmailAddress(ScanRule):
+    """Text holds an e-mail address.
+
+    What it checks
+        Every text (each text column, each chat turn) for e-mail addresses: a local part, ``@``,
+        a domain of dot-separated labels ending in an alphabetic top-level domain written in one
+        case (``kiosk.Valid`` in "msg+ticket@kiosk.Valid 4-7/12" is a sentence, not a domain).
+        Documentation domains (``example.com``...) are left out.  The message names each
+        address masked, ``j***@e***.com``; the value itself is never shown.
+
+    Why it matters
+        A model fine-tuned on personal addresses can repeat them to anyone who asks; data
+        protection law treats an e-mail address as personal data.
+
+    Example
+        ``I only haf msn. It's yijue@hotmail.com`` (SMS Spam Collection).
+
+    Fix
+        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking the address in the cleaned
+        copy instead is not implemented yet.
+
+    Options
+        ``ignore-domains``: domains (and their subdomains) never reported
+        (example.com, example.org, example.net, localhost).
+    """
+
+    code = "PI001"
+    name = "email-address"
+    prefilter = r"[A-Za-z0-9]@[A-Za-z0-9]"
+    noun = "e-mail address"
+    nouns = "e-mail addresses"
+
+    @dataclass(frozen=True)
+    class Options:
+        ignore_domains: tuple[str, ...] = ("example.com", "example.org", "example.net", "localhost")
+
+    def scan(self, text):
+        hits = []
+        ignore = tuple(d.lower() for d in self.options.ignore_domains)
+        for m in _EMAIL.finditer(text):
+            domain, tld = m.group(1).lower(), m.group(2)
+            if not (tld.islower() or tld.isupper()):
+                continue
+            if any(domain == d or domain.endswith("." + d) for d in ignore):
+                continue
+            hits.append(Hit("", mask_email(m.group(0))))
+        return hits

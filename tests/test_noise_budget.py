@@ -1,0 +1,81 @@
+"""The reviewed samples of the noise budget (tests/data/reviewed/<CODE>.jsonl): well-formed, and
+every default-on rule with a sample of 10 or more judged findings is right at least 90% of the
+time.  The samples are drawn and the figures printed by ``benchmarks/noise_budget.py``; this
+test only re-reads the judgements, so it runs no rule."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from helpers import DATA
+
+REVIEWED = Path(__file__).parent / "data" / "reviewed"
+FILES = sorted(REVIEWED.glob("*.jsonl"))
+FIELDS = {"code", "file", "line", "related_line", "snippet", "verdict", "reason"}
+#: precision a default-on rule must reach on its reviewed sample (issue 22)
+TARGET = 0.9
+MIN_SAMPLE = 10
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def default_on() -> dict[str, bool]:
+    from trainlint.registry import all_rules
+
+    return {r.code: r.default for r in all_rules()}
+
+
+def test_there_are_fixtures():
+    assert len(FILES) >= 5
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_fixture_is_well_formed(path):
+    rows = load(path)
+    assert rows, f"{path.name} is empty"
+    seen = set()
+    for n, r in enumerate(rows, start=1):
+        where = f"{path.name}:{n}"
+        assert FIELDS <= set(r), f"{where}: missing {FIELDS - set(r)}"
+        assert r["code"] == path.stem, f"{where}: code {r['code']} in the file of {path.stem}"
+        assert re.fullmatch(r"[A-Z]{2,3}\d{3}", r["code"])
+        assert r["verdict"] in ("right", "wrong"), f"{where}: verdict must be right or wrong"
+        assert isinstance(r["reason"], str) and len(r["reason"]) >= 15, f"{where}: say why"
+        assert (DATA / r["file"]).is_file(), f"{where}: {r['file']} is not a file under ../shared/data"
+        assert r["line"] is None or (isinstance(r["line"], int) and r["line"] >= 1)
+        key = (r["code"], r["file"], r["line"], r["related_line"])
+        assert key not in seen, f"{where}: reviewed twice"
+        seen.add(key)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_default_rules_meet_the_precision_target(path):
+    rows = load(path)
+    on = default_on()
+    right = sum(r["verdict"] == "right" for r in rows)
+    precision = right / len(rows)
+    if not on.get(path.stem, False) or len(rows) < MIN_SAMPLE:
+        pytest.skip(f"{path.stem}: {'off by default' if not on.get(path.stem, False) else 'sample < 10'}, "
+                    f"precision {precision:.2f} ({right}/{len(rows)})")
+    assert precision >= TARGET, (f"{path.stem} is on by default at precision {precision:.2f} ({right}/{len(rows)}) "
+                                 f"on its reviewed sample: below {TARGET}")
+
+
+def test_precision_is_recomputed_from_the_verdicts(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noise_budget", Path(__file__).parents[1] / "benchmarks" /
+                                                  "noise_budget.py")
+    nb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nb)
+    (tmp_path / "XX001.jsonl").write_text("\n".join(json.dumps(
+        {"code": "XX001", "file": "a", "line": i, "related_line": None, "snippet": None,
+         "verdict": "right" if i < 8 else "wrong", "reason": "because"}) for i in range(1, 11)))
+    reviews = nb.load_reviews(tmp_path)
+    assert nb.precision_of(list(reviews.values())) == (7, 10, 0.7)
+    assert nb.key("XX001", "a", 3, None) in reviews
