@@ -112,6 +112,6 @@ def test_configured_paths_are_linted_without_arguments(tmp_path, monkeypatch):
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")  # paths are relative to the config file, not the working directory
     r = _run()
-    assert r.exit_code == 1 and "a.csv:3: DU001" in r.stdout, r.output
+    assert r.exit_code == 1 and "data/a.csv:" in r.stdout and "DU001 exact-duplicate" in r.stdout, r.output
     r = _run("--isolated")
     assert r.exit_code == 2 and "name files, directories or globs" in r.stderr
