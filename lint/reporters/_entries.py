@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 
 from ..finding import Finding, Fix, Severity
-from ._snippets import lookup
+from ._snippets import is_private, lookup
 
 #: other rows an entry lists before "and N more".
 OTHERS_SHOWN = 8
@@ -46,6 +46,7 @@ class Entry:
     fix: Fix | None = None
     snippet: str | None = None
     group: str | int | None = None
+    private: bool = False  # its rows' text is never shown (see _snippets.is_private)
 
     @property
     def location(self) -> str:
@@ -149,7 +150,7 @@ def add_snippets(report, made: list[Entry]) -> None:
 
 
 def _want(e: Entry):
-    if e.anchor.row is None:
+    if e.anchor.row is None or e.private:
         return None
     return (e.anchor.source, e.anchor.row, e.pointer or e.column)
 
@@ -161,7 +162,7 @@ def _single(f: Finding) -> Entry:
         others = [Place(f.source, r, None) for r in f.rows_sample]
         more = max(0, f.n_rows - len(f.rows_sample))
     return Entry(f.code, f.name, f.severity, f.message, Place(f.source, f.row, f.line), f.column, f.pointer,
-                 1, f.n_rows, others, more, f.fix, group=f.group)
+                 1, f.n_rows, others, more, f.fix, group=f.group, private=is_private(f))
 
 
 def cluster(members: list[Finding]) -> Entry:
@@ -172,7 +173,7 @@ def cluster(members: list[Finding]) -> Entry:
         r = first.related[0]
         anchor, other = Place(r.source, r.row, r.line), Place(first.source, first.row, first.line)
         return Entry(first.code, first.name, first.severity, headline(first.name, members, 2), anchor,
-                     first.column, None, 1, 2, [other], 0, first.fix, group=first.group)
+                     first.column, None, 1, 2, [other], 0, first.fix, group=first.group, private=is_private(first))
     places = {Place(f.source, f.row, f.line) for f in members}
     related = Counter(Place(r.source, r.row, r.line) for f in members for r in f.related[:1])
     if related:
@@ -186,11 +187,13 @@ def cluster(members: list[Finding]) -> Entry:
                                                                          p.source or "", p.row or 0))
     severity = max((f.severity for f in members), key=lambda s: s.rank)
     fix = first.fix
+    private = any(is_private(f) for f in members)
     if first.group is None:  # one column's rows
         return Entry(first.code, first.name, severity, _column_headline(members), anchor, first.column, None,
-                     len(members), len(members), others, 0, fix)
+                     len(members), len(members), others, 0, fix, private=private)
     return Entry(first.code, first.name, severity, headline(first.name, members, len(everyone)),
-                 anchor, first.column, None, len(members), len(everyone), others, 0, fix, group=first.group)
+                 anchor, first.column, None, len(members), len(everyone), others, 0, fix, group=first.group,
+                 private=private)
 
 
 # -- what an entry says ----------------------------------------------------------------------------

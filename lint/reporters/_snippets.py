@@ -22,6 +22,12 @@ _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 
 
+def is_private(f) -> bool:
+    """A finding whose rule masks what it found (private data, secrets: ``extra["masked"]``): the
+    text of its row is never shown, in any output; its message carries the masked evidence."""
+    return bool(f.extra) and "masked" in f.extra
+
+
 def escape_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """``text`` on one line, at most ``limit`` characters, every control character escaped
     (``\\n``, ``\\x1b``, ``\\u202e``), so it can start no terminal sequence, workflow command or

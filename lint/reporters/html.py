@@ -30,6 +30,7 @@ from typing import Any
 
 from . import _svg
 from ._common import one_line, rule_info, severities
+from ._snippets import is_private
 
 MAX_FINDINGS = 2000
 VALUE_KEYS = ("value", "text", "sample", "snippet")
@@ -313,7 +314,8 @@ def _with_snippets(report, shown: list) -> dict:
     """(source, row, pointer) -> the snippet of each shown row finding's text."""
     from ._snippets import lookup
 
-    return lookup(report, {(f.source, f.row, f.pointer or f.column) for f in shown if f.row is not None})
+    return lookup(report, {(f.source, f.row, f.pointer or f.column) for f in shown
+                           if f.row is not None and not is_private(f)})
 
 
 def render_summary(report, max_rows: int = 10) -> str:
@@ -332,7 +334,7 @@ def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint 
     if show_text:  # the text a row finding is about, where the rule gave no value
         snippets = _with_snippets(report, shown)
         for f, row in zip(shown, rows):
-            if not row["v"] and f.row is not None:
+            if not row["v"] and f.row is not None and not is_private(f):
                 row["v"] = snippets.get((f.source, f.row, f.pointer or f.column), "")
     data = {"findings": rows, "counts": report.summary["by_code"],
             "total": len(report.findings), "names": {c: m["name"] for c, m in info.items()}}
