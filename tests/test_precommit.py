@@ -120,7 +120,7 @@ def test_try_repo_fails_on_dirty_file(precommit_env):
     # --siblings reads clean.csv beside it: the copies are one entry, anchored on the first copy
     assert "clean.csv:2: DU001 exact-duplicate 3 rows with the same text and label" in out
     assert "also dirty.csv lines 2, 4" in out
-    assert "| the cat sat" in out and "also line 4" in out
+    assert "| the cat sat" in out  # the snippet of the text
 
 
 def test_try_repo_passes_clean_file_and_skips_other_files(precommit_env):
