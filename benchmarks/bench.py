@@ -240,9 +240,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each speed measurement (the fastest is kept)")
     ap.add_argument("--all-rules-rows", type=int, default=100_000,
                     help="rows of the default-rule-set runs, one process vs --jobs (0: skip)")
+    ap.add_argument("--templated-rows", type=int, default=1_000_000,
+                    help="rows of the templated benchmark's default-rule runs (../shared/bench/templated.py; 0: skip)")
+    ap.add_argument("--templated-growth-rows", type=int, default=4_000_000,
+                    help="a larger templated file for the peak-RSS growth of the default rules (0: skip)")
+    ap.add_argument("--templated-quality-rows", type=int, default=100_000,
+                    help="rows of the templated found-vs-planted run of DU002/LB001/LK001 (0: skip)")
+    ap.add_argument("--only-templated", action="store_true", help="run the templated section only")
     a = ap.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
     py = sys.executable
+    if a.only_templated:
+        templated(a)
+        return
     # An editable install run with PYTHONDONTWRITEBYTECODE=1 (as on this machine) recompiles
     # trainlint's ~60 modules on every run (~0.1 s); a wheel install has them compiled by pip.
     import compileall
@@ -359,6 +369,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{base['missing_rows']:,} rows with a null text or label and {base['duplicate_rows']:,} duplicated "
           f"(text, label) rows (no disguised nulls, no blank strings, no lines).")
 
+    templated(a)
+
     if a.quality_rows:
         qpath = ensure_data(a.quality_rows)
         manifest = json.load(open(qpath + ".manifest.json"))
@@ -373,6 +385,67 @@ def main(argv: list[str] | None = None) -> None:
               "with an empty or disguised-null text repeat each other or carry several labels).")
 
 
+TEMPLATED = os.path.join(HERE, "..", "..", "shared", "bench", "templated.py")
+
+
+def templated_data(rows: int) -> str:
+    """``DIR/data.csv`` of ../shared/bench/templated.py (generated on first use, with truth.json)."""
+    d = os.path.join(DATA, f"templated_{_short(rows)}")
+    if not os.path.exists(os.path.join(d, "truth.json")):
+        print(f"generating {d} ...", file=sys.stderr)
+        subprocess.run(["nice", "-n", "10", sys.executable, TEMPLATED, "--rows", str(rows), "--out", d,
+                        "--formats", "csv"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(d, "data.csv")
+
+
+def templated(a) -> None:
+    """The default rule set on the templated benchmark (texts recombined from 1,000 sentences, so
+    rows share whole sentences and LSH buckets are big): one process, --jobs, the pandas baseline
+    on the same file, peak-RSS growth to a larger file, and DU002/LB001/LK001 against truth.json."""
+    py = sys.executable
+    if a.templated_rows:
+        path = templated_data(a.templated_rows)
+        runs = [("pandas", a.templated_rows, measure([py, os.path.join(HERE, "pandas_baseline.py"), path],
+                                                     stdout=subprocess.PIPE)),
+                ("single", a.templated_rows, trainlint(path, os.path.join(OUT, "templated_1.txt"))),
+                ("multi", a.templated_rows, trainlint(path, os.path.join(OUT, f"templated_{a.jobs}.txt"),
+                                                      "--jobs", str(a.jobs)))]
+        if a.templated_growth_rows:
+            big = templated_data(a.templated_growth_rows)
+            runs.append(("big", a.templated_growth_rows, trainlint(big, os.path.join(OUT, "templated_big.txt"))))
+        m = {k: r for k, _n, r in runs}
+        print(f"\n## Default rules on the templated benchmark ({time.strftime('%Y-%m-%d')}, load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, one run each)\n")
+        rows = [[f"`{r.get('cmd', 'pandas read_csv + isna + duplicated')}`", f"{n:,}", f"{r['wall']:.1f}",
+                 f"{r['cpu']:.1f}", mb(r["rss_max"]), mb(r["rss_tree"])] for k, n, r in runs]
+        print(table(["run", "rows", "wall s", "CPU s (all processes)", "peak RSS (largest process)",
+                     "peak RSS (all processes)"], rows))
+        s1, s2 = m["single"], m["multi"]
+        checks = [["default rules, one process", f"{s1['wall']:.1f} s", "<= 90 s", _ok(s1["wall"] <= 90)],
+                  [f"default rules, --jobs {a.jobs}", f"{s2['wall']:.1f} s", "<= 60 s", _ok(s2["wall"] <= 60)],
+                  ["peak RSS, all processes", mb(max(s1["rss_tree"], s2["rss_tree"])), "<= 2 GB",
+                   _ok(max(s1["rss_tree"], s2["rss_tree"]) <= 2e9)]]
+        if "big" in m:
+            g = m["big"]["rss_tree"] / s1["rss_tree"]
+            checks.append([f"peak RSS growth {_short(a.templated_rows)} -> {_short(a.templated_growth_rows)}",
+                           f"{g:.2f}x", "<= 1.5x", _ok(g <= 1.5)])
+        print()
+        print(table(["check", "measured", "target", "status"], checks))
+    if a.templated_quality_rows:
+        sys.path.insert(0, HERE)
+        from templated_quality import quality
+
+        path = templated_data(a.templated_quality_rows)
+        rep = os.path.join(OUT, "templated_quality.json")
+        trainlint(path, rep, "--select", "DU,LB001,LK001", "--split-column", "split")
+        q = quality(os.path.dirname(path), rep)
+        print(f"\n### Near-duplicates, conflicts and leaks vs truth.json ({_short(a.templated_quality_rows)} rows)\n")
+        print(table(["rule", "findings", "planted", "recall", "precision (planted pairs)",
+                     "precision (true unplanted near-copies counted)"],
+                    [[c, f"{v['findings']:,}", f"{v['planted']:,}", f"{v['recall']:.4f}", f"{v['precision']:.4f}",
+                      f"{v['precision_with_true_near_copies']:.4f}"] for c, v in q.items()]))
+
+
 def language_id_speed(rows: int = 100_000) -> None:
     """Language ID (TX001) rows/s on one core, on the shared templated benchmark (issue 21: >= 60k):
     the whole process, and the rule alone (minus the same run with the cheap TX005)."""
@@ -385,6 +458,9 @@ def language_id_speed(rows: int = 100_000) -> None:
         subprocess.run(["nice", "-n", "10", sys.executable, gen, "--rows", str(rows), "--out", out, "--formats", "csv"],
                        check=True, stdout=subprocess.DEVNULL)
     core = str(min(os.sched_getaffinity(0)))
+    # a cache of our own: a shared one is pruned by any other trainlint version that uses it
+    # (a stale entry of the model is replaced, and rebuilding it costs ~1 s)
+    os.environ["TRAINLINT_CACHE_DIR"] = os.path.join(OUT, "cache")
     best = {}
     for _ in range(3):
         for code in ("TX001", "TX005"):

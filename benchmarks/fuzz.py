@@ -233,6 +233,9 @@ def _init(mem_mib: int, workdir: str) -> None:
     os.environ.pop("TRAINLINT_DEBUG", None)
 
 
+_SELECT: list[str] = []
+
+
 class _Timeout(BaseException):
     """Not an Exception: the command's own ``except Exception`` must not turn it into an error line."""
 
@@ -248,13 +251,17 @@ def _invoke(args: list[str], timeout: int):
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(timeout)
     try:
-        return CliRunner().invoke(cli, ["check", "--isolated", "--no-progress", *args])
+        return CliRunner().invoke(cli, ["check", "--isolated", "--no-progress", *_SELECT, *args])
     finally:
         signal.alarm(0)
 
 
-def check_one(seed: int, i: int, timeout: int = 120, fix: bool = True) -> tuple[str, list[str], dict]:
-    """(file name, problems, facts) for the i-th file; written into the current directory."""
+def check_one(seed: int, i: int, timeout: int = 120, fix: bool = True,
+              select: str | None = None) -> tuple[str, list[str], dict]:
+    """(file name, problems, facts) for the i-th file; written into the current directory.
+    ``select``: the rules to run (default: the default set)."""
+    global _SELECT
+    _SELECT = ["--select", select] if select else []
     name, data = generate(seed, i)
     d = Path(tempfile.mkdtemp(prefix="fz", dir="."))
     path = d / name

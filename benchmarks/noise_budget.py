@@ -7,11 +7,12 @@ findings, the rows they cover and the precision on a reviewed random sample.
 The reviewed samples are ``tests/data/reviewed/<CODE>.jsonl``: one JSON object per line,
 ``{"code", "file" (relative to ../shared/data), "line", "related_line", "snippet", "verdict":
 "right"|"wrong", "reason"}``.  For each rule a random sample of its findings (``--sample`` per rule,
-fixed ``--seed``) is drawn; a sampled finding is matched to a review by (code, file, line,
-related_line).  Precision is right / reviewed among the sampled findings that have a review; "not
-reviewed" counts the sampled findings without one (after a rule changes, review those: ``--stubs``
-writes them out with the snippet to judge).  "fixture" is the precision over every review of the
-rule, sampled this run or not (an off-by-default rule's reviews come from a ``--select`` run).  ``tests/test_noise_budget.py`` recomputes the
+fixed ``--seed``, the draw of ``benchmarks/review_sample.py``) is drawn; a finding is matched to a
+review by (code, file, line, related_line).  Precision is right / judged among the reviews whose
+finding the rules still report; "not
+reviewed" counts the drawn findings without one (after a rule changes, review those: ``--stubs``
+writes them out with the snippet to judge).  "all reviews" is the precision over every review of
+the rule, also those whose finding is gone (an off-by-default rule's come from a ``--select`` run).  ``tests/test_noise_budget.py`` recomputes the
 fixtures' precision without running anything.
 """
 
@@ -58,8 +59,10 @@ def relative(path: str | None) -> str | None:
         return path
 
 
-def key(code: str, file: str | None, line: int | None, related_line: int | None) -> tuple:
-    return (code, file, line, related_line)
+def key(code: str, file: str | None, line: int | None, related_line: int | None, pointer: str | None = None) -> tuple:
+    """How a finding and its review are matched; ``pointer`` (optional in a review) tells two turns
+    of one chat record apart."""
+    return (code, file, line, related_line, pointer)
 
 
 def load_reviews(folder: Path = REVIEWED) -> dict[tuple, dict]:
@@ -70,7 +73,7 @@ def load_reviews(folder: Path = REVIEWED) -> dict[tuple, dict]:
             if not text.strip():
                 continue
             r = json.loads(text)
-            out[key(r["code"], r["file"], r.get("line"), r.get("related_line"))] = r
+            out[key(r["code"], r["file"], r.get("line"), r.get("related_line"), r.get("pointer"))] = r
     return out
 
 
@@ -112,14 +115,18 @@ def run_all(names: set[str] | None = None, select: list[str] | None = None) -> t
 
 
 def sample(findings: list[dict], per_rule: int, seed: int) -> dict[str, list[dict]]:
-    """A fixed-seed random sample of each rule's findings."""
+    """The random sample of each rule's findings that the reviews are drawn from: what the default
+    run reports as problems (warnings and errors; ``info`` findings are notes), in (file, line)
+    order, ``random.Random(f"{seed}-{code}")``: the draw of ``benchmarks/review_sample.py``, so a
+    fixture written with either script matches."""
     by_code: dict[str, list[dict]] = {}
     for f in findings:
-        by_code.setdefault(f["code"], []).append(f)
+        if f["severity"] != "info":
+            by_code.setdefault(f["code"], []).append(f)
     out = {}
     for code, fs in sorted(by_code.items()):
-        rng = random.Random(f"{seed}:{code}")
-        out[code] = fs if len(fs) <= per_rule else rng.sample(fs, per_rule)
+        fs.sort(key=lambda f: (f["file"] or "", f["line"] or 0))
+        out[code] = random.Random(f"{seed}-{code}").sample(fs, min(per_rule, len(fs)))
     return out
 
 
@@ -128,22 +135,33 @@ def rows_affected(fs: list[dict]) -> int:
     return len(rows) + sum(f["n_rows"] for f in fs if f["row"] is None)
 
 
+def _keys(f: dict) -> tuple[tuple, tuple]:
+    """A finding's keys: with its pointer, and without (a review that names no pointer)."""
+    return (key(f["code"], f["file"], f["line"], f["related_line"], f.get("pointer")),
+            key(f["code"], f["file"], f["line"], f["related_line"]))
+
+
+def _p(right: int, judged: int) -> str:
+    return "—" if not judged else f"{right / judged:.2f} ({right}/{judged})"
+
+
 def table(findings: list[dict], meta: dict, sampled: dict[str, list[dict]], reviews: dict) -> list[str]:
-    lines = ["| rule | default | severity | findings | rows | sampled | reviewed | not reviewed | precision | "
-             "fixture |", "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"]
-    codes = sorted(set(meta) | set(sampled))
-    for code in codes:
+    """Per rule: findings and rows now; the reviews that still match a finding and their precision;
+    how many findings of a fresh draw have no review yet; every review of the rule (also stale ones:
+    the rule no longer reports that row, or runs off by default)."""
+    lines = ["| rule | default | severity | findings | rows | reviewed, still found | precision | "
+             "drawn, not reviewed | all reviews |", "|---|---|---|--:|--:|--:|--:|--:|--:|"]
+    for code in sorted(set(meta) | set(sampled)):
         fs = [f for f in findings if f["code"] == code]
         m = meta.get(code, {"name": "?", "severity": "?", "default": True})
-        got = [reviews.get(key(code, f["file"], f["line"], f["related_line"])) for f in sampled.get(code, [])]
-        right, judged, p = precision_of([g for g in got if g])
-        missing = sum(g is None for g in got)
-        # every review of the rule, sampled this time or not (an off-by-default rule's, measured with --select)
-        f_right, f_judged, f_p = precision_of([r for k, r in reviews.items() if k[0] == code])
+        now = {k for f in fs for k in _keys(f)}
+        mine = [r for k, r in reviews.items() if k[0] == code]
+        found = [r for k, r in reviews.items() if k in now]
+        right, judged, _ = precision_of(found)
+        todo = sum(not any(k in reviews for k in _keys(f)) for f in sampled.get(code, []))
+        a_right, a_judged, _ = precision_of(mine)
         lines.append(f"| {code} {m['name']} | {'on' if m['default'] else 'off'} | {m['severity']} | {len(fs):,} | "
-                     f"{rows_affected(fs):,} | {len(got)} | {judged} | {missing} | "
-                     f"{'—' if p is None else f'{p:.2f} ({right}/{judged})'} | "
-                     f"{'—' if f_p is None else f'{f_p:.2f} ({f_right}/{f_judged})'} |")
+                     f"{rows_affected(fs):,} | {judged} | {_p(right, judged)} | {todo} | {_p(a_right, a_judged)} |")
     return lines
 
 
@@ -153,7 +171,7 @@ def write_stubs(folder: Path, sampled: dict[str, list[dict]], reviews: dict, rep
 
     folder.mkdir(parents=True, exist_ok=True)
     for code, fs in sampled.items():
-        todo = [f for f in fs if key(code, f["file"], f["line"], f["related_line"]) not in reviews]
+        todo = [f for f in fs if not any(k in reviews for k in _keys(f))]
         if not todo:
             continue
         with open(folder / f"{code}.jsonl", "w", encoding="utf-8") as out:

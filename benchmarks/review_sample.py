@@ -117,7 +117,7 @@ def main() -> None:
             out.append({"code": code, "file": r["file"], "line": r["line"], "related_line": r["related_line"],
                         "snippet": r["text"][:80], "verdict": prev.get("verdict", "?"),
                         "reason": prev.get("reason", "")})
-        if path:
+        if path and out:  # a rule without findings gets no (empty) file
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in out))
 

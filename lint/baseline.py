@@ -128,7 +128,21 @@ def _rank_in_group(inv: np.ndarray) -> np.ndarray:
     return rank
 
 
-def apply(baseline: Baseline, store: Any, keys: Any) -> Outcome:
+@dataclass(frozen=True)
+class Scope:
+    """What a run looked at: rule codes and source paths.  Baseline entries outside it (a rule
+    not selected, a file not linted) are neither matched nor counted stale, and are kept when the
+    baseline is rewritten."""
+
+    codes: frozenset[str]
+    paths: tuple[str, ...]
+
+    def covers(self, section: tuple[str, str], base_dir: str) -> bool:
+        code, path = section
+        return code in self.codes and path in {key_path(p, base_dir) for p in self.paths}
+
+
+def apply(baseline: Baseline, store: Any, keys: Any, scope: Scope | None = None) -> Outcome:
     """Hide the findings the baseline holds (in report order, as many per key as its count)."""
     total = store.total
     hidden = np.zeros(total, dtype=bool)
@@ -148,6 +162,8 @@ def apply(baseline: Baseline, store: Any, keys: Any) -> Outcome:
         hidden[g] = _rank_in_group(inv.reshape(-1)) < budget[inv.reshape(-1)]
     unmatched = 0
     for name, entries in baseline.sections.items():
+        if scope is not None and not scope.covers(name, baseline.base_dir):
+            continue
         seen = own_counts.get(name, {})
         rel = related.get(name, set())
         for k, n in entries.items():
@@ -184,17 +200,24 @@ def render(sections: dict[tuple[str, str], dict[int, int]]) -> str:
     return "".join(lines)
 
 
-def write(path: str, store: Any, keys: Any) -> tuple[int, int]:
+def write(path: str, store: Any, keys: Any, scope: Scope | None = None) -> tuple[int, int]:
     """Record every finding of ``store`` in ``path``; returns (findings recorded, entries of an
-    earlier baseline at ``path`` that no longer matched and were dropped)."""
+    earlier baseline at ``path`` that no longer matched and were dropped).  Entries of the earlier
+    baseline outside ``scope`` (rules not run, files not linted) are kept as they were."""
     from .outputs import write_atomic
 
     base_dir = os.path.dirname(os.path.abspath(path))
     pruned = 0
+    sections = entries_of(store, keys, base_dir)
     if os.path.exists(path):
         try:
-            pruned = apply(load(path), store, keys).unmatched
+            old = load(path)
         except UsageError:
-            pruned = 0  # an unreadable old baseline is replaced whole
-    write_atomic(path, render(entries_of(store, keys, base_dir)))
+            old = None  # an unreadable old baseline is replaced whole
+        if old is not None:
+            pruned = apply(old, store, keys, scope).unmatched
+            for name, entries in old.sections.items():
+                if scope is not None and not scope.covers(name, base_dir) and name not in sections:
+                    sections[name] = entries
+    write_atomic(path, render(sections))
     return len(store), pruned

@@ -325,7 +325,10 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
         from . import baseline
 
         _not_an_input(write_baseline, report)
-        n, pruned = baseline.write(write_baseline, report.findings, report.keys)
+        from .accept import scope_of
+
+        scope = scope_of(report.rules, [s["path"] for s in report.sources])
+        n, pruned = baseline.write(write_baseline, report.findings, report.keys, scope)
         written = baseline.load(write_baseline)
         click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
                    + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),

@@ -99,6 +99,12 @@ class Rule:
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""
         return None
 
+    def redact(self, text: str) -> str:
+        """``text`` with what this rule treats as private masked.  A report shows text read back
+        from the data (snippets) only after every rule of the run has redacted it, so a rule that
+        finds private values (e-mail addresses, keys) keeps them out of every output format."""
+        return text
+
     def applies_to(self, source: SourceInfo) -> bool:  # noqa: F821
         if "text" in self.requires and not source.text_columns and source.record_format == "text":
             return False

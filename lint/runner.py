@@ -149,7 +149,7 @@ def with_siblings(files: list[str], settings: Settings) -> list[str]:
             folder = os.path.dirname(f) or "."
             group = walk_files([folder], exclude, settings.root, recursive=False).files
         for g in group:
-            out.setdefault(os.path.realpath(g), g)
+            out.setdefault(os.path.realpath(g), os.path.normpath(g))  # "./a.csv" as "a.csv"
         out.setdefault(os.path.realpath(f), f)
     named = {os.path.realpath(f) for f in files}
     # the named files keep the names they were given

@@ -161,3 +161,19 @@ def test_every_engine_writes_the_same_baseline(tmp_path, monkeypatch):
     _check("sms.tsv", "--write-baseline", "local.txt")
     _check("sms.tsv", "--write-baseline", "processes.txt", "--engine", "processes", "--jobs", "2")
     assert (tmp_path / "local.txt").read_text() == (tmp_path / "processes.txt").read_text()
+
+
+def test_entries_outside_the_run_are_kept_and_not_counted(tmp_path, monkeypatch):
+    """A run of fewer rules or fewer files neither calls the other entries stale nor drops them."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.csv").write_text("text,label\nhello there,a\nhello there,a\n,b\n")
+    (tmp_path / "b.csv").write_text("text,label\nbye now,a\nbye now,a\n")
+    _check("a.csv", "b.csv", "--write-baseline", "bl.txt")
+    full = (tmp_path / "bl.txt").read_text()
+    assert "@ DU001 a.csv" in full and "@ MV001 a.csv" in full and "@ DU001 b.csv" in full
+    only = ["check", "--isolated", "--no-progress", "--select", "DU001", "a.csv"]
+    r = CliRunner().invoke(cli, [*only, "--baseline", "bl.txt", "--output-format", "json"])
+    assert json.loads(r.stdout)["stats"]["accepted"]["baseline"] == {"path": "bl.txt", "hidden": 1, "unmatched": 0}
+    r = CliRunner().invoke(cli, [*only, "--write-baseline", "bl.txt"])
+    assert "dropped" not in r.stderr
+    assert (tmp_path / "bl.txt").read_text() == full

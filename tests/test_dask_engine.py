@@ -22,7 +22,8 @@ from helpers import DATA, spy_finish_states  # noqa: E402
 from trainlint.clean import write_outputs  # noqa: E402
 from trainlint.config import Settings  # noqa: E402
 from trainlint.engines.dask import DaskEngine  # noqa: E402
-from trainlint.engines.dask_tasks import Range, ranged_blocks  # noqa: E402
+from trainlint.engines.dask_tasks import ranged_blocks  # noqa: E402
+from trainlint.sources.scan import FileRange  # noqa: E402
 from trainlint.engines.local import LocalEngine  # noqa: E402
 from trainlint.registry import find_rule  # noqa: E402
 from trainlint.report import Report  # noqa: E402
@@ -140,7 +141,7 @@ def test_ranges_cover_the_file_exactly(tmp_path):
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
     raw = p.read_bytes()
     blocks = list(ranged_blocks(spec.reader))
-    assert len(blocks) > 5 and all(isinstance(b.payload, Range) for b, _ in blocks)
+    assert len(blocks) > 5 and all(isinstance(b.payload, FileRange) for b, _ in blocks)
     for (b, rows), orig in zip(blocks, spec.reader.blocks()):
         r = b.payload
         assert raw[r.offset:r.offset + r.length] == orig.payload[0]
@@ -159,7 +160,7 @@ def test_chunks_without_records_keep_ranges_exact(client, tmp_path, name, header
                   + rec(b"", b"c") + rec(b"hello", b"a"))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=16))
     if not header:
-        kinds = [isinstance(b.payload, Range) for b, _ in ranged_blocks(spec.reader)]
+        kinds = [isinstance(b.payload, FileRange) for b, _ in ranged_blocks(spec.reader)]
         assert len(kinds) >= 3 and all(kinds)
     local = _report([p], LocalEngine())
     dask = _report([p], DaskEngine(client), block_bytes=16)

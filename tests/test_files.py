@@ -103,3 +103,15 @@ def test_unknown_config_keys_still_fail(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nexclud = ["a.csv"]\n')
     r = _run("a.csv")
     assert r.exit_code == 2 and "unknown key 'exclud'" in r.stderr
+
+
+def test_configured_paths_are_linted_without_arguments(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("text\nsame row\nsame row\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nselect = ["DU001"]\npaths = ["data"]\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # paths are relative to the config file, not the working directory
+    r = _run()
+    assert r.exit_code == 1 and "data/a.csv:" in r.stdout and "DU001 exact-duplicate" in r.stdout, r.output
+    r = _run("--isolated")
+    assert r.exit_code == 2 and "name files, directories or globs" in r.stderr

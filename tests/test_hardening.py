@@ -450,7 +450,11 @@ def test_record_over_the_size_limit_is_a_finding(cwd, name):
 
     from trainlint.sources.limits import MAX_RECORD_BYTES
 
-    huge = b"x" * (MAX_RECORD_BYTES + 1000)
+    import base64
+    import random
+
+    # letters that do not compress far (a field of one letter would be a decompression bomb)
+    huge = base64.b64encode(random.Random(1).randbytes(MAX_RECORD_BYTES * 3 // 4 + 1000)).replace(b"/", b"x")
     if name.endswith(".jsonl"):
         body = b'{"text":"ok","label":"a"}\n{"text":"' + huge + b'","label":"b"}\n{"text":"fine","label":"a"}\n'
     else:
@@ -478,3 +482,20 @@ def test_decompression_bomb_is_refused(cwd, monkeypatch):
     monkeypatch.setattr(limits, "MIN_DECOMPRESSION_BUDGET", 1 << 20)
     Path("b.csv.gz").write_bytes(gzip.compress(b"text,label\n" + b"the same row again,a\n" * 1_000_000, 9))
     one_error_line(run("b.csv.gz"), "b.csv.gz", "decompression bomb")
+
+
+# -- found by the fuzz campaign -------------------------------------------------------------------
+@pytest.mark.parametrize("content", [b'{"tex', b"[1,2]\n"])
+def test_jsonl_without_one_good_record(cwd, content):
+    Path("t.jsonl").write_bytes(content)
+    r = run("t.jsonl", "--output-format", "json")
+    assert r.exit_code == 1 and "internal error" not in r.stderr
+    assert [f["line"] for f in findings(r) if f["code"] == "IR001"] == [1]
+
+
+def test_fix_of_a_file_that_keeps_only_a_line_of_spaces(cwd):
+    import gzip
+
+    Path("s.csv.gz").write_bytes(gzip.compress(b"   \n\ntext,label\r\nhello,a\r\nbye,b\r\n"))
+    r = run("s.csv.gz", "--select", "IR001", "--fix", "--output-dir", "out")
+    assert r.exit_code in (0, 1) and "rejected 3 ->" in r.stderr, r.stderr

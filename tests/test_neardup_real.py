@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates import near as mh
 from trainlint.rules.duplicates.du001_exact_duplicate import ExactDuplicate
 from trainlint.rules.duplicates.du002_near_duplicate import DEFAULT_THRESHOLD, NearDuplicate
 from trainlint.rules.labels.lb001_conflicting_label import ConflictingLabel

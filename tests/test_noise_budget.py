@@ -1,7 +1,10 @@
-"""The reviewed samples of the noise budget (tests/data/reviewed/<CODE>.jsonl): well-formed, and
-every default-on rule with a sample of 10 or more judged findings is right at least 90% of the
-time.  The samples are drawn and the figures printed by ``benchmarks/noise_budget.py``; this
-test only re-reads the judgements, so it runs no rule."""
+"""The reviewed samples of the noise budget (tests/data/reviewed/<CODE>.jsonl): each line a finding
+of the default run on a real dataset in ../shared/data, judged by a person ("right" or "wrong", with
+the reason); well-formed, and every default-on rule with a sample of 10 or more judged findings is
+right at least 90% of the time.  The samples are drawn by ``benchmarks/noise_budget.py`` or
+``benchmarks/review_sample.py`` (the same draw: fixed seed, up to 30 per rule, warnings and errors);
+this test only re-reads the judgements, so it runs no rule.  (A file or dataset finding has no
+line: ``line`` is null.)"""
 
 from __future__ import annotations
 
@@ -31,13 +34,13 @@ def default_on() -> dict[str, bool]:
 
 
 def test_there_are_fixtures():
-    assert len(FILES) >= 5
+    # the duplicate and leakage rules' samples (written by the near-duplicate work) and this issue's others
+    assert {p.stem for p in FILES} >= {"DU001", "DU002", "DU003", "LB001", "LK001", "IR001", "LB002", "TX004"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_fixture_is_well_formed(path):
-    rows = load(path)
-    assert rows, f"{path.name} is empty"
+    rows = load(path)  # empty: the rule had no finding on the real data to review
     seen = set()
     for n, r in enumerate(rows, start=1):
         where = f"{path.name}:{n}"
@@ -48,8 +51,9 @@ def test_fixture_is_well_formed(path):
         assert isinstance(r["reason"], str) and len(r["reason"]) >= 15, f"{where}: say why"
         assert (DATA / r["file"]).is_file(), f"{where}: {r['file']} is not a file under ../shared/data"
         assert r["line"] is None or (isinstance(r["line"], int) and r["line"] >= 1)
-        key = (r["code"], r["file"], r["line"], r["related_line"])
-        assert key not in seen, f"{where}: reviewed twice"
+        # one line may hold two findings (two columns, two turns): only the same review twice is an error
+        key = json.dumps(r, sort_keys=True)
+        assert key not in seen, f"{where}: the same review twice"
         seen.add(key)
 
 
@@ -57,6 +61,8 @@ def test_fixture_is_well_formed(path):
 def test_default_rules_meet_the_precision_target(path):
     rows = load(path)
     on = default_on()
+    if not rows:
+        pytest.skip(f"{path.stem}: no finding reviewed")
     right = sum(r["verdict"] == "right" for r in rows)
     precision = right / len(rows)
     if not on.get(path.stem, False) or len(rows) < MIN_SAMPLE:

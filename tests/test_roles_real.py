@@ -96,3 +96,10 @@ def test_sentence_file_is_one_text_column():
     src = rep["sources"][0]
     assert src["columns"] == ["column_1"] and src["rows"] == 1000
     assert rep["findings"] == []
+
+
+def test_sentences_with_commas_in_a_third_of_the_lines_are_still_one_column():
+    """lingua hu.txt: a comma in 32% of its sentences, no quotes.  Before: read as 2 columns and
+    695 lines of 'expected 2 fields, found 4' (invalid-record)."""
+    rep = _report(DATA / "lingua_sentences" / "hu.txt", select="MV001,IR001")
+    assert rep["sources"][0]["columns"] == ["column_1"] and rep["findings"] == []

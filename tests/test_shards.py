@@ -15,7 +15,7 @@ from trainlint.engines import partitioned
 from trainlint.engines.local import LocalEngine
 from trainlint.engines.partitioned import PartitionedEngine
 from trainlint.runner import build_rules
-from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates import near as mh
 from trainlint.sources import ReadOptions, open_sources
 
 NEAR = ("DU002", "LB001", "LK001")

@@ -2,11 +2,11 @@
 the merge tree, the shuffles of detached state (``shards.py``), and the byte ranges of local text
 files that workers read themselves.
 
-A block of an uncompressed local UTF-8 CSV/TSV/JSONL file travels as (path, offset, length, ...)
-instead of its bytes.  CSV/TSV blocks are the reader's own ``scan.FileRange``
-(``blocks_by_range``); a JSONL block is a ``Range`` with an xxh3 digest, found here by matching
-the reader's blocks against the file; the worker reads the range and checks the digest, so a
-file changed under the run is an error, never a wrong answer.
+A block of an uncompressed local UTF-8 CSV/TSV/JSONL file travels as a byte range
+(``scan.FileRange``: path, offset, length, the reader's per-record arrays) instead of its bytes.
+CSV/TSV readers hand ranges out themselves (``blocks_by_range``); for JSONL, ``ranged_blocks``
+finds them by matching the reader's blocks against the file and adds an xxh3 digest, which the
+worker checks, so a file changed under the run is an error, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import SourceError
 from ..rule import Rule
 from ..sources import Block, LineIndex
+from ..sources.scan import FileRange
 from .base import run_block
 from .shards import Executor
 
@@ -70,7 +70,7 @@ class Partial:
 
 def leaf(job: Job, block: Block) -> Partial:
     reader = job.readers[block.source_index]
-    if isinstance(block.payload, Range):
+    if isinstance(block.payload, FileRange):
         block = read_range(block)
     elif isinstance(block.payload, Parsed):
         reader = ParsedReader(reader.info, reader.has_lines)
@@ -170,32 +170,12 @@ def wait_stopped(client, prefix: str, timeout: float = 60.0) -> None:
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass
-class Range:
-    """A block's bytes left in the file: the worker reads ``length`` bytes at ``offset``."""
-
-    path: str
-    offset: int
-    length: int
-    digest: int
-    rest: tuple  # the reader payload without its leading bytes (record offsets, lines, ...)
-
-
 def read_range(block: Block) -> Block:
-    import xxhash
-
-    r: Range = block.payload
-    try:
-        with open(r.path, "rb") as f:
-            f.seek(r.offset)
-            data = f.read(r.length)
-    except OSError as e:
-        raise SourceError(f"{r.path}: cannot be read on Dask worker {_worker_name()} ({e.strerror or e}); "
-                          f"the workers must see the same files as the client") from None
-    if len(data) != r.length or xxhash.xxh3_64_intdigest(data) != r.digest:
-        raise SourceError(f"{r.path}: the file changed while it was being linted (bytes {r.offset}-"
-                          f"{r.offset + r.length}); lint it again once it is no longer being written")
-    return Block(block.source_index, block.first_row, (data,) + r.rest)
+    """A block whose payload is a byte range (``scan.FileRange``) with its bytes read, here on a
+    worker: the payload the reader's ``parse`` takes, ``(bytes, *rest)``."""
+    r: FileRange = block.payload
+    data = r.read(f" on Dask worker {_worker_name()}", "; the workers must see the same files as the client")
+    return Block(block.source_index, block.first_row, (data,) + tuple(r.rest))
 
 
 def _worker_name() -> str:
@@ -269,7 +249,7 @@ def ranged_blocks(reader) -> Iterator[tuple[Block, int]]:
                 if p >= 0:
                     offset, found = offset + p, True
             if found:
-                rng = Range(path, offset, len(data), xxhash.xxh3_64_intdigest(data), tuple(block.payload[1:]))
+                rng = FileRange(path, offset, len(data), tuple(block.payload[1:]), xxhash.xxh3_64_intdigest(data))
                 yield Block(block.source_index, block.first_row, rng), int(block.payload[1].size)
                 offset += len(data)
             else:

@@ -73,13 +73,21 @@ class Entry:
         return "; ".join(parts) + (f" and {rest:,} more" if rest > 0 else "")
 
 
-def collect(report) -> list[Entry | list[Finding]]:
+class _Collected(list):
+    """``collect``'s items, with ``reported``: the sources that have findings."""
+
+    reported: set
+
+
+def collect(report) -> _Collected:
     """The report's root causes in report order: an ``Entry`` for a finding of its own, the list of
     findings for a cluster (made into an ``Entry`` by ``cluster`` only when it is shown: a report of
     a million rows may hold tens of thousands)."""
     groups: dict[tuple[str, object], list[Finding]] = {}
-    out: list[Entry | list[Finding]] = []
+    out = _Collected()
+    out.reported = reported = set()
     for f in report.findings:
+        reported.add(f.source)
         if f.row is not None and (f.group is not None or (f.column is not None and f.pointer is None)):
             # a cluster, or the rows one rule flags in one column: one entry each
             key = (f.code, f.group) if f.group is not None else (f.code, f.source, f.column)
@@ -96,7 +104,8 @@ def collect(report) -> list[Entry | list[Finding]]:
 def entries(report) -> list[Entry]:
     """Every root cause as an ``Entry``, in report order (by source and anchor row), without
     snippets: ``add_snippets`` reads them for the entries a reporter shows."""
-    made = [x if isinstance(x, Entry) else cluster(x) for x in collect(report)]
+    items = collect(report)
+    made = [x if isinstance(x, Entry) else cluster(x, items.reported) for x in items]
     order = {s["path"]: k for k, s in enumerate(report.sources)}
     made.sort(key=lambda e: (order.get(e.anchor.source, -1), -1 if e.anchor.row is None else e.anchor.row,
                              e.code, e.column or "", e.pointer or ""))
@@ -120,12 +129,14 @@ def _rank(item: Entry | list[Finding], order: Mapping) -> tuple:
 
 
 def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple[list[Entry], int]]:
-    """Entries by rule (most severe rule first, then the one with most rows), largest first (then in
-    report order), at most ``per_rule`` of each (None or 0: all), with how many were left out.
-    Only the entries shown are made."""
+    """Entries by rule (most severe rule first, then the one with most rows), the most severe and
+    largest first (then in report order), at most ``per_rule`` of each (None or 0: all), with how
+    many were left out.  Only the entries shown are made."""
     order = {s["path"]: k for k, s in enumerate(report.sources)}
     rules: dict[str, list[tuple[tuple, Entry | list[Finding]]]] = {}
-    for item in collect(report):
+    collected = collect(report)
+    reported = collected.reported
+    for item in collected:
         k = _rank(item, order)
         if code is None or k[0] == code:
             rules.setdefault(k[0], []).append((k, item))
@@ -133,9 +144,9 @@ def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple
                                                        items[0][0][0]))
     out = []
     for items in ranked:
-        items.sort(key=lambda ki: (-ki[0][2], ki[0][3]))
+        items.sort(key=lambda ki: (-ki[0][1], -ki[0][2], ki[0][3]))  # errors (exact evidence) first
         cut = items if not per_rule else items[:per_rule]
-        out.append(([x if isinstance(x, Entry) else cluster(x) for _, x in cut], len(items) - len(cut)))
+        out.append(([x if isinstance(x, Entry) else cluster(x, reported) for _, x in cut], len(items) - len(cut)))
     return out
 
 
@@ -165,10 +176,16 @@ def _single(f: Finding) -> Entry:
                  1, f.n_rows, others, more, f.fix, group=f.group, private=is_private(f))
 
 
-def cluster(members: list[Finding]) -> Entry:
-    """One entry for the findings of a cluster (or of one column), anchored on the row they point at."""
+def cluster(members: list[Finding], reported: set | None = None) -> Entry:
+    """One entry for the findings of a cluster (or of one column), anchored on the row they point at,
+    unless that row's file is only read as context (``reported``: the sources with findings; a
+    sibling split read by ``--siblings``): then on the first finding, with its own message when alone."""
     first = members[0]
-    if len(members) == 1 and first.group is not None and len(first.related) == 1:
+    context = reported is not None and bool(first.related) and not any(
+        r.source in reported for f in members for r in f.related[:1])
+    if context and len(members) == 1:
+        return _single(first)
+    if not context and len(members) == 1 and first.group is not None and len(first.related) == 1:
         # the common case, a pair (a copy and its first): no counting (a million-row report has 25k)
         r = first.related[0]
         anchor, other = Place(r.source, r.row, r.line), Place(first.source, first.row, first.line)
@@ -176,7 +193,7 @@ def cluster(members: list[Finding]) -> Entry:
                      first.column, None, 1, 2, [other], 0, first.fix, group=first.group, private=is_private(first))
     places = {Place(f.source, f.row, f.line) for f in members}
     related = Counter(Place(r.source, r.row, r.line) for f in members for r in f.related[:1])
-    if related:
+    if related and not context:
         # the row the members point at (the first copy, the train row), ties to the earliest
         top = max(related.values())
         anchor = min((p for p, n in related.items() if n == top), key=lambda p: (p.row is None, p.row or 0))
@@ -261,12 +278,13 @@ def headline(name: str, members: list[Finding], n: int) -> str:
         labels = _labels(members)
         return f"{n} rows of {near} with different labels" + (f": {labels}" if labels else "")
     if name == "split-leakage":
-        exact = sum(1 for f in members if "appears in the train split" in f.message)
-        near = len(members) - exact
-        parts = ([f"{exact} exact"] if exact else []) + (
-            [f"{near} near ({_percent_range([f for f in members if 'appears' not in f.message])})"] if near else [])
-        k = len(members)
-        return f"train row found in {k} evaluation row{'s' if k != 1 else ''}: " + ", ".join(parts)
+        near = [f for f in members if "appears in the train split" not in f.message]
+        exact = len(members) - len(near)
+        if len(members) == 1:
+            return ("train row copied into an evaluation row" if exact else
+                    f"train row nearly copied into an evaluation row ({_percent_range(near)})")
+        parts = ([f"{exact} exact"] if exact else []) + ([f"{len(near)} near ({_percent_range(near)})"] if near else [])
+        return f"train row found in {len(members)} evaluation rows: " + ", ".join(parts)
     text = _TAIL.sub("", _LOCATION.sub("", msg)).strip()
     return f"{n} rows: {text}" if text else f"{n} rows"
 

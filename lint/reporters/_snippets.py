@@ -17,10 +17,6 @@ import numpy as np
 #: characters shown of a snippet; a longer text ends with "…".
 SNIPPET_CHARS = 80
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# C0/C1 controls, DEL, bidi overrides and isolates, zero-width and line/paragraph separators
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
-
 
 def is_private(f) -> bool:
     """A finding whose rule masks what it found (private data, secrets: ``extra["masked"]``): the
@@ -30,16 +26,14 @@ def is_private(f) -> bool:
 
 def escape_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """``text`` on one line, at most ``limit`` characters, every control character escaped
-    (``\\n``, ``\\x1b``, ``\\u202e``), so it can start no terminal sequence, workflow command or
-    hidden reordering.  Markup escaping (HTML, Markdown) is the reporter's job on top of this.
+    (``\\n``, ``\\x1b``, ``\\u202e``: ``trainlint.escape.text``), so it can start no terminal
+    sequence, workflow command or hidden reordering.  Markup escaping (HTML, Markdown) is the
+    reporter's job on top of this."""
+    from ..escape import text as esc
 
-    One small function, so the project-wide escaping helper can replace it in one place.
-    """
     text = str(text).strip()
     cut = len(text) > limit
-    text = text[: limit * 2]  # escapes lengthen it; never escape a whole row
-    out = _UNSAFE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                                                  else f"\\u{ord(m.group()):04x}"), text)
+    out = esc(text[: limit * 2])  # escapes lengthen it; never escape a whole row
     if len(out) > limit or cut:
         out = out[: limit - 1].rstrip() + "…"
     return out
@@ -69,6 +63,7 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         specs = opened(inputs)  # a report holds no reader: open the sources again (cheap: no rows read)
     except Exception:  # the data changed or went away since the run: the report is shown without text
         return out
+    redactors = _redactors(report)
     for spec in specs:
         rows = by_source.get(spec.info.path)
         if not rows:
@@ -76,10 +71,19 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         try:
             for w, text in _read(spec, rows):
                 if text:
+                    for redact in redactors:
+                        text = redact(text)
                     out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
         except Exception:  # a report is still shown when its source changed or went away
             continue
     return out
+
+
+def _redactors(report) -> list:
+    """The ``redact`` of every rule of the run that masks something (``Rule.redact``)."""
+    from ..rule import Rule
+
+    return [r.redact for r in getattr(report, "rules", ()) if type(r).redact is not Rule.redact]
 
 
 _QUOTED = re.compile(r'"([^"]{3,})"|\'([^\']{3,})\'|: (\S.{2,})$')

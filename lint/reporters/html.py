@@ -29,7 +29,7 @@ from importlib import resources
 from typing import Any
 
 from . import _svg
-from ._common import one_line, rule_info, severities
+from ._common import one_line, rule_info, severities, source_roles
 from ._snippets import is_private
 
 MAX_FINDINGS = 2000
@@ -236,7 +236,7 @@ def _summary_html(report) -> str:
     srcs = "".join(
         f"<tr><td><code>{escape(str(src['path']))}</code></td><td>{escape(str(src['format']))}</td>"
         f"<td class='tl-num'>{src['rows']:,}</td><td>{escape(', '.join(map(str, src.get('columns') or [])))}</td>"
-        f"<td>{escape(_roles(src))}</td></tr>" for src in report.sources)
+        f"<td>{escape(' '.join(source_roles(src)))}</td></tr>" for src in report.sources)
     counts = s["by_code"]
     fixable: dict[str, int] = {}
     for f in report.findings:
@@ -257,19 +257,6 @@ def _summary_html(report) -> str:
             "<h2>Rules</h2><table class='tl-table'><thead><tr><th>code</th><th>rule</th><th>severity</th>"
             "<th>findings</th><th>fixable</th><th>what it checks</th></tr></thead><tbody>" + rules
             + "</tbody></table>")
-
-
-def _roles(src: dict) -> str:
-    roles = []
-    if src.get("record_format") and src["record_format"] != "text":
-        roles.append(f"format={src['record_format']}")
-    if src.get("text"):
-        roles.append("text=" + ",".join(map(str, src["text"])))
-    if src.get("label"):
-        roles.append(f"label={src['label']}")
-    if src.get("split"):
-        roles.append(f"split={src['split']}")
-    return " ".join(roles)
 
 
 def _charts_html(report, show_text: bool = True) -> str:

@@ -8,6 +8,7 @@ neither break a table nor inject markup; long lists are capped with the true cou
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ..escape import markdown as markdown_text
@@ -35,16 +36,14 @@ def _where(e, root) -> str:
     return src + (f" [{e.column}]" if e.column else "")
 
 
-_INERT = str.maketrans({"[": "&#91;", "]": "&#93;", "@": "&#64;", "#": "&#35;", "*": "&#42;", "_": "&#95;",
-                        "~": "&#126;", "\\": "&#92;", "!": "&#33;"})
+_EMPHASIS = re.compile(r"[*_~]|(?<!&)#")
 
 
 def _snippet_cell(snippet: str | None) -> str:
-    """A snippet of the data as inert text: HTML-escaped, and no link, image, mention, issue
-    reference, emphasis or autolinked URL (``://`` broken by an entity) can come of it."""
+    """A snippet of the data as inert text (``cell``), and no emphasis or issue reference either."""
     if not snippet:
         return ""
-    return cell(snippet, None).translate(_INERT).replace("://", ":&#47;&#47;")
+    return _EMPHASIS.sub(lambda m: f"&#{ord(m.group())};", cell(snippet, None))
 
 
 def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None,

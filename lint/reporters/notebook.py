@@ -1,7 +1,8 @@
 """The notebook view of a report (``Report._repr_html_``): compact, a screen at most.
 
-One status line, the top rules, the first findings with a snippet of the text they are about;
-the sources, every rule and the charts folded in a ``<details>`` below.  No script: notebooks
+One status line, the top rules, the first root causes (``_entries``: a duplicate cluster is one)
+of the most severe rules with a snippet of the text they are about; the sources, every rule and
+the charts folded in a ``<details>`` below.  No script: notebooks
 sanitise it away, and data must never run as code.  Everything from data is escaped.
 """
 
@@ -11,19 +12,6 @@ from html import escape
 
 TOP_RULES = 5
 FIRST_FINDINGS = 5
-_SNIPPET = 90
-
-
-def _snippet(f) -> str:
-    from .html import VALUE_KEYS
-
-    from ._common import one_line
-
-    for k in VALUE_KEYS:
-        v = (f.extra or {}).get(k)
-        if isinstance(v, str) and v:
-            return one_line(v, _SNIPPET)
-    return ""
 
 
 def render(report, *, top: int = TOP_RULES, first: int = FIRST_FINDINGS) -> str:
@@ -45,14 +33,19 @@ def render(report, *, top: int = TOP_RULES, first: int = FIRST_FINDINGS) -> str:
         f"<td class='tl-num'>{n:,}</td><td>{escape(one_line(info.get(c, {}).get('summary') or '', 90))}</td></tr>"
         for c, n in counts[:top])
     more_rules = f"<p class='tl-note'>… and {len(counts) - top} more rules below</p>" if len(counts) > top else ""
-    names = html._display_names(report)
+    from ._entries import add_snippets, by_rule
+
+    shown = [e for entries, _ in by_rule(report, 1) for e in entries][:first]
+    if len(shown) < first:  # fewer rules than rows: more of each
+        shown = [e for entries, _ in by_rule(report, first) for e in entries][:first]
+    add_snippets(report, shown)
     rows = "".join(
-        f"<tr><td><code>{escape(html._where(f, names))}</code></td><td>{escape(f.code)}</td>"
-        f"<td>{escape(one_line(f.message, 160))}"
-        + (f"<br><q class='tl-snippet'>{escape(_snippet(f))}</q>" if _snippet(f) else "") + "</td></tr>"
-        for f in report.findings[:first])
+        f"<tr><td><code>{escape(e.location)}</code></td><td>{escape(e.code)}</td>"
+        f"<td>{escape(one_line(e.message, 160))}"
+        + (f"<br><q class='tl-snippet'>{escape(e.snippet)}</q>" if e.snippet else "") + "</td></tr>"
+        for e in shown)
     body = (f"<h2>Top rules</h2><table class='tl-table'><tbody>{rules}</tbody></table>{more_rules}"
-            f"<h2>First findings</h2><table class='tl-table'><tbody>{rows}</tbody></table>"
+            f"<h2>First problems</h2><table class='tl-table'><tbody>{rows}</tbody></table>"
             "<p class='tl-note'><code>report.to_pandas()</code> has every finding; "
             "<code>report.show(rule=…)</code> one rule's</p>") if rows else ""
     details = (f"<details><summary>Sources, every rule and charts</summary>{html._summary_html(report)}"

@@ -265,7 +265,8 @@ class JsonlReader(Reader):
         first = True
         for table in tables:
             for k in range(0, max(table.num_rows, 1), step):
-                t = table.slice(k, step)
+                # (a table without columns sliced says it has the rows asked for)
+                t = table.slice(k, step) if table.num_rows else table
                 if t.num_rows == 0 and not first:
                     continue
                 yield Batch(t, rows[off:off + t.num_rows], lines[off:off + t.num_rows], invalid if first else [])
@@ -320,9 +321,13 @@ def _combine(tables: list[pa.Table]) -> list[pa.Table] | None:
 
 
 def _loads_or_none(raw: bytes) -> Any:
+    """The record for the rejects file, or None when it is no record (malformed, over a limit)."""
+    depth, keys = json_structure(raw, np.array([0]), np.array([len(raw)]))
+    if structure_problem(int(depth[0]), int(keys[0])):
+        return None
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
 
 

@@ -34,7 +34,7 @@ MAX_DECOMPRESSION_RATIO = 100
 MIN_DECOMPRESSION_BUDGET = 8 << 20
 MAX_DECOMPRESSED_BYTES = 64 << 30
 #: a JSON array is read whole: larger ones must be converted to JSON Lines
-MAX_JSON_ARRAY_BYTES = 512 << 20
+MAX_JSON_ARRAY_BYTES = 128 << 20
 
 
 def _real_quotes(a: np.ndarray) -> np.ndarray:

@@ -255,26 +255,37 @@ def chunked_records(chunks, size: int, scan_parts):
 # -- blocks that stay in the file ------------------------------------------------------------------
 @dataclass
 class FileRange:
-    """A block's bytes named by their place in a plain file: what the process engine sends a worker
-    instead of the bytes themselves (a few hundred bytes of pickle instead of megabytes)."""
+    """A block's bytes named by their place in a plain file: what an engine sends a worker instead
+    of the bytes themselves (a few hundred bytes of pickle instead of megabytes).  The one byte-range
+    block payload: readers hand it out (``blocks_by_range``), the Dask engine makes it for readers
+    that do not, with an xxh3 ``digest`` of the bytes, so that a changed file is an error."""
 
     path: str
     offset: int
     length: int
     rest: tuple  # the reader's per-record arrays, as in its bytes payload after the data
+    digest: int | None = None  # xxh3-64 of the bytes, checked by ``read`` when known
 
-    def read(self) -> bytes:
+    def read(self, where: str = "", hint: str = "") -> bytes:
+        """The bytes; ``SourceError`` when the file cannot be read (``where``: on which machine,
+        ``hint``: what to do) or no longer holds them."""
         from ..errors import SourceError
 
         try:
             with open(self.path, "rb") as f:
                 data = os.pread(f.fileno(), self.length, self.offset)
         except OSError as e:
-            raise SourceError(f"{self.path}: cannot be read ({e.strerror or e})") from None
-        if len(data) != self.length:
-            raise SourceError(f"{self.path}: the file changed while it was being linted; "
-                              f"lint it again once it is no longer being written")
+            raise SourceError(f"{self.path}: cannot be read{where} ({e.strerror or e}){hint}") from None
+        if len(data) != self.length or (self.digest is not None and _xxh3(data) != self.digest):
+            raise SourceError(f"{self.path}: the file changed while it was being linted (bytes {self.offset}-"
+                              f"{self.offset + self.length}); lint it again once it is no longer being written")
         return data
+
+
+def _xxh3(data: bytes) -> int:
+    import xxhash
+
+    return xxhash.xxh3_64_intdigest(data)
 
 
 def local_path(path: str) -> str:

@@ -50,6 +50,10 @@ def guess_delimiter(sample: str, hint: str | None = None) -> str:
         score = freq / len(counts) - rank * 1e-3
         if score > best_score:
             best, best_score = d, score
+    if best_score < 0.5 and len(lines) > 2 and '"' not in sample:
+        # fewer than half the lines agree, and no quoted field can hide the delimiter in a
+        # multi-line value: the commas are in the text (sentences, one a line)
+        return NO_DELIMITER
     return best
 
 

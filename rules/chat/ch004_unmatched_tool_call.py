@@ -30,6 +30,10 @@ class UnmatchedToolCall(ChatRule, Rule):
 
     Options
         None.
+
+    Default
+        An error: the evidence is exact (an id with no partner).  No finding in the default run on
+        ../shared/data (no tool calls there); its YAML cases test it.
     """
 
     code = "CH004"

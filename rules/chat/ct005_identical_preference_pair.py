@@ -26,6 +26,10 @@ class IdenticalPreferencePair(ChatRule, Rule):
 
     Options
         None.
+
+    Default
+        An error: the evidence is exact (equal texts, up to case and spacing).  No finding in the
+        default run on ../shared/data (no preference file there); its YAML cases test it.
     """
 
     code = "CT005"

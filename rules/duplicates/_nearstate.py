@@ -8,9 +8,9 @@ text for verification (~380 bytes a row with the defaults and ~40-word texts).
 Detached state (engine-agnostic; the Dask engine uses it): ``detach()`` on one block's state
 takes the bulky columns out as a :class:`Part`, leaving the keys and the part's row count.  The
 engine keeps each part where its block ran and, before ``finish``, calls ``attach(handles,
-executor)`` with one handle per part, in block order (``lint/shards.py``).  Then ``arrays()``
+executor)`` with one handle per part, in block order (``lint/engines/shards.py``).  Then ``arrays()``
 returns a :class:`Table` without bands or texts but with ``remote`` set, and
-``_pairs.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
+``near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
 executor (``_shuffle.py``): only candidate and verified pairs come back.  The rules' ``finish``
 code is the same either way.
 """

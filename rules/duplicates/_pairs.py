@@ -94,29 +94,27 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pairs = PairSet()
     bk = bucket[idx]
+    and_or = bands.shape[1] >= 16
     for b in range(bands.shape[1]):
-        pairs.add(bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx))
+        p = bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx)
+        if and_or and p is not None:
+            # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands,
+            # unrelated texts that collide share one; needing two cuts the pairs to verify ~10x
+            # at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).  Applied band
+            # by band, so only those pairs are ever held: on templated text nearly every row
+            # collides in every band (~60 pairs a row before this filter, ~5 after).
+            p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
+        pairs.add(p)
     pair = pairs.result()
-    i, j = pair >> 32, pair & 0xFFFFFFFF
-    del pair
-    if bands.shape[1] >= 16 and i.size:
-        # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands, unrelated
-        # texts that collide share one; needing two cuts the pairs to verify ~10x on the
-        # benchmark at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).
-        keep = shared_bands(bands, i, j) >= 2
-        i, j = i[keep], j[keep]
-    return i, j
+    return pair >> 32, pair & 0xFFFFFFFF
 
 
 def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised).
 
     Shingles are compared by 40 bits of their 64-bit hash (a false match inside one pair has
-    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort."""
-    if table.remote is not None:
-        from ._shuffle import remote_verify
-
-        return remote_verify(table, i, j, params, and_or=False)[0]
+    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort.  A local
+    table only (``near.jaccard`` sends a detached one's pairs to the engine)."""
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
@@ -132,7 +130,7 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     off = np.concatenate(([0], np.cumsum(cnt)))
     li = np.searchsorted(rows, i)
     lj = np.searchsorted(rows, j)
-    step = max(1, min(1 << 22, 4_000_000 // max(1, int(cnt.mean()) * 2)))
+    step = max(1, min(1 << 22, (1 << 20) // max(1, int(cnt.mean()) * 2)))  # ~1M keys a sort
     inter = pair_intersections(h, off, li, lj, 40, step)
     union = cnt[li] + cnt[lj] - inter
     out[:] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
@@ -163,11 +161,8 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
            words=None) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
-    and its first row, which union-find may have joined through other members."""
-    if table.remote is not None:
-        from ._shuffle import remote_verify
-
-        return remote_verify(table, i, j, params, False, threshold, words)
+    and its first row, which union-find may have joined through other members.  A local table
+    only (``near.direct``)."""
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
     if words is not None:  # verify skips the Jaccard of pairs failing the token test
         sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
@@ -177,11 +172,8 @@ def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
                pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
-    ``words`` (a ``_words.WordTest``), few enough differing words for their length."""
-    if table.remote is not None:
-        from ._shuffle import remote_near_pairs
-
-        return remote_near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
+    ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
+    table only (``near.near_pairs``)."""
     i, j = candidates(table.bands, bucket, mask)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)

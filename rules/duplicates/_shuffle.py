@@ -2,7 +2,7 @@
 
 The same pairs as ``_pairs.candidates`` / ``near_pairs`` / ``jaccard`` on the whole table, while
 the band hashes and texts stay in the parts (one per block, in row order) and only keys and pairs
-reach the caller.  Two shuffles on the engine's executor (``lint/shards.py``):
+reach the caller.  Two shuffles on the engine's executor (``lint/engines/shards.py``):
 
 1. **Bands.**  Each part emits, for every masked row and band ``b``, ``(key, row)`` with
    ``key = combine(band hash, bucket)`` exactly as ``candidates`` computes it (64 bits) and the

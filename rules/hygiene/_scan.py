@@ -34,10 +34,14 @@ def _installed(module: str) -> bool:
 
 
 class Hit(NamedTuple):
-    """One thing found in a text: its kind ("Visa", "AWS access key") and what may be shown of it."""
+    """One thing found in a text: its kind ("Visa", "AWS access key"), what may be shown of it, and
+    for a private value where it is (``span``) and what stands in for it there (``replacement``,
+    else ``shown``), so that ``redact`` can mask it in any text a report shows."""
 
     kind: str
     shown: str
+    span: tuple[int, int] | None = None
+    replacement: str | None = None
 
 
 def candidates(batch: Any, pattern: str) -> np.ndarray:
@@ -159,6 +163,18 @@ class ScanRule(Rule):
                     out.append(self.finding(self.message(hits), source=path, row=int(batch.rows[i]),
                                             column=column, pointer=ptr, extra=self.extra(hits)))
         return out
+
+    def redact(self, text: str) -> str:
+        """``text`` with every private value this rule finds in it masked (its hits with a span)."""
+        if not text or self.missing_library():
+            return text
+        spans = sorted((h.span[0], h.span[1], h.replacement or h.shown) for h in self.scan(text) if h.span)
+        out, at = [], 0
+        for a, b, mask in spans:
+            if a >= at:  # overlapping finds: the first one masks
+                out += [text[at:a], mask]
+                at = b
+        return "".join(out) + text[at:] if out else text
 
     def finish(self, state, run):
         hint = self.missing_library()

@@ -11,6 +11,9 @@ _EMAIL = re.compile(
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![\w-]|\.[A-Za-z0-9])")
 
 
+_URL_USERINFO = re.compile(r"://[^\s/@]*$")
+
+
 class EmailAddress(ScanRule):
     """Text holds an e-mail address.
 
@@ -18,7 +21,8 @@ class EmailAddress(ScanRule):
         Every text (each text column, each chat turn) for e-mail addresses: a local part, ``@``,
         a domain of dot-separated labels ending in an alphabetic top-level domain written in one
         case (``kiosk.Valid`` in "msg+ticket@kiosk.Valid 4-7/12" is a sentence, not a domain).
-        Documentation domains (``example.com``...) are left out.  The message names each
+        Documentation domains (``example.com``...) and the ``user:password@host`` of a URL
+        (a credential: ``secret``, PI006) are left out.  The message names each
         address masked, ``j***@e***.com``; the value itself is never shown.
 
     Why it matters
@@ -56,5 +60,7 @@ class EmailAddress(ScanRule):
                 continue
             if any(domain == d or domain.endswith("." + d) for d in ignore):
                 continue
-            hits.append(Hit("", mask_email(m.group(0))))
+            if _URL_USERINFO.search(text, max(0, m.start() - 80), m.start()):
+                continue  # user:password@host in a URL: a credential (secret, PI006), not an address
+            hits.append(Hit("", mask_email(m.group(0)), m.span()))
         return hits

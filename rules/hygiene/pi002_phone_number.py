@@ -78,5 +78,5 @@ class PhoneNumber(ScanRule):
                     key = (lo + m.start, lo + m.end)
                     if key not in seen and not _not_a_phone(m.raw_string, text, lo + m.start):
                         where = phonenumbers.region_code_for_number(m.number) or "international"
-                        seen[key] = Hit(where, mask_digits(m.raw_string, 2))
+                        seen[key] = Hit(where, mask_digits(m.raw_string, 2), key)
         return [seen[k] for k in sorted(seen)]

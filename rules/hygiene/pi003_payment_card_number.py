@@ -59,7 +59,7 @@ class PaymentCardNumber(ScanRule):
                 continue
             if not self.options.test_numbers and digits in _TEST:
                 continue
-            hits.append(Hit(brand, mask_digits(m.group(0), 4)))
+            hits.append(Hit(brand, mask_digits(m.group(0), 4), m.span()))
         return hits
 
 

@@ -73,5 +73,5 @@ class Iban(ScanRule):
                 raw = raw.rsplit(" ", 1)[0]
                 compact = raw.replace(" ", "")
             if iban_ok(compact):
-                hits.append(Hit(compact[:2], mask_alnum(raw, 2, 4)))
+                hits.append(Hit(compact[:2], mask_alnum(raw, 2, 4), (m.start(), m.start() + len(raw))))
         return hits

@@ -69,7 +69,7 @@ class PublicIpAddress(ScanRule):
             if all(int(o) < 32 for o in value.split(".")) and not _IP_CONTEXT.search(
                     text, max(0, m.start() - 40), m.start()):
                 continue
-            hits.append(Hit("IPv4", mask_ip(value)))
+            hits.append(Hit("IPv4", mask_ip(value), m.span(1)))
         if self.options.ipv6 and ":" in text:
             for m in _V6.finditer(text):
                 value = m.group(1)
@@ -80,5 +80,5 @@ class PublicIpAddress(ScanRule):
                 except ValueError:
                     continue
                 if addr.version == 6 and addr.is_global:
-                    hits.append(Hit("IPv6", mask_ip(value)))
+                    hits.append(Hit("IPv6", mask_ip(value), m.span(1)))
         return hits

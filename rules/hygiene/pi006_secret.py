@@ -65,12 +65,15 @@ class Secret(ScanRule):
                 if any(a < m.end(g) and m.start(g) < b for a, b in taken):
                     continue
                 taken.append((m.start(g), m.end(g)))
-                hits.append(Hit(kind, "-----BEGIN **** PRIVATE KEY-----" if kind == "private key"
-                                else mask_secret(value, value[:head])))
+                if kind == "private key":
+                    hits.append(Hit(kind, "-----BEGIN **** PRIVATE KEY-----", m.span()))
+                else:
+                    hits.append(Hit(kind, mask_secret(value, value[:head]), (m.start(g), m.end(g))))
         if self.options.url_passwords and "://" in text:
             for m in URL_PASSWORD.finditer(text):
                 pw = m.group(2)
                 if PLACEHOLDER.search(pw) or len(set(pw)) < 3:
                     continue
-                hits.append(Hit("password in URL", "://" + m.group(1)[:1] + "***:****@…"))
+                hits.append(Hit("password in URL", "://" + m.group(1)[:1] + "***:****@…", (m.start(1), m.end(2)),
+                                m.group(1)[:1] + "***:****"))
         return hits

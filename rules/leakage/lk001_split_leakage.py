@@ -6,7 +6,7 @@ import numpy as np
 from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
-from trainlint.rules.duplicates import _minhash as mh
+from trainlint.rules.duplicates import near as mh
 
 TRAIN, EVAL = 1, 2
 _EVAL_NAMES = {"test", "testing", "validation", "valid", "val", "dev", "eval", "evaluation", "holdout"}
@@ -32,11 +32,13 @@ class SplitLeakage(Rule):
     What it checks
         A row of a test, validation or dev split (from the file name, ``data/test.csv``, or a
         split column given with ``--split-column``) whose text is the same as a train row's
-        after normalisation (NFKC, case folding, collapsed spaces), or, with ``near`` on (the
-        default), a near-duplicate of one: Jaccard similarity of character 5-grams at or above
-        ``threshold``, found by ``near-duplicate``'s MinHash and verified exactly.  The finding
-        is on the evaluation row and points to the train row (the exact copy, else the most
-        similar one); rows with the same train row share a ``group``.
+        after normalisation (NFKC, case folding, collapsed spaces): an error.  With ``near`` on
+        (the default), also a near-duplicate of a train row with the same label, as
+        ``near-duplicate`` defines it (5-gram Jaccard at ``threshold`` and few enough differing
+        words for the length): a warning, since similar is not equal.  A near copy under
+        another label is a different example (a hard negative), not a leak.  The finding is on
+        the evaluation row and points to the train row (the exact copy, else the most similar
+        one); rows with the same train row share a ``group``.
 
     Why it matters
         A test example the model saw in training measures memory, not generalisation: leaked
@@ -49,8 +51,14 @@ class SplitLeakage(Rule):
         Unsafe (``--unsafe-fixes``): drop the row from the evaluation split; the train row stays.
 
     Options
-        ``near`` (true): also report near-duplicates of train rows.  ``threshold`` (as
-        ``near-duplicate``) and ``min-chars`` (20): see ``near-duplicate``.
+        ``near`` (true): also report near-duplicates of train rows.  ``threshold`` (0.7),
+        ``max-word-diff`` (0.05) and ``min-chars`` (20): see ``near-duplicate``.  Measured on
+        banking77 train+test: before, 313 findings, all errors, 306 of them fuzzy matches of
+        short intents with correct different labels; now 7 errors (test rows equal to a train
+        row up to whitespace) and 155 warnings (near copies under the same intent), reviewed
+        sample 29/30 right (tests/data/reviewed/LK001.jsonl, with MRPC).  On the templated
+        benchmark: recall 1.00 of the 500 planted leaks, precision 0.84 against the planted
+        pairs and 0.97 counting unplanted true near-copies between the splits as right.
     """
 
     code = "LK001"
@@ -114,7 +122,7 @@ class SplitLeakage(Rule):
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
                                       pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
-                                      words=mh.WordTest(self.options.max_word_diff))
+                                      words=mh.WordTest(self.options.max_word_diff, clean=self.params.normalize))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row

@@ -22,6 +22,8 @@ def test_view_shows_summary_top_rules_and_first_findings_then_folds_the_rest():
     assert "<script" not in html
     assert visible.count("<h2>Top rules</h2>") == 1 and visible.count("<tr>") <= 5 + 5
     assert "exact-duplicate" in visible and "findings (" in visible
+    # the first problems are root causes with the text they are about: 30 copies of one message, once
+    assert "30 rows with the same text and label" in visible and "<q class='tl-snippet'>Sorry, I&#x27;ll call later" in visible
     assert "Sources, every rule and charts" in folded and "alpaca_en_demo.json" in folded
 
 

@@ -148,3 +148,15 @@ def test_missing_library_skips_with_one_info_line(monkeypatch, tmp_path):
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.output.splitlines() if "skipped" in ln]
     assert len(lines) == 1 and "PI002" in lines[0] and "pip install 'trainlint[hygiene]'" in lines[0], res.output
+
+
+def test_snippets_of_other_rules_are_redacted_too(tmp_path):
+    """A duplicate row holding an address: its DU001 entry shows the row's text, masked by PI001."""
+    p = tmp_path / "dup.jsonl"
+    row = json.dumps({"text": "please write to jane.doe@privatemail.org about the order", "label": "a"}) + "\n"
+    p.write_text(row * 3)
+    for fmt in ("text", "markdown", "html"):
+        res = CliRunner().invoke(cli, ["check", str(p), "--isolated", "--no-progress", "--select", "DU001,PI001",
+                                       "--text", "text", "--output-format", fmt], catch_exceptions=False)
+        assert "DU001" in res.output and "please write to j" in res.output, res.output  # the snippet is shown
+        assert "jane.doe" not in res.output and "privatemail" not in res.output, fmt
