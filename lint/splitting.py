@@ -215,6 +215,8 @@ def _write(spec, parts: dict[str, np.ndarray], output_dir: str, inputs: list[str
 
     base = os.path.basename(spec.info.path)
     ext = base[base.index("."):] if "." in base else ""
+    for z in (".gz", ".bz2", ".xz", ".zst"):  # the rows are written uncompressed: say so in the name
+        ext = ext[:-len(z)] if ext.endswith(z) else ext
     paths = {n: os.path.join(output_dir, n + ext) for n in parts}
     for p in paths.values():
         ensure_not_an_input(p, inputs, "the split file")
