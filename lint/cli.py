@@ -87,6 +87,12 @@ def cli() -> None:
               help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
 @click.option("--language", default=None, metavar="CODE",
               help="Language the text should be in (ISO 639-1, e.g. en); default: the dominant one measured.")
+@click.option("--tokenizer", default=None, metavar="PATH",
+              help="Chat rules: a local tokenizer.json, model folder or SentencePiece model (never downloaded).")
+@click.option("--chat-template", default=None, metavar="NAME|FILE",
+              help="Chat rules: chatml, qwen, llama3, mistral, gemma, or a Jinja file (default: the model folder's).")
+@click.option("--max-length", type=click.IntRange(1), default=None, metavar="N",
+              help="Chat rules: the trainer's sequence length in tokens.")
 @click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet (default: from name).")
 @click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
 @click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
@@ -178,6 +184,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
+        "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
         "gx_suites": tuple(o["expectations"]) or None,
         "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
     }

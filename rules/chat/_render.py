@@ -1,0 +1,68 @@
+"""The trainer's view, shared by the rules that render conversations (issue 18): each readable
+conversation of a batch as the chat template renders it, memoised on the BatchContext.
+
+Templates and tokenizers come from core's loader (``trainlint.resources``); rendering happens
+once per batch and template, token counting once per batch in one ``encode_batch`` call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._chat import Chat, applies, chats
+
+#: record formats rendered as one conversation (a preference pair's sides are not rendered)
+RENDERED = ("openai", "sharegpt", "alpaca", "kto")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    messages: tuple       # ({"role", "content"} dicts) as given to the template
+    pointers: tuple       # JSON pointer of each message's text
+    text: str | None      # the rendered conversation, None when the template refused it
+    error: str | None     # the template's own message
+
+
+def view_applies(source, options) -> bool:
+    """A rendering rule runs on chat sources when a template is known (a family/file, or a model folder)."""
+    return applies(source) and source.record_format in RENDERED and bool(
+        getattr(options, "chat_template", None) or getattr(options, "tokenizer", None))
+
+
+def template_of(options):
+    from trainlint.resources import chat_template
+
+    return chat_template(options.chat_template or "", options.tokenizer)
+
+
+def messages_of(chat: Chat) -> tuple[tuple, tuple]:
+    msgs, ptrs = [], []
+    for t in chat.turns:
+        msgs.append({"role": t.role, "content": t.text})
+        ptrs.append(t.pointer)
+    return tuple(msgs), tuple(ptrs)
+
+
+def render_one(template, messages, add_generation_prompt: bool = False) -> tuple[str | None, str | None]:
+    try:
+        return template.render(list(messages), add_generation_prompt), None
+    except Exception as e:  # noqa: BLE001 - any template error is the finding, never a crash
+        return None, str(e) or type(e).__name__
+
+
+def rendered(batch, options) -> list[Rendered | None]:
+    """One Rendered per row (None: the record cannot be read or has no turns)."""
+    template = template_of(options)
+
+    def make():
+        out = []
+        for chat in chats(batch):
+            if not chat.readable or not chat.turns:
+                out.append(None)
+                continue
+            msgs, ptrs = messages_of(chat)
+            text, err = render_one(template, msgs)
+            out.append(Rendered(msgs, ptrs, text, err))
+        return out
+
+    return batch.cached(("chat-render", template.name), make)
