@@ -66,3 +66,19 @@ def rendered(batch, options) -> list[Rendered | None]:
         return out
 
     return batch.cached(("chat-render", template.name), make)
+
+
+def control_tokens(options) -> tuple[str, ...]:
+    """The chosen template's control tokens and the tokenizer's special tokens, longest first."""
+    from trainlint.resources import tokenizer
+
+    toks = set()
+    if options.chat_template or options.tokenizer:
+        try:
+            toks.update(template_of(options).control)
+        except Exception:  # noqa: BLE001 - a tokenizer without a template: its own tokens only
+            if not options.tokenizer:
+                raise
+    if options.tokenizer:
+        toks.update(tokenizer(options.tokenizer).special)
+    return tuple(sorted((t for t in toks if t), key=lambda t: (-len(t), t)))
