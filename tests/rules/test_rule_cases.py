@@ -31,9 +31,23 @@ def _load():
 ALL = list(_load())
 
 
+def tekken_path() -> str:
+    """A real byte-level BPE tokenizer, offline: Mistral's tekken file in the mistral-common wheel
+    (a test dependency), for the trainer's-view rules (``$TEKKEN`` in a case's options)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mistral_common")
+    assert spec is not None, "the tests need mistral-common (the test extra)"
+    return str(Path(spec.origin).parent / "data" / "tekken_240911.json")
+
+
+def _options(case) -> dict:
+    return {k: tekken_path() if v == "$TEKKEN" else v for k, v in (case.get("options") or {}).items()}
+
+
 def _run(code, case, mode, tmp_path):
     rule_cls = find_rule(code)
-    rule = rule_cls(rule_cls.make_options(case.get("options") or {}))
+    rule = rule_cls(rule_cls.make_options(_options(case)))
     roles = case.get("roles")
     if "files" in case:
         paths = []
