@@ -38,6 +38,10 @@ def template_of(options):
 def messages_of(chat: Chat) -> tuple[tuple, tuple]:
     msgs, ptrs = [], []
     for t in chat.turns:
+        if chat.fmt == "alpaca" and msgs and t.role == "user" == msgs[-1]["role"]:
+            # an Alpaca instruction and its input are one user message to the trainer
+            msgs[-1] = {"role": "user", "content": msgs[-1]["content"] + "\n" + t.text}
+            continue
         msgs.append({"role": t.role, "content": t.text})
         ptrs.append(t.pointer)
     return tuple(msgs), tuple(ptrs)
