@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from trainlint.registry import find_rule
-from trainlint.testing import MODES, comparable, run_rules_on, run_rules_on_files
+from trainlint.testing import MODES, comparable, run_rules_on, run_rules_on_files, tekken_path
 
 CASES = Path(__file__).parent / "cases"
 
@@ -29,16 +29,6 @@ def _load():
 
 
 ALL = list(_load())
-
-
-def tekken_path() -> str:
-    """A real byte-level BPE tokenizer, offline: Mistral's tekken file in the mistral-common wheel
-    (a test dependency), for the trainer's-view rules (``$TEKKEN`` in a case's options)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("mistral_common")
-    assert spec is not None, "the tests need mistral-common (the test extra)"
-    return str(Path(spec.origin).parent / "data" / "tekken_240911.json")
 
 
 def _options(case) -> dict:
