@@ -114,3 +114,54 @@ def test_seeded_corpus_recall_and_precision(family, tmp_path):
     missed = {row: kind for row, (kind, codes) in expected.items() if not codes <= found.get(row, set())}
     assert not missed  # recall 1.0 on every planted kind
     assert set(found) <= set(expected)  # the unmodified records around them: no findings
+
+
+def _hf_tokenizer(tmp_path) -> str:
+    """A small BPE tokenizer.json trained here (offline) with a special token of its own."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(["hello world how are you", "the weather is sunny"] * 10,
+                            trainers.BpeTrainer(vocab_size=200, special_tokens=["[UNK]", "<|tool_sep|>"]))
+    path = tmp_path / "model" / "tokenizer.json"
+    path.parent.mkdir()
+    tok.save(str(path))
+    return str(path.parent)
+
+
+def test_cli_and_config_keys_with_a_tokenizer_json_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli as main
+
+    model = _hf_tokenizer(tmp_path)
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hello <|tool_sep|> world"},
+                                             {"role": "assistant", "content": "how are you " * 30}]}) + "\n")
+    cli = CliRunner().invoke(main, ["check", str(data), "--isolated", "--select", "CH006,CH007", "--no-progress",
+                                    "--output-format", "concise", "--tokenizer", model, "--chat-template", "chatml",
+                                    "--max-length", "20"])
+    assert cli.exit_code == 1, cli.output
+    assert "chat.jsonl:1: CH006 control-token-in-text /messages/0/content user text contains the control token " \
+           "'<|tool_sep|>'" in cli.output
+    assert "CH007 truncated-at-max-length /messages/1/content" in cli.output
+    (tmp_path / "trainlint.toml").write_text(
+        f'tokenizer = "model"\nchat-template = "llama3"\nmax-length = 20\nselect = ["CH007"]\n')
+    cfg = CliRunner().invoke(main, ["check", str(data), "--config", str(tmp_path / "trainlint.toml"),
+                                    "--no-progress", "--output-format", "concise"])
+    assert "CH007 truncated-at-max-length" in cfg.output, cfg.output
+    bare = CliRunner().invoke(main, ["check", str(data), "--isolated", "--select", "CH005,CH006,CH007",
+                                     "--no-progress"])
+    assert bare.exit_code == 0, bare.output  # without the options: skipped, never an error
+
+
+def test_user_template_runs_sandboxed(tmp_path):
+    evil = tmp_path / "evil.jinja"
+    evil.write_text("{{ messages.__class__.__mro__[1].__subclasses__() }}")
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
+                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    report = lint(str(data), select=["CH005"], rules={"chat-template-error": {"chat-template": str(evil)}})
+    assert [f.code for f in report.findings] == ["CH005"]
+    assert "access to attribute '__class__' of 'list' object is unsafe" in report.findings[0].message
