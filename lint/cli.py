@@ -226,6 +226,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     finally:
         close()
     _say_accepted(report)
+    _say_view_skipped(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
@@ -363,6 +364,21 @@ def _not_an_input(path: str, report: Any) -> None:
         if not p.startswith("<") and "://" not in p and os.path.realpath(p) == real:
             raise UsageError(f"{path} is an input of this run: writing there would destroy the data; "
                              f"choose another file")
+
+
+def _say_view_skipped(report) -> None:
+    """One line for the chat rules that need --chat-template/--tokenizer/--max-length and did not get them."""
+    if not any(s.get("record_format") in ("openai", "sharegpt", "alpaca", "kto") for s in report.sources):
+        return
+    why: dict[str, list[str]] = {}
+    for r in report.rules:
+        reason = getattr(r, "skip_reason", None)
+        reason = reason() if callable(reason) else None
+        if reason:
+            why.setdefault(reason, []).append(r.code)
+    if why:
+        parts = [f"{', '.join(codes)}: {reason}" for reason, codes in why.items()]
+        click.echo(f"trainlint: skipped (the trainer's view): {'; '.join(parts)}", err=True)
 
 
 def _say_accepted(report: Any) -> None:

@@ -23,10 +23,29 @@ class Rendered:
     error: str | None     # the template's own message
 
 
+def extra_missing() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jinja2") is None or importlib.util.find_spec("tokenizers") is None
+
+
 def view_applies(source, options) -> bool:
-    """A rendering rule runs on chat sources when a template is known (a family/file, or a model folder)."""
+    """A rendering rule runs on chat sources when a template is known (a family/file, or a model
+    folder) and the chat extra is installed; else it is skipped (``skip_reason`` says why)."""
     return applies(source) and source.record_format in RENDERED and bool(
-        getattr(options, "chat_template", None) or getattr(options, "tokenizer", None))
+        getattr(options, "chat_template", None) or getattr(options, "tokenizer", None)) and not extra_missing()
+
+
+def skip_reason(options, needs: tuple[str, ...]) -> str | None:
+    """Why a trainer's-view rule does not run (one summary line in the CLI), or None."""
+    if extra_missing():
+        return "the chat extra is not installed (pip install 'trainlint[chat]')"
+    missing = [f"--{n.replace('_', '-')}" for n in needs if not getattr(options, n, None)]
+    if "chat_template" in needs and "tokenizer" in needs and getattr(options, "tokenizer", None):
+        missing = [m for m in missing if m != "--chat-template"]  # the model folder's template
+    if needs == ("chat_template", "tokenizer"):  # either one is enough
+        return "give --chat-template or --tokenizer" if len(missing) == 2 else None
+    return f"give {' and '.join(missing)}" if missing else None
 
 
 def template_of(options):

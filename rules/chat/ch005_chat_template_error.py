@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import rendered, view_applies
+from ._render import skip_reason, rendered, view_applies
 
 
 class ChatTemplateError(Rule):
@@ -44,6 +44,9 @@ class ChatTemplateError(Rule):
     class Options:
         chat_template: str = ""
         tokenizer: str = ""
+
+    def skip_reason(self) -> str | None:
+        return skip_reason(self.options, ("chat_template", "tokenizer"))
 
     def applies_to(self, source) -> bool:
         return view_applies(source, self.options)

@@ -8,7 +8,7 @@ from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
 from ._chat import chats
-from ._render import control_tokens, view_applies
+from ._render import skip_reason, control_tokens, view_applies
 
 
 @functools.lru_cache(maxsize=8)
@@ -49,6 +49,9 @@ class ControlTokenInText(Rule):
     class Options:
         chat_template: str = ""
         tokenizer: str = ""
+
+    def skip_reason(self) -> str | None:
+        return skip_reason(self.options, ("chat_template", "tokenizer"))
 
     def applies_to(self, source) -> bool:
         return view_applies(source, self.options)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import render_one, rendered, template_of, view_applies
+from ._render import skip_reason, render_one, rendered, template_of, view_applies
 
 
 class TruncatedAtMaxLength(Rule):
@@ -47,6 +47,9 @@ class TruncatedAtMaxLength(Rule):
         tokenizer: str = ""
         chat_template: str = ""
         max_length: int = 0
+
+    def skip_reason(self) -> str | None:
+        return skip_reason(self.options, ("chat_template", "tokenizer", "max_length"))
 
     def applies_to(self, source) -> bool:
         return bool(self.options.tokenizer and self.options.max_length) and view_applies(source, self.options)

@@ -154,6 +154,8 @@ def test_cli_and_config_keys_with_a_tokenizer_json_folder(tmp_path):
     bare = CliRunner().invoke(main, ["check", str(data), "--isolated", "--select", "CH005,CH006,CH007",
                                      "--no-progress"])
     assert bare.exit_code == 0, bare.output  # without the options: skipped, never an error
+    assert ("trainlint: skipped (the trainer's view): CH005, CH006: give --chat-template or --tokenizer; "
+            "CH007: give --chat-template and --tokenizer and --max-length") in bare.output
 
 
 def test_user_template_runs_sandboxed(tmp_path):
