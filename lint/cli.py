@@ -226,7 +226,8 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     finally:
         close()
     _say_accepted(report)
-    _say_view_skipped(report)
+    if all(fmt in ("text", "concise", "grouped") for fmt, path in outputs if not path):  # stdout stays parseable
+        _say_view_skipped(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines

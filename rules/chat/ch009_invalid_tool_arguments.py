@@ -50,13 +50,16 @@ def _schema_problem(args: dict, schema: dict) -> str | None:
     return None
 
 
-def _check_call(name, args, declared, where):
-    """(message, pointer) of a call's arguments: JSON text that does not parse, not an object,
-    a function or arguments the record's tools do not declare."""
+def _check_call(name, args, declared, where, parse_errors=True):
+    """(message, pointer) of a call's arguments: JSON text that does not parse (ShareGPT only: for
+    OpenAI messages that is ``malformed-chat-record``), not an object, a function or arguments the
+    record's tools do not declare."""
     if isinstance(args, str):
         try:
             args = json.loads(args) if args.strip() else {}
         except ValueError as e:
+            if not parse_errors:
+                return None
             return f"tool call arguments are not valid JSON ({e.msg} at character {e.pos})", where
     if not isinstance(args, dict):
         return "tool call arguments are not a JSON object", where
@@ -73,9 +76,9 @@ class InvalidToolArguments(ChatRule, Rule):
     """Tool call arguments are not valid JSON or do not match the declared tool.
 
     What it checks
-        OpenAI ``tool_calls[].function.arguments`` (a JSON string) and ShareGPT ``function_call``
-        turns (``{"name": ..., "arguments": ...}``): the arguments must parse as a JSON object;
-        when the record declares ``tools``, the called function must be one of them and its
+        ShareGPT ``function_call`` turns (``{"name": ..., "arguments": ...}``) must parse as a JSON
+        object (for OpenAI ``tool_calls[].function.arguments`` that is ``malformed-chat-record``,
+        CH001).  When the record declares ``tools``, the called function must be one of them and its
         arguments must match the schema's ``required`` keys, property ``type``/``enum``, and
         ``additionalProperties: false``.  Calls without a reply and replies without a call are
         ``unmatched-tool-call`` (CH004).
@@ -86,7 +89,7 @@ class InvalidToolArguments(ChatRule, Rule):
         template) fail on the row.
 
     Example
-        ``"arguments": "{\\"city\\": \\"Paris\""`` (unterminated).
+        ``"arguments": "{\\"town\\": 3}"`` for a declared tool that requires ``city``.
 
     Fix
         Unsafe: the record is dropped.
@@ -129,6 +132,7 @@ class InvalidToolArguments(ChatRule, Rule):
                     if not isinstance(fn, dict):
                         continue
                     found = _check_call(fn.get("name"), fn.get("arguments", "{}"), declared,
-                                        f"/{th.key}/{t.index}/tool_calls/{j}/function/arguments")
+                                        f"/{th.key}/{t.index}/tool_calls/{j}/function/arguments",
+                                        parse_errors=False)
                     if found:
                         yield found
