@@ -105,3 +105,22 @@ def control_tokens(options) -> tuple[str, ...]:
     if options.tokenizer:
         toks.update(tokenizer(options.tokenizer).special)
     return tuple(sorted((t for t in toks if t), key=lambda t: (-len(t), t)))
+
+
+class ViewRule:
+    """Mixin of the trainer's-view rules: the run-wide options they take (``Options``), when they
+    run (``applies_to``) and why not (``skip_reason``, one summary line in the CLI)."""
+
+    needs: tuple[str, ...] = ("chat_template", "tokenizer")
+
+    @dataclass(frozen=True)
+    class Options:
+        chat_template: str = ""
+        tokenizer: str = ""
+
+    def skip_reason(self) -> str | None:
+        return skip_reason(self.options, self.needs)
+
+    def applies_to(self, source) -> bool:
+        return view_applies(source, self.options) and (
+            "max_length" not in self.needs or bool(self.options.tokenizer and self.options.max_length))

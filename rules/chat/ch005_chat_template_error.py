@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import skip_reason, rendered, view_applies
+from ._render import ViewRule, rendered
 
 
-class ChatTemplateError(Rule):
+class ChatTemplateError(ViewRule, Rule):
     """Chat template refuses the conversation.
 
     What it checks
@@ -39,17 +37,6 @@ class ChatTemplateError(Rule):
     severity = Severity.ERROR
     groups = ("chat",)
     fix = Fix.UNSAFE
-
-    @dataclass(frozen=True)
-    class Options:
-        chat_template: str = ""
-        tokenizer: str = ""
-
-    def skip_reason(self) -> str | None:
-        return skip_reason(self.options, ("chat_template", "tokenizer"))
-
-    def applies_to(self, source) -> bool:
-        return view_applies(source, self.options)
 
     def update(self, batch, state):
         out = []

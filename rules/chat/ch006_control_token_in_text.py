@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
 from ._chat import chats
-from ._render import skip_reason, control_tokens, view_applies
+from ._render import ViewRule, control_tokens
 
 
 @functools.lru_cache(maxsize=8)
@@ -16,7 +14,7 @@ def _pattern(tokens: tuple[str, ...]):
     return re.compile("|".join(map(re.escape, tokens))) if tokens else None
 
 
-class ControlTokenInText(Rule):
+class ControlTokenInText(ViewRule, Rule):
     """Message text contains a control token of the template or tokenizer.
 
     What it checks
@@ -44,17 +42,6 @@ class ControlTokenInText(Rule):
     severity = Severity.ERROR
     groups = ("chat",)
     fix = Fix.UNSAFE
-
-    @dataclass(frozen=True)
-    class Options:
-        chat_template: str = ""
-        tokenizer: str = ""
-
-    def skip_reason(self) -> str | None:
-        return skip_reason(self.options, ("chat_template", "tokenizer"))
-
-    def applies_to(self, source) -> bool:
-        return view_applies(source, self.options)
 
     def update(self, batch, state):
         pat = _pattern(control_tokens(self.options))

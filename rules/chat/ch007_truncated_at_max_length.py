@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import skip_reason, render_one, rendered, template_of, view_applies
+from ._render import ViewRule, render_one, rendered, template_of
 
 
-class TruncatedAtMaxLength(Rule):
+class TruncatedAtMaxLength(ViewRule, Rule):
     """Trainer's max length cuts the assistant answer.
 
     What it checks
@@ -41,18 +41,13 @@ class TruncatedAtMaxLength(Rule):
     severity = Severity.ERROR
     groups = ("chat",)
     fix = Fix.UNSAFE
+    needs = ("chat_template", "tokenizer", "max_length")
 
     @dataclass(frozen=True)
     class Options:
         tokenizer: str = ""
         chat_template: str = ""
         max_length: int = 0
-
-    def skip_reason(self) -> str | None:
-        return skip_reason(self.options, ("chat_template", "tokenizer", "max_length"))
-
-    def applies_to(self, source) -> bool:
-        return bool(self.options.tokenizer and self.options.max_length) and view_applies(source, self.options)
 
     def update(self, batch, state):
         from trainlint.resources import tokenizer

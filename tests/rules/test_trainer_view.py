@@ -147,7 +147,7 @@ def test_cli_and_config_keys_with_a_tokenizer_json_folder(tmp_path):
            "'<|tool_sep|>'" in cli.output
     assert "CH007 truncated-at-max-length /messages/1/content" in cli.output
     (tmp_path / "trainlint.toml").write_text(
-        f'tokenizer = "model"\nchat-template = "llama3"\nmax-length = 20\nselect = ["CH007"]\n')
+        'tokenizer = "model"\nchat-template = "llama3"\nmax-length = 20\nselect = ["CH007"]\n')
     cfg = CliRunner().invoke(main, ["check", str(data), "--config", str(tmp_path / "trainlint.toml"),
                                     "--no-progress", "--output-format", "concise"])
     assert "CH007 truncated-at-max-length" in cfg.output, cfg.output
