@@ -1,4 +1,4 @@
-"""Throughput of the trainer's view (CH005-CH009): conversations per second of CPU time, one core.
+"""Throughput of the trainer's view (CH005-CH010): conversations per second of CPU time, one core.
 
     taskset -c 0 python benchmarks/chat_render.py [--n 20000] [--family chatml] [--max-length 4096]
 
@@ -47,10 +47,10 @@ def main() -> None:
             f.writelines(json.dumps(r) + "\n" for r in recs)
         rows = []
         for label, select in (("read + parse only (CH003)", ["CH003"]),
-                              ("trainer's view CH005-CH009", ["CH005", "CH006", "CH007", "CH008", "CH009"])):
+                              ("trainer's view CH005-CH010", ["CH005", "CH006", "CH007", "CH008", "CH009", "CH010"])):
             t0, c0 = time.perf_counter(), time.process_time()
             report = lint(path, select=select, rules={
-                "chat-template-error": view, "control-token-in-text": view,
+                "chat-template-error": view, "control-token-in-text": view, "assistant-span-dropped": view,
                 "truncated-at-max-length": {**view, "max-length": a.max_length}})
             cpu, wall = time.process_time() - c0, time.perf_counter() - t0
             rows.append((label, cpu, wall, len(report.findings)))

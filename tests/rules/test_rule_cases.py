@@ -32,7 +32,10 @@ ALL = list(_load())
 
 
 def _options(case) -> dict:
-    return {k: tekken_path() if v == "$TEKKEN" else v for k, v in (case.get("options") or {}).items()}
+    """A case's options; ``$TEKKEN`` is a real BPE tokenizer file, ``$TESTS`` the tests folder."""
+    tests = str(Path(__file__).resolve().parents[1])
+    return {k: tekken_path() if v == "$TEKKEN" else v.replace("$TESTS", tests) if isinstance(v, str) else v
+            for k, v in (case.get("options") or {}).items()}
 
 
 def _run(code, case, mode, tmp_path):

@@ -15,7 +15,7 @@ from trainlint.testing import tekken_path
 
 
 CHAT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "chat"
-CODES = ["CH001", "CH005", "CH006", "CH007", "CH008", "CH009"]
+CODES = ["CH001", "CH005", "CH006", "CH007", "CH008", "CH009", "CH010"]
 MAX_LENGTH = 16384  # OpenAI toy row 4 (a 26,000-character reply) is ~8,500 tokens
 TOOLS = [{"type": "function", "function": {"name": "weather", "parameters": {
     "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
@@ -27,6 +27,7 @@ def _run(paths, family):
     report = lint([str(p) for p in paths], select=CODES, rules={
         "chat-template-error": {k: v for k, v in view.items() if k != "max-length"},
         "control-token-in-text": {k: v for k, v in view.items() if k != "max-length"},
+        "assistant-span-dropped": {k: v for k, v in view.items() if k != "max-length"},
         "truncated-at-max-length": view})
     return [(Path(f.source).name, f.row, f.code) for f in report.findings]
 
