@@ -89,6 +89,12 @@ def cli() -> None:
               help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
 @click.option("--language", default=None, metavar="CODE",
               help="Language the text should be in (ISO 639-1, e.g. en); default: the dominant one measured.")
+@click.option("--tokenizer", default=None, metavar="PATH",
+              help="Chat rules: a local tokenizer.json, model folder or SentencePiece model (never downloaded).")
+@click.option("--chat-template", default=None, metavar="NAME|FILE",
+              help="Chat rules: chatml, qwen, llama3, mistral, gemma, or a Jinja file (default: the model folder's).")
+@click.option("--max-length", type=click.IntRange(1), default=None, metavar="N",
+              help="Chat rules: the trainer's sequence length in tokens.")
 @click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet (default: from name).")
 @click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
 @click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
@@ -181,6 +187,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
+        "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
         "gx_suites": tuple(o["expectations"]) or None,
         "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
     }
@@ -222,6 +229,8 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     finally:
         close()
     _say_accepted(report)
+    if all(fmt in ("text", "concise", "grouped") for fmt, path in outputs if not path):  # stdout stays parseable
+        _say_view_skipped(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
@@ -359,6 +368,21 @@ def _not_an_input(path: str, report: Any) -> None:
         if not p.startswith("<") and "://" not in p and os.path.realpath(p) == real:
             raise UsageError(f"{path} is an input of this run: writing there would destroy the data; "
                              f"choose another file")
+
+
+def _say_view_skipped(report) -> None:
+    """One line for the chat rules that need --chat-template/--tokenizer/--max-length and did not get them."""
+    if not any(s.get("record_format") in ("openai", "sharegpt", "alpaca", "kto") for s in report.sources):
+        return
+    why: dict[str, list[str]] = {}
+    for r in report.rules:
+        reason = getattr(r, "skip_reason", None)
+        reason = reason() if callable(reason) else None
+        if reason:
+            why.setdefault(reason, []).append(r.code)
+    if why:
+        parts = [f"{', '.join(codes)}: {reason}" for reason, codes in why.items()]
+        click.echo(f"trainlint: skipped (the trainer's view): {'; '.join(parts)}", err=True)
 
 
 def _say_accepted(report: Any) -> None:

@@ -42,6 +42,10 @@ class Settings:
     unsafe_fixes: bool = False
     #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
     show_text: bool = True
+    #: the trainer's view (issue 18): a local tokenizer, a chat template (family name or file), a length
+    tokenizer: str | None = None
+    chat_template: str | None = None
+    max_length: int | None = None
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
     gx_suites: tuple[Any, ...] = ()
@@ -138,15 +142,17 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             value = tuple(value)
+        elif name == "max_length" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name in ("jobs",) and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name == "fail_on" and value not in ("info", "warning", "error"):
             raise ConfigError(f"{where}: '{key}' must be one of info, warning, error; got {value!r}")
         elif name in _BOOLS and not isinstance(value, bool):
             raise ConfigError(f"{where}: '{key}' must be true or false")
-        elif name not in ("jobs",) + _BOOLS + _LISTS and not isinstance(value, str):
+        elif name not in ("jobs", "max_length") + _BOOLS + _LISTS and not isinstance(value, str):
             raise ConfigError(f"{where}: '{key}' must be a string")
-        if name in ("baseline", "suppressions") and path:
+        if name in ("baseline", "suppressions", "tokenizer") and path:
             value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
         if name == "against" and path:
             value = tuple(os.path.join(os.path.dirname(os.path.abspath(path)), v) for v in value)
