@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ DIRNAME = ".trainlint_cache"
 #: default size cap of the directory
 MAX_BYTES = 2 << 30
 _MAGIC = b"TLC1"
+#: seconds: a file modified more recently is hashed on every run
+_RACY = 2.0
 #: the settings that change how a file is read into records
 _READER_FIELDS = ("text", "label", "split_column", "format", "input_format", "encoding", "delimiter", "header")
 
@@ -92,7 +95,10 @@ class StateCache:
         except OSError:
             return None
         digest = f"{h.hexdigest()}-{st2.st_size}"
-        if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns):  # not changed while read
+        # remembered only when the file did not change while read and its mtime is older than
+        # the clock's resolution could hide: a same-size edit in the same tick (``racy git``)
+        # would otherwise keep the old hash
+        if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
             self._write(memo, digest.encode("ascii"))
         return digest
 
