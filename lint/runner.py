@@ -133,7 +133,11 @@ def _use_cache(engine, rules, settings: Settings, output_dir: str | None) -> Non
 
     if type(engine) is not LocalEngine or output_dir is not None or uncacheable(rules):
         return
-    engine.cache = StateCache(default_dir(settings), rules, settings)
+    from .keys import ContentKeys
+
+    # the content keys' rule keeps what its ``finish`` found on itself: a kept finished run lacks it
+    whole = not any(isinstance(r, ContentKeys) for r in rules)
+    engine.cache = StateCache(default_dir(settings), rules, settings, whole_runs=whole)
 
 
 def with_siblings(files: list[str], settings: Settings) -> list[str]:

@@ -57,7 +57,8 @@ class StateCache:
     """Per-file results on disk, under ``root``.  ``run_key`` fixes what a run's results depend
     on apart from the file itself (version, rules, options, reader settings)."""
 
-    def __init__(self, root: str, rules: Sequence[Any], settings: Any = None, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, root: str, rules: Sequence[Any], settings: Any = None, max_bytes: int = MAX_BYTES,
+                 whole_runs: bool = True) -> None:
         from ._version import __version__
 
         self.root = Path(root)
@@ -67,6 +68,8 @@ class StateCache:
                                                        repr(getattr(r, "options", None)), repr(getattr(r, "patterns", None)))
                                                       for r in rules], reader)
         self.hits = self.misses = 0
+        #: keep whole runs' finished results too (``run_entry``)
+        self.whole_runs = whole_runs
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -109,6 +112,14 @@ class StateCache:
         if content is None:
             return None
         return _digest(self.run_key, content, pickle.dumps(info, protocol=4))
+
+    def run_entry(self, keys: Sequence[str | None]) -> str | None:
+        """The key of a whole run's finished result over the files ``keys`` (in order), or None
+        when it is not kept: a file without a key, or ``whole_runs`` off (a rule of the run
+        keeps what ``finish`` found on itself, as the content keys do)."""
+        if not self.whole_runs or not keys or any(k is None for k in keys):
+            return None
+        return _digest("run", self.run_key, list(keys))
 
     # -- entries ------------------------------------------------------------------------------------
 

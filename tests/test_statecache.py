@@ -127,13 +127,17 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
     f.write_text("text,label\nhello there,a\nhello there,b\n,a\n")
     cache = tmp_path / "c"
     first = _same([f], cache)
-    (entry,) = _entries(cache)
-    entry.write_bytes(entry.read_bytes()[:20])  # cut short
+    assert len(_entries(cache)) == 2  # the file's states, and the finished run over it
+    for e in _entries(cache):
+        e.write_bytes(e.read_bytes()[:20])  # cut short
     assert _same([f], cache) == first
-    (entry,) = _entries(cache)
-    entry.write_bytes(b"XXXX" + entry.read_bytes()[4:])  # another format's entry
+    for e in _entries(cache):
+        e.write_bytes(b"XXXX" + e.read_bytes()[4:])  # another format's entry
     assert _same([f], cache) == first
-    assert _entries(cache)[0].read_bytes()[:4] == b"TLC1"
+    assert all(e.read_bytes()[:4] == b"TLC1" for e in _entries(cache))
+    run_entry = max(_entries(cache), key=lambda e: e.stat().st_size)
+    run_entry.unlink()  # only the file's states left: finish runs again on them
+    assert _same([f], cache) == first
 
 
 def test_lru_eviction_keeps_the_cap(tmp_path):
