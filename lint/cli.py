@@ -200,6 +200,9 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     from .engines import prepare
 
     prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
+    if settings.cache and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
+        why = "--fix" if o["fix"] else "the local engine only (not --jobs, --engine)"
+        click.echo(f"note: the cache is bypassed: {why}", err=True)
     if not paths and not settings.paths:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:
