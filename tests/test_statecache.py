@@ -133,7 +133,7 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
     for e in _entries(cache):
         e.write_bytes(b"XXXX" + e.read_bytes()[4:])  # another format's entry
     assert _same([f], cache) == first
-    assert all(e.read_bytes()[:4] == b"TLC1" for e in _entries(cache))
+    assert all(e.read_bytes()[:4] == b"TLC2" for e in _entries(cache))
     run_entry = max(_entries(cache), key=lambda e: e.stat().st_size)
     run_entry.unlink()  # only the file's states left: finish runs again on them
     assert _same([f], cache) == first
@@ -141,11 +141,12 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
 
 def test_lru_eviction_keeps_the_cap(tmp_path):
     cache = StateCache(str(tmp_path / "c"), [], None, max_bytes=3000)
+    blobs = [os.urandom(1000) for _ in range(10)]  # incompressible: entries are zstd-compressed
     for i in range(10):
-        cache.store(f"{i:02d}" + "k" * 30, b"x" * 1000)
+        cache.store(f"{i:02d}" + "k" * 30, blobs[i])
         os.utime(cache._entry(f"{i:02d}" + "k" * 30), (1000 + i, 1000 + i))
     assert sum(p.stat().st_size for p in _entries(tmp_path / "c")) <= 3000
-    assert cache.load("09" + "k" * 30) == b"x" * 1000  # the newest stays
+    assert cache.load("09" + "k" * 30) == blobs[9]  # the newest stays
     assert cache.load("00" + "k" * 30) is None
 
 
