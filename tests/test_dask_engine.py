@@ -349,7 +349,10 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     seen = spy_finish_states(monkeypatch, de)
     monkeypatch.setattr(dt.DaskExecutor, "min_piece", 20)  # several verification tasks
     paths = REAL["banking77"] + REAL["sms_spam"]
-    rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001")))  # noqa: E731
+    # LB001's near matching is off by default: turned on (with word differences allowed) so that its
+    # shuffle runs too
+    rules = lambda: build_rules(Settings(select=("DU002", "LB001", "LK001"), rules={  # noqa: E731
+        "conflicting-label": {"near": True, "max-word-diff": 0.2}}))
     local = LocalEngine().run(open_sources([str(p) for p in paths], ReadOptions()), rules())
     dask = DaskEngine(client, shuffle_partitions=partitions).run(
         open_sources([str(p) for p in paths], ReadOptions(block_bytes=64 << 10)), rules())

@@ -117,9 +117,9 @@ def test_try_repo_fails_on_dirty_file(precommit_env):
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "Failed" in out
-    # --siblings reads clean.csv beside it: the copies are one entry, anchored on the first copy
-    assert "clean.csv:2: DU001 exact-duplicate 3 rows with the same text and label" in out
-    assert "also dirty.csv lines 2, 4" in out
+    # --siblings reads clean.csv beside it: the copies are one entry, anchored on the staged file
+    assert "dirty.csv:2: DU001 exact-duplicate 3 rows with the same text and label" in out
+    assert "also line 4; clean.csv line 2" in out
     assert "| the cat sat" in out  # the snippet of the text
 
 
@@ -136,6 +136,6 @@ def test_try_repo_reads_sibling_splits_and_reports_on_staged_files(precommit_env
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     # one entry per leaked train row, naming the staged test row it leaked into
-    assert "data/train.csv:18: LK001 split-leakage train row found in 1 evaluation row: 1 exact" in out
-    assert "also data/test.csv line 81" in out
+    # the entry is on the staged test row and names the train row it leaked from
+    assert "data/test.csv:81: LK001 split-leakage text appears in the train split (data/train.csv:18)" in out
     assert "data/train.csv: csv, 299 rows" in out and "DU001" not in out

@@ -83,18 +83,27 @@ def test_alpaca_json_array_duplicates_and_lines():
         assert text[f.line - 1].strip() == "{"  # the line where the element starts
 
 
-def test_not_utf8_names_line_and_byte():
+def test_not_utf8_is_one_file_wide_finding():
+    """Most lines fail to decode: one file-level finding with the count, the first bad lines and the
+    encoding the bytes look like (not 341 invalid-record lines of one cause)."""
     path = DATA / "encoding" / "youtube01_psy_not_utf8.csv"
     report = trainlint.lint(str(path), select=["IR001"])
-    assert report.findings, "invalid UTF-8 must be reported"
-    raw = path.read_bytes().split(b"\r\n")
-    for f in report.findings[:20]:
-        assert "0xA5" in f.message
-        col = int(f.message.split("at column ")[1].split(")")[0])
-        assert raw[f.line - 1][col - 1] == 0xA5
+    assert len(report.findings) == 1
+    f = report.findings[0]
+    assert f.row is None and "341 of 350 lines" in f.message and "line 4" in f.message
+    assert "--encoding" in f.message
     # with the right encoding the file reads cleanly
     ok = trainlint.lint(str(path), select=["IR001"], encoding="latin-1")
     assert ok.findings == [] and ok.sources[0]["rows"] == 350
+
+
+def test_fix_refuses_rows_for_a_file_wide_cause(tmp_path):
+    path = DATA / "encoding" / "youtube01_psy_not_utf8.csv"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["check", str(path), "--fix", "--output-dir", str(out), "-q"])
+    assert result.exit_code == 2 and "--encoding" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_mrpc_bare_quotes_read_with_quoting_off():
@@ -120,14 +129,16 @@ def test_fix_invariant_and_inputs_untouched(rel, tmp_path):
     path = DATA / rel
     before = digest(path)
     out = tmp_path / "out"
+    # the not-UTF-8 file is cleaned with the encoding its file-wide finding names (without, --fix refuses)
+    enc = ["--encoding", "latin-1"] if rel.startswith("encoding/") else []
     result = CliRunner().invoke(cli, ["check", str(path), "--select", ",".join(SELECT), "--fix",
-                                      "--output-dir", str(out), "-q"])
+                                      "--output-dir", str(out), "-q", *enc])
     assert result.exit_code in (0, 1), result.output
     assert digest(path) == before
     cleaned = out / path.name
     rejects = out / (path.name + ".rejects.jsonl")
     assert cleaned.exists() and rejects.exists()
-    report = trainlint.lint(str(path), select=SELECT)
+    report = trainlint.lint(str(path), select=SELECT, **({"encoding": "latin-1"} if enc else {}))
     rows = report.sources[0]["rows"]
     n_rejected = sum(1 for _ in rejects.open(encoding="utf-8"))
     kept = trainlint.lint(str(cleaned), select=[], header=None).sources[0]["rows"]
