@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .report import Report
     from .rule import Rule
 
-__all__ = ["__version__", "lint", "Rule", "Finding", "Related", "Severity", "Fix", "Report", "TrainlintError"]
+__all__ = ["__version__", "lint", "Rule", "Finding", "Related", "Severity", "Fix", "Report", "TrainlintError", "split"]
 
 _LAZY = {
     "Rule": ("rule", "Rule"),
@@ -28,6 +28,7 @@ _LAZY = {
     "Fix": ("finding", "Fix"),
     "Report": ("report", "Report"),
     "TrainlintError": ("errors", "TrainlintError"),
+    "split": ("splitting", "split"),
 }
 
 
@@ -50,6 +51,7 @@ def lint(
     text: list[str] | str | None = None,
     label: str | None = None,
     split_column: str | None = None,
+    against: Any = None,
     format: str | None = None,
     fail_on: str | None = None,
     jobs: int | None = None,
@@ -84,7 +86,8 @@ def lint(
 
     overrides = {
         "select": _list(select), "ignore": _list(ignore), "text": _list(text), "label": label,
-        "split_column": split_column, "format": format, "fail_on": fail_on, "jobs": jobs,
+        "split_column": split_column, "format": format,
+        "against": (tuple([against] if isinstance(against, str) else against) if against else None), "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
         "baseline": baseline, "suppressions": suppressions,
     }

@@ -83,10 +83,18 @@ def cli() -> None:
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated; dotted paths for nested JSON.")
 @click.option("--label", default=None, help="Label column.")
 @click.option("--split-column", default=None, help="Column holding train/test/validation.")
+@click.option("--against", multiple=True, metavar="EVAL",
+              help="Evaluation files or .tlidx index files to check the data against (eval-contamination).")
 @click.option("--format", "record_format", default=None,
               help="Record format: text, openai, alpaca, sharegpt, preference (default: detected).")
 @click.option("--language", default=None, metavar="CODE",
               help="Language the text should be in (ISO 639-1, e.g. en); default: the dominant one measured.")
+@click.option("--tokenizer", default=None, metavar="PATH",
+              help="Chat rules: a local tokenizer.json, model folder or SentencePiece model (never downloaded).")
+@click.option("--chat-template", default=None, metavar="NAME|FILE",
+              help="Chat rules: chatml, qwen, llama3, mistral, gemma, or a Jinja file (default: the model folder's).")
+@click.option("--max-length", type=click.IntRange(1), default=None, metavar="N",
+              help="Chat rules: the trainer's sequence length in tokens.")
 @click.option("--input-format", default=None, help="File format: csv, tsv, jsonl, json, parquet (default: from name).")
 @click.option("--encoding", default=None, help="Text encoding of the inputs (default utf-8).")
 @click.option("--delimiter", default=None, help="Field delimiter of CSV inputs (default: sniffed).")
@@ -178,11 +186,13 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     overrides = {
         "select": _split(o["select"]), "ignore": _split(o["ignore"]), "extend_select": _split(o["extend_select"]),
         "fail_on": o["fail_on"], "text": _split(o["text"]), "label": o["label"],
-        "split_column": o["split_column"], "format": o["record_format"], "input_format": o["input_format"],
+        "split_column": o["split_column"], "against": tuple(o["against"]) or None,
+        "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
+        "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
         "gx_suites": tuple(o["expectations"]) or None,
         "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
         "cache": o["cache"], "cache_dir": o["cache_dir"],
@@ -228,6 +238,8 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     finally:
         close()
     _say_accepted(report)
+    if all(fmt in ("text", "concise", "grouped") for fmt, path in outputs if not path):  # stdout stays parseable
+        _say_view_skipped(report)
     unsafe = bool(settings.unsafe_fixes)
     if o["diff"]:
         from .clean import diff_lines
@@ -367,6 +379,21 @@ def _not_an_input(path: str, report: Any) -> None:
                              f"choose another file")
 
 
+def _say_view_skipped(report) -> None:
+    """One line for the chat rules that need --chat-template/--tokenizer/--max-length and did not get them."""
+    if not any(s.get("record_format") in ("openai", "sharegpt", "alpaca", "kto") for s in report.sources):
+        return
+    why: dict[str, list[str]] = {}
+    for r in report.rules:
+        reason = getattr(r, "skip_reason", None)
+        reason = reason() if callable(reason) else None
+        if reason:
+            why.setdefault(reason, []).append(r.code)
+    if why:
+        parts = [f"{', '.join(codes)}: {reason}" for reason, codes in why.items()]
+        click.echo(f"trainlint: skipped (the trainer's view): {'; '.join(parts)}", err=True)
+
+
 def _say_accepted(report: Any) -> None:
     """One line on standard error per kind of accepted finding the report leaves out."""
     acc = report.stats.get("accepted") or {}
@@ -499,11 +526,10 @@ def rule_cmd(code: str) -> None:
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
     """Write a Great Expectations 1.x suite from what trainlint measures on the data."""
-    import json
 
-    from .errors import TrainlintError
+    def work() -> None:
+        import json
 
-    try:
         from .config import resolve_settings
         from .gx import export_suite
 
@@ -511,13 +537,68 @@ def export_gx_cmd(paths: tuple[str, ...], **o: Any) -> None:
                                                   "input_format": o["input_format"]}, isolated=o["isolated"])
         suite = export_suite(list(paths), settings, name=o["name"], id_column=o["id_column"])
         _write_atomic(o["output"], json.dumps(suite, indent=2, ensure_ascii=False) + "\n")
+        click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
+
+    _guarded(work)
+
+
+def _guarded(work: Callable[[], None]) -> None:
+    """``work()``, its errors as one line (exit 2), as ``check`` does."""
+    from .errors import TrainlintError
+
+    try:
+        work()
     except TrainlintError as e:
         _fail(str(e), e.exit_code)
     except Exception as e:
         if os.environ.get("TRAINLINT_DEBUG"):
             raise
         _fail(f"internal error: {_describe(e)} (set TRAINLINT_DEBUG=1 for a traceback)")
-    click.echo(f"{o['output']}: {len(suite['expectations'])} expectations", err=True)
+
+
+@cli.command("index", context_settings=_CONTEXT)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The index file to write (conventionally *.tlidx).")
+@click.option("--n", "n", type=click.IntRange(1, 64), default=13, show_default=True, help="Words per n-gram.")
+@click.option("--text", "text", multiple=True, help="Text column(s) of the eval files, comma-separated.")
+def index_cmd(paths: tuple[str, ...], output: str, n: int, text: tuple[str, ...]) -> None:
+    """Write the hashed word n-grams of evaluation files (no text) for --against."""
+
+    def work() -> None:
+        from .evalindex import write_index
+
+        idx, size = write_index(list(paths), output, n, _split(text))
+        click.echo(f"{output}: {idx.rows} eval rows, {idx.hashes.size} distinct {n}-grams, "
+                   f"{idx.whole.size} short rows, {size} bytes", err=True)
+
+    _guarded(work)
+
+
+@cli.command("split", context_settings=_CONTEXT)
+@click.argument("data")
+@click.option("--test-size", type=float, default=0.2, show_default=True, help="Share of rows in test.")
+@click.option("--valid-size", type=float, default=0.0, show_default=True, help="Share of rows in valid (0: none).")
+@click.option("--stratify", default=None, metavar="COLUMN", help="Keep this column's proportions in every split.")
+@click.option("--group", default=None, metavar="COLUMN", help="Rows with one value of COLUMN stay in one split.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, byte-identical files.")
+@click.option("--text", "text", multiple=True, help="Text column(s), comma-separated.")
+@click.option("--output-dir", required=True, type=click.Path(file_okay=False), help="Where train/test/valid go.")
+def split_cmd(data: str, **o: Any) -> None:
+    """Split DATA into train/test(/valid) files: no copy of a text, and no --group value, crosses a split."""
+
+    def work() -> None:
+        from .splitting import TOLERANCE, split
+
+        res = split(data, test_size=o["test_size"], valid_size=o["valid_size"], stratify=o["stratify"],
+                    group=o["group"], seed=o["seed"], output_dir=o["output_dir"], text=_split(o["text"]))
+        click.echo(res.summary())
+        if o["stratify"]:
+            gap = res.max_label_gap()
+            click.echo(f"largest gap between a label's share in a split and in the input: {gap:.2%} "
+                       f"({'within' if gap <= TOLERANCE else 'above'} the {TOLERANCE:.0%} tolerance)")
+
+    _guarded(work)
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ class Settings:
     text: tuple[str, ...] | None = None
     label: str | None = None
     split_column: str | None = None
+    #: evaluation files or index files the training data is compared with (eval-contamination)
+    against: tuple[str, ...] = ()
     format: str | None = None  # record format: openai, alpaca, sharegpt, preference, text
     input_format: str | None = None  # file format: csv, tsv, jsonl, json, parquet
     encoding: str = "utf-8"
@@ -40,6 +42,10 @@ class Settings:
     unsafe_fixes: bool = False
     #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
     show_text: bool = True
+    #: the trainer's view (issue 18): a local tokenizer, a chat template (family name or file), a length
+    tokenizer: str | None = None
+    chat_template: str | None = None
+    max_length: int | None = None
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # [tool.trainlint.gx]: suite paths (or suite objects from the API) and the aggregate row bound
     gx_suites: tuple[Any, ...] = ()
@@ -77,7 +83,7 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "gx-max-rows", "suppress",
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
-_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths")
+_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths", "against")
 _BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
 
 
@@ -140,16 +146,20 @@ def settings_from_config(data: Mapping[str, Any], path: str | None) -> Settings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             value = tuple(value)
+        elif name == "max_length" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name in ("jobs",) and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ConfigError(f"{where}: '{key}' must be a whole number of at least 1")
         elif name == "fail_on" and value not in ("info", "warning", "error"):
             raise ConfigError(f"{where}: '{key}' must be one of info, warning, error; got {value!r}")
         elif name in _BOOLS and not isinstance(value, bool):
             raise ConfigError(f"{where}: '{key}' must be true or false")
-        elif name not in ("jobs",) + _BOOLS + _LISTS and not isinstance(value, str):
+        elif name not in ("jobs", "max_length") + _BOOLS + _LISTS and not isinstance(value, str):
             raise ConfigError(f"{where}: '{key}' must be a string")
-        if name in ("baseline", "suppressions") and path:
+        if name in ("baseline", "suppressions", "tokenizer") and path:
             value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+        if name == "against" and path:
+            value = tuple(os.path.join(os.path.dirname(os.path.abspath(path)), v) for v in value)
         kw[name] = value
     rules = data.get("rules", {})
     if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import TextIO
 
 
-def write_atomic(path: str, text: str | Callable[[TextIO], None]) -> None:
-    """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing."""
+def write_atomic(path: str, text: str | bytes | Callable[[TextIO], None]) -> None:
+    """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing;
+    ``bytes`` are written as they are (an index file)."""
     import tempfile
 
     d = os.path.dirname(os.path.abspath(path))
@@ -18,8 +19,8 @@ def write_atomic(path: str, text: str | Callable[[TextIO], None]) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            if isinstance(text, str):
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as f:
+            if isinstance(text, (str, bytes)):
                 f.write(text)
             else:
                 text(f)

@@ -65,3 +65,149 @@ def word_list(path: str, option: str) -> set[str]:
         raise ConfigError(f"option {option}: cannot read {path!r}: {e.strerror or e}; "
                           f"give a text file with one word a line") from None
     return words
+
+
+@functools.lru_cache(maxsize=2)
+def eval_index(paths: tuple[str, ...], n: int):
+    """The ``evalindex.EvalIndex`` of the evaluation files or index files ``paths`` (``--against``),
+    built or read once per process."""
+    from .evalindex import load
+
+    return load(paths, n)
+
+
+# -- the trainer's view: chat templates and tokenizers (issue 18) -----------------------------------
+
+_CHAT_HINT = "the trainer's-view chat rules need the chat extra: pip install 'trainlint[chat]'"
+
+
+class ChatTemplate:
+    """A compiled chat template: ``render(messages, add_generation_prompt)`` returns the text or
+    raises ``TemplateError`` with the template's own message; ``control`` are its control tokens
+    (known for bundled families, else found as ``<|...|>``-like literals in the template source)."""
+
+    def __init__(self, name: str, source: str, control: tuple[str, ...], end_of_turn: str | None):
+        try:
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+        except ImportError as e:
+            raise ImportError(_CHAT_HINT) from e
+        self.name, self.control, self.end_of_turn = name, control, end_of_turn
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals["raise_exception"] = _raise_template_error
+        self._template = env.from_string(source)
+
+    def render(self, messages: list[dict], add_generation_prompt: bool = False) -> str:
+        return self._template.render(messages=messages, add_generation_prompt=add_generation_prompt,
+                                     bos_token="", eos_token="")
+
+
+class TemplateError(Exception):
+    """A template refused a conversation (its ``raise_exception`` or any Jinja error)."""
+
+
+def _raise_template_error(message):
+    raise TemplateError(str(message))
+
+
+def _template_tokens(source: str) -> tuple[str, ...]:
+    import re
+
+    return tuple(sorted(set(re.findall(r"<\|[A-Za-z0-9_]+\|>|<(?:start|end)_of_turn>|\[/?INST\]", source))))
+
+
+@functools.lru_cache(maxsize=8)
+def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
+    """A bundled family (``chatml``/``qwen``, ``llama3``, ``mistral``, ``gemma``), a Jinja file, or
+    (``spec`` empty) the ``chat_template`` of the model folder ``tokenizer``."""
+    import json
+
+    from .chat_templates import ALIASES, FAMILIES
+    from .errors import ConfigError
+
+    if spec:
+        family = ALIASES.get(spec.lower(), spec.lower())
+        if family in FAMILIES:
+            source, control, eot = FAMILIES[family]
+            return ChatTemplate(family, source, control, eot)
+        try:
+            source = Path(spec).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"--chat-template: {spec!r} is no bundled family ({', '.join(sorted(FAMILIES))}) "
+                              f"and no readable Jinja file: {e.strerror or e}") from None
+        return ChatTemplate(Path(spec).name, source, _template_tokens(source), None)
+    cfg = Path(tokenizer or "") / "tokenizer_config.json"
+    try:
+        source = json.loads(cfg.read_text(encoding="utf-8")).get("chat_template")
+    except (OSError, ValueError):
+        source = None
+    if isinstance(source, list):  # named templates: the default one
+        source = next((t.get("template") for t in source if isinstance(t, dict) and t.get("name") == "default"), None)
+    if not isinstance(source, str):
+        raise ConfigError("give --chat-template (chatml, qwen, llama3, mistral, gemma or a Jinja file): "
+                          f"{tokenizer!r} has no tokenizer_config.json with a chat_template")
+    return ChatTemplate(str(tokenizer), source, _template_tokens(source), None)
+
+
+class Tokenizer:
+    """A local tokenizer: ``encode_batch(texts) -> list of token counts`` and ``special`` tokens.
+    Backends: ``tokenizers`` (tokenizer.json, a model folder) and Mistral's tekken JSON (tiktoken)."""
+
+    def __init__(self, encode_batch, special: tuple[str, ...], name: str):
+        self._encode_batch, self.special, self.name = encode_batch, special, name
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        return self._encode_batch(texts)
+
+
+@functools.lru_cache(maxsize=4)
+def tokenizer(path: str) -> Tokenizer:
+    """The tokenizer at ``path`` (a tokenizer.json, a folder with one, or a tekken.json); never a download."""
+    from .errors import ConfigError
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "tokenizer.json"
+    if not p.is_file():
+        raise ConfigError(f"--tokenizer: {path!r} is no tokenizer.json or model folder with one "
+                          f"(nothing is downloaded)")
+    if p.suffix == ".json":
+        with open(p, "rb") as f:
+            head = f.read(4096)
+        if b'"pattern"' in head and b'"num_vocab_tokens"' in head:
+            return _tekken(p)
+    try:
+        from tokenizers import Tokenizer as HFTokenizer
+    except ImportError as e:
+        raise ImportError(_CHAT_HINT) from e
+    try:
+        tok = HFTokenizer.from_file(str(p))
+    except Exception as e:  # noqa: BLE001 - the library's own message
+        raise ConfigError(f"--tokenizer: cannot read {str(p)!r}: {e}") from None
+    special = tuple(t.content for t in tok.get_added_tokens_decoder().values() if t.special)
+
+    def encode(texts):
+        return [len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)]
+
+    return Tokenizer(encode, special, str(p))
+
+
+def _tekken(p: Path) -> Tokenizer:
+    """Mistral's tekken tokenizer file (a byte-level BPE in tiktoken's format), through tiktoken."""
+    import base64
+    import json
+
+    try:
+        import tiktoken
+    except ImportError as e:
+        raise ImportError("a tekken tokenizer file needs tiktoken: pip install tiktoken") from e
+    data = json.loads(p.read_text(encoding="utf-8"))
+    cfg = data["config"]
+    n = cfg["default_vocab_size"] - cfg["default_num_special_tokens"]
+    ranks = {base64.b64decode(v["token_bytes"]): v["rank"] for v in data["vocab"][:n]}
+    special = tuple(s["token_str"] for s in data.get("special_tokens", []) if not s["token_str"].startswith("<SPECIAL_"))
+    enc = tiktoken.Encoding(name=p.stem, pat_str=cfg["pattern"], mergeable_ranks=ranks, special_tokens={})
+
+    def encode(texts):
+        return [len(t) for t in enc.encode_ordinary_batch(texts, num_threads=1)]
+
+    return Tokenizer(encode, special, str(p))

@@ -24,14 +24,33 @@ def build_rules(settings: Settings) -> list[Rule]:
             raise ConfigError(f"{settings.config_path or 'config'}: [tool.trainlint.rules.{key}] names "
                               f"no rule; `trainlint rules` lists them") from None
         # checked even when the rule is not selected: a misspelled option must never pass silently
-        options[rule.code] = rule.make_options(dict(opts))
-    rules = [cls(options.get(cls.code) or cls.make_options({})) for cls in chosen]
+        options[rule.code] = rule.make_options({**_view_options(rule, settings), **dict(opts)})
+    if settings.against:  # --against / `against`: the eval files of eval-contamination
+        rule = find_rule("eval-contamination")
+        opts = dict(settings.rules.get(rule.name) or settings.rules.get(rule.code) or {})
+        opts["against"] = list(settings.against) + list(opts.get("against") or ())
+        options[rule.code] = rule.make_options(opts)
+    rules = [cls(options.get(cls.code) or cls.make_options(_view_options(cls, settings))) for cls in chosen]
     if settings.gx_suites:  # GX expectations are rules of this run only, never registered
         from .gx import expectation_rules
 
         rules += expectation_rules(settings.gx_suites, settings.select, settings.ignore,
                                    settings.extend_select, settings.gx_max_rows)
     return rules
+
+
+def _view_options(cls, settings: Settings) -> dict[str, Any]:
+    """The run-wide trainer's-view settings (``--tokenizer``, ``--chat-template``, ``--max-length``)
+    as options of a rule that declares them."""
+    from dataclasses import fields, is_dataclass
+
+    opts = getattr(cls, "Options", None)
+    names = {f.name for f in fields(opts)} if is_dataclass(opts) else set()
+    out = {}
+    for key in ("tokenizer", "chat_template", "max_length"):
+        if key in names and getattr(settings, key, None) is not None:
+            out[key.replace("_", "-")] = getattr(settings, key)
+    return out
 
 
 @dataclass(frozen=True)

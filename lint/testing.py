@@ -107,3 +107,15 @@ def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = 
                          label=roles.get("label"), split_column=roles.get("split_column"),
                          record_format=roles.get("format"))
     return _engine(mode).run(specs, rules)
+
+
+def tekken_path() -> str:
+    """A real byte-level BPE tokenizer file, offline: Mistral's tekken JSON inside the mistral-common
+    wheel (a test dependency), for testing the trainer's-view rules (``--tokenizer``)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("mistral_common")
+    if spec is None or spec.origin is None:
+        raise ImportError("the trainer's-view tests need mistral-common (pip install mistral-common)")
+    return str(Path(spec.origin).parent / "data" / "tekken_240911.json")

@@ -61,6 +61,8 @@ class TokenBudget(Rule):
 
     Options
         ``budget`` (4096): tokens allowed per example (16385 for gpt-4o-mini fine-tuning).
+        ``tokenizer``: a local tokenizer (set run-wide by ``--tokenizer``, see CH007): turns are
+        then counted in real tokens (one ``encode_batch`` call per batch) instead of estimated.
     """
 
     code = "TK001"
@@ -72,6 +74,7 @@ class TokenBudget(Rule):
     @dataclass(frozen=True)
     class Options:
         budget: int = 4096
+        tokenizer: str = ""
 
     def applies_to(self, source) -> bool:
         return applies(source)
@@ -85,10 +88,13 @@ class TokenBudget(Rule):
         n = len(batch)
         toks = np.zeros(n, np.int32)
         msgs = np.zeros(n, np.int32)
-        for i, chat in enumerate(chats(batch)):
+        batch_chats = chats(batch)
+        counted = iter(self._counts(batch_chats))
+        how = "tokens" if self.options.tokenizer else "tokens (estimated as characters/4)"
+        for i, chat in enumerate(batch_chats):
             total, longest, seen = TOKENS_PER_EXAMPLE, (0, None), {}
             for t in chat.turns:
-                k = estimate_tokens(t.text)
+                k = next(counted)
                 total += k + TOKENS_PER_MESSAGE
                 seen[t.role] = seen.get(t.role, 0) + k
                 if k > longest[0]:
@@ -104,12 +110,21 @@ class TokenBudget(Rule):
                 k, t = longest
                 where = f"; its longest turn ({t.role}) is ~{k:,}" if t is not None else ""
                 out.append(self.finding(
-                    f"example is ~{total:,} tokens (estimated as characters/4), over the {budget:,}-token "
+                    f"example is ~{total:,} {how}, over the {budget:,}-token "
                     f"budget{where}", source=batch.source.path, row=int(batch.rows[i]),
                     pointer=t.pointer if t is not None else None, extra={"tokens": int(total)}))
         state.tokens.append(toks)
         state.messages.append(msgs)
         return out
+
+    def _counts(self, batch_chats) -> list[int]:
+        """Tokens of every turn of the batch, in order: real ones from the tokenizer, in one call."""
+        texts = [t.text for chat in batch_chats for t in chat.turns]
+        if not self.options.tokenizer:
+            return [estimate_tokens(x) for x in texts]
+        from trainlint.resources import tokenizer
+
+        return tokenizer(self.options.tokenizer).lengths(texts) if texts else []
 
     def merge(self, a, b):
         a.tokens.extend(b.tokens)
@@ -133,7 +148,8 @@ class TokenBudget(Rule):
                     "max": int(a.max())}
 
         return {
-            "estimator": "characters/4 (+1 per CJK-like character), +3 tokens per message and per example",
+            "estimator": (f"tokenizer {self.options.tokenizer}" if self.options.tokenizer else
+                          "characters/4 (+1 per CJK-like character)") + ", +3 tokens per message and per example",
             "budget": budget,
             "examples": int(toks.size),
             "messages_per_example": summary(msgs),

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from trainlint.registry import find_rule
-from trainlint.testing import MODES, comparable, run_rules_on, run_rules_on_files
+from trainlint.testing import MODES, comparable, run_rules_on, run_rules_on_files, tekken_path
 
 CASES = Path(__file__).parent / "cases"
 
@@ -31,9 +31,16 @@ def _load():
 ALL = list(_load())
 
 
+def _options(case) -> dict:
+    """A case's options; ``$TEKKEN`` is a real BPE tokenizer file, ``$TESTS`` the tests folder."""
+    tests = str(Path(__file__).resolve().parents[1])
+    return {k: tekken_path() if v == "$TEKKEN" else v.replace("$TESTS", tests) if isinstance(v, str) else v
+            for k, v in (case.get("options") or {}).items()}
+
+
 def _run(code, case, mode, tmp_path):
     rule_cls = find_rule(code)
-    rule = rule_cls(rule_cls.make_options(case.get("options") or {}))
+    rule = rule_cls(rule_cls.make_options(_options(case)))
     roles = case.get("roles")
     if "files" in case:
         paths = []

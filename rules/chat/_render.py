@@ -1,0 +1,126 @@
+"""The trainer's view, shared by the rules that render conversations (issue 18): each readable
+conversation of a batch as the chat template renders it, memoised on the BatchContext.
+
+Templates and tokenizers come from core's loader (``trainlint.resources``); rendering happens
+once per batch and template, token counting once per batch in one ``encode_batch`` call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._chat import Chat, applies, chats
+
+#: record formats rendered as one conversation (a preference pair's sides are not rendered)
+RENDERED = ("openai", "sharegpt", "alpaca", "kto")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    messages: tuple       # ({"role", "content"} dicts) as given to the template
+    pointers: tuple       # JSON pointer of each message's text
+    text: str | None      # the rendered conversation, None when the template refused it
+    error: str | None     # the template's own message
+
+
+def extra_missing() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jinja2") is None or importlib.util.find_spec("tokenizers") is None
+
+
+def view_applies(source, options) -> bool:
+    """A rendering rule runs on chat sources when a template is known (a family/file, or a model
+    folder) and the chat extra is installed; else it is skipped (``skip_reason`` says why)."""
+    return applies(source) and source.record_format in RENDERED and bool(
+        getattr(options, "chat_template", None) or getattr(options, "tokenizer", None)) and not extra_missing()
+
+
+def skip_reason(options, needs: tuple[str, ...]) -> str | None:
+    """Why a trainer's-view rule does not run (one summary line in the CLI), or None."""
+    if extra_missing():
+        return "the chat extra is not installed (pip install 'trainlint[chat]')"
+    missing = [f"--{n.replace('_', '-')}" for n in needs if not getattr(options, n, None)]
+    if "chat_template" in needs and "tokenizer" in needs and getattr(options, "tokenizer", None):
+        missing = [m for m in missing if m != "--chat-template"]  # the model folder's template
+    if needs == ("chat_template", "tokenizer"):  # either one is enough
+        return "give --chat-template or --tokenizer" if len(missing) == 2 else None
+    return f"give {' and '.join(missing)}" if missing else None
+
+
+def template_of(options):
+    from trainlint.resources import chat_template
+
+    return chat_template(options.chat_template or "", options.tokenizer)
+
+
+def messages_of(chat: Chat) -> tuple[tuple, tuple]:
+    msgs, ptrs = [], []
+    for t in chat.turns:
+        if chat.fmt == "alpaca" and msgs and t.role == "user" == msgs[-1]["role"]:
+            # an Alpaca instruction and its input are one user message to the trainer
+            msgs[-1] = {"role": "user", "content": msgs[-1]["content"] + "\n" + t.text}
+            continue
+        msgs.append({"role": t.role, "content": t.text})
+        ptrs.append(t.pointer)
+    return tuple(msgs), tuple(ptrs)
+
+
+def render_one(template, messages, add_generation_prompt: bool = False) -> tuple[str | None, str | None]:
+    try:
+        return template.render(list(messages), add_generation_prompt), None
+    except Exception as e:  # noqa: BLE001 - any template error is the finding, never a crash
+        return None, str(e) or type(e).__name__
+
+
+def rendered(batch, options) -> list[Rendered | None]:
+    """One Rendered per row (None: the record cannot be read or has no turns)."""
+    template = template_of(options)
+
+    def make():
+        out = []
+        for chat in chats(batch):
+            if not chat.readable or not chat.turns:
+                out.append(None)
+                continue
+            msgs, ptrs = messages_of(chat)
+            text, err = render_one(template, msgs)
+            out.append(Rendered(msgs, ptrs, text, err))
+        return out
+
+    return batch.cached(("chat-render", template.name), make)
+
+
+def control_tokens(options) -> tuple[str, ...]:
+    """The chosen template's control tokens and the tokenizer's special tokens, longest first."""
+    from trainlint.resources import tokenizer
+
+    toks = set()
+    if options.chat_template or options.tokenizer:
+        try:
+            toks.update(template_of(options).control)
+        except Exception:  # noqa: BLE001 - a tokenizer without a template: its own tokens only
+            if not options.tokenizer:
+                raise
+    if options.tokenizer:
+        toks.update(tokenizer(options.tokenizer).special)
+    return tuple(sorted((t for t in toks if t), key=lambda t: (-len(t), t)))
+
+
+class ViewRule:
+    """Mixin of the trainer's-view rules: the run-wide options they take (``Options``), when they
+    run (``applies_to``) and why not (``skip_reason``, one summary line in the CLI)."""
+
+    needs: tuple[str, ...] = ("chat_template", "tokenizer")
+
+    @dataclass(frozen=True)
+    class Options:
+        chat_template: str = ""
+        tokenizer: str = ""
+
+    def skip_reason(self) -> str | None:
+        return skip_reason(self.options, self.needs)
+
+    def applies_to(self, source) -> bool:
+        return view_applies(source, self.options) and (
+            "max_length" not in self.needs or bool(self.options.tokenizer and self.options.max_length))

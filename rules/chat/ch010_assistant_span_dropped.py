@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from trainlint.finding import Fix, Severity
+from trainlint.rule import Rule
+
+from ._render import ViewRule, rendered
+
+
+class AssistantSpanDropped(ViewRule, Rule):
+    """Chat template drops an assistant answer: the loss mask has nothing of it.
+
+    What it checks
+        The loss-mask audit: after rendering with the chat template, the text of every assistant
+        message that has any must be in the rendered conversation, where the trainer's
+        assistant-only mask (``{% generation %}``, TRL's ``assistant_only_loss``) finds it.  An
+        answer the template leaves out (a template that renders only the last turn, drops
+        ``reasoning_content``, or rewrites the content) gives an empty span: nothing to train on.
+
+    Why it matters
+        The example costs a step and trains nothing, or trains only the prompt when the mask falls
+        back to the whole text.
+
+    Example
+        A template ``{% for m in messages if m.role != 'assistant' %}...`` on any conversation.
+
+    Fix
+        Unsafe: the record is dropped (or the template fixed).
+
+    Options
+        ``chat-template``, ``tokenizer``: set run-wide by ``--chat-template`` / ``--tokenizer``.
+        Without either the rule is skipped.
+    """
+
+    code = "CH010"
+    name = "assistant-span-dropped"
+    severity = Severity.ERROR
+    groups = ("chat",)
+    fix = Fix.UNSAFE
+
+    def update(self, batch, state):
+        out = []
+        for i, r in enumerate(rendered(batch, self.options)):
+            if r is None or r.text is None:
+                continue
+            for m, ptr in zip(r.messages, r.pointers):
+                body = m["content"].strip()
+                if m["role"] == "assistant" and body and body not in r.text:
+                    out.append(self.finding("chat template drops this assistant answer: its loss-mask span is empty",
+                                            source=batch.source.path, row=int(batch.rows[i]), pointer=ptr))
+        return out

@@ -1,0 +1,170 @@
+"""The trainer's view (CH005-CH009) on ../shared/data/chat: a seeded corpus with planted defects,
+rendered for every bundled template family (recall 1.0), and the unmodified files (no findings
+beyond the one conversation the strict templates truly refuse)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trainlint import lint
+from trainlint.chat_templates import FAMILIES
+from trainlint.testing import tekken_path
+
+
+CHAT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "chat"
+CODES = ["CH001", "CH005", "CH006", "CH007", "CH008", "CH009", "CH010"]
+MAX_LENGTH = 16384  # OpenAI toy row 4 (a 26,000-character reply) is ~8,500 tokens
+TOOLS = [{"type": "function", "function": {"name": "weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+    "required": ["city"], "additionalProperties": False}}}]
+
+
+def _run(paths, family):
+    view = {"chat-template": family, "tokenizer": tekken_path(), "max-length": MAX_LENGTH}
+    report = lint([str(p) for p in paths], select=CODES, rules={
+        "chat-template-error": {k: v for k, v in view.items() if k != "max-length"},
+        "control-token-in-text": {k: v for k, v in view.items() if k != "max-length"},
+        "assistant-span-dropped": {k: v for k, v in view.items() if k != "max-length"},
+        "truncated-at-max-length": view})
+    return [(Path(f.source).name, f.row, f.code) for f in report.findings]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_unmodified_chat_files_have_no_findings(family):
+    found = _run(sorted(CHAT.glob("*.json*")), family)
+    # OpenAI's toy file, row 3: system then assistant, no user turn: Mistral and Gemma's templates refuse it
+    expected = [("openai_toy_chat_fine_tuning.jsonl", 3, "CH005")] if family in ("mistral", "gemma") else []
+    assert found == expected
+
+
+def _call(args, name="weather", cid="c1"):
+    return {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+
+
+def _tool_chat(args, name="weather"):
+    return {"tools": TOOLS, "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": "", "tool_calls": [_call(args, name)]},
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+        {"role": "assistant", "content": "Sunny."}]}
+
+
+def _seeded(family, tmp_path):
+    """OpenAI-format records from the shared files with one planted defect each: (path, {row: codes})."""
+    base = [json.loads(line) for line in (CHAT / "openai_toy_chat_fine_tuning.jsonl").read_text().splitlines()]
+    base = [r for r in base if [m["role"] for m in r["messages"]][:2] == ["system", "user"]]
+    share = json.loads((CHAT / "sharegpt_dummy_conversation.json").read_text())
+    for conv in share[:20]:
+        base.append({"messages": [{"role": "user" if t["from"] == "human" else "assistant", "content": t["value"]}
+                                  for t in conv["conversations"]]})
+    control, eot = FAMILIES[family][1], FAMILIES[family][2]
+    start = next(t for t in control if t != eot)
+    long_text = "word " * (MAX_LENGTH + 500)
+    strict = family in ("mistral", "gemma")
+
+    def with_reply(r, text):
+        r = json.loads(json.dumps(r))
+        r["messages"][-1]["content"] = text
+        return r
+
+    def with_prompt(r, text):
+        r = json.loads(json.dumps(r))
+        next(m for m in r["messages"] if m["role"] == "user")["content"] = text
+        return r
+
+    tool = {"CH009"} | ({"CH005"} if strict else set())
+    planted = [  # (kind, record, codes it must raise)
+        ("own end-of-turn token in a reply", lambda r: with_reply(r, "Done." + eot), {"CH006"}),
+        ("start/control token in a prompt", lambda r: with_prompt(r, f"say {start} now"), {"CH006"}),
+        ("reasoning never closed", lambda r: with_reply(r, "<think>Let me see. Four."), {"CH008"}),
+        ("closing tag without opening", lambda r: with_reply(r, "Four.</think>"), {"CH008"}),
+        ("nested reasoning", lambda r: with_reply(r, "<think>a<think>b</think></think>Four."), {"CH008"}),
+        ("empty reasoning", lambda r: with_reply(r, "<think></think>Four."), {"CH008"}),
+        ("answer cut by max length", lambda r: with_reply(r, long_text), {"CH007"}),
+        ("no assistant token survives", lambda r: with_prompt(r, long_text), {"CH007"}),
+        ("tool arguments not JSON (CH001's finding)", lambda r: _tool_chat('{"city": "Paris"'), tool - {"CH009"} | {"CH001"}),
+        ("tool arguments miss a required key", lambda r: _tool_chat('{"days": 2}'), tool),
+        ("tool argument of the wrong type", lambda r: _tool_chat('{"city": 7}'), tool),
+        ("tool argument not declared", lambda r: _tool_chat('{"city": "Paris", "unit": "C"}'), tool),
+        ("tool not declared", lambda r: _tool_chat('{"city": "Paris"}', name="stocks"), tool),
+    ]
+    if strict:
+        planted.append(("roles out of order", lambda r: {"messages": [r["messages"][-2], r["messages"][-2],
+                                                                     r["messages"][-1]]}, {"CH005"}))
+    records, expected = [], {}
+    for i, r in enumerate(base):
+        records.append(r)
+        kind, make, codes = planted[i % len(planted)]
+        expected[len(records)] = (kind, codes)
+        records.append(make(r))
+    path = tmp_path / f"seeded-{family}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path, expected, {k for k, _m, _c in planted}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_seeded_corpus_recall_and_precision(family, tmp_path):
+    path, expected, kinds = _seeded(family, tmp_path)
+    assert len(kinds) >= 12
+    found: dict[int, set] = {}
+    for _src, row, code in _run([path], family):
+        found.setdefault(row, set()).add(code)
+    missed = {row: kind for row, (kind, codes) in expected.items() if not codes <= found.get(row, set())}
+    assert not missed  # recall 1.0 on every planted kind
+    assert set(found) <= set(expected)  # the unmodified records around them: no findings
+
+
+def _hf_tokenizer(tmp_path) -> str:
+    """A small BPE tokenizer.json trained here (offline) with a special token of its own."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(["hello world how are you", "the weather is sunny"] * 10,
+                            trainers.BpeTrainer(vocab_size=200, special_tokens=["[UNK]", "<|tool_sep|>"]))
+    path = tmp_path / "model" / "tokenizer.json"
+    path.parent.mkdir()
+    tok.save(str(path))
+    return str(path.parent)
+
+
+def test_cli_and_config_keys_with_a_tokenizer_json_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli as main
+
+    model = _hf_tokenizer(tmp_path)
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hello <|tool_sep|> world"},
+                                             {"role": "assistant", "content": "how are you " * 30}]}) + "\n")
+    cli = CliRunner().invoke(main, ["check", str(data), "--isolated", "--select", "CH006,CH007", "--no-progress",
+                                    "--output-format", "concise", "--tokenizer", model, "--chat-template", "chatml",
+                                    "--max-length", "20"])
+    assert cli.exit_code == 1, cli.output
+    assert "chat.jsonl:1: CH006 control-token-in-text /messages/0/content user text contains the control token " \
+           "'<|tool_sep|>'" in cli.output
+    assert "CH007 truncated-at-max-length /messages/1/content" in cli.output
+    (tmp_path / "trainlint.toml").write_text(
+        'tokenizer = "model"\nchat-template = "llama3"\nmax-length = 20\nselect = ["CH007"]\n')
+    cfg = CliRunner().invoke(main, ["check", str(data), "--config", str(tmp_path / "trainlint.toml"),
+                                    "--no-progress", "--output-format", "concise"])
+    assert "CH007 truncated-at-max-length" in cfg.output, cfg.output
+    bare = CliRunner().invoke(main, ["check", str(data), "--isolated", "--select", "CH005,CH006,CH007",
+                                     "--no-progress"])
+    assert bare.exit_code == 0, bare.output  # without the options: skipped, never an error
+    assert ("trainlint: skipped (the trainer's view): CH005, CH006: give --chat-template or --tokenizer; "
+            "CH007: give --chat-template and --tokenizer and --max-length") in bare.output
+
+
+def test_user_template_runs_sandboxed(tmp_path):
+    evil = tmp_path / "evil.jinja"
+    evil.write_text("{{ messages.__class__.__mro__[1].__subclasses__() }}")
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
+                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    report = lint(str(data), select=["CH005"], rules={"chat-template-error": {"chat-template": str(evil)}})
+    assert [f.code for f in report.findings] == ["CH005"]
+    assert "access to attribute '__class__' of 'list' object is unsafe" in report.findings[0].message

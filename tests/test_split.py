@@ -1,0 +1,86 @@
+"""trainlint split: on real data (banking77 train) every row lands in exactly one split, the same
+seed gives the same bytes, no copy, near copy or group crosses a split, LK001 finds nothing."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import DATA
+from trainlint.cli import cli
+from trainlint.splitting import TOLERANCE, split
+
+BANKING = DATA / "banking77" / "train.csv"
+pytestmark = pytest.mark.skipif(not BANKING.exists(), reason="shared data not present")
+
+
+def _records(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def test_banking77_split_keeps_every_row_once_and_no_leak(tmp_path):
+    res = split(str(BANKING), test_size=0.2, valid_size=0.1, stratify="category", seed=3,
+                output_dir=str(tmp_path / "a"))
+    header, rows = _records(BANKING)
+    parts = {n: _records(p) for n, p in res.paths.items()}
+    assert all(h == header for h, _ in parts.values())
+    assert sum(len(r) for _, r in parts.values()) == len(rows)
+    assert sorted(map(tuple, (r for _, rs in parts.values() for r in rs))) == sorted(map(tuple, rows))
+    assert {n: len(r) for n, (_, r) in parts.items()} == {n: r.size for n, r in res.rows.items()}
+    assert abs(len(parts["test"][1]) / len(rows) - 0.2) < 0.01
+    # no normalised text in two splits
+    seen = {}
+    for n, (_, rs) in parts.items():
+        for r in rs:
+            key = " ".join(r[0].lower().split())
+            assert seen.setdefault(key, n) == n, key
+    assert res.leakage == 0
+    assert res.max_label_gap() <= TOLERANCE
+
+
+def test_same_seed_same_bytes_other_seed_other_split(tmp_path):
+    runner = CliRunner()
+    for d, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+        res = runner.invoke(cli, ["split", str(BANKING), "--seed", seed, "--stratify", "category",
+                                  "--output-dir", str(tmp_path / d)])
+        assert res.exit_code == 0, res.output
+        assert "LK001): 0 findings" in res.output and "train" in res.output
+    for name in ("train.csv", "test.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (tmp_path / "a" / "test.csv").read_bytes() != (tmp_path / "c" / "test.csv").read_bytes()
+
+
+def test_group_and_copies_never_cross(tmp_path):
+    src = tmp_path / "data.jsonl"
+    lines = []
+    for k in range(200):
+        text = f"Question number {k % 60} about topic {k % 7}" if k % 3 else f"Unique row {k} text here"
+        lines.append(f'{{"text": "{text.upper() if k % 2 else text}", "label": "{"ab"[k % 2]}", "user": "u{k % 23}"}}')
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = split(str(src), test_size=0.25, group="user", seed=5, output_dir=str(tmp_path / "out"), check=False)
+    import json
+
+    where = {}
+    for n, p in res.paths.items():
+        for line in open(p, encoding="utf-8"):
+            r = json.loads(line)
+            assert where.setdefault(("u", r["user"]), n) == n
+            assert where.setdefault(("t", r["text"].lower()), n) == n
+    assert sum(r.size for r in res.rows.values()) == 200
+
+
+def test_frames_from_the_api_and_outputs_never_over_inputs(tmp_path):
+    import trainlint
+
+    res = trainlint.split(str(BANKING), test_size=0.3, seed=0)
+    assert sum(len(f) for f in res.frames.values()) == 10003 and set(res.frames) == {"train", "test"}
+    src = tmp_path / "train.csv"
+    src.write_bytes(BANKING.read_bytes())
+    before = src.read_bytes()
+    out = CliRunner().invoke(cli, ["split", str(src), "--output-dir", str(tmp_path)])
+    assert out.exit_code == 2 and "overwrite" in out.output
+    assert src.read_bytes() == before and not (tmp_path / "test.csv").exists()
