@@ -65,11 +65,31 @@ class StateCache:
         self.max_bytes = max_bytes
         reader = tuple((f, repr(getattr(settings, f, None))) for f in _READER_FIELDS)
         self.run_key = _digest(FORMAT, __version__, [(type(r).__module__, type(r).__qualname__, r.name,
-                                                       repr(getattr(r, "options", None)), repr(getattr(r, "patterns", None)))
+                                                       repr(getattr(r, "options", None)), repr(getattr(r, "patterns", None)),
+                                                       self._option_files(getattr(r, "options", None)))
                                                       for r in rules], reader)
         self.hits = self.misses = 0
         #: keep whole runs' finished results too (``run_entry``)
         self.whole_runs = whole_runs
+
+    def _option_files(self, options: Any) -> list:
+        """The content of files an option names (``against``: evaluation files): an edit to
+        them must change the key even though the option's text stays the same."""
+        import dataclasses
+
+        if not dataclasses.is_dataclass(options):
+            return []
+        out = []
+        for f in dataclasses.fields(options):
+            value = getattr(options, f.name)
+            for v in value if isinstance(value, (tuple, list)) else (value,):
+                if isinstance(v, (str, os.PathLike)) and os.path.exists(v):
+                    if os.path.isdir(v):
+                        out.append([(str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                                    for p in sorted(Path(v).rglob("*")) if p.is_file()])
+                    else:
+                        out.append(self.content_hash(str(v)))
+        return out
 
     # -- keys ---------------------------------------------------------------------------------------
 

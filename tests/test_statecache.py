@@ -175,3 +175,4 @@ def test_clean_refuses_a_folder_that_is_no_cache(tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     CliRunner().invoke(cli, ["clean", "--cache-dir", str(tmp_path)])
     assert (tmp_path / "keep.txt").exists()
+
