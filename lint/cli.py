@@ -130,6 +130,11 @@ def cli() -> None:
                    "paths) and report findings on the named files only (pre-commit: leakage across splits).")
 @click.option("--force-exclude", is_flag=True, default=None,
               help="Apply exclude patterns to files named on the command line too (for pre-commit).")
+@click.option("--cache/--no-cache", "cache", default=None,
+              help="Reuse the rule states of unchanged files from the last run (default: off, or `cache` "
+                   "in the config; the local engine only, bypassed with --fix).")
+@click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
+              help="Where the cache lives (default: .trainlint_cache next to the config).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 def check(paths: tuple[str, ...], **o: Any) -> None:
     """Lint training data files, directories or globs."""
@@ -190,6 +195,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
         "gx_suites": tuple(o["expectations"]) or None,
         "baseline": o["baseline"], "suppressions": o["suppressions"], "force_exclude": o["force_exclude"],
+        "cache": o["cache"], "cache_dir": o["cache_dir"],
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
     write_baseline = _baseline_target(o["write_baseline"], settings)
@@ -204,6 +210,9 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     from .engines import prepare
 
     prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
+    if settings.cache and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
+        why = "--fix" if o["fix"] else "the local engine only (not --jobs, --engine)"
+        click.echo(f"note: the cache is bypassed: {why}", err=True)
     if not paths and not settings.paths:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:
@@ -446,6 +455,21 @@ def _progress(o: dict[str, Any]):
     bar = tqdm(total=None, unit=" rows", unit_scale=True, delay=1.0, file=sys.stderr, leave=False,
                desc="trainlint")
     return bar.update, bar.close
+
+
+@cli.command("clean", context_settings=_CONTEXT)
+@click.option("--cache-dir", default=None, type=click.Path(file_okay=False), help="The cache to remove.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="Config file (finds the cache).")
+@click.option("--dry-run", is_flag=True, help="Print the cache's size, remove nothing.")
+def clean_cmd(cache_dir: str | None, config: str | None, dry_run: bool) -> None:
+    """Remove the cache of rule states (.trainlint_cache)."""
+    from .config import resolve_settings
+    from .statecache import clean, default_dir
+
+    root = cache_dir or default_dir(resolve_settings(config, {}))
+    files, size = clean(root, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{root}: {verb} {files} files, {size / 1e6:.1f} MB")
 
 
 @cli.command("rules", context_settings=_CONTEXT)

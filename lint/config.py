@@ -62,6 +62,10 @@ class Settings:
     #: the files of the dataset (files, folders, globs): what `trainlint check` lints without paths,
     #: and the siblings a pre-commit run reads beside a staged file
     paths: tuple[str, ...] = ()
+    #: keep every file's rule states in ``cache_dir`` (default ``.trainlint_cache`` in the root)
+    #: and lint only changed files (``lint/statecache.py``)
+    cache: bool = False
+    cache_dir: str | None = None
     # where the settings came from, for messages
     config_path: str | None = None
 

@@ -46,6 +46,9 @@ class Rule:
     requires: ClassVar[tuple[str, ...]] = ()
     #: in the default selection (``--select`` not given).
     default: ClassVar[bool] = True
+    #: whether the state may be kept between runs (``--cache``); False for a state too large to keep,
+    #: and the cache is then bypassed for the run.
+    cacheable: ClassVar[bool] = True
 
     @dataclasses.dataclass(frozen=True)
     class Options:

@@ -111,9 +111,12 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     if on_sources:
         on_sources(specs)
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
+    run_rules = rules + [content] if content else rules
+    if settings.cache:
+        _use_cache(engine, run_rules, settings, output_dir)
     # writing: one engine session (a Dask cluster) for the run and the writing
     with engine if output_dir is not None else contextlib.nullcontext():
-        result = engine.run(specs, rules + [content] if content else rules, progress)
+        result = engine.run(specs, run_rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
         infos = [s.info for s in specs]
@@ -139,6 +142,21 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
             if on_outputs:
                 on_outputs(summary)
     return report
+
+
+def _use_cache(engine, rules, settings: Settings, output_dir: str | None) -> None:
+    """Give the local engine the state cache.  Bypassed (the run is exact either way): other
+    engines, ``--fix`` (the cleaned copy needs every row read), rules marked ``cacheable = False``."""
+    from .engines.local import LocalEngine
+    from .statecache import StateCache, default_dir, uncacheable
+
+    if type(engine) is not LocalEngine or output_dir is not None or uncacheable(rules):
+        return
+    from .keys import ContentKeys
+
+    # the content keys' rule keeps what its ``finish`` found on itself: a kept finished run lacks it
+    whole = not any(isinstance(r, ContentKeys) for r in rules)
+    engine.cache = StateCache(default_dir(settings), rules, settings, whole_runs=whole)
 
 
 def with_siblings(files: list[str], settings: Settings) -> list[str]:

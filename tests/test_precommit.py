@@ -29,7 +29,7 @@ def _hook() -> dict:
 
 def test_hook_definition():
     hook = _hook()
-    assert hook["entry"] == "trainlint check --force-exclude --siblings"
+    assert hook["entry"] == "trainlint check --force-exclude --siblings --cache"
     assert hook["language"] == "python"
     assert hook.get("pass_filenames", True) is True
 

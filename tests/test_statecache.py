@@ -1,0 +1,178 @@
+"""The incremental-lint cache (``lint/statecache.py``): a warm run's report equals a cold run's,
+byte for byte, whatever was edited between runs; damaged entries are rebuilt; the cap holds."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trainlint.cli import cli
+from trainlint.statecache import StateCache
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+WORDS = "the cat sat on a mat while dogs ran far away from home and never came back again".split()
+
+
+def _report(paths, *extra: str) -> str:
+    res = CliRunner().invoke(cli, ["check", *map(str, paths), "--output-format", "json", "--no-progress",
+                                   "--isolated", *extra], catch_exceptions=False)
+    assert res.exit_code in (0, 1), res.output
+    return res.output
+
+
+def _same(paths, cache_dir, *extra: str) -> str:
+    """The warm run (cache in ``cache_dir``) and a cold run (no cache) give the same report."""
+    warm = _report(paths, "--cache", "--cache-dir", str(cache_dir), *extra)
+    cold = _report(paths, "--no-cache", *extra)
+    assert warm == cold
+    return warm
+
+
+def _line(rng: random.Random, i: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 8)))
+    if rng.random() < 0.1:
+        text = "the cat sat on a mat"  # duplicates within and across files
+    label = rng.choice(["pos", "neg", "", "neg"])
+    return f'"{text}",{label}\n'
+
+
+def _edit(rng: random.Random, path: Path, op: str) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    head, body = lines[:1], lines[1:]
+    at = rng.randint(0, len(body))
+    if op == "append":
+        body += [_line(rng, i) for i in range(rng.randint(1, 5))]
+    elif op == "insert":
+        body.insert(at, _line(rng, at))
+    elif op == "delete" and body:
+        body.pop(min(at, len(body) - 1))
+    elif op == "modify" and body:
+        body[min(at, len(body) - 1)] = _line(rng, at)
+    elif op == "replace":
+        body = [_line(rng, i) for i in range(rng.randint(0, 30))]
+    path.write_text("".join(head + body))
+
+
+OPS = ["append", "insert", "delete", "modify", "replace", "option"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), ops=st.lists(st.sampled_from(OPS), min_size=1, max_size=4))
+def test_warm_report_equals_cold_after_random_edits(tmp_path_factory, seed, ops):
+    rng = random.Random(seed)
+    tmp = tmp_path_factory.mktemp("edits")
+    files = [tmp / "train.csv", tmp / "test.csv"]
+    for f in files:
+        f.write_text("text,label\n" + "".join(_line(rng, i) for i in range(rng.randint(5, 40))))
+    cache = tmp / "cache"
+    options = [(), ("--select", "DU,LB,LK,MV"), ("--label", "text")]
+    opt = ()
+    _same(files, cache, *opt)
+    for op in ops:
+        if op == "option":
+            opt = rng.choice(options)
+        else:
+            _edit(rng, rng.choice(files), op)
+        _same(files, cache, *opt)
+
+
+def test_real_data_edits_hit_the_cache(tmp_path):
+    """banking77's two splits: an unchanged run hits every entry, an edited split misses only itself."""
+    for name in ("train.csv", "test.csv"):
+        shutil.copy(DATA / "banking77" / name, tmp_path / name)
+        os.chmod(tmp_path / name, 0o644)
+    files = [tmp_path / "train.csv", tmp_path / "test.csv"]
+    cache = tmp_path / "cache"
+    first = _same(files, cache)
+    assert len(list((cache / "entries").rglob("*"))) >= 2
+    assert _same(files, cache) == first
+    rng = random.Random(17)
+    for op in ("append", "modify", "delete"):
+        lines = files[1].read_text().splitlines(keepends=True)
+        k = rng.randint(1, len(lines) - 1)
+        if op == "append":
+            lines.append(lines[5])  # a duplicate of a test row, and of train rows
+        elif op == "modify":
+            lines[k] = lines[k].replace("card", "cards")
+        else:
+            lines.pop(k)
+        files[1].write_text("".join(lines))
+        _same(files, cache)
+
+
+def test_sms_spam_warm_equals_cold(tmp_path):
+    src = tmp_path / "sms.tsv"
+    shutil.copy(DATA / "sms_spam" / "SMSSpamCollection", src)
+    os.chmod(src, 0o644)
+    args = ("--input-format", "tsv", "--no-header")
+    _same([src], tmp_path / "c", *args)
+    with open(src, "a") as f:
+        f.write("spam\tWINNER!! claim your prize now\n")
+    _same([src], tmp_path / "c", *args)
+
+
+def _entries(cache: Path) -> list[Path]:
+    return [p for p in (cache / "entries").rglob("*") if p.is_file()]
+
+
+def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("text,label\nhello there,a\nhello there,b\n,a\n")
+    cache = tmp_path / "c"
+    first = _same([f], cache)
+    assert len(_entries(cache)) == 2  # the file's states, and the finished run over it
+    for e in _entries(cache):
+        e.write_bytes(e.read_bytes()[:20])  # cut short
+    assert _same([f], cache) == first
+    for e in _entries(cache):
+        e.write_bytes(b"XXXX" + e.read_bytes()[4:])  # another format's entry
+    assert _same([f], cache) == first
+    assert all(e.read_bytes()[:4] == b"TLC2" for e in _entries(cache))
+    run_entry = max(_entries(cache), key=lambda e: e.stat().st_size)
+    run_entry.unlink()  # only the file's states left: finish runs again on them
+    assert _same([f], cache) == first
+
+
+def test_lru_eviction_keeps_the_cap(tmp_path):
+    cache = StateCache(str(tmp_path / "c"), [], None, max_bytes=3000)
+    blobs = [os.urandom(1000) for _ in range(10)]  # incompressible: entries are zstd-compressed
+    for i in range(10):
+        cache.store(f"{i:02d}" + "k" * 30, blobs[i])
+        os.utime(cache._entry(f"{i:02d}" + "k" * 30), (1000 + i, 1000 + i))
+    assert sum(p.stat().st_size for p in _entries(tmp_path / "c")) <= 3000
+    assert cache.load("09" + "k" * 30) == blobs[9]  # the newest stays
+    assert cache.load("00" + "k" * 30) is None
+
+
+def test_uncacheable_rule_bypasses_the_cache(tmp_path, monkeypatch):
+    from trainlint.registry import find_rule
+
+    f = tmp_path / "a.csv"
+    f.write_text("text,label\nx,a\nx,a\n")
+    monkeypatch.setattr(find_rule("DU001"), "cacheable", False)
+    _same([f], tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+
+
+def test_clean_dry_run_prints_size_and_keeps(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("text,label\nx,a\n")
+    cache = tmp_path / "c"
+    _same([f], cache)
+    out = CliRunner().invoke(cli, ["clean", "--cache-dir", str(cache), "--dry-run"]).output
+    assert "would remove" in out and "MB" in out and cache.exists()
+    out = CliRunner().invoke(cli, ["clean", "--cache-dir", str(cache)]).output
+    assert "removed" in out and not cache.exists()
+
+
+def test_clean_refuses_a_folder_that_is_no_cache(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    CliRunner().invoke(cli, ["clean", "--cache-dir", str(tmp_path)])
+    assert (tmp_path / "keep.txt").exists()
+
