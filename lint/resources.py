@@ -7,6 +7,7 @@ Nothing is downloaded: a missing package or file is an error that says what to i
 from __future__ import annotations
 
 import functools
+import os
 import importlib
 from pathlib import Path
 
@@ -67,10 +68,23 @@ def word_list(path: str, option: str) -> set[str]:
     return words
 
 
-@functools.lru_cache(maxsize=2)
 def eval_index(paths: tuple[str, ...], n: int):
     """The ``evalindex.EvalIndex`` of the evaluation files or index files ``paths`` (``--against``),
-    built or read once per process."""
+    built or read once per process and per version of the files (a notebook that edits an eval file
+    and lints again must not get the old index)."""
+    return _eval_index(paths, n, tuple(_stamp(p) for p in paths))
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@functools.lru_cache(maxsize=2)
+def _eval_index(paths: tuple[str, ...], n: int, _stamps: tuple):
     from .evalindex import load
 
     return load(paths, n)
