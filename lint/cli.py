@@ -338,11 +338,13 @@ def _baseline_target(value: str | None, settings: Any) -> str | None:
 def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
     """--write-baseline and --add-suppressions, on the report with every finding; a written
     baseline then hides what it recorded, as ``--baseline`` would."""
+    from .paths import ensure_not_an_input
+
     written = None
     if write_baseline is not None:
         from . import baseline
 
-        _not_an_input(write_baseline, report)
+        ensure_not_an_input(write_baseline, _report_inputs(report), "the baseline")
         from .accept import scope_of
 
         scope = scope_of(report.rules, [s["path"] for s in report.sources])
@@ -352,8 +354,9 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
                    + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
                    err=True)
     if o["add_suppressions"]:
-        from .suppressions import add_to_file
+        from .suppressions import DEFAULT_PATH, add_to_file
 
+        ensure_not_an_input(settings.suppressions or DEFAULT_PATH, _report_inputs(report), "the suppressions file")
         path, n = add_to_file(settings, report)
         path = _shown(path)
         click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
@@ -367,16 +370,9 @@ def _shown(path: str) -> str:
     return shown(path)
 
 
-def _not_an_input(path: str, report: Any) -> None:
-    """Refuse to write ``path`` when it is one of the run's inputs (by real path)."""
-    from .errors import UsageError
-
-    real = os.path.realpath(path)
-    for src in report.sources:
-        p = src.get("path") or ""
-        if not p.startswith("<") and "://" not in p and os.path.realpath(p) == real:
-            raise UsageError(f"{path} is an input of this run: writing there would destroy the data; "
-                             f"choose another file")
+def _report_inputs(report: Any) -> list[str]:
+    """The files a report read (in-memory sources, named ``<...>``, have no file to protect)."""
+    return [p for src in report.sources if (p := src.get("path") or "") and not p.startswith("<")]
 
 
 def _say_view_skipped(report) -> None:

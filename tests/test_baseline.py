@@ -8,6 +8,8 @@ plain run at 100k rows) lives in benchmarks/baseline.py.
 
 from __future__ import annotations
 
+import os
+
 import csv
 import json
 import random
@@ -133,7 +135,12 @@ def test_baseline_from_config_and_refusing_to_overwrite_an_input(tmp_path, monke
     r = CliRunner().invoke(cli, ["check", "d.csv", "--no-progress"])
     assert r.exit_code == 0 and "1 finding hidden by baseline" in r.stderr
     r = CliRunner().invoke(cli, ["check", "d.csv", "--write-baseline", "d.csv", "--no-progress"])
-    assert r.exit_code == 2 and "is an input of this run" in r.stderr
+    assert r.exit_code == 2 and "the baseline d.csv is the input" in r.stderr
+    assert (tmp_path / "d.csv").read_text().startswith("text,label")
+    # a hard link to the input is the input too
+    os.link(tmp_path / "d.csv", tmp_path / "same.csv")
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--write-baseline", "same.csv", "--no-progress"])
+    assert r.exit_code == 2 and "would overwrite the data" in r.stderr
     assert (tmp_path / "d.csv").read_text().startswith("text,label")
 
 
