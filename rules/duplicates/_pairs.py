@@ -24,10 +24,12 @@ def bucket_order(key: np.ndarray) -> np.ndarray | None:
 
 
 def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
-    """Pairs of one band, packed ``earlier << 32 | later`` (rows are < 2**32 and ascending in
-    ``row``): each later member of a bucket (equal ``key``) with the bucket's first member and with
-    its predecessor, so at most two pairs per row and band whatever the bucket sizes."""
-    o = bucket_order(key)  # members of buckets, each bucket in row order
+    """Pairs of one band, packed ``lo << 32 | hi`` (rows are < 2**32): each later member of a
+    bucket (equal ``key``) with the bucket's first member and with its predecessor, members taken
+    in the order given, so at most two pairs per row and band whatever the bucket sizes.  The
+    callers give the rows in content order (``content_order``), so which pairs a bucket yields
+    does not depend on the order of the rows in the file."""
+    o = bucket_order(key)  # members of buckets, each bucket in the given order
     if o is None:
         return None
     k = key[o]
@@ -36,8 +38,19 @@ def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     start = np.flatnonzero(np.concatenate(([True], ~same)))
     first = start[np.searchsorted(start, pos, side="right") - 1]
     later = row[o[pos]].astype(np.int64)
-    return np.concatenate([(row[o[first]].astype(np.int64) << 32) | later,
-                           (row[o[pos - 1]].astype(np.int64) << 32) | later])
+    return np.concatenate([_pack(row[o[first]].astype(np.int64), later),
+                           _pack(row[o[pos - 1]].astype(np.int64), later)])
+
+
+def _pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (np.minimum(a, b) << 32) | np.maximum(a, b)
+
+
+def content_order(rows: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by their content hash (ties: in the given order).  Buckets walked in this
+    order pair the same texts however the file is shuffled (issue 16: a baseline keyed by content
+    stays valid), where row order made a pair found or missed depending on which rows came first."""
+    return rows[np.argsort(content[rows], kind="stable")]
 
 
 class PairSet:
@@ -81,17 +94,19 @@ def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return out
 
 
-def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
+               content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
     or more bands, a second band).  In a bucket of m rows each member is paired with the first
-    and with its predecessor (``bucket_pairs``): O(m) pairs, not O(m^2), so at most
-    ``2 * bands`` per row; union-find only needs a connected graph, and the chain keeps recall
-    when the first is off."""
+    and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
+    not O(m^2), so at most ``2 * bands`` per row; union-find only needs a connected graph, and
+    the chain keeps recall when the first is off."""
     from trainlint.hashing import combine
 
     idx = np.flatnonzero(mask)
     if idx.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    idx = content_order(idx, content)
     pairs = PairSet()
     bk = bucket[idx]
     and_or = bands.shape[1] >= 16
@@ -174,7 +189,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
     ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
     table only (``near.near_pairs``)."""
-    i, j = candidates(table.bands, bucket, mask)
+    i, j = candidates(table.bands, bucket, mask, table.nkey)
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]

@@ -138,7 +138,7 @@ class NearDuplicate(Rule):
             return state.result
         t = state.arrays(self.params.bands)
         # a row whose normalised text (and label, split) repeats an earlier row is DU001's or DU003's
-        rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
+        rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split), t.rkey)
         mask = rep & mh.has_bands(t)
         words = WordTest(self.options.max_word_diff, clean=self.params.normalize)
         i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label),
