@@ -40,7 +40,8 @@ class NearDuplicate(Rule):
         it ("linked through another member" when the two are related only through the chain).
         Rows that are exact or case/space-only copies of an earlier row are left to
         ``exact-duplicate`` and ``normalized-duplicate``.  Works on one text column, several
-        joined, and whole chat conversations.
+        joined, and whole chat conversations; when ``near-duplicate-record`` runs too, the rows
+        it compares field by field (short fields) are left to it, so a pair is reported once.
 
     Why it matters
         A changed word, a new signature line or different punctuation defeats exact hashing but
@@ -117,16 +118,18 @@ class NearDuplicate(Rule):
     def start(self):
         return mh.NearState()
 
-    #: Hook for the field-aware records mode (issue 21 point 2, a rule of its own in this folder):
-    #: a picklable predicate on a batch, True when that rule owns the batch's near-duplicates
-    #: (the text role is several short fields); this rule then keeps the batch's rows out.  Set
-    #: it on the class, e.g. ``NearDuplicate.defer_to = records_mode``; None: this rule takes all.
-    defer_to = None
+    #: ``near-duplicate-record`` when it runs too: the rows it compares field by field (records
+    #: of short fields, text role of several columns) are its, so one pair is not reported twice
+    records = None
+
+    def bind(self, rules):
+        from .du004_near_duplicate_record import NearDuplicateRecord
+
+        self.records = next((r for r in rules if isinstance(r, NearDuplicateRecord)), None)
 
     def update(self, batch, state):
-        if self.defer_to is not None and type(self).defer_to(batch):
-            return ()
-        mh.add_batch(state, batch, self.params, self.options.min_chars)
+        got = None if self.records is None else self.records.records(batch)
+        mh.add_batch(state, batch, self.params, self.options.min_chars, keep=None if got is None else ~got[2])
         return ()
 
     def detach(self, state):
