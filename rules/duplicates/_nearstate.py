@@ -62,18 +62,15 @@ class Stored:
         for k, v in zip(self.__slots__, st):
             setattr(self, k, v)
 
-    def data(self) -> np.ndarray:
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``: the block decompressed into one buffer, and Arrow's gather (an
+        index per byte, as ``ranges`` gives, cost 8 bytes a byte of text)."""
         if not self.size:
-            return np.zeros(0, np.uint8)
-        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size, asbytes=True)
-        return np.frombuffer(raw, np.uint8)
-
-    def take(self, rows: np.ndarray, data: np.ndarray | None = None) -> tuple[np.ndarray, bytes]:
-        """(lengths, concatenated UTF-8 bytes) of ``rows``."""
-        data = self.data() if data is None else data
-        off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64)))
-        lens = self.lens[rows]
-        return lens, data[ranges(off[:-1][rows], lens.astype(np.int64))].tobytes()
+            return _string_array(np.zeros(len(rows), np.int64), b"")
+        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
+        off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64))).astype(np.int32)
+        arr = pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
+        return arr.take(pa.array(np.asarray(rows, np.int64)))
 
 
 @dataclass
@@ -162,10 +159,10 @@ class NearState:
                 bands.append(np.zeros((c[IDS].size, 0), np.uint32))
                 lens.append(np.zeros(c[IDS].size, np.int64))
                 continue
-            ln, d = c[STORED].take(c[SEL])
+            d, off = utf8_buffer(c[STORED].take(c[SEL]))
             bands.append(c[STORED].bands[c[SEL]])
-            lens.append(ln.astype(np.int64))
-            data.append(d)
+            lens.append(np.diff(off))
+            data.append(d.tobytes())
         width = max(b.shape[1] for b in bands)
         bands = [b if b.shape[1] == width else np.zeros((b.shape[0], width), np.uint32) for b in bands]
         part = Part(np.concatenate(bands), np.concatenate(([0], np.cumsum(np.concatenate(lens)))).astype(np.int64),
@@ -238,14 +235,10 @@ class Segments:
         blk, loc = self.block[idx], self.local[idx]
         o = np.argsort(blk, kind="stable")
         cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
-        lens, data = [], []
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            ln, d = self.stored[int(blk[o[a]])].take(loc[o[a:b]])
-            lens.append(ln)
-            data.append(d)
-        if not lens:
+        got = [self.stored[int(blk[o[a]])].take(loc[o[a:b]]) for a, b in zip(cuts[:-1], cuts[1:])]
+        if not got:
             return _string_array(np.zeros(0, np.int64), b"")
-        arr = _string_array(np.concatenate(lens).astype(np.int64), b"".join(data))
+        arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
         if o.size and bool(np.all(o[1:] > o[:-1])):
             return arr
         inv = np.empty_like(o)

@@ -168,8 +168,13 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
     ok = np.ones(i.size, bool)
     if words is not None:
         rows = unique(np.concatenate([i, j]))
-        ok, diff = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
-                                np.searchsorted(rows, i), np.searchsorted(rows, j))
+        ok = words.may_pass(lambda a, b: table.texts(rows[a:b]), rows.size,
+                            np.searchsorted(rows, i), np.searchsorted(rows, j))
+        k = np.flatnonzero(ok)
+        rows = unique(np.concatenate([i[k], j[k]]))  # the word sets of these rows only
+        if k.size:
+            ok[k], diff[k] = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
+                                          np.searchsorted(rows, i[k]), np.searchsorted(rows, j[k]))
     sim[ok] = jaccard(table, i[ok], j[ok], params)
     keep = ok & (sim >= threshold - 1e-12)
     if words is not None and words.min_aligned > 0 and keep.any():
