@@ -323,12 +323,12 @@ def test_unreadable_subdirectory_is_reported(cwd, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_non_empty_line(cwd, monkeypatch):
-    from trainlint import cli as cli_module
+    from trainlint.cli import check_cmd
 
     def boom(*_a, **_k):
         raise MemoryError()
 
-    monkeypatch.setattr(cli_module, "_check", boom)
+    monkeypatch.setattr(check_cmd, "_check", boom)
     Path("a.csv").write_text("text,label\nx,a\n")
     r = run("a.csv")
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
