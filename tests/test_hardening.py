@@ -395,7 +395,7 @@ def test_fix_invariant_counted_on_the_written_files(cwd):
 
 def test_a_writer_that_writes_a_rejected_row_twice_is_caught(cwd, monkeypatch):
     """The mutation of issue 23: a rejected JSONL row also written to the cleaned copy."""
-    from trainlint.sources.jsonfiles import JsonlReader
+    from trainlint.sources.jsonl import JsonlReader
 
     real = JsonlReader.write_cleaned
 

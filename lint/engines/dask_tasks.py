@@ -213,7 +213,7 @@ def rows_of(block: Block) -> int:
 def rangeable(reader) -> bool:
     """An uncompressed local UTF-8 CSV/TSV/JSONL file, whose blocks are (bytes, offsets, ...)."""
     from ..sources.delimited import DelimitedReader
-    from ..sources.jsonfiles import JsonlReader
+    from ..sources.jsonl import JsonlReader
     from ..sources.stream import compression_of
 
     path = reader.path

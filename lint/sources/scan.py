@@ -302,6 +302,11 @@ class MappedFile:
         self.start = start  # first byte after a UTF-8 BOM
         self._released = 0
 
+    def line_end(self, at: int) -> int:
+        """The offset just after the first newline at or after ``at``; the file's end if none."""
+        nl = self._mm.find(b"\n", at)
+        return len(self.view) if nl < 0 else nl + 1
+
     def release(self, upto: int) -> None:
         """Drop the pages before ``upto`` from this process (they stay in the page cache)."""
         import mmap
