@@ -12,9 +12,8 @@ What travels to the workers:
 
 - the readers and rules, scattered once to every worker;
 - per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
-  can open, the bytes are not shipped: the payload names the file, byte offset and length (CSV:
-  the reader's own ``blocks_by_range``; JSONL: ``dask_tasks.ranged_blocks``, with an xxh3 digest), and the worker reads
-  the range itself (a file changed under the run is an error, never a wrong answer).  Parquet
+  can open, the bytes are not shipped: the payload names the file, byte offset and length (the
+  reader's own ``blocks_by_range``), and the worker reads the range itself.  Parquet
   blocks are row-group numbers, read by the workers.
 - inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
   are parsed here and shipped as Arrow batches.
@@ -48,9 +47,10 @@ from distributed.scheduler import KilledWorker
 from ..errors import TrainlintError, UsageError
 from ..rule import Rule
 from ..sources import Block, LineIndex
+from ..sources.scan import local_path
 from .base import Engine, EngineResult, finish_run
-from .dask_tasks import (DaskExecutor, Job, Parsed, Partial, combine, leaf, light, local_path, one_arrow_thread,
-                         part_of, rangeable, ranged_blocks, rows_of, stat_paths, wait_stopped)
+from .dask_tasks import (DaskExecutor, Job, Parsed, Partial, combine, leaf, light, one_arrow_thread, part_of,
+                         rows_of, stat_paths, wait_stopped)
 from .shards import detaches
 
 __all__ = ["DaskEngine"]
@@ -295,14 +295,10 @@ class DaskEngine(Engine):
                 yield Block(block.source_index, block.first_row, Parsed(batches)), sum(
                     len(b.rows) for b in batches)
             return
-        if sees and self.read_on_workers is not False:
-            by_range = getattr(reader, "blocks_by_range", None)
-            if by_range is not None:  # the reader names byte ranges itself (CSV/TSV)
-                for block in by_range():
-                    yield block, rows_of(block)
-                return
-            if rangeable(reader):
-                yield from ranged_blocks(reader)
-                return
+        by_range = getattr(reader, "blocks_by_range", None)
+        if sees and self.read_on_workers is not False and by_range is not None:
+            for block in by_range():  # the reader names byte ranges of a plain file (CSV/TSV/JSONL)
+                yield block, rows_of(block)
+            return
         for block in reader.blocks():
             yield block, rows_of(block)

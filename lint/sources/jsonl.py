@@ -55,15 +55,29 @@ class JsonlReader(Reader):
         return {"columns": self.columns}
 
     def blocks(self) -> Iterator[Block]:
+        return self._blocks(ranged=False)
+
+    def blocks_by_range(self) -> Iterator[Block]:
+        """Like ``blocks``, but a block of a plain local UTF-8 file names its byte range
+        (``scan.FileRange``, with a digest) instead of holding the bytes, so an engine sends
+        workers offsets, not megabytes (they read the range)."""
+        return self._blocks(ranged=True)
+
+    def _blocks(self, ranged: bool) -> Iterator[Block]:
         size = self.options.block_bytes
         row = 0
         chunks = read_chunks(self.path, size, self.options.encoding)
+        # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
+        offset = _scan.text_start(self.path, self.options.encoding) if ranged else None
 
         def parts(buf, final):
             recs = _scan.scan(buf, final=final)
             return None if recs is None else [recs]
 
         for data, recs, line_base in _scan.chunked_records(chunks, size, parts):
+            at = offset
+            if offset is not None:
+                offset += recs.oversized or len(data)  # an oversized record: only its preview is here
             if recs.oversized:  # skipped, not parsed: its first bytes and its size
                 yield Block(self.info.index, row, (data, recs.starts, recs.ends, recs.lines + line_base,
                                                    recs.oversized))
@@ -74,19 +88,24 @@ class JsonlReader(Reader):
                                dtype=bool, count=recs.starts.size) if recs.starts.size else np.zeros(0, bool)
             starts, ends, lines = recs.starts[keep], recs.ends[keep], recs.lines[keep] + line_base
             if starts.size:
-                yield Block(self.info.index, row, (data, starts, ends, lines))
+                rest = (starts, ends, lines)
+                payload = (data, *rest) if at is None else _scan.FileRange.of(self.path, at, data, rest)
+                yield Block(self.info.index, row, payload)
                 row += int(starts.size)
 
     def parse(self, block: Block) -> Iterator[Batch]:
         return self.with_notices(block, self._parse(block))
 
     def _parse(self, block: Block) -> Iterator[Batch]:
-        data, starts, ends, lines = block.payload[:4]
+        payload = block.payload
+        if isinstance(payload, _scan.FileRange):
+            payload = (payload.read(), *payload.rest)
+        data, starts, ends, lines = payload[:4]
         n = starts.size
         rows = block.first_row + np.arange(n, dtype=np.int64)
         invalid: list[InvalidRecord] = []
-        if len(block.payload) == 5:  # a record over the size limit
-            invalid.append(InvalidRecord(int(rows[0]), int(lines[0]), oversized_message(block.payload[4]), data))
+        if len(payload) == 5:  # a record over the size limit
+            invalid.append(InvalidRecord(int(rows[0]), int(lines[0]), oversized_message(payload[4]), data))
             yield Batch(table_from_records([], self.columns), rows[:0], lines[:0], invalid)
             return
         good = self._checked(data, starts, ends, rows, lines, invalid)

@@ -257,14 +257,20 @@ def chunked_records(chunks, size: int, scan_parts):
 class FileRange:
     """A block's bytes named by their place in a plain file: what an engine sends a worker instead
     of the bytes themselves (a few hundred bytes of pickle instead of megabytes).  The one byte-range
-    block payload: readers hand it out (``blocks_by_range``), the Dask engine makes it for readers
-    that do not, with an xxh3 ``digest`` of the bytes, so that a changed file is an error."""
+    block payload, handed out by the text readers (``blocks_by_range``); JSON Lines ranges carry an
+    xxh3 ``digest`` of the bytes, so that a changed file is an error, never a wrong answer."""
 
     path: str
     offset: int
     length: int
     rest: tuple  # the reader's per-record arrays, as in its bytes payload after the data
     digest: int | None = None  # xxh3-64 of the bytes, checked by ``read`` when known
+
+    @classmethod
+    def of(cls, path: str, offset: int, data: bytes | memoryview, rest: tuple) -> FileRange:
+        """The range holding ``data``, with its digest: a reader that has the bytes in hand anyway
+        (JSON Lines) makes a changed file an error for whoever reads the range."""
+        return cls(local_path(path), offset, len(data), rest, _xxh3(data))
 
     def read(self, where: str = "", hint: str = "") -> bytes:
         """The bytes; ``SourceError`` when the file cannot be read (``where``: on which machine,
@@ -320,16 +326,42 @@ class MappedFile:
             self._released = end
 
 
+def plain_utf8(path: str, encoding: str) -> bool:
+    """Whether the reader's bytes are the file's own (after a BOM): a local, uncompressed file
+    read as UTF-8, so a block can be named by its place in the file."""
+    from .stream import compression_of
+
+    if ("://" in path and not path.startswith("file://")) or compression_of(path):
+        return False
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+
+
+def text_start(path: str, encoding: str) -> int | None:
+    """Where the text of a plain UTF-8 regular file starts (3 after a BOM, else 0); None for any
+    other input (its blocks carry their bytes)."""
+    import stat
+
+    from .stream import BOM
+
+    if not plain_utf8(path, encoding):
+        return None
+    try:
+        with open(local_path(path), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            return 3 if f.read(3) == BOM else 0
+    except OSError:
+        return None
+
+
 def map_plain_file(path: str, encoding: str) -> MappedFile | None:
     """The memory map of an uncompressed local UTF-8 file; None for anything else (it is read in
     chunks and decoded)."""
     import mmap
 
-    from .stream import BOM, compression_of
+    from .stream import BOM
 
-    if ("://" in path and not path.startswith("file://")) or compression_of(path):
-        return None
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+    if not plain_utf8(path, encoding):
         return None
     try:
         with open(local_path(path), "rb") as f:
