@@ -16,6 +16,8 @@ PACKAGES = {"trainlint": ROOT / "lint", "trainlint.rules": ROOT / "rules"}
 KNOWN_CYCLES: set[frozenset[str]] = set()
 KNOWN_PRIVATE: set[tuple[str, str]] = set()
 KNOWN_DICT_WRITES: set[str] = set()
+#: the modules that choose and start an engine: the runner, the faces (CLI, GX export), the test kit
+ENGINE_CHOOSERS = {"trainlint.runner", "trainlint.testing", "trainlint.cli.check_cmd", "trainlint.gx.export"}
 
 
 def _modules() -> dict[str, Path]:
@@ -114,6 +116,16 @@ def test_no_import_cycles():
     graph = _graph()
     assert "trainlint.findings.rows" in graph["trainlint.rule"]  # function-level imports count
     assert _cycles(graph) == KNOWN_CYCLES
+
+
+def test_parallelism_stays_in_the_engines():
+    """Rules and the core never import an engine (the rule contract says what a rule needs, the
+    engines supply it); only the modules that choose one do."""
+    graph = _graph()
+    assert any(t.startswith("trainlint.engines") for t in graph["trainlint.runner"])  # the check sees them
+    importers = {m for m, targets in graph.items() if not m.startswith("trainlint.engines")
+                 and any(t == "trainlint.engines" or t.startswith("trainlint.engines.") for t in targets)}
+    assert importers <= ENGINE_CHOOSERS, importers - ENGINE_CHOOSERS
 
 
 def _private_uses() -> set[tuple[str, str]]:

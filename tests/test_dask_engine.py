@@ -22,7 +22,7 @@ from helpers import DATA, spy_finish_states  # noqa: E402
 from trainlint.clean import write_outputs  # noqa: E402
 from trainlint.config import Settings  # noqa: E402
 from trainlint.engines.dask import DaskEngine  # noqa: E402
-from trainlint.sources.scan import FileRange  # noqa: E402
+from trainlint.sources.filerange import FileRange  # noqa: E402
 from trainlint.engines.local import LocalEngine  # noqa: E402
 from trainlint.registry import find_rule  # noqa: E402
 from trainlint.report import Report  # noqa: E402
@@ -353,6 +353,14 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
 
     seen = spy_finish_states(monkeypatch, de)
     monkeypatch.setattr(dt.DaskExecutor, "min_piece", 20)  # several verification tasks
+    shuffles = []
+    real = dt.DaskExecutor.shuffle
+
+    def shuffle(self, handles, *a, **kw):
+        shuffles.append(len(handles))
+        return real(self, handles, *a, **kw)
+
+    monkeypatch.setattr(dt.DaskExecutor, "shuffle", shuffle)
     paths = REAL["banking77"] + REAL["sms_spam"]
     # LB001's near matching is off by default: turned on (with word differences allowed) so that its
     # shuffle runs too
@@ -369,7 +377,7 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     for code in ("DU002", "LB001", "LK001"):
         st = seen[code][0] if code == "LB001" else seen[code]
         assert len(st.parts) > 10 and all(c[5] is None and c[7] is None for c in st.chunks)
-        assert isinstance(st.remote.executor, dt.DaskExecutor)
+    assert len(shuffles) >= 6 and min(shuffles) > 10  # two per rule, over the parts on the workers
 
 
 def test_near_duplicates_without_detaching_same_findings(client):

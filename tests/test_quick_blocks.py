@@ -134,7 +134,9 @@ def test_a_quote_open_at_the_cut_moves_the_cut(tmp_path):
 def test_cut_lines_follows_an_open_quote_only_so_far(tmp_path):
     # a quote opened and never closed: cut_lines gives up and leaves it to the exact scan
     p = _write(tmp_path, '1,"never closed\n' + "".join(f"line {i}\n" for i in range(500)))
-    mapped = _scan.map_plain_file(str(p), "utf-8")
+    from trainlint.sources.filerange import map_plain_file
+
+    mapped = map_plain_file(str(p), "utf-8")
     assert _scan.cut_lines(mapped, mapped.start, 64, ord('"')) is None
     reader = _reader(p)
     assert _quick(reader) == _exact(reader)

@@ -250,7 +250,7 @@ def test_jsonl_byte_ranges_hold_the_blocks_bytes(tmp_path, monkeypatch):
     """``blocks_by_range``: each range names exactly the bytes ``blocks`` cuts (BOM, CRLF, chunks of
     blank lines, a record over the size limit skipped in between), and parses to the same batches."""
     from trainlint.sources import ReadOptions, limits, open_sources
-    from trainlint.sources.scan import FileRange
+    from trainlint.sources.filerange import FileRange
 
     monkeypatch.setattr(limits, "MAX_RECORD_BYTES", 2048)
     rows = [b'{"text": "row %d", "label": "x"}\r\n' % i for i in range(400)]

@@ -3,7 +3,7 @@ the merge tree, the shuffles of detached state (``shards.py``), and the byte ran
 files that workers read themselves.
 
 A block of an uncompressed local UTF-8 CSV/TSV/JSONL file travels as a byte range
-(``scan.FileRange``: path, offset, length, the reader's per-record arrays) instead of its bytes:
+(``FileRange``: path, offset, length, the reader's per-record arrays) instead of its bytes:
 the readers hand ranges out themselves (``blocks_by_range``) and the worker reads them.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from ..rule import Rule
 from ..sources import Block, LineIndex
-from ..sources.scan import FileRange
+from ..sources.filerange import FileRange
 from .base import run_block
 from .shards import Executor
 
@@ -165,7 +165,7 @@ def wait_stopped(client, prefix: str, timeout: float = 60.0) -> None:
 
 # -- byte ranges of local text files --------------------------------------------------------------
 def read_range(block: Block) -> Block:
-    """A block whose payload is a byte range (``scan.FileRange``) with its bytes read, here on a
+    """A block whose payload is a byte range (``FileRange``) with its bytes read, here on a
     worker: the payload the reader's ``parse`` takes, ``(bytes, *rest)``."""
     r: FileRange = block.payload
     data = r.read(f" on Dask worker {_worker_name()}", "; the workers must see the same files as the client")

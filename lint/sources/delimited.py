@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
+from .filerange import FileRange
 from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
 from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_kept, oversized_message
 from .delimited_blocks import QuickBlock, cut_blocks, file_records
@@ -90,7 +91,7 @@ class DelimitedReader(Reader):
     # -- parsing ---------------------------------------------------------------------------------
     def parse(self, block: Block) -> Iterator[Batch]:
         payload = block.payload
-        if isinstance(payload, _scan.FileRange):
+        if isinstance(payload, FileRange):
             payload = (payload.read(),) + payload.rest
         if len(payload) == 2:
             return self.with_notices(block, self._parse_quick(block.first_row, *payload))

@@ -3,7 +3,7 @@
 A plain UTF-8 file is memory-mapped and scanned in place (no copy of its bytes); other inputs are
 read in chunks and decoded.  Blocks after the first may be cut quickly (``scan.cut_lines``: lines
 counted, not listed), which ``parse`` then checks.  A block of a plain file may name its byte range
-(``scan.FileRange``) instead of holding the bytes, for an engine that sends it to another process.
+(``FileRange``) instead of holding the bytes, for an engine that sends it to another process.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import SourceError
 from . import scan as _scan
+from .filerange import FileRange, MappedFile, local_path, map_plain_file
 from .base import Block
 from .limits import MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES
 from .stream import read_chunks
@@ -47,7 +48,7 @@ def file_records(reader: DelimitedReader, quick: bool = False,
     included.  ``quick``: blocks after the first may be cut by ``cut_lines`` (records counted,
     not listed).  ``start``: (offset, row, line) of a record boundary of a mapped file to begin
     at (``resume_blocks``)."""
-    mapped = _scan.map_plain_file(reader.path, reader.options.encoding)
+    mapped = map_plain_file(reader.path, reader.options.encoding)
     if mapped is not None:
         yield from _mapped_records(mapped, reader.options.block_bytes, reader.quote(), quick, start)
         return
@@ -73,7 +74,7 @@ def _with_runaway(buf, recs: _scan.Records):
         yield _scan.runaway_line(memoryview(buf)[recs.consumed:])
 
 
-def _mapped_records(mapped: _scan.MappedFile, size: int, quote: int | None, quick: bool,
+def _mapped_records(mapped: MappedFile, size: int, quote: int | None, quick: bool,
                     start: tuple[int, int, int] | None) -> Iterator[Piece]:
     view = mapped.view
     total = len(view)
@@ -135,7 +136,7 @@ def cut_blocks(reader: DelimitedReader, ranged: bool, quick: bool = False,
         if isinstance(recs, _scan.Lines):
             mark = QuickBlock(recs.n, line_base, offset)
             if ranged:
-                payload = _scan.FileRange(_scan.local_path(reader.path), offset, len(data), (mark,))
+                payload = FileRange(local_path(reader.path), offset, len(data), (mark,))
             else:
                 # the map's own bytes, not a copy: pyarrow parses them in place (the local
                 # engine's blocks never leave the process; a copy cost a tenth of the parse)
@@ -155,7 +156,7 @@ def cut_blocks(reader: DelimitedReader, ranged: bool, quick: bool = False,
         if starts.size == 0:
             continue
         if offset is not None and ranged:
-            payload = _scan.FileRange(_scan.local_path(reader.path), offset, len(data),
+            payload = FileRange(local_path(reader.path), offset, len(data),
                                       (starts, ends, lines, nfields))
         else:
             payload = (bytes(data), starts, ends, lines, nfields)

@@ -18,6 +18,7 @@ import pyarrow.json as pajson
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
+from .filerange import FileRange, text_start
 from .base import Batch, Block, Reader, in_rows, sorted_rows
 from .jsonrecords import bad_unicode, error_at, table_from_records, too_many_columns
 from .limits import (MAX_BATCH_CELLS, MAX_COLUMNS, MAX_RECORD_BYTES, PIECE_LINES, RECORD_PREVIEW_BYTES,
@@ -59,7 +60,7 @@ class JsonlReader(Reader):
 
     def blocks_by_range(self) -> Iterator[Block]:
         """Like ``blocks``, but a block of a plain local UTF-8 file names its byte range
-        (``scan.FileRange``, with a digest) instead of holding the bytes, so an engine sends
+        (``FileRange``, with a digest) instead of holding the bytes, so an engine sends
         workers offsets, not megabytes (they read the range)."""
         return self._blocks(ranged=True)
 
@@ -68,7 +69,7 @@ class JsonlReader(Reader):
         row = 0
         chunks = read_chunks(self.path, size, self.options.encoding)
         # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
-        offset = _scan.text_start(self.path, self.options.encoding) if ranged else None
+        offset = text_start(self.path, self.options.encoding) if ranged else None
 
         def parts(buf, final):
             recs = _scan.scan(buf, final=final)
@@ -89,7 +90,7 @@ class JsonlReader(Reader):
             starts, ends, lines = recs.starts[keep], recs.ends[keep], recs.lines[keep] + line_base
             if starts.size:
                 rest = (starts, ends, lines)
-                payload = (data, *rest) if at is None else _scan.FileRange.of(self.path, at, data, rest)
+                payload = (data, *rest) if at is None else FileRange.of(self.path, at, data, rest)
                 yield Block(self.info.index, row, payload)
                 row += int(starts.size)
 
@@ -98,7 +99,7 @@ class JsonlReader(Reader):
 
     def _parse(self, block: Block) -> Iterator[Batch]:
         payload = block.payload
-        if isinstance(payload, _scan.FileRange):
+        if isinstance(payload, FileRange):
             payload = (payload.read(), *payload.rest)
         data, starts, ends, lines = payload[:4]
         n = starts.size
