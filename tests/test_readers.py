@@ -274,3 +274,23 @@ def test_jsonl_byte_ranges_hold_the_blocks_bytes(tmp_path, monkeypatch):
 
     assert parsed(ranged) == parsed(plain)
     assert (150, 3151) in [inv for *_x, invalid in parsed(plain) for inv in invalid]
+
+
+@pytest.mark.parametrize("name", ["live.csv", "live.jsonl"])
+def test_a_range_of_a_file_changed_after_cutting_is_an_error(tmp_path, name):
+    """Every text reader's byte range carries a digest of the bytes it cut: a worker parsing it
+    after the file changed (same size, other bytes) stops the run instead of linting other data."""
+    from trainlint.sources import ReadOptions, open_sources
+    from trainlint.sources.filerange import FileRange
+
+    p = tmp_path / name
+    row = (lambda i: b"line %05d,a\n" % i) if name.endswith(".csv") else (
+        lambda i: b'{"text": "line %05d", "label": "a"}\n' % i)
+    p.write_bytes((b"text,label\n" if name.endswith(".csv") else b"") + b"".join(row(i) for i in range(1000)))
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
+    blocks = list(spec.reader.blocks_by_range())
+    assert len(blocks) > 2 and all(isinstance(b.payload, FileRange) for b in blocks)
+    assert [b.rows.size for b in spec.reader.parse(blocks[1])]
+    p.write_bytes(p.read_bytes().replace(b"line %05d" % blocks[1].first_row, b"LINE %05d" % blocks[1].first_row))
+    with pytest.raises(SourceError, match="changed while it was being linted"):
+        list(spec.reader.parse(blocks[1]))

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SourceError
 from . import scan as _scan
-from .filerange import FileRange, MappedFile, local_path, map_plain_file
+from .filerange import FileRange, MappedFile, map_plain_file
 from .base import Block
 from .limits import MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES
 from .stream import read_chunks
@@ -136,7 +136,7 @@ def cut_blocks(reader: DelimitedReader, ranged: bool, quick: bool = False,
         if isinstance(recs, _scan.Lines):
             mark = QuickBlock(recs.n, line_base, offset)
             if ranged:
-                payload = FileRange(local_path(reader.path), offset, len(data), (mark,))
+                payload = FileRange.of(reader.path, offset, data, (mark,))
             else:
                 # the map's own bytes, not a copy: pyarrow parses them in place (the local
                 # engine's blocks never leave the process; a copy cost a tenth of the parse)
@@ -156,8 +156,7 @@ def cut_blocks(reader: DelimitedReader, ranged: bool, quick: bool = False,
         if starts.size == 0:
             continue
         if offset is not None and ranged:
-            payload = FileRange(local_path(reader.path), offset, len(data),
-                                      (starts, ends, lines, nfields))
+            payload = FileRange.of(reader.path, offset, data, (starts, ends, lines, nfields))
         else:
             payload = (bytes(data), starts, ends, lines, nfields)
         yield Block(index, row, payload)

@@ -11,19 +11,18 @@ from dataclasses import dataclass
 class FileRange:
     """A block's bytes named by their place in a plain file: what an engine sends a worker instead
     of the bytes themselves (a few hundred bytes of pickle instead of megabytes).  The one byte-range
-    block payload, handed out by the text readers (``blocks_by_range``); JSON Lines ranges carry an
-    xxh3 ``digest`` of the bytes, so that a changed file is an error, never a wrong answer."""
+    block payload, handed out by the text readers (``blocks_by_range``), with an xxh3 ``digest`` of
+    the bytes the reader cut, so that a file changed under the run is an error, never a wrong answer."""
 
     path: str
     offset: int
     length: int
     rest: tuple  # the reader's per-record arrays, as in its bytes payload after the data
-    digest: int | None = None  # xxh3-64 of the bytes, checked by ``read`` when known
+    digest: int  # xxh3-64 of the bytes (~0.1 ms per 8 MiB block), checked by ``read``
 
     @classmethod
     def of(cls, path: str, offset: int, data: bytes | memoryview, rest: tuple) -> FileRange:
-        """The range holding ``data``, with its digest: a reader that has the bytes in hand anyway
-        (JSON Lines) makes a changed file an error for whoever reads the range."""
+        """The range of ``path`` holding ``data`` (the bytes the reader cut, in hand anyway)."""
         return cls(local_path(path), offset, len(data), rest, _xxh3(data))
 
     def read(self, where: str = "", hint: str = "") -> bytes:
@@ -36,7 +35,7 @@ class FileRange:
                 data = os.pread(f.fileno(), self.length, self.offset)
         except OSError as e:
             raise SourceError(f"{self.path}: cannot be read{where} ({e.strerror or e}){hint}") from None
-        if len(data) != self.length or (self.digest is not None and _xxh3(data) != self.digest):
+        if len(data) != self.length or _xxh3(data) != self.digest:
             raise SourceError(f"{self.path}: the file changed while it was being linted (bytes {self.offset}-"
                               f"{self.offset + self.length}); lint it again once it is no longer being written")
         return data
