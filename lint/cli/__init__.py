@@ -34,6 +34,7 @@ def cli() -> None:
 
 for _command in (check, clean_cmd, rules_cmd, rule_cmd, export_gx_cmd, index_cmd, split_cmd):
     cli.add_command(_command)
+del _command
 
 
 def main() -> None:

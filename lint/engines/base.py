@@ -16,6 +16,7 @@ from ..finding import Finding
 from ..findings import FindingStore, RowFindings, located_store
 from ..rule import Rule
 from ..sources import Block, BlockMiscount, LineIndex, Reader
+from .shards import finishing
 
 
 @dataclass
@@ -204,8 +205,6 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
     """Every rule's ``finish`` and ``stats``, and the findings located.  ``supplied``: rule index ->
     (executor, handles of its detached parts) for the rules whose keyed shuffles the engine runs
     (lint/engines/shards.py)."""
-    from .shards import finishing
-
     run = RunContext(sources=list(sources), rows_by_source=dict(rows_by_source))
     stats: dict[str, Any] = {}
     for k, (rule, state) in enumerate(zip(rules, states)):
