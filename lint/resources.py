@@ -164,7 +164,8 @@ def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
 
 class Tokenizer:
     """A local tokenizer: ``encode_batch(texts) -> list of token counts`` and ``special`` tokens.
-    Backends: ``tokenizers`` (tokenizer.json, a model folder) and Mistral's tekken JSON (tiktoken)."""
+    Backends: ``tokenizers`` (tokenizer.json, a model folder), Mistral's tekken JSON (tiktoken) and
+    SentencePiece models (``tokenizer.model``, Mistral's ``*.model.v3``; the sentencepiece package)."""
 
     def __init__(self, encode_batch, special: tuple[str, ...], name: str):
         self._encode_batch, self.special, self.name = encode_batch, special, name
@@ -173,22 +174,33 @@ class Tokenizer:
         return self._encode_batch(texts)
 
 
-@functools.lru_cache(maxsize=4)
-def tokenizer(path: str) -> Tokenizer:
-    """The tokenizer at ``path`` (a tokenizer.json, a folder with one, or a tekken.json); never a download."""
+def _tokenizer_file(path: str) -> Path:
+    """The tokenizer file of ``path``: the file itself, or a model folder's tokenizer.json (else its
+    SentencePiece tokenizer.model)."""
     from .errors import ConfigError
 
     p = Path(path)
     if p.is_dir():
-        p = p / "tokenizer.json"
+        p = next((p / n for n in ("tokenizer.json", "tokenizer.model") if (p / n).is_file()), p / "tokenizer.json")
     if not p.is_file():
-        raise ConfigError(f"--tokenizer: {path!r} is no tokenizer.json or model folder with one "
-                          f"(nothing is downloaded)")
-    if p.suffix == ".json":
-        with open(p, "rb") as f:
-            head = f.read(4096)
-        if b'"pattern"' in head and b'"num_vocab_tokens"' in head:
-            return _tekken(p)
+        raise ConfigError(f"--tokenizer: {path!r} is no tokenizer file (tokenizer.json, a SentencePiece "
+                          f".model, a tekken JSON) or model folder with one (nothing is downloaded)")
+    return p
+
+
+@functools.lru_cache(maxsize=4)
+def tokenizer(path: str) -> Tokenizer:
+    """The tokenizer at ``path`` (a tokenizer.json, a SentencePiece model, a tekken.json, or a model
+    folder holding one); never a download."""
+    from .errors import ConfigError
+
+    p = _tokenizer_file(path)
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    if not head.lstrip().startswith(b"{"):  # a protobuf, not JSON: a SentencePiece model
+        return _sentencepiece(p)
+    if b'"pattern"' in head and b'"num_vocab_tokens"' in head:
+        return _tekken(p)
     try:
         from tokenizers import Tokenizer as HFTokenizer
     except ImportError as e:
@@ -201,6 +213,32 @@ def tokenizer(path: str) -> Tokenizer:
 
     def encode(texts):
         return [len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)]
+
+    return Tokenizer(encode, special, str(p))
+
+
+def _sentencepiece(p: Path) -> Tokenizer:
+    """A SentencePiece model (Llama 2, Mistral v1-v3, Gemma's tokenizer.model): its control pieces
+    are the special tokens (placeholders such as ``[control_12]`` left out)."""
+    import re
+
+    from .errors import ConfigError
+
+    try:
+        import sentencepiece as spm
+    except ImportError as e:
+        raise ImportError(_CHAT_HINT) from e
+    try:
+        sp = spm.SentencePieceProcessor(model_file=str(p))
+    except Exception as e:  # noqa: BLE001 - the library's own message (not a model, a damaged one)
+        raise ConfigError(f"--tokenizer: cannot read {str(p)!r} as a SentencePiece model or JSON tokenizer: "
+                          f"{str(e).strip() or type(e).__name__}") from None
+    placeholder = re.compile(r"^(\[control_\d+\]|<SPECIAL_\d+>|<unused\d+>)$")
+    special = tuple(piece for piece in (sp.id_to_piece(i) for i in range(sp.get_piece_size()) if sp.is_control(i))
+                    if not placeholder.match(piece))
+
+    def encode(texts):
+        return [len(ids) for ids in sp.encode(list(texts), out_type=int, num_threads=1)]
 
     return Tokenizer(encode, special, str(p))
 

@@ -168,3 +168,24 @@ def test_user_template_runs_sandboxed(tmp_path):
     report = lint(str(data), select=["CH005"], rules={"chat-template-error": {"chat-template": str(evil)}})
     assert [f.code for f in report.findings] == ["CH005"]
     assert "access to attribute '__class__' of 'list' object is unsafe" in report.findings[0].message
+
+
+def test_sentencepiece_model_folder_and_a_file_that_is_no_tokenizer(tmp_path):
+    """A model folder with only a SentencePiece tokenizer.model (no tokenizer.json) is read; a file
+    that is neither JSON nor a SentencePiece model is a ConfigError naming it, never a traceback."""
+    import shutil
+
+    from trainlint.errors import ConfigError
+    from trainlint.resources import tokenizer
+    from trainlint.testing import sentencepiece_path
+
+    folder = tmp_path / "mistral-v3"
+    folder.mkdir()
+    shutil.copy(sentencepiece_path(), folder / "tokenizer.model")
+    tok = tokenizer(str(folder))
+    assert tok.name.endswith("tokenizer.model") and "[INST]" in tok.special and "[control_12]" not in tok.special
+    assert tok.lengths(["hello world", ""]) == [3, 0]  # ▁hell o ▁world
+    bad = tmp_path / "notes.model"
+    bad.write_bytes(b"\x00\x01 not a model")
+    with pytest.raises(ConfigError, match="notes.model"):
+        tokenizer(str(bad))
