@@ -100,19 +100,31 @@ class ChatTemplate:
     raises ``TemplateError`` with the template's own message; ``control`` are its control tokens
     (known for bundled families, else found as ``<|...|>``-like literals in the template source)."""
 
-    def __init__(self, name: str, source: str, control: tuple[str, ...], end_of_turn: str | None):
+    def __init__(self, name: str, source: str, control: tuple[str, ...], end_of_turn: str | None,
+                 bos_token: str = "", eos_token: str = ""):
         try:
+            from jinja2.ext import loopcontrols
             from jinja2.sandbox import ImmutableSandboxedEnvironment
         except ImportError as e:
             raise ImportError(_CHAT_HINT) from e
         self.name, self.control, self.end_of_turn = name, control, end_of_turn
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        self._tokens = {"bos_token": bos_token, "eos_token": eos_token}
+        # as transformers renders chat templates: loop controls, and a tojson that keeps non-ASCII
+        # text and key order (Jinja's own escapes HTML and sorts keys, so token counts would differ)
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+        env.filters["tojson"] = _tojson
         env.globals["raise_exception"] = _raise_template_error
         self._template = env.from_string(source)
 
-    def render(self, messages: list[dict], add_generation_prompt: bool = False) -> str:
+    def render(self, messages: list[dict], add_generation_prompt: bool = False, tools: list | None = None) -> str:
         return self._template.render(messages=messages, add_generation_prompt=add_generation_prompt,
-                                     bos_token="", eos_token="")
+                                     tools=tools, **self._tokens)
+
+
+def _tojson(value, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    import json
+
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
 class TemplateError(Exception):
@@ -151,15 +163,27 @@ def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
         return ChatTemplate(Path(spec).name, source, _template_tokens(source), None)
     cfg = Path(tokenizer or "") / "tokenizer_config.json"
     try:
-        source = json.loads(cfg.read_text(encoding="utf-8")).get("chat_template")
+        config = json.loads(cfg.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        source = None
+        config = {}
+    config = config if isinstance(config, dict) else {}
+    source = config.get("chat_template")
     if isinstance(source, list):  # named templates: the default one
         source = next((t.get("template") for t in source if isinstance(t, dict) and t.get("name") == "default"), None)
     if not isinstance(source, str):
         raise ConfigError("give --chat-template (chatml, qwen, llama3, mistral, gemma or a Jinja file): "
                           f"{tokenizer!r} has no tokenizer_config.json with a chat_template")
-    return ChatTemplate(str(tokenizer), source, _template_tokens(source), None)
+    # the folder's bos/eos tokens, as transformers passes them (a template ends turns with eos_token)
+    tokens = {k: _token_text(config.get(k)) for k in ("bos_token", "eos_token")}
+    return ChatTemplate(str(tokenizer), source, _template_tokens(source) + tuple(t for t in tokens.values() if t),
+                        None, **tokens)
+
+
+def _token_text(token) -> str:
+    """A tokenizer_config token: a string, or an AddedToken dict with ``content``."""
+    if isinstance(token, dict):
+        token = token.get("content")
+    return token if isinstance(token, str) else ""
 
 
 class Tokenizer:

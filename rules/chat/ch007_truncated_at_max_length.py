@@ -65,8 +65,8 @@ class TruncatedAtMaxLength(ViewRule, Rule):
                 continue
             first = roles.index("assistant")
             last = len(roles) - 1 - roles[::-1].index("assistant")
-            upto, _ = render_one(template, r.messages[:last + 1])
-            before, _ = render_one(template, r.messages[:first], add_generation_prompt=True)
+            upto, _ = render_one(template, r.messages[:last + 1], tools=r.tools)
+            before, _ = render_one(template, r.messages[:first], add_generation_prompt=True, tools=r.tools)
             if upto is None or before is None:
                 continue
             prefixes += [upto, before]

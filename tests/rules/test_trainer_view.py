@@ -35,8 +35,9 @@ def _run(paths, family):
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_unmodified_chat_files_have_no_findings(family):
     found = _run(sorted(CHAT.glob("*.json*")), family)
-    # OpenAI's toy file, row 3: system then assistant, no user turn: Mistral and Gemma's templates refuse it
-    expected = [("openai_toy_chat_fine_tuning.jsonl", 3, "CH005")] if family in ("mistral", "gemma") else []
+    # OpenAI's toy file, row 3: system then assistant, no user turn: every Gemma template on the Hub
+    # refuses it (roles must alternate from user); mistral-common gives it an empty user turn
+    expected = [("openai_toy_chat_fine_tuning.jsonl", 3, "CH005")] if family == "gemma" else []
     assert found == expected
 
 
@@ -63,7 +64,6 @@ def _seeded(family, tmp_path):
     control, eot = FAMILIES[family][1], FAMILIES[family][2]
     start = next(t for t in control if t != eot)
     long_text = "word " * (MAX_LENGTH + 500)
-    strict = family in ("mistral", "gemma")
 
     def with_reply(r, text):
         r = json.loads(json.dumps(r))
@@ -75,7 +75,7 @@ def _seeded(family, tmp_path):
         next(m for m in r["messages"] if m["role"] == "user")["content"] = text
         return r
 
-    tool = {"CH009"} | ({"CH005"} if strict else set())
+    tool = {"CH009"} | ({"CH005"} if family == "gemma" else set())
     planted = [  # (kind, record, codes it must raise)
         ("own end-of-turn token in a reply", lambda r: with_reply(r, "Done." + eot), {"CH006"}),
         ("start/control token in a prompt", lambda r: with_prompt(r, f"say {start} now"), {"CH006"}),
@@ -91,9 +91,14 @@ def _seeded(family, tmp_path):
         ("tool argument not declared", lambda r: _tool_chat('{"city": "Paris", "unit": "C"}'), tool),
         ("tool not declared", lambda r: _tool_chat('{"city": "Paris"}', name="stocks"), tool),
     ]
-    if strict:
+    if family == "gemma":
         planted.append(("roles out of order", lambda r: {"messages": [r["messages"][-2], r["messages"][-2],
                                                                      r["messages"][-1]]}, {"CH005"}))
+    if family == "mistral":  # mistral-common merges a repeated role; fine-tuning needs an assistant last
+        planted.append(("ends on a user turn", lambda r: {"messages": r["messages"][-2:] + r["messages"][-2:-1]},
+                        {"CH005"}))
+        planted.append(("tool result right after a user turn", lambda r: {"messages": [
+            r["messages"][-2], {"role": "tool", "tool_call_id": "c1", "content": "x"}, r["messages"][-1]]}, {"CH005"}))
     records, expected = [], {}
     for i, r in enumerate(base):
         records.append(r)
@@ -189,3 +194,55 @@ def test_sentencepiece_model_folder_and_a_file_that_is_no_tokenizer(tmp_path):
     bad.write_bytes(b"\x00\x01 not a model")
     with pytest.raises(ConfigError, match="notes.model"):
         tokenizer(str(bad))
+
+
+def test_bundled_mistral_template_renders_as_mistral_common(tmp_path):
+    """The bundled Mistral template against Mistral's reference encoder (mistral-common's v3
+    tokenizer in fine-tuning mode, decoded to text): the same text for every conversation of the
+    shared chat files and for tool calls, merged roles and a late system message; the same refusals."""
+    import re
+
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.protocol.instruct.validator import ValidationMode
+    from mistral_common.tokens.tokenizers.base import SpecialTokenPolicy
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    from trainlint.resources import chat_template
+    from trainlint.testing import sentencepiece_path
+
+    reference = MistralTokenizer.from_file(sentencepiece_path(), mode=ValidationMode.finetuning)
+    template = chat_template("mistral")
+
+    def as_text(pieces: str) -> str:
+        pieces = pieces.replace("\u2581", " ")
+        return re.sub(r"(?:<0x[0-9A-F]{2}>)+", lambda m: bytes.fromhex(re.sub(r"<0x|>", "", m.group())).decode(), pieces)
+
+    def both(msgs):
+        try:
+            tokens = reference.encode_chat_completion(ChatCompletionRequest.model_validate({"messages": msgs})).tokens
+            ref = as_text(reference.decode(tokens, special_token_policy=SpecialTokenPolicy.KEEP))
+        except Exception:  # noqa: BLE001 - any refusal
+            ref = None
+        try:
+            ours = template.render(msgs)
+        except Exception:  # noqa: BLE001
+            ours = None
+        return ref, ours
+
+    convs = [json.loads(line)["messages"] for line in (CHAT / "openai_toy_chat_fine_tuning.jsonl").read_text().splitlines()]
+    roles = {"human": "user", "gpt": "assistant", "system": "system"}
+    convs += [[{"role": roles[t["from"]], "content": t["value"]} for t in c["conversations"]]
+              for c in json.loads((CHAT / "sharegpt_dummy_conversation.json").read_text())]
+    convs += [[{"role": "user", "content": r["instruction"] + ("\n" + r["input"] if r["input"] else "")},
+               {"role": "assistant", "content": r["output"]}] for r in json.loads((CHAT / "alpaca_en_demo.json").read_text())]
+    u, a = ({"role": "user", "content": "q"}, {"role": "assistant", "content": "a "})
+    call = {"id": "abcdefghi", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}
+    refused = [[u, a, u], [u, {"role": "tool", "tool_call_id": "abcdefghi", "content": "x"}, a],
+               [u, {"role": "assistant", "content": ""}], [{"role": "system", "content": "s"}]]
+    convs += [[u, u, a, a], [{"role": "system", "content": "S"}, u, a, {"role": "system", "content": "T"}, u, a],
+              [u, {"role": "assistant", "content": "", "tool_calls": [call]},
+               {"role": "tool", "tool_call_id": "abcdefghi", "content": "sunny"}, a]] + refused
+    results = [both(c) for c in convs]
+    assert len(results) > 1500
+    assert [r for r in results if r[0] != r[1]] == []
+    assert all(ref is None for ref, _ours in results[-len(refused):])
