@@ -79,15 +79,18 @@ def messages_of(chat: Chat) -> tuple[tuple, tuple]:
 
 
 def _raw_message(chat: Chat, turn) -> dict | None:
-    """The OpenAI-style message object a turn was read from (None for fields of instruction records
-    and for transcripts)."""
-    if turn.index < 0 or chat.fmt not in ("openai", "kto"):
+    """The OpenAI-style message object a turn was read from, found by its pointer
+    (``/messages/3/content``); None for fields of instruction records and for transcripts."""
+    if chat.fmt not in ("openai", "kto"):
         return None
-    key = turn.pointer.split("/")[1] if turn.pointer.count("/") >= 2 else None
-    msgs = maybe_json(chat.record.get(key)) if key else None
-    if not isinstance(msgs, (list, tuple)) or turn.index >= len(msgs):
+    parts = turn.pointer.split("/")
+    if len(parts) != 4 or not parts[2].isdigit():
         return None
-    raw = maybe_json(msgs[turn.index])
+    msgs = maybe_json(chat.record.get(parts[1]))
+    index = int(parts[2])
+    if not isinstance(msgs, (list, tuple)) or index >= len(msgs):
+        return None
+    raw = maybe_json(msgs[index])
     return raw if isinstance(raw, dict) and "role" in raw else None
 
 
@@ -121,6 +124,23 @@ def rendered(batch, options) -> list[Rendered | None]:
         return out
 
     return batch.cached(("chat-render", template.name), make)
+
+
+_THINK = None
+
+
+def think_blocks(content: str) -> tuple[str, list[str]]:
+    """(the answer: ``content`` without its ``<think>...</think>`` blocks, stripped; the blocks'
+    non-empty inner texts, stripped).  Unbalanced tags are CH008's: they stay in the answer."""
+    global _THINK
+    if "</think>" not in content:
+        return content.strip(), []
+    if _THINK is None:
+        import re
+
+        _THINK = re.compile(r"<think>(.*?)</think>", re.S)
+    inner = [m.strip() for m in _THINK.findall(content) if m.strip()]
+    return _THINK.sub("", content).strip(), inner
 
 
 def control_tokens(options) -> tuple[str, ...]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import ViewRule, rendered
+from ._render import ViewRule, rendered, think_blocks
 
 
 class AssistantSpanDropped(ViewRule, Rule):
@@ -13,8 +13,9 @@ class AssistantSpanDropped(ViewRule, Rule):
         The loss-mask audit: after rendering with the chat template, the text of every assistant
         message that has any must be in the rendered conversation, where the trainer's
         assistant-only mask (``{% generation %}``, TRL's ``assistant_only_loss``) finds it.  An
-        answer the template leaves out (a template that renders only the last turn, drops
-        ``reasoning_content``, or rewrites the content) gives an empty span: nothing to train on.
+        answer the template leaves out (a template that renders only the last turn, or rewrites the
+        content) gives an empty span: nothing to train on.  The answer is the content without its
+        ``<think>`` block: reasoning the template drops is ``reasoning-dropped`` (CH011).
 
     Why it matters
         The example costs a step and trains nothing, or trains only the prompt when the mask falls
@@ -43,8 +44,10 @@ class AssistantSpanDropped(ViewRule, Rule):
             if r is None or r.text is None:
                 continue
             for m, ptr in zip(r.messages, r.pointers):
-                body = m["content"].strip()
-                if m["role"] == "assistant" and body and body not in r.text:
+                if m["role"] != "assistant":
+                    continue
+                body = think_blocks(m["content"])[0]  # a dropped <think> block alone is CH011's
+                if body and body not in r.text:
                     out.append(self.finding("chat template drops this assistant answer: its loss-mask span is empty",
                                             source=batch.source.path, row=int(batch.rows[i]), pointer=ptr))
         return out

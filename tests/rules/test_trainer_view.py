@@ -1,4 +1,4 @@
-"""The trainer's view (CH005-CH009) on ../shared/data/chat: a seeded corpus with planted defects,
+"""The trainer's view (CH005-CH011) on ../shared/data/chat: a seeded corpus with planted defects,
 rendered for every bundled template family (recall 1.0), and the unmodified files (no findings
 beyond the one conversation the strict templates truly refuse)."""
 
@@ -15,7 +15,7 @@ from trainlint.testing import tekken_path
 
 
 CHAT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "chat"
-CODES = ["CH001", "CH005", "CH006", "CH007", "CH008", "CH009", "CH010"]
+CODES = ["CH001", "CH005", "CH006", "CH007", "CH008", "CH009", "CH010", "CH011"]
 MAX_LENGTH = 16384  # OpenAI toy row 4 (a 26,000-character reply) is ~8,500 tokens
 TOOLS = [{"type": "function", "function": {"name": "weather", "parameters": {
     "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
@@ -28,6 +28,7 @@ def _run(paths, family):
         "chat-template-error": {k: v for k, v in view.items() if k != "max-length"},
         "control-token-in-text": {k: v for k, v in view.items() if k != "max-length"},
         "assistant-span-dropped": {k: v for k, v in view.items() if k != "max-length"},
+        "reasoning-dropped": {k: v for k, v in view.items() if k != "max-length"},
         "truncated-at-max-length": view})
     return [(Path(f.source).name, f.row, f.code) for f in report.findings]
 
@@ -75,6 +76,11 @@ def _seeded(family, tmp_path):
         next(m for m in r["messages"] if m["role"] == "user")["content"] = text
         return r
 
+    def with_reasoning(r, text):
+        r = with_reply(r, r["messages"][-1]["content"])
+        r["messages"][-1]["reasoning_content"] = text
+        return r
+
     tool = {"CH009"} | ({"CH005"} if family == "gemma" else set())
     planted = [  # (kind, record, codes it must raise)
         ("own end-of-turn token in a reply", lambda r: with_reply(r, "Done." + eot), {"CH006"}),
@@ -83,6 +89,7 @@ def _seeded(family, tmp_path):
         ("closing tag without opening", lambda r: with_reply(r, "Four.</think>"), {"CH008"}),
         ("nested reasoning", lambda r: with_reply(r, "<think>a<think>b</think></think>Four."), {"CH008"}),
         ("empty reasoning", lambda r: with_reply(r, "<think></think>Four."), {"CH008"}),
+        ("reasoning_content the template drops", lambda r: with_reasoning(r, "First, add the numbers."), {"CH011"}),
         ("answer cut by max length", lambda r: with_reply(r, long_text), {"CH007"}),
         ("no assistant token survives", lambda r: with_prompt(r, long_text), {"CH007"}),
         ("tool arguments not JSON (CH001's finding)", lambda r: _tool_chat('{"city": "Paris"'), tool - {"CH009"} | {"CH001"}),
