@@ -253,3 +253,19 @@ def test_bundled_mistral_template_renders_as_mistral_common(tmp_path):
     assert len(results) > 1500
     assert [r for r in results if r[0] != r[1]] == []
     assert all(ref is None for ref, _ours in results[-len(refused):])
+
+
+def test_tool_schema_subset_reads_as_jsonschema_on_the_top_level():
+    """CH009 without jsonschema checks a subset (the top level); where both judge, they find the same
+    problem in the same words, and a schema jsonschema rejects falls back to the subset."""
+    from trainlint.rules.chat.ch009_invalid_tool_arguments import _schema_problem, _subset_problem
+
+    schema = TOOLS[0]["function"]["parameters"] | {
+        "properties": {**TOOLS[0]["function"]["parameters"]["properties"], "unit": {"enum": ["C", "F"]}}}
+    cases = [{"city": "Paris"}, {"days": 2}, {"city": 7}, {"city": "Paris", "x": 1}, {"city": "Paris", "unit": "K"},
+             {"city": "Paris", "days": True}]
+    found = [_schema_problem(args, schema) for args in cases]
+    assert found == [_subset_problem(args, schema) for args in cases]
+    assert found[0] is None and all(found[1:])
+    broken = {"type": "object", "required": "city"}  # not a valid schema: required must be a list
+    assert _schema_problem({}, broken) == _subset_problem({}, broken) is None
