@@ -182,6 +182,25 @@ def test_user_template_runs_sandboxed(tmp_path):
     assert "access to attribute '__class__' of 'list' object is unsafe" in report.findings[0].message
 
 
+@pytest.mark.parametrize("source", [
+    "{% for m in messages %}{{ loop.__class__.__init__.__globals__ }}{% endfor %}",
+    "{% for m in messages %}{{ loop.cycle.__globals__ }}{{ loop._iterator }}{% endfor %}",
+    "{% set ns = namespace(a=1) %}{{ ns.__class__.__init__.__globals__ }}{{ ns._Namespace__attrs }}",
+])
+def test_loop_and_namespace_shortcut_keeps_private_attributes_out(source):
+    """The sandbox's shortcut for ``loop`` and ``namespace()`` attributes refuses what the generic
+    check refuses: a render gives nothing of Python's internals, or a SecurityError."""
+    from jinja2.exceptions import SecurityError
+
+    from trainlint.resources import ChatTemplate
+
+    try:
+        out = ChatTemplate("t", source, (), None).render([{"role": "user", "content": "q"}])
+    except SecurityError:
+        return
+    assert out == ""
+
+
 def test_sentencepiece_model_folder_and_a_file_that_is_no_tokenizer(tmp_path):
     """A model folder with only a SentencePiece tokenizer.model (no tokenizer.json) is read; a file
     that is neither JSON nor a SentencePiece model is a ConfigError naming it, never a traceback."""
