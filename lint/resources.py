@@ -94,63 +94,7 @@ def _eval_index(paths: tuple[str, ...], n: int, _stamps: tuple):
 
 _CHAT_HINT = "the trainer's-view chat rules need the chat extra: pip install 'trainlint[chat]'"
 
-
-class ChatTemplate:
-    """A compiled chat template: ``render(messages, add_generation_prompt)`` returns the text or
-    raises ``TemplateError`` with the template's own message; ``control`` are its control tokens
-    (known for bundled families, else found as ``<|...|>``-like literals in the template source)."""
-
-    def __init__(self, name: str, source: str, control: tuple[str, ...], end_of_turn: str | None,
-                 bos_token: str = "", eos_token: str = ""):
-        try:
-            from jinja2.ext import loopcontrols
-        except ImportError as e:
-            raise ImportError(_CHAT_HINT) from e
-        self.name, self.control, self.end_of_turn = name, control, end_of_turn
-        self._tokens = {"bos_token": bos_token, "eos_token": eos_token}
-        # as transformers renders chat templates: loop controls, and a tojson that keeps non-ASCII
-        # text and key order (Jinja's own escapes HTML and sorts keys, so token counts would differ)
-        env = _sandbox()(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
-        env.filters["tojson"] = _tojson
-        env.globals["raise_exception"] = _raise_template_error
-        self._template = env.from_string(source)
-
-    def render(self, messages: list[dict], add_generation_prompt: bool = False, tools: list | None = None) -> str:
-        return self._template.render(messages=messages, add_generation_prompt=add_generation_prompt,
-                                     tools=tools, **self._tokens)
-
-
-@functools.lru_cache(maxsize=1)
-def _sandbox():
-    """Jinja's immutable sandbox, with one shortcut: the public attributes of a ``loop`` and of a
-    ``namespace()`` (Jinja's own objects, which templates read on every message) are safe without
-    the generic checks, which cost ~20 µs an access and made half of a render's time.  The answer is
-    the one the generic checks give for them: only names starting with ``_`` are refused."""
-    from jinja2.runtime import LoopContext
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-    from jinja2.utils import Namespace
-
-    class Sandbox(ImmutableSandboxedEnvironment):
-        def is_safe_attribute(self, obj, attr, value):
-            if type(obj) in (LoopContext, Namespace):
-                return not attr.startswith("_")
-            return super().is_safe_attribute(obj, attr, value)
-
-    return Sandbox
-
-
-def _tojson(value, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-    import json
-
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-class TemplateError(Exception):
-    """A template refused a conversation (its ``raise_exception`` or any Jinja error)."""
-
-
-def _raise_template_error(message):
-    raise TemplateError(str(message))
+from .templating import ChatTemplate, TemplateError  # noqa: E402,F401 - where the loader's callers find them
 
 
 def _template_tokens(source: str) -> tuple[str, ...]:
@@ -178,7 +122,7 @@ def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
         except OSError as e:
             raise ConfigError(f"--chat-template: {spec!r} is no bundled family ({', '.join(sorted(FAMILIES))}) "
                               f"and no readable Jinja file: {e.strerror or e}") from None
-        return ChatTemplate(Path(spec).name, source, _template_tokens(source), None)
+        return _compiled(spec, Path(spec).name, source, _template_tokens(source))
     cfg = Path(tokenizer or "") / "tokenizer_config.json"
     try:
         config = json.loads(cfg.read_text(encoding="utf-8"))
@@ -193,8 +137,22 @@ def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
                           f"{tokenizer!r} has no tokenizer_config.json with a chat_template")
     # the folder's bos/eos tokens, as transformers passes them (a template ends turns with eos_token)
     tokens = {k: _token_text(config.get(k)) for k in ("bos_token", "eos_token")}
-    return ChatTemplate(str(tokenizer), source, _template_tokens(source) + tuple(t for t in tokens.values() if t),
-                        None, **tokens)
+    return _compiled(f"{cfg} (chat_template)", str(tokenizer), source,
+                     _template_tokens(source) + tuple(t for t in tokens.values() if t), **tokens)
+
+
+def _compiled(where: str, name: str, source: str, control: tuple[str, ...], **tokens) -> ChatTemplate:
+    """A user's template compiled; a syntax error is a ``ConfigError`` with its line, not a crash."""
+    from .errors import ConfigError
+
+    try:
+        return ChatTemplate(name, source, control, None, **tokens)
+    except ImportError:
+        raise
+    except Exception as e:  # noqa: BLE001 - TemplateSyntaxError and whatever else Jinja's compiler raises
+        line = getattr(e, "lineno", None)
+        raise ConfigError(f"--chat-template: {where}{f':{line}' if line else ''}: the template does not compile: "
+                          f"{getattr(e, 'message', None) or e}") from None
 
 
 def _token_text(token) -> str:

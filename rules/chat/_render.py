@@ -24,6 +24,7 @@ class Rendered:
     text: str | None      # the rendered conversation, None when the template refused it
     error: str | None     # the template's own message
     tools: list | None = None  # the record's declared tools (the template's ``tools``)
+    spans: tuple | None = None  # (start, end) of each {% generation %} block, for a template that marks them
 
 
 #: keys of an OpenAI message handed to the template besides role and content, as transformers does
@@ -119,6 +120,13 @@ def rendered(batch, options) -> list[Rendered | None]:
                 continue
             msgs, ptrs = messages_of(chat)
             tools = tools_of(chat)
+            if template.marks:
+                try:
+                    text, spans = template.render_spans(list(msgs), tools)
+                    out.append(Rendered(msgs, ptrs, text, None, tools, tuple(spans)))
+                except Exception as e:  # noqa: BLE001 - as render_one
+                    out.append(Rendered(msgs, ptrs, None, str(e) or type(e).__name__, tools))
+                continue
             text, err = render_one(template, msgs, tools=tools)
             out.append(Rendered(msgs, ptrs, text, err, tools))
         return out

@@ -288,3 +288,20 @@ def test_tool_schema_subset_reads_as_jsonschema_on_the_top_level():
     assert found[0] is None and all(found[1:])
     broken = {"type": "object", "required": "city"}  # not a valid schema: required must be a list
     assert _schema_problem({}, broken) == _subset_problem({}, broken) is None
+
+
+def test_template_that_does_not_compile_is_a_usage_error_with_its_line(tmp_path):
+    from click.testing import CliRunner
+
+    from trainlint.cli import cli as main
+
+    bad = tmp_path / "bad.jinja"
+    bad.write_text("{% for m in messages %}\n{{ m.content }\n{% endfor %}")
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
+                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    out = CliRunner().invoke(main, ["check", str(data), "--isolated", "--no-progress", "--select", "CH005",
+                                    "--chat-template", str(bad)])
+    assert out.exit_code == 2, out.output
+    assert f"--chat-template: {bad}:2: the template does not compile: unexpected '}}'" in out.output
+    assert "internal error" not in out.output
