@@ -134,6 +134,17 @@ def rendered(batch, options) -> list[Rendered | None]:
     return batch.cached(("chat-render", template.name), make)
 
 
+def rendered_answers(batch, options):
+    """(row in the batch, Rendered, message, pointer) of each assistant message of each conversation
+    the template rendered: what the loss-mask rules (CH010, CH011) look for in the text."""
+    for i, r in enumerate(rendered(batch, options)):
+        if r is None or r.text is None:
+            continue
+        for m, ptr in zip(r.messages, r.pointers):
+            if m["role"] == "assistant":
+                yield i, r, m, ptr
+
+
 _THINK = None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import ViewRule, rendered, think_blocks
+from ._render import ViewRule, rendered_answers, think_blocks
 
 
 class AssistantSpanDropped(ViewRule, Rule):
@@ -43,23 +43,18 @@ class AssistantSpanDropped(ViewRule, Rule):
 
     def update(self, batch, state):
         out = []
-        for i, r in enumerate(rendered(batch, self.options)):
-            if r is None or r.text is None:
+        for i, r, m, ptr in rendered_answers(batch, self.options):
+            body = think_blocks(m["content"])[0]  # a dropped <think> block alone is CH011's
+            if not body:
                 continue
-            for m, ptr in zip(r.messages, r.pointers):
-                if m["role"] != "assistant":
-                    continue
-                body = think_blocks(m["content"])[0]  # a dropped <think> block alone is CH011's
-                if not body:
-                    continue
-                if body not in r.text:
-                    msg = "chat template drops this assistant answer: its loss-mask span is empty"
-                elif r.spans is not None and not _marked(body, r.text, r.spans):
-                    msg = ("chat template does not mark this assistant answer for the loss: it is outside every "
-                           "{% generation %} block")
-                else:
-                    continue
-                out.append(self.finding(msg, source=batch.source.path, row=int(batch.rows[i]), pointer=ptr))
+            if body not in r.text:
+                msg = "chat template drops this assistant answer: its loss-mask span is empty"
+            elif r.spans is not None and not _marked(body, r.text, r.spans):
+                msg = ("chat template does not mark this assistant answer for the loss: it is outside every "
+                       "{% generation %} block")
+            else:
+                continue
+            out.append(self.finding(msg, source=batch.source.path, row=int(batch.rows[i]), pointer=ptr))
         return out
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from trainlint.finding import Fix, Severity
 from trainlint.rule import Rule
 
-from ._render import ViewRule, rendered, think_blocks
+from ._render import ViewRule, rendered_answers, think_blocks
 
 
 class ReasoningDropped(ViewRule, Rule):
@@ -45,20 +45,13 @@ class ReasoningDropped(ViewRule, Rule):
 
     def update(self, batch, state):
         out = []
-        for i, r in enumerate(rendered(batch, self.options)):
-            if r is None or r.text is None:
-                continue
-            for m, ptr in zip(r.messages, r.pointers):
-                if m["role"] != "assistant":
-                    continue
-                field = m.get("reasoning_content")
-                if isinstance(field, str) and field.strip() and field.strip() not in r.text:
-                    where = ptr.rsplit("/", 1)[0] + "/reasoning_content"
-                    out.append(self.finding("chat template drops this reasoning_content: the model is trained "
-                                            "without it", source=batch.source.path, row=int(batch.rows[i]),
-                                            pointer=where))
-                if any(block not in r.text for block in think_blocks(m["content"])[1]):
-                    out.append(self.finding("chat template drops this message's <think> block: the model is "
-                                            "trained without it", source=batch.source.path, row=int(batch.rows[i]),
-                                            pointer=ptr))
+        for i, r, m, ptr in rendered_answers(batch, self.options):
+            field = m.get("reasoning_content")
+            if isinstance(field, str) and field.strip() and field.strip() not in r.text:
+                out.append(self.finding("chat template drops this reasoning_content: the model is trained without it",
+                                        source=batch.source.path, row=int(batch.rows[i]),
+                                        pointer=ptr.rsplit("/", 1)[0] + "/reasoning_content"))
+            if any(block not in r.text for block in think_blocks(m["content"])[1]):
+                out.append(self.finding("chat template drops this message's <think> block: the model is trained "
+                                        "without it", source=batch.source.path, row=int(batch.rows[i]), pointer=ptr))
         return out

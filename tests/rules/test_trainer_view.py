@@ -42,6 +42,13 @@ def test_unmodified_chat_files_have_no_findings(family):
     assert found == expected
 
 
+def _one_chat(tmp_path):
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
+                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    return data
+
+
 def _call(args, name="weather", cid="c1"):
     return {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
 
@@ -174,9 +181,7 @@ def test_cli_and_config_keys_with_a_tokenizer_json_folder(tmp_path):
 def test_user_template_runs_sandboxed(tmp_path):
     evil = tmp_path / "evil.jinja"
     evil.write_text("{{ messages.__class__.__mro__[1].__subclasses__() }}")
-    data = tmp_path / "chat.jsonl"
-    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
-                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    data = _one_chat(tmp_path)
     report = lint(str(data), select=["CH005"], rules={"chat-template-error": {"chat-template": str(evil)}})
     assert [f.code for f in report.findings] == ["CH005"]
     assert "access to attribute '__class__' of 'list' object is unsafe" in report.findings[0].message
@@ -297,9 +302,7 @@ def test_template_that_does_not_compile_is_a_usage_error_with_its_line(tmp_path)
 
     bad = tmp_path / "bad.jinja"
     bad.write_text("{% for m in messages %}\n{{ m.content }\n{% endfor %}")
-    data = tmp_path / "chat.jsonl"
-    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
-                                             {"role": "assistant", "content": "a"}]}) + "\n")
+    data = _one_chat(tmp_path)
     out = CliRunner().invoke(main, ["check", str(data), "--isolated", "--no-progress", "--select", "CH005",
                                     "--chat-template", str(bad)])
     assert out.exit_code == 2, out.output
