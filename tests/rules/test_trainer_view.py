@@ -248,14 +248,15 @@ def test_bundled_mistral_template_renders_as_mistral_common(tmp_path):
         pieces = pieces.replace("\u2581", " ")
         return re.sub(r"(?:<0x[0-9A-F]{2}>)+", lambda m: bytes.fromhex(re.sub(r"<0x|>", "", m.group())).decode(), pieces)
 
-    def both(msgs):
+    def both(msgs, tools=None):
+        request = {"messages": msgs, **({"tools": tools} if tools else {})}
         try:
-            tokens = reference.encode_chat_completion(ChatCompletionRequest.model_validate({"messages": msgs})).tokens
+            tokens = reference.encode_chat_completion(ChatCompletionRequest.model_validate(request)).tokens
             ref = as_text(reference.decode(tokens, special_token_policy=SpecialTokenPolicy.KEEP))
         except Exception:  # noqa: BLE001 - any refusal
             ref = None
         try:
-            ours = template.render(msgs)
+            ours = template.render(msgs, tools=tools)
         except Exception:  # noqa: BLE001
             ours = None
         return ref, ours
@@ -274,6 +275,8 @@ def test_bundled_mistral_template_renders_as_mistral_common(tmp_path):
               [u, {"role": "assistant", "content": "", "tool_calls": [call]},
                {"role": "tool", "tool_call_id": "abcdefghi", "content": "sunny"}, a]] + refused
     results = [both(c) for c in convs]
+    ref, ours = both(convs[-len(refused) - 1], TOOLS)  # the tool call conversation, with declared tools
+    assert ref == ours and "[AVAILABLE_TOOLS]" in ours
     assert len(results) > 1500
     assert [r for r in results if r[0] != r[1]] == []
     assert all(ref is None for ref, _ours in results[-len(refused):])
