@@ -311,3 +311,26 @@ def test_template_that_does_not_compile_is_a_usage_error_with_its_line(tmp_path)
     assert out.exit_code == 2, out.output
     assert f"--chat-template: {bad}:2: the template does not compile: unexpected '}}'" in out.output
     assert "internal error" not in out.output
+
+
+def test_model_folder_chat_template_with_its_bos_and_eos_tokens(tmp_path):
+    """--tokenizer a model folder and no --chat-template: the folder's tokenizer_config.json gives the
+    template (the "default" of a named list) and the bos/eos tokens (AddedToken objects) it writes."""
+    from trainlint.resources import chat_template
+
+    model = _hf_tokenizer(tmp_path)
+    template = ("{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}[U] {{ m.content }}"
+                "{% else %}{% generation %}{{ m.content }}{{ eos_token }}{% endgeneration %}{% endif %}{% endfor %}")
+    config = {"chat_template": [{"name": "tool_use", "template": "{{ raise_exception('not me') }}"},
+                                {"name": "default", "template": template}],
+              "bos_token": {"content": "<bos>", "special": True}, "eos_token": "<eos>"}
+    (Path(model) / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    compiled = chat_template("", model)
+    assert compiled.marks and {"<bos>", "<eos>"} <= set(compiled.control)
+    assert compiled.render([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]) == "<bos>[U] qa<eos>"
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
+                                             {"role": "assistant", "content": "done <eos> here"}]}) + "\n")
+    report = lint(str(data), select=["CH005", "CH006", "CH010"], rules={
+        name: {"tokenizer": model} for name in ("chat-template-error", "control-token-in-text", "assistant-span-dropped")})
+    assert [(f.code, f.pointer) for f in report.findings] == [("CH006", "/messages/1/content")]
