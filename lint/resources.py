@@ -163,15 +163,39 @@ def _token_text(token) -> str:
 
 
 class Tokenizer:
-    """A local tokenizer: ``encode_batch(texts) -> list of token counts`` and ``special`` tokens.
+    """A local tokenizer: ``lengths(texts) -> token counts`` and its ``special`` tokens.
     Backends: ``tokenizers`` (tokenizer.json, a model folder), Mistral's tekken JSON (tiktoken) and
-    SentencePiece models (``tokenizer.model``, Mistral's ``*.model.v3``; the sentencepiece package)."""
+    SentencePiece models (``tokenizer.model``, Mistral's ``*.model.v3``; the sentencepiece package).
 
-    def __init__(self, encode_batch, special: tuple[str, ...], name: str):
-        self._encode_batch, self.special, self.name = encode_batch, special, name
+    ``tokenizers`` matches special tokens written in the text, as a trainer's tokenizer does; the
+    other two encode ``[INST]`` as plain text (four tokens), so for them (``split``) a special token
+    counts one and the text between is encoded piece by piece, as mistral-common encodes a
+    conversation: each message's text from its first character, without the one space a template
+    writes after a control token (``strip``; SentencePiece's dummy prefix is that space).  With the
+    bundled Mistral template the counts equal mistral-common's, token for token (a test checks it)."""
+
+    def __init__(self, encode_batch, special: tuple[str, ...], name: str, split: bool = False, strip: bool = False):
+        import re
+
+        self._encode_batch, self.special, self.name, self._strip = encode_batch, special, name, strip
+        ordered = sorted((t for t in special if t), key=len, reverse=True)
+        self._split = re.compile("(" + "|".join(map(re.escape, ordered)) + ")") if split and ordered else None
 
     def lengths(self, texts: list[str]) -> list[int]:
-        return self._encode_batch(texts)
+        if self._split is None:
+            return self._encode_batch(texts)
+        counts, pieces, owner = [], [], []
+        for n, text in enumerate(texts):
+            parts = self._split.split(text)
+            counts.append(len(parts) // 2)
+            for j in range(0, len(parts), 2):
+                piece = parts[j][1:] if self._strip and j and parts[j].startswith(" ") else parts[j]
+                if piece:
+                    pieces.append(piece)
+                    owner.append(n)
+        for n, k in zip(owner, self._encode_batch(pieces) if pieces else ()):
+            counts[n] += k
+        return counts
 
 
 def _tokenizer_file(path: str) -> Path:
@@ -240,7 +264,13 @@ def _sentencepiece(p: Path) -> Tokenizer:
     def encode(texts):
         return [len(ids) for ids in sp.encode(list(texts), out_type=int, num_threads=1)]
 
-    return Tokenizer(encode, special, str(p))
+    return Tokenizer(encode, special, str(p), split=True, strip=True)
+
+
+#: the special tokens of a tekken file that lists none (mistral-common's DEPRECATED_SPECIAL_TOKENS)
+_TEKKEN_SPECIAL = ("<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
+                   "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[IMG]", "<pad>", "[IMG_BREAK]", "[IMG_END]",
+                   "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]")
 
 
 def _tekken(p: Path) -> Tokenizer:
@@ -256,10 +286,11 @@ def _tekken(p: Path) -> Tokenizer:
     cfg = data["config"]
     n = cfg["default_vocab_size"] - cfg["default_num_special_tokens"]
     ranks = {base64.b64decode(v["token_bytes"]): v["rank"] for v in data["vocab"][:n]}
-    special = tuple(s["token_str"] for s in data.get("special_tokens", []) if not s["token_str"].startswith("<SPECIAL_"))
+    special = tuple(s["token_str"] for s in data.get("special_tokens") or [] if not s["token_str"].startswith("<SPECIAL_"))
+    special = special or _TEKKEN_SPECIAL  # older files list none: mistral-common's defaults for them
     enc = tiktoken.Encoding(name=p.stem, pat_str=cfg["pattern"], mergeable_ranks=ranks, special_tokens={})
 
     def encode(texts):
         return [len(t) for t in enc.encode_ordinary_batch(texts, num_threads=1)]
 
-    return Tokenizer(encode, special, str(p))
+    return Tokenizer(encode, special, str(p), split=True, strip=True)

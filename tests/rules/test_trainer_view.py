@@ -282,6 +282,31 @@ def test_bundled_mistral_template_renders_as_mistral_common(tmp_path):
     assert all(ref is None for ref, _ours in results[-len(refused):])
 
 
+@pytest.mark.parametrize("path", ["sentencepiece", "tekken"])
+def test_token_counts_of_the_mistral_rendering_are_mistral_commons(path):
+    """Mistral's SentencePiece and tekken tokenizers count the bundled Mistral template's text as
+    mistral-common counts the conversation (control tokens one each, message text on its own)."""
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.protocol.instruct.validator import ValidationMode
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    from trainlint.resources import chat_template, tokenizer
+    from trainlint.testing import sentencepiece_path
+
+    file = sentencepiece_path() if path == "sentencepiece" else tekken_path()
+    reference = MistralTokenizer.from_file(file, mode=ValidationMode.finetuning)
+    template = chat_template("mistral")
+    convs = [json.loads(line)["messages"] for line in (CHAT / "openai_toy_chat_fine_tuning.jsonl").read_text().splitlines()]
+    roles = {"human": "user", "gpt": "assistant", "system": "system"}
+    convs += [[{"role": roles[t["from"]], "content": t["value"]} for t in c["conversations"]]
+              for c in json.loads((CHAT / "sharegpt_dummy_conversation.json").read_text())]
+    convs = [c for c in convs if [m["role"] for m in c][-1] == "assistant"]
+    expected = [len(reference.encode_chat_completion(ChatCompletionRequest.model_validate({"messages": c})).tokens)
+                for c in convs]
+    assert len(convs) > 500
+    assert tokenizer(file).lengths([template.render(c) for c in convs]) == expected
+
+
 def test_tool_schema_subset_reads_as_jsonschema_on_the_top_level():
     """CH009 without jsonschema checks a subset (the top level); where both judge, they find the same
     problem in the same words, and a schema jsonschema rejects falls back to the subset."""
