@@ -87,13 +87,11 @@ def _case_specs(case, tmp_path, small: bool):
 
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{c}-{k['name']}" for c, k in CASES])
 def test_rule_case_same_as_local(client, code, case, tmp_path):
-    from trainlint.testing import tekken_path
+    from trainlint.testing import case_options
 
     cls = find_rule(code)
     tests = str(Path(__file__).resolve().parent)
-    # as tests/rules/test_rule_cases.py: $TEKKEN is a real BPE tokenizer file, $TESTS the tests folder
-    options = {k: tekken_path() if v == "$TEKKEN" else v.replace("$TESTS", tests) if isinstance(v, str) else v
-               for k, v in (case.get("options") or {}).items()}
+    options = case_options(case.get("options"), tests)  # as tests/rules/test_rule_cases.py
     rule = cls(cls.make_options(options))
     local = LocalEngine().run(_case_specs(case, tmp_path, small=False), [rule])
     # one record per block: every row its own task, states merged in a tree of tasks
