@@ -79,7 +79,7 @@ def word_sets(texts_of, n: int, clean: bool = False) -> tuple:
 
 
 #: rows per chunk of ``word_sets``
-_ROWS = 1 << 14
+_ROWS = 1 << 12
 
 
 def _per_row(key: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
