@@ -137,6 +137,10 @@ class NearState:
     def __len__(self) -> int:
         return sum(c[IDS].size for c in self.chunks)
 
+    def has_tag(self, tag: int) -> bool:
+        """Whether some row carries ``tag`` (SHORT aside), without building the table."""
+        return any(bool(np.any((c[TAG] & ~SHORT) == tag)) for c in self.chunks)
+
     # -- detached state --------------------------------------------------------------------------
     def detach(self) -> Part | None:
         """Take the bulky columns of this (one block's) state out; the keys stay.  Every call

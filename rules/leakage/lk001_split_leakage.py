@@ -96,6 +96,8 @@ class SplitLeakage(Rule):
         return a.merge(b)
 
     def finish(self, state, run):
+        if not (state.has_tag(TRAIN) and state.has_tag(EVAL)):
+            return []  # one split only (no table of band hashes built: ~170 bytes a row)
         t = state.arrays(self.params.bands)
         tag = t.tag & ~mh.SHORT
         train = np.flatnonzero(tag == TRAIN)
