@@ -113,6 +113,10 @@ def cli() -> None:
               help="Run a Great Expectations 1.x suite as rules GX001... (repeatable; needs trainlint[gx]).")
 @click.option("--fix", is_flag=True, help="Write a cleaned copy and a rejects file to --output-dir.")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...).")
+@click.option("--mask", "mask", multiple=True, metavar="RULES",
+              help="Rules (codes, prefixes, names; comma-separated) whose unsafe fix rewrites the text instead of "
+                   "dropping the row: private values masked (PI), mojibake repaired, invisible and control "
+                   "characters removed (EN). Changes go to <name>.changes.jsonl beside the rejects.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes.")
 @click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing.")
 @click.option("--baseline", default=None, type=click.Path(dir_okay=False), metavar="FILE",
@@ -190,6 +194,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "mask": _split(o["mask"]),
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
         "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
@@ -245,13 +250,14 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from .clean import diff_lines
 
         n = diff_lines(report, opened, unsafe, click.echo)
-        click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
+        click.echo(f"{n} row{'s' if n != 1 else ''} would be {'changed' if settings.mask else 'removed'}.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
         from .escape import text as esc
 
         for r in summary.results:
-            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+            rewritten = f" ({r.rewritten} rewritten, see {r.changes})" if r.changes else ""
+            click.echo(esc(f"{r.path}: kept {r.kept}{rewritten}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
                            line_start=True), err=True)
         for p in summary.skipped:
             click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)

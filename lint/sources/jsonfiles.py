@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from ..context import InvalidRecord
+from ..rewrite import json_bytes
 from ..errors import SourceError
 from . import scan as _scan
 from .base import Batch, Block, Reader, in_rows, sorted_rows
@@ -273,24 +274,33 @@ class JsonlReader(Reader):
                 off += t.num_rows
                 first = False
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         kept = rejected = 0
         drop = sorted_rows(drop_rows)
+        edit_rows = sorted_rows(edits.rows) if edits is not None else drop[:0]
         for block in self.blocks():
             data, starts, ends, lines = block.payload[:4]
             rows = block.first_row + np.arange(starts.size, dtype=np.int64)
             dropped = in_rows(rows, drop)
+            edited = in_rows(rows, edit_rows)
             for i in range(starts.size):
                 s, e = int(starts[i]), int(ends[i])
                 raw = data[s:e]
-                if dropped[i]:
+                # the line exactly as it was, with its own terminator
+                term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
+                if edited[i] and not dropped[i]:
+                    record = _loads_or_none(raw)
+                    new = edits(int(rows[i]), int(lines[i]), record)
+                    if new is not None:
+                        out.write(json_bytes(new) + term)
+                        kept += 1
+                        continue
+                if dropped[i] or edited[i]:  # an edited row the rewriter refused goes to the rejects
                     rejects(int(rows[i]), int(lines[i]), _loads_or_none(raw), raw)
                     rejected += 1
                 elif len(block.payload) == 5:
                     raise oversized_kept(self.path, int(lines[i]))
                 else:
-                    # the line exactly as it was, with its own terminator
-                    term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
                     out.write(raw + term)
                     kept += 1
         return kept, rejected
@@ -461,8 +471,9 @@ class JsonArrayReader(Reader):
         yield Batch(table, np.asarray(rows, dtype=np.int64),
                     np.asarray(lines, dtype=np.int64), invalid)
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         drop = set(np.asarray(drop_rows).tolist())
+        edit_rows = set(np.asarray(edits.rows).tolist()) if edits is not None else set()
         text = self._text
         kept_parts = []
         rejected = 0
@@ -470,7 +481,13 @@ class JsonArrayReader(Reader):
         for row, (kind, s, e, obj) in enumerate(self._spans):
             line += text.count("\n", pos, s)
             pos = s
-            if row in drop:
+            if row in edit_rows and row not in drop:
+                record = {"value": obj} if kind == "ok" and self._scalars else obj if kind == "ok" else None
+                new = edits(row, line, record)
+                if new is not None:
+                    kept_parts.append(json.dumps(new["value"] if self._scalars else new, ensure_ascii=False))
+                    continue
+            if row in drop or row in edit_rows:
                 rejects(row, line, obj if kind == "ok" else None, _encode(text[s:e]))
                 rejected += 1
             else:

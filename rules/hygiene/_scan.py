@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trainlint.finding import Fix, Severity
+from trainlint.finding import Edit, Fix, Severity
 from trainlint.rule import Rule
 
 
@@ -35,13 +35,17 @@ def _installed(module: str) -> bool:
 
 class Hit(NamedTuple):
     """One thing found in a text: its kind ("Visa", "AWS access key"), what may be shown of it, and
-    for a private value where it is (``span``) and what stands in for it there (``replacement``,
-    else ``shown``), so that ``redact`` can mask it in any text a report shows."""
+    where it is (``span``), so that ``redact`` can mask a private value in any text a report shows
+    and ``--mask`` can rewrite it in the cleaned copy."""
 
     kind: str
     shown: str
     span: tuple[int, int] | None = None
+    #: what ``--mask`` writes at ``span`` (rules about characters: the repair; private values:
+    #: the rule's placeholder)
     replacement: str | None = None
+    #: what ``redact`` shows at ``span`` in a report's text, when not ``shown``
+    shown_in_text: str | None = None
 
 
 def candidates(batch: Any, pattern: str) -> np.ndarray:
@@ -161,20 +165,16 @@ class ScanRule(Rule):
                 hits = self.scan_in(text, plain)
                 if hits:
                     out.append(self.finding(self.message(hits), source=path, row=int(batch.rows[i]),
-                                            column=column, pointer=ptr, extra=self.extra(hits)))
+                                            column=column, pointer=ptr, extra=self.extra(hits),
+                                            edits=self.edits(hits, text)))
         return out
 
-    def redact(self, text: str) -> str:
-        """``text`` with every private value this rule finds in it masked (its hits with a span)."""
-        if not text or self.missing_library():
-            return text
-        spans = sorted((h.span[0], h.span[1], h.replacement or h.shown) for h in self.scan(text) if h.span)
-        out, at = [], 0
-        for a, b, mask in spans:
-            if a >= at:  # overlapping finds: the first one masks
-                out += [text[at:a], mask]
-                at = b
-        return "".join(out) + text[at:] if out else text
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        """How ``--mask`` rewrites ``text`` instead of dropping the row: each hit with a span is
+        replaced by its ``replacement``; none by default (the fix drops the row)."""
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], h.replacement, h.shown, n) for h in hits
+                if h.span is not None and h.replacement is not None]
 
     def finish(self, state, run):
         hint = self.missing_library()
@@ -210,12 +210,59 @@ class ScanRule(Rule):
                 "count": len(hits)}
 
 
+class PrivateRule(ScanRule):
+    """A rule about private values (e-mail addresses, card numbers, keys).  What it finds is shown
+    masked (``Hit.shown``), redacted from every text a report shows (``redact``), and ``--mask``
+    replaces it by ``placeholder`` in the cleaned copy."""
+
+    #: what a value is replaced by in the cleaned copy under ``--mask`` (``<EMAIL>``)
+    placeholder: ClassVar[str] = "<PRIVATE>"
+
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], self.placeholder, h.shown, n) for h in hits if h.span is not None]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every private value this rule finds in it masked (its hits with a span)."""
+        if not text or self.missing_library() or not self._maybe(text):
+            return text
+        spans = sorted((h.span[0], h.span[1], h.shown_in_text or h.shown) for h in self.scan(text) if h.span)
+        out, at = [], 0
+        for a, b, mask in spans:
+            if a >= at:  # overlapping finds: the first one masks
+                out += [text[at:a], mask]
+                at = b
+        return "".join(out) + text[at:] if out else text
+
+    def _maybe(self, text: str) -> bool:
+        """The prefilter in Python: most texts a report shows hold nothing private, and this one
+        search is far cheaper than ``scan``."""
+        rx = _py_prefilter(self.prefilter_pattern())
+        return rx is None or rx.search(text) is not None
+
+
+@cache
+def _py_prefilter(pattern: str):
+    """The RE2 prefilter compiled by Python's ``re`` (None when its syntax is RE2's own)."""
+    import re
+
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
 class CharacterRule(ScanRule):
     """A rule about characters: hits are kinds of character ("U+200B ZERO WIDTH SPACE") with an
     escaped excerpt; one message names the kinds and shows the first excerpt."""
 
     #: how many kinds of character the message names
     shown_kinds: ClassVar[int] = 4
+
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], h.replacement, escape(text[h.span[0]:h.span[1]]), n) for h in hits
+                if h.span is not None and h.replacement is not None]
 
     def message(self, hits: list[Hit]) -> str:
         kinds = list(dict.fromkeys(h.kind for h in hits))
