@@ -144,7 +144,7 @@ def rewrite_record(record: dict[str, Any], findings: list[Finding]) -> tuple[dic
         where = pointer or column or "the text"
         if parts is None:
             return None, "the finding names no column"
-        if not _set_at(out, parts, lambda v: _apply(v, edits)):
+        if not _set_at(out, parts, lambda v, edits=edits: _apply(v, edits)):
             return None, f"the text at {where} is not the one the rule read"
     return out, ""
 
