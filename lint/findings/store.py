@@ -146,6 +146,36 @@ class FindingStore(Sequence):
     def __reduce__(self):
         return (FindingStore, ((), self._order, self._parts))
 
+    def redacted(self, text: Callable[[str], str], value: Callable[[Any], Any]) -> FindingStore:
+        """This store with every message passed through ``text`` and every ``extra`` through
+        ``value`` (``trainlint.redact``); parts nothing changed in are shared, not copied."""
+        from dataclasses import replace
+
+        parts: list = []
+        changed = False
+        for p in self._parts:
+            if isinstance(p, RowFindings):
+                templates = tuple(text(t) for t in p.templates)
+                if any(a is not b for a, b in zip(templates, p.templates)):
+                    p = p.with_templates(templates)
+                    changed = True
+            else:
+                new = _Objects()
+                for f in p:
+                    m = text(f.message)
+                    x = value(f.extra) if f.extra else f.extra
+                    if m is not f.message or x is not f.extra:
+                        f = replace(f, message=m, extra=x)
+                        changed = True
+                    new.append(f)
+                p = new
+            parts.append(p)
+        if not changed:
+            return self
+        store = FindingStore(order=self._order, _parts=parts)
+        store._cols = self._cols
+        return store
+
     # -- columns over all entries (by global index) --------------------------------------------------
     def columns(self) -> dict[str, Any]:
         """Per entry: source id, row (-1: none), code id, name id, severity rank, fix id; and the
