@@ -146,29 +146,23 @@ class FindingStore(Sequence):
     def __reduce__(self):
         return (FindingStore, ((), self._order, self._parts))
 
-    def redacted(self, text: Callable[[str], str], value: Callable[[Any], Any]) -> FindingStore:
-        """This store with every message passed through ``text`` and every ``extra`` through
-        ``value`` (``trainlint.redact``); parts nothing changed in are shared, not copied."""
-        from dataclasses import replace
-
+    def redacted(self, message: Callable[[str], str], finding: Callable[[Finding], Finding]) -> FindingStore:
+        """This store with the message templates of its ``RowFindings`` passed through ``message``
+        and its ``Finding`` objects through ``finding`` (``trainlint.redact``: the same object when
+        nothing changes).  Parts nothing changed in are shared, not copied."""
         parts: list = []
         changed = False
         for p in self._parts:
             if isinstance(p, RowFindings):
-                templates = tuple(text(t) for t in p.templates)
+                templates = tuple(message(t) for t in p.templates)
                 if any(a is not b for a, b in zip(templates, p.templates)):
                     p = p.with_templates(templates)
                     changed = True
             else:
-                new = _Objects()
-                for f in p:
-                    m = text(f.message)
-                    x = value(f.extra) if f.extra else f.extra
-                    if m is not f.message or x is not f.extra:
-                        f = replace(f, message=m, extra=x)
-                        changed = True
-                    new.append(f)
-                p = new
+                new = _Objects(finding(f) for f in p)
+                if any(a is not b for a, b in zip(new, p)):
+                    p = new
+                    changed = True
             parts.append(p)
         if not changed:
             return self

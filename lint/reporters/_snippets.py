@@ -71,15 +71,14 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         try:
             for w, text in _read(spec, rows):
                 if text:
-                    for redact in redactors:
-                        text = redact(text)
+                    text = redactors.text(text)
                     out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
         except Exception:  # a report is still shown when its source changed or went away
             continue
     return out
 
 
-def _redactors(report) -> list:
+def _redactors(report):
     """The ``redact`` of every rule that masks something (``Rule.redact``): the run's, with their
     options, and every other registered one, so text is masked whichever rules ran."""
     from ..redact import redactors

@@ -315,6 +315,10 @@ class PrivateRule(ScanRule):
             return []
         return [(h.span[0], h.span[1], h.shown_in_text or h.shown) for h in self.scan(text) if h.span]
 
+    def redact_gate(self) -> str | None:
+        """A Python pattern every text ``redact`` would change matches (``trainlint.redact``)."""
+        return self.prefilter_pattern() if _py_prefilter(self.prefilter_pattern()) is not None else None
+
     def _maybe(self, text: str) -> bool:
         """The prefilter in Python: most texts a report shows hold nothing private, and this one
         search is far cheaper than ``scan``."""

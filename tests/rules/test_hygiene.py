@@ -310,3 +310,23 @@ def test_mask_in_chat_content_parts(tmp_path):
 def test_unknown_mask_selector_is_a_usage_error(planted_file):
     res = CliRunner().invoke(cli, ["check", str(planted_file), "--isolated", "--mask", "XX999"])
     assert res.exit_code == 2 and "XX999" in res.output
+
+
+def test_a_plugin_redactor_without_prefilter_masks_messages_and_extras():
+    """A rule that overrides ``redact`` and names no prefilter is applied to every string."""
+    from trainlint.findings import FindingStore
+    from trainlint.finding import Finding, Severity
+    from trainlint.redact import redact_findings
+    from trainlint.rule import Rule
+
+    class Codename(Rule):
+        code, name = "ZZ901", "codename"
+
+        def redact(self, text):
+            return text.replace("BLUEBIRD", "<CODENAME>")
+
+    f = Finding("XX001", "x", Severity.WARNING, "quoted: BLUEBIRD flies", "d.jsonl", 0, extra={"sample": ["BLUEBIRD"]})
+    g = Finding("XX001", "x", Severity.WARNING, "nothing here", "d.jsonl", 1)
+    out = list(redact_findings(FindingStore([f, g]), [Codename()]))
+    assert out[0].message == "quoted: <CODENAME> flies" and out[0].extra == {"sample": ["<CODENAME>"]}
+    assert out[1] is g
