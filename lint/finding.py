@@ -8,9 +8,11 @@ form is the JSON report contract (see README, "JSON report").
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 from collections.abc import Mapping
+
+_DEFAULT = object()
 
 #: a column or dataset finding keeps the true count in ``n_rows`` and at most this many rows.
 ROWS_SAMPLE_CAP = 20
@@ -123,6 +125,13 @@ class Finding:
     #: how ``--fix --mask`` rewrites the text instead of dropping the row (positions in the text at
     #: ``column``/``pointer``); empty when the fix can only drop the row
     edits: tuple[Edit, ...] = ()
+
+    def __setstate__(self, state: Any) -> None:
+        # a finding pickled before a field was added (a state-cache entry) gets that field's default
+        for f, value in zip(fields(self), list(state) + [_DEFAULT] * (len(fields(self)) - len(state))):
+            if value is _DEFAULT:
+                value = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+            object.__setattr__(self, f.name, value)
 
     @property
     def location(self) -> str:
