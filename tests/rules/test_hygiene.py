@@ -330,3 +330,26 @@ def test_a_plugin_redactor_without_prefilter_masks_messages_and_extras():
     out = list(redact_findings(FindingStore([f, g]), [Codename()]))
     assert out[0].message == "quoted: <CODENAME> flies" and out[0].extra == {"sample": ["<CODENAME>"]}
     assert out[1] is g
+
+
+def test_diff_with_mask_shows_masked_rewrites(planted_file):
+    args = ["check", str(planted_file), "--isolated", "--no-progress", "--select", "PI", "--text", "text", "--diff",
+            "--unsafe-fixes", "--mask", "PI001,PI003"]
+    out = CliRunner().invoke(cli, args, catch_exceptions=False).output
+    assert "~ " in out and "'j***@p***.org' -> '<EMAIL>'" in out and "-> '<CARD_NUMBER>'" in out
+    assert "- " in out  # the rules not masked still drop their rows
+    for kind, (_text, cores) in PLANTED.items():
+        for core in cores:
+            assert core not in out, f"{kind} value {core!r} printed by --diff --mask"
+
+
+def test_mask_from_config(planted_file, tmp_path):
+    cfg = tmp_path / "trainlint.toml"
+    cfg.write_text('mask = ["email-address"]\nunsafe-fixes = true\n')
+    out = tmp_path / "out"
+    args = ["check", str(planted_file), "--config", str(cfg), "--no-progress", "--select", "PI001,PI003", "--text",
+            "text", "--fix", "--output-dir", str(out)]
+    res = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    texts = [json.loads(x)["text"] for x in (out / "leaky.jsonl").read_text().splitlines()]
+    assert "row 0: <EMAIL>" in texts and not any("0566" in t for t in texts)  # the card's row dropped
