@@ -141,11 +141,11 @@ def rewrite_record(record: dict[str, Any], findings: list[Finding]) -> tuple[dic
     out = copy.deepcopy(record)
     for (column, pointer), edits in units.items():
         parts = _path(column, pointer, out)
-        where = pointer or column or "the text"
+        where = pointer or (f"column {column!r}" if column else "the text")
         if parts is None:
             return None, "the finding names no column"
         if not _set_at(out, parts, lambda v, edits=edits: _apply(v, edits)):
-            return None, f"the text at {where} is not the one the rule read"
+            return None, f"the text at {where} is not the one the rule read (it changed, or the rule read a part of it)"
     return out, ""
 
 
