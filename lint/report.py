@@ -177,7 +177,7 @@ class Report:
         ``inputs``: where to read the rows from: the sources a run opened
         (``trainlint.sources.open_sources``), or an ``Inputs`` (``report.inputs``, the default:
         what ``lint()`` read, opened again)."""
-        from .clean import cleaned_frame
+        from .preview import cleaned_frame
 
         return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
 

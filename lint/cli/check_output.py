@@ -19,7 +19,7 @@ PLAIN_TEXT = ("text", "concise")
 def say_fixed(report: Any, o: dict[str, Any], unsafe: bool, opened: list, written: list) -> None:
     """--diff: the rows --fix would remove; --fix: what each cleaned copy kept and rejected."""
     if o["diff"]:
-        from ..clean import diff_lines
+        from ..preview import diff_lines
 
         n = diff_lines(report, opened, unsafe, click.echo)
         click.echo(f"{n} row{'s' if n != 1 else ''} would be {'changed' if report.mask else 'removed'}.", err=True)
