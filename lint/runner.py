@@ -95,6 +95,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     from .engines import get_engine
 
     rules = build_rules(settings)
+    if settings.mask:  # an unknown selector is a usage error, as for --select
+        from .registry import select_rules
+
+        select_rules(select=settings.mask)
     entries = suppressions.load(settings)
     base = None
     if settings.baseline:
@@ -118,7 +122,11 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     with engine if output_dir is not None else contextlib.nullcontext():
         result = engine.run(specs, run_rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-        report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
+        from .redact import redact_findings
+
+        findings = redact_findings(result.findings, rules)  # no private value in any output
+        report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
+        report.mask = tuple(settings.mask)
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys

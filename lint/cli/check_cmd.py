@@ -60,6 +60,7 @@ def _overrides(o: dict[str, Any]) -> dict[str, Any]:
         "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "mask": split_values(o["mask"]),
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
         "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
