@@ -24,8 +24,11 @@ import pickle
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 #: bump when the layout of an entry changes
 FORMAT = 1
@@ -69,6 +72,10 @@ class StateCache:
                                                        self._option_files(getattr(r, "options", None)))
                                                       for r in rules], reader)
         self.hits = self.misses = 0
+        #: files whose grown tail only was read (``grown``)
+        self.appends = 0
+        self._stat: dict[str, tuple[int, int]] = {}
+        self._newlines: dict[str, int] = {}
         #: keep whole runs' finished results too (``run_entry``)
         self.whole_runs = whole_runs
 
@@ -95,7 +102,8 @@ class StateCache:
 
     def content_hash(self, path: str) -> str | None:
         """The xxhash of the file's bytes, remembered by (path, size, mtime) so an unchanged file
-        is not read again; None when it is no regular file."""
+        is not read again; None when it is no regular file.  Its newlines are counted on the way
+        (``newlines``: the line a record appended after them starts on)."""
         import xxhash
 
         try:
@@ -104,26 +112,41 @@ class StateCache:
             return None
         if not os.path.isfile(path):
             return None
+        self._stat[path] = (st.st_size, st.st_mtime_ns)
         memo = self.root / "stat" / _digest(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
         try:
-            return memo.read_text("ascii").strip() or None
-        except OSError:
+            digest, newlines = memo.read_text("ascii").split()
+            self._newlines[path] = int(newlines)
+            return digest
+        except (OSError, ValueError):
             pass
         h = xxhash.xxh3_128()
+        newlines = 0
         try:
             with open(path, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 22), b""):
                     h.update(chunk)
+                    newlines += chunk.count(b"\n")
             st2 = os.stat(path)
         except OSError:
             return None
         digest = f"{h.hexdigest()}-{st2.st_size}"
+        self._newlines[path] = newlines
         # remembered only when the file did not change while read and its mtime is older than
         # the clock's resolution could hide: a same-size edit in the same tick (``racy git``)
         # would otherwise keep the old hash
         if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
-            self._write(memo, digest.encode("ascii"))
+            self._write(memo, f"{digest} {newlines}".encode("ascii"))
         return digest
+
+    def unchanged(self, path: str) -> bool:
+        """Whether the file still has the size and mtime it had when hashed: a result read from a
+        file that changed meanwhile is not stored (it may hold rows the key does not)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return self._stat.get(path) == (st.st_size, st.st_mtime_ns)
 
     def key(self, info: Any) -> str | None:
         """The entry's name for the source ``info`` (its roles, columns, format and position are
@@ -141,13 +164,60 @@ class StateCache:
             return None
         return _digest("run", self.run_key, list(keys))
 
+    # -- appends ------------------------------------------------------------------------------------
+
+    def _anchor_key(self, info: Any) -> str:
+        return _digest("tail", self.run_key, os.path.abspath(info.path), pickle.dumps(info, protocol=4))
+
+    def remember(self, reader: Any, key: str, result: Any) -> None:
+        """Store a file's ``result`` under ``key``, and an anchor under its path, so that a later
+        run finds it when the file only grew (``grown``).  Nothing is stored when the file changed
+        while it was read; the entry of the file's previous content goes (it describes a file
+        that is no longer there: the cache stays the size of the data)."""
+        path = reader.info.path
+        if not self.unchanged(path):
+            return
+        self.store(key, result)
+        akey = self._anchor_key(reader.info)
+        before = self.load(akey, count=False)
+        size, _ = self._stat[path]
+        records = int(result.records)
+        anchor = _Anchor(size, self.content_hash(path) or "", self._newlines.get(path, -1), records,
+                         _clean_end(path, size, self._newlines.get(path, -1), _last_line(result)), key,
+                         _reader_print(reader))
+        self.store(akey, anchor)
+        if isinstance(before, _Anchor) and before.entry != key:
+            self._entry(before.entry).unlink(missing_ok=True)
+
+    def grown(self, reader: Any) -> tuple[Any, tuple[int, int, int]] | None:
+        """(the stored result of the file's earlier content, (byte offset, row, line) where the
+        bytes added since start) when the file only grew: the earlier content is a prefix of it
+        (same bytes, by hash), ended on a clean record boundary (its last record a whole line
+        with its newline, quotes balanced), and the reader reads it the same way (dialect,
+        columns, notices).  None otherwise: the whole file is read."""
+        path = reader.info.path
+        anchor = self.load(self._anchor_key(reader.info), count=False)
+        size = self._stat.get(path, (0, 0))[0]
+        if not isinstance(anchor, _Anchor) or not anchor.clean or size <= anchor.size:
+            return None
+        if anchor.reader != _reader_print(reader) or not reader.can_start_at_offset():
+            return None
+        if _hash_prefix(path, anchor.size) != anchor.digest:
+            return None
+        old = self.load(anchor.entry)
+        if old is None or int(old.records) != anchor.records:
+            return None
+        self.appends += 1
+        return old, (anchor.size, anchor.records, anchor.newlines + 1)
+
     # -- entries ------------------------------------------------------------------------------------
 
     def _entry(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / key
 
-    def load(self, key: str) -> Any | None:
-        """The stored result, or None (missing, damaged, another format: a miss)."""
+    def load(self, key: str, count: bool = True) -> Any | None:
+        """The stored result, or None (missing, damaged, another format: a miss).  ``count``:
+        add it to ``hits``/``misses`` (an entry of a file's result, not an anchor)."""
         p = self._entry(key)
         try:
             data = p.read_bytes()
@@ -157,10 +227,10 @@ class StateCache:
 
             value = pickle.loads(zstandard.ZstdDecompressor().decompress(data[4:]))
         except FileNotFoundError:
-            self.misses += 1
+            self.misses += count
             return None
         except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never trusted
-            self.misses += 1
+            self.misses += count
             try:
                 p.unlink()
             except OSError:
@@ -170,7 +240,7 @@ class StateCache:
             os.utime(p)  # least recently used goes first
         except OSError:
             pass
-        self.hits += 1
+        self.hits += count
         return value
 
     def store(self, key: str, value: Any) -> None:
@@ -217,6 +287,83 @@ class StateCache:
                 total -= size
             except OSError:
                 pass
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """What a file's entry covers, kept under the file's path: its size, content digest and
+    newlines, its records, whether it ended on a clean record boundary, the entry's key and how
+    the reader read it."""
+
+    size: int
+    digest: str
+    newlines: int
+    records: int
+    clean: bool
+    entry: str
+    reader: str
+
+
+def _reader_print(reader: Any) -> str:
+    """How a reader reads its file (dialect, columns, notices, options): a file grown past the
+    sample the dialect was sniffed from may be read another way, and then is read whole."""
+    return _digest(type(reader).__qualname__, reader.reader_state(), reader.notices, reader.options,
+                   reader.fix_refusal)
+
+
+def _hash_prefix(path: str, size: int) -> str | None:
+    """``content_hash``'s digest of the first ``size`` bytes of the file."""
+    import xxhash
+
+    h = xxhash.xxh3_128()
+    left = size
+    try:
+        with open(path, "rb") as f:
+            while left > 0:
+                chunk = f.read(min(left, 1 << 22))
+                if not chunk:
+                    return None
+                h.update(chunk)
+                left -= len(chunk)
+    except OSError:
+        return None
+    return f"{h.hexdigest()}-{size}"
+
+
+def _last_line(result: Any) -> int | None:
+    """The line the result's last record starts on, or None (no records, no lines)."""
+    rows, lines = result.line_rows, result.line_lines
+    if lines is None or not len(rows) or not result.records:
+        return None
+    last = int(result.records) - 1
+    i = int(np.searchsorted(rows, last, side="right")) - 1
+    return None if i < 0 else last + int(lines[i]) - int(rows[i])
+
+
+#: how far back from its end a file's last line is looked for
+_LAST_LINE_BYTES = 1 << 20
+
+
+def _clean_end(path: str, size: int, newlines: int, last_line: int | None) -> bool:
+    """Whether records appended to the file would start a record of their own: the file ends
+    with a newline, its last record starts on its last line (no blank line, no record of several
+    lines at the end) and that line's quotes are balanced (the newline is no part of a quoted
+    field).  A cold run's reader then cuts a record boundary at exactly this size."""
+    if last_line is None or newlines < 1 or last_line != newlines:
+        return False
+    start = max(0, size - _LAST_LINE_BYTES)
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            tail = f.read(size - start)
+    except OSError:
+        return False
+    if len(tail) != size - start or not tail.endswith(b"\n"):
+        return False
+    nl = tail.rfind(b"\n", 0, len(tail) - 1)
+    if nl < 0 and start > 0:
+        return False  # a last line longer than we look: read whole
+    return tail.count(b'"', nl + 1) % 2 == 0
 
 
 def _tag(root: Path) -> None:

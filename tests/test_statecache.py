@@ -3,13 +3,14 @@ byte for byte, whatever was edited between runs; damaged entries are rebuilt; th
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainlint.cli import cli
@@ -34,52 +35,82 @@ def _same(paths, cache_dir, *extra: str) -> str:
     return warm
 
 
-def _line(rng: random.Random, i: int) -> str:
+def _line(rng: random.Random, i: int, fmt: str = "csv") -> str:
     text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 8)))
     if rng.random() < 0.1:
         text = "the cat sat on a mat"  # duplicates within and across files
     label = rng.choice(["pos", "neg", "", "neg"])
+    if fmt == "jsonl":
+        return json.dumps({"text": text, "label": label}) + "\n"
     return f'"{text}",{label}\n'
 
 
-def _edit(rng: random.Random, path: Path, op: str) -> None:
+def _edit(rng: random.Random, path: Path, op: str, fmt: str) -> None:
+    """One random edit.  The appends that are no clean append: a last line without its newline
+    (the next append continues it), a quote left open (the next lines are inside it), a blank line."""
+    if op.startswith("append"):
+        extra = {"append": lambda: "".join(_line(rng, i, fmt) for i in range(rng.randint(1, 5))),
+                 "append_unfinished": lambda: _line(rng, 0, fmt).rstrip("\n"),
+                 "append_open_quote": lambda: '"an open quote,pos\n' if fmt == "csv" else '{"text": "open\n',
+                 "append_blank": lambda: "\n"}[op]()
+        with open(path, "a") as f:  # in place: the bytes before stay as they were
+            f.write(extra)
+        return
     lines = path.read_text().splitlines(keepends=True)
-    head, body = lines[:1], lines[1:]
+    head, body = (lines[:1], lines[1:]) if fmt == "csv" else ([], lines)
     at = rng.randint(0, len(body))
-    if op == "append":
-        body += [_line(rng, i) for i in range(rng.randint(1, 5))]
-    elif op == "insert":
-        body.insert(at, _line(rng, at))
+    if op == "insert":
+        body.insert(at, _line(rng, at, fmt))
     elif op == "delete" and body:
         body.pop(min(at, len(body) - 1))
     elif op == "modify" and body:
-        body[min(at, len(body) - 1)] = _line(rng, at)
+        body[min(at, len(body) - 1)] = _line(rng, at, fmt)
     elif op == "replace":
-        body = [_line(rng, i) for i in range(rng.randint(0, 30))]
+        body = [_line(rng, i, fmt) for i in range(rng.randint(1, 30))]
     path.write_text("".join(head + body))
 
 
-OPS = ["append", "insert", "delete", "modify", "replace", "option"]
+OPS = ["append", "append", "append_unfinished", "append_open_quote", "append_blank", "insert", "delete", "modify",
+       "replace", "option"]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), ops=st.lists(st.sampled_from(OPS), min_size=1, max_size=4))
-def test_warm_report_equals_cold_after_random_edits(tmp_path_factory, seed, ops):
-    rng = random.Random(seed)
-    tmp = tmp_path_factory.mktemp("edits")
-    files = [tmp / "train.csv", tmp / "test.csv"]
-    for f in files:
-        f.write_text("text,label\n" + "".join(_line(rng, i) for i in range(rng.randint(5, 40))))
-    cache = tmp / "cache"
-    options = [(), ("--select", "DU,LB,LK,MV"), ("--label", "text")]
-    opt = ()
-    _same(files, cache, *opt)
-    for op in ops:
-        if op == "option":
-            opt = rng.choice(options)
-        else:
-            _edit(rng, rng.choice(files), op)
+def test_warm_report_equals_cold_after_random_edits(tmp_path_factory, monkeypatch):
+    """Random edits between runs, each example ending with an append: the warm report equals the
+    cold one every time, and appends were read from where the cached content ended."""
+    tails = []
+    grown = StateCache.grown
+
+    def counted(self, reader):
+        found = grown(self, reader)
+        tails.append(found is not None)
+        return found
+
+    monkeypatch.setattr(StateCache, "grown", counted)
+
+    @settings(max_examples=14, deadline=None)
+    @given(seed=st.integers(0, 2**32 - 1), ops=st.lists(st.sampled_from(OPS), min_size=1, max_size=4),
+           fmt=st.sampled_from(["csv", "jsonl"]))
+    def check(seed, ops, fmt):
+        rng = random.Random(seed)
+        tmp = tmp_path_factory.mktemp("edits")
+        files = [tmp / f"train.{fmt}", tmp / f"test.{fmt}"]
+        for f in files:
+            f.write_text(("text,label\n" if fmt == "csv" else "")
+                         + "".join(_line(rng, i, fmt) for i in range(rng.randint(5, 40))))
+        cache = tmp / "cache"
+        options = [(), ("--select", "DU,LB,LK,MV"), ("--label", "text")]
+        opt = ()
         _same(files, cache, *opt)
+        for op in ops + ["append"]:
+            if op == "option":
+                opt = rng.choice(options)
+            else:
+                _edit(rng, rng.choice(files), op, fmt)
+            _same(files, cache, *opt)
+
+    check()
+    assert any(tails), "no append was read from where the cached content ended"
+    assert not all(tails)
 
 
 def test_real_data_edits_hit_the_cache(tmp_path):
@@ -126,7 +157,7 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
     f.write_text("text,label\nhello there,a\nhello there,b\n,a\n")
     cache = tmp_path / "c"
     first = _same([f], cache)
-    assert len(_entries(cache)) == 2  # the file's states, and the finished run over it
+    assert len(_entries(cache)) == 3  # the file's states, its anchor (appends), the finished run over it
     for e in _entries(cache):
         e.write_bytes(e.read_bytes()[:20])  # cut short
     assert _same([f], cache) == first

@@ -63,9 +63,9 @@ class LocalEngine(Engine):
         for spec, key in zip(specs, keys):
             res = self.cache.load(key) if key else None
             if res is None:
-                res = _lint_file(spec, rules, progress)
+                res = (_lint_tail(spec, rules, progress, self.cache) if key else None) or _lint_file(spec, rules, progress)
                 if key:
-                    self.cache.store(key, res)
+                    self.cache.remember(spec.reader, key, res)
                 # the cached copy and this one must be the same value: merge a copy, since
                 # ``merge`` may keep (and later change) the states it is given
                 res = pickle.loads(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
@@ -78,13 +78,30 @@ class LocalEngine(Engine):
         return result
 
 
-def _lint_file(spec, rules, progress) -> BlockResult:
-    """One file's result: fresh states updated over all its blocks, its findings and lines."""
-    states = [r.start() for r in rules]
+def _lint_tail(spec, rules, progress, cache) -> BlockResult | None:
+    """A file that only grew since its result was stored: that result's states updated over the
+    records appended (read from where the stored content ended), or None."""
+    found = cache.grown(spec.reader)
+    if found is None:
+        return None
+    old, at = found
+    new = _lint_file(spec, rules, progress, old.states, spec.reader.tail_blocks(at))
+    lines = None
+    if old.line_lines is not None or new.line_lines is not None:
+        lines = np.concatenate([x for x in (old.line_lines, new.line_lines) if x is not None])
+    return BlockResult(old.source_index, new.states, old.findings + new.findings,
+                       np.concatenate([old.line_rows, new.line_rows]), lines, old.records + new.records)
+
+
+def _lint_file(spec, rules, progress, states=None, blocks=None) -> BlockResult:
+    """One file's result: ``states`` (fresh ones by default) updated over all its blocks (or
+    ``blocks``), its findings and lines."""
+    if states is None:
+        states = [r.start() for r in rules]
     findings: list = []
     rows, lines = [], []
     records = 0
-    for block, contexts in parsed_blocks(spec.reader):
+    for block, contexts in parsed_blocks(spec.reader, blocks=blocks):
         res = run_block(spec.reader, block, rules, fresh=False, states=states, contexts=contexts)
         findings.extend(res.findings)
         if res.line_lines is not None:  # LineIndex.add skips blocks without lines

@@ -226,6 +226,12 @@ class DelimitedReader(Reader):
     def resume_blocks(self, at: tuple[int, int, int], ranged: bool = False) -> Iterator[Block]:
         return self._blocks(ranged, start=at)
 
+    def can_start_at_offset(self) -> bool:
+        return _scan.is_plain_file(self.path, self.options.encoding)
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        return self._blocks(False, quick=True, start=at)
+
     def _blocks(self, ranged: bool, quick: bool = False,
                 start: tuple[int, int, int] | None = None) -> Iterator[Block]:
         row = 0 if start is None else start[1]

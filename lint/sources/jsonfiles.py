@@ -118,16 +118,26 @@ class JsonlReader(Reader):
     def reader_state(self) -> dict[str, Any]:
         return {"columns": self.columns}
 
-    def blocks(self) -> Iterator[Block]:
+    def can_start_at_offset(self) -> bool:
+        return _scan.is_plain_file(self.path, self.options.encoding)
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        return self.blocks(start=at)
+
+    def blocks(self, start: tuple[int, int, int] | None = None) -> Iterator[Block]:
+        """``start``: (byte offset, row, line) of a record boundary to begin at (``tail_blocks``)."""
         size = self.options.block_bytes
-        row = 0
-        chunks = read_chunks(self.path, size, self.options.encoding)
+        row = 0 if start is None else start[1]
+        if start is None:
+            chunks = read_chunks(self.path, size, self.options.encoding)
+        else:
+            chunks = _scan.chunks_from(self.path, start[0], size)
 
         def parts(buf, final):
             recs = _scan.scan(buf, final=final)
             return None if recs is None else [recs]
 
-        for data, recs, line_base in _scan.chunked_records(chunks, size, parts):
+        for data, recs, line_base in _scan.chunked_records(chunks, size, parts, 1 if start is None else start[2]):
             if recs.oversized:  # skipped, not parsed: its first bytes and its size
                 yield Block(self.info.index, row, (data, recs.starts, recs.ends, recs.lines + line_base,
                                                    recs.oversized))

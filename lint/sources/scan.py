@@ -208,7 +208,7 @@ def skip_oversized(buf: bytes, chunks) -> tuple[Records, bytes, bytes]:
             return oversized_record(preview, size, newlines), preview, b""
 
 
-def chunked_records(chunks, size: int, scan_parts):
+def chunked_records(chunks, size: int, scan_parts, line_base: int = 1):
     """(block, records, line base) over a stream of byte chunks: each block starts on a record
     boundary and holds whole records; a record longer than ``size`` makes a longer block, one
     longer than ``limits.MAX_RECORD_BYTES`` is skipped (``Records.oversized``).
@@ -220,7 +220,6 @@ def chunked_records(chunks, size: int, scan_parts):
 
     buf = b""
     eof = False
-    line_base = 1
     while True:
         if not eof and len(buf) < size:
             nxt = next(chunks, None)
@@ -315,16 +314,35 @@ class MappedFile:
             self._released = end
 
 
+def is_plain_file(path: str, encoding: str) -> bool:
+    """An uncompressed local UTF-8 file: its bytes are the text, so a byte offset is a place in it."""
+    from .stream import compression_of
+
+    if ("://" in path and not path.startswith("file://")) or compression_of(path):
+        return False
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+
+
+def chunks_from(path: str, offset: int, size: int):
+    """The bytes of a plain file (``is_plain_file``) from ``offset`` on, in chunks of ``size``."""
+    from ..errors import SourceError
+
+    try:
+        with open(local_path(path), "rb") as f:
+            f.seek(offset)
+            yield from iter(lambda: f.read(size), b"")
+    except OSError as e:
+        raise SourceError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
 def map_plain_file(path: str, encoding: str) -> MappedFile | None:
     """The memory map of an uncompressed local UTF-8 file; None for anything else (it is read in
     chunks and decoded)."""
     import mmap
 
-    from .stream import BOM, compression_of
+    from .stream import BOM
 
-    if ("://" in path and not path.startswith("file://")) or compression_of(path):
-        return None
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+    if not is_plain_file(path, encoding):
         return None
     try:
         with open(local_path(path), "rb") as f:
