@@ -131,8 +131,9 @@ def cli() -> None:
 @click.option("--force-exclude", is_flag=True, default=None,
               help="Apply exclude patterns to files named on the command line too (for pre-commit).")
 @click.option("--cache/--no-cache", "cache", default=None,
-              help="Reuse the rule states of unchanged files from the last run (default: off, or `cache` "
-                   "in the config; the local engine only, bypassed with --fix).")
+              help="Reuse the rule states of unchanged files, and of the part of a grown file read before, "
+                   "from the last run (default: on, unless `cache = false` in the config or TRAINLINT_NO_CACHE "
+                   "is set; the local engine only: bypassed with --fix, --jobs, --engine).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
               help="Where the cache lives (default: .trainlint_cache next to the config).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
@@ -210,7 +211,12 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     from .engines import prepare
 
     prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
-    if settings.cache and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
+    asked = settings.cache  # --cache, or `cache = true` in the config
+    if settings.cache is None:  # on by default, as ruff's and mypy's
+        from dataclasses import replace
+
+        settings = replace(settings, cache=not os.environ.get("TRAINLINT_NO_CACHE"))
+    if asked and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
         why = "--fix" if o["fix"] else "the local engine only (not --jobs, --engine)"
         click.echo(f"note: the cache is bypassed: {why}", err=True)
     if not paths and not settings.paths:

@@ -207,3 +207,28 @@ def test_clean_refuses_a_folder_that_is_no_cache(tmp_path):
     CliRunner().invoke(cli, ["clean", "--cache-dir", str(tmp_path)])
     assert (tmp_path / "keep.txt").exists()
 
+
+
+def test_cli_caches_by_default_and_lint_does_not(tmp_path, monkeypatch):
+    """`trainlint check` keeps .trainlint_cache next to the config (here: the working directory)
+    unless told not to; ``trainlint.lint`` writes nothing unasked."""
+    import trainlint
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRAINLINT_NO_CACHE")
+    (tmp_path / "a.csv").write_text("text,label\nx,a\nx,a\n")
+    trainlint.lint("a.csv")
+    assert not (tmp_path / ".trainlint_cache").exists()
+    _report(["a.csv"])
+    assert (tmp_path / ".trainlint_cache" / "entries").is_dir()
+    assert (tmp_path / ".trainlint_cache" / ".gitignore").exists()
+    CliRunner().invoke(cli, ["clean"])
+    assert not (tmp_path / ".trainlint_cache").exists()
+    monkeypatch.setenv("TRAINLINT_NO_CACHE", "1")
+    _report(["a.csv"])
+    assert not (tmp_path / ".trainlint_cache").exists()
+    monkeypatch.delenv("TRAINLINT_NO_CACHE")
+    (tmp_path / "trainlint.toml").write_text("cache = false\n")
+    res = CliRunner().invoke(cli, ["check", "a.csv", "--no-progress"])
+    assert res.exit_code in (0, 1), res.output
+    assert not (tmp_path / ".trainlint_cache").exists()
