@@ -33,6 +33,8 @@ import numpy as np
 #: bump when the layout of an entry changes
 FORMAT = 1
 DIRNAME = ".trainlint_cache"
+#: appends kept as links before a grown file's result is stored whole again
+MAX_LINKS = 8
 #: default size cap of the directory
 MAX_BYTES = 2 << 30
 _MAGIC = b"TLC2"  # 2: the pickle zstd-compressed
@@ -169,32 +171,48 @@ class StateCache:
     def _anchor_key(self, info: Any) -> str:
         return _digest("tail", self.run_key, os.path.abspath(info.path), pickle.dumps(info, protocol=4))
 
-    def remember(self, reader: Any, key: str, result: Any) -> None:
+    def remember(self, reader: Any, key: str, result: Any, grown: Grown | None = None) -> None:
         """Store a file's ``result`` under ``key``, and an anchor under its path, so that a later
-        run finds it when the file only grew (``grown``).  Nothing is stored when the file changed
-        while it was read; the entry of the file's previous content goes (it describes a file
-        that is no longer there: the cache stays the size of the data)."""
+        run finds it when the file only grew (``grown``).  With ``grown``, ``result`` is the part
+        appended since: stored as a link to the earlier content's entry (the earlier states are
+        not written again), unless the chain is ``MAX_LINKS`` long (``compact``: the caller then
+        stores the whole result).  Nothing is stored when the file changed while it was read;
+        the entries of the file's previous content go unless the new one links to them (they
+        describe a file that is no longer there: the cache stays the size of the data)."""
         path = reader.info.path
         if not self.unchanged(path):
             return
-        self.store(key, result)
         akey = self._anchor_key(reader.info)
-        before = self.load(akey, count=False)
-        size, _ = self._stat[path]
+        before = grown.anchor if grown is not None else self.load(akey, count=False)
         records = int(result.records)
-        anchor = _Anchor(size, self.content_hash(path) or "", self._newlines.get(path, -1), records,
-                         _clean_end(path, size, self._newlines.get(path, -1), _last_line(result)), key,
-                         _reader_print(reader))
+        chain: tuple[str, ...] = (key,)
+        if grown is not None:
+            self.store(key, Link(grown.anchor.entry, result))
+            records += grown.anchor.records
+            chain = grown.anchor.chain + (key,)
+        else:
+            self.store(key, result)
+        size, _ = self._stat[path]
+        newlines = self._newlines.get(path, -1)
+        anchor = _Anchor(size, self.content_hash(path) or "", newlines, records,
+                         _clean_end(path, size, newlines, _last_line(result, records)), key,
+                         _reader_print(reader), chain)
         self.store(akey, anchor)
-        if isinstance(before, _Anchor) and before.entry != key:
-            self._entry(before.entry).unlink(missing_ok=True)
+        if isinstance(before, _Anchor):
+            for old in set(before.chain) - set(chain):
+                self._entry(old).unlink(missing_ok=True)
 
-    def grown(self, reader: Any) -> tuple[Any, tuple[int, int, int]] | None:
-        """(the stored result of the file's earlier content, (byte offset, row, line) where the
-        bytes added since start) when the file only grew: the earlier content is a prefix of it
-        (same bytes, by hash), ended on a clean record boundary (its last record a whole line
-        with its newline, quotes balanced), and the reader reads it the same way (dialect,
-        columns, notices).  None otherwise: the whole file is read."""
+    @staticmethod
+    def compact(grown: Grown) -> bool:
+        """Whether a file grown once more should be stored whole rather than as one more link."""
+        return len(grown.anchor.chain) >= MAX_LINKS
+
+    def grown(self, reader: Any) -> Grown | None:
+        """The stored results of the file's earlier content and where the bytes added since
+        start, when the file only grew: the earlier content is a prefix of it (same bytes, by
+        hash), ended on a clean record boundary (its last record a whole line with its newline,
+        quotes balanced), and the reader reads it the same way (dialect, columns, notices).
+        None otherwise: the whole file is read."""
         path = reader.info.path
         anchor = self.load(self._anchor_key(reader.info), count=False)
         size = self._stat.get(path, (0, 0))[0]
@@ -204,11 +222,29 @@ class StateCache:
             return None
         if _hash_prefix(path, anchor.size) != anchor.digest:
             return None
-        old = self.load(anchor.entry)
-        if old is None or int(old.records) != anchor.records:
+        parts = self.load_parts(anchor.entry)
+        if parts is None or sum(int(p.records) for p in parts) != anchor.records:
             return None
         self.appends += 1
-        return old, (anchor.size, anchor.records, anchor.newlines + 1)
+        return Grown(parts, (anchor.size, anchor.records, anchor.newlines + 1), anchor)
+
+    def load_parts(self, key: str) -> list | None:
+        """The results an entry holds, in row order: one, or (a grown file) its earlier content's
+        followed by the parts appended since.  None when one of them is missing or damaged."""
+        parts = []
+        for _ in range(MAX_LINKS + 1):
+            value = self.load(key, count=False)
+            if isinstance(value, Link):
+                parts.append(value.tail)
+                key = value.prefix
+                continue
+            if value is not None:
+                parts.append(value)
+                self.hits += 1
+                return parts[::-1]
+            break
+        self.misses += 1
+        return None
 
     # -- entries ------------------------------------------------------------------------------------
 
@@ -290,6 +326,25 @@ class StateCache:
 
 
 @dataclass(frozen=True)
+class Link:
+    """The entry of a file that grew: the result of the records appended since the content
+    whose entry is ``prefix``."""
+
+    prefix: str
+    tail: Any
+
+
+@dataclass
+class Grown:
+    """A file that only grew (``StateCache.grown``): the results of its earlier content (in row
+    order), where the added bytes start (byte offset, row, line), and the earlier anchor."""
+
+    parts: list
+    at: tuple[int, int, int]
+    anchor: _Anchor
+
+
+@dataclass(frozen=True)
 class _Anchor:
     """What a file's entry covers, kept under the file's path: its size, content digest and
     newlines, its records, whether it ended on a clean record boundary, the entry's key and how
@@ -302,6 +357,8 @@ class _Anchor:
     clean: bool
     entry: str
     reader: str
+    #: the entries the result is read from: the whole one, then the links of appends
+    chain: tuple[str, ...] = ()
 
 
 def _reader_print(reader: Any) -> str:
@@ -330,12 +387,13 @@ def _hash_prefix(path: str, size: int) -> str | None:
     return f"{h.hexdigest()}-{size}"
 
 
-def _last_line(result: Any) -> int | None:
-    """The line the result's last record starts on, or None (no records, no lines)."""
+def _last_line(result: Any, records: int) -> int | None:
+    """The line the file's last record (row ``records - 1``) starts on, by ``result``'s lines
+    (those of the file's last part), or None."""
     rows, lines = result.line_rows, result.line_lines
-    if lines is None or not len(rows) or not result.records:
+    if lines is None or not len(rows) or not records:
         return None
-    last = int(result.records) - 1
+    last = records - 1
     i = int(np.searchsorted(rows, last, side="right")) - 1
     return None if i < 0 else last + int(lines[i]) - int(rows[i])
 
