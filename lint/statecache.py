@@ -166,6 +166,16 @@ class StateCache:
             return None
         return _digest("run", self.run_key, list(keys))
 
+    def store_run(self, key: str, result: Any, paths: Sequence[str]) -> None:
+        """Keep a whole run's finished result; the one kept before for the same files and
+        rules goes (it describes data that is no longer there)."""
+        self.store(key, result)
+        last = _digest("last-run", self.run_key, [os.path.abspath(p) for p in paths])
+        before = self.load(last, count=False)
+        if isinstance(before, str) and before != key:
+            self._entry(before).unlink(missing_ok=True)
+        self.store(last, key)
+
     # -- appends ------------------------------------------------------------------------------------
 
     def _anchor_key(self, info: Any) -> str:

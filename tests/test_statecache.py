@@ -148,6 +148,28 @@ def test_sms_spam_warm_equals_cold(tmp_path):
     _same([src], tmp_path / "c", *args)
 
 
+def test_repeated_appends_stay_exact_and_small(tmp_path, monkeypatch):
+    """Appends are stored as links to the earlier content (a chain, stored whole again after
+    MAX_LINKS); every report equals a cold one and the cache keeps one chain, not every version."""
+    from trainlint.statecache import MAX_LINKS
+
+    tails = []
+    grown = StateCache.grown
+    monkeypatch.setattr(StateCache, "grown", lambda self, r: tails.append(grown(self, r)) or tails[-1])
+    rng = random.Random(5)
+    f = tmp_path / "a.jsonl"
+    f.write_text("".join(_line(rng, i, "jsonl") for i in range(30)))
+    cache = tmp_path / "c"
+    _same([f], cache)
+    for k in range(MAX_LINKS + 3):
+        with open(f, "a") as out:
+            out.write("".join(_line(rng, i, "jsonl") for i in range(3)))
+        _same([f], cache)
+        assert tails[-1] is not None, f"append {k} was read whole"
+    # a chain of at most MAX_LINKS entries, the anchor, the run's result and its pointer
+    assert len(_entries(cache)) <= MAX_LINKS + 3
+
+
 def _entries(cache: Path) -> list[Path]:
     return [p for p in (cache / "entries").rglob("*") if p.is_file()]
 
@@ -157,7 +179,8 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
     f.write_text("text,label\nhello there,a\nhello there,b\n,a\n")
     cache = tmp_path / "c"
     first = _same([f], cache)
-    assert len(_entries(cache)) == 3  # the file's states, its anchor (appends), the finished run over it
+    # the file's states, its anchor (appends), the finished run over it and the pointer to that run
+    assert len(_entries(cache)) == 4
     for e in _entries(cache):
         e.write_bytes(e.read_bytes()[:20])  # cut short
     assert _same([f], cache) == first

@@ -69,7 +69,7 @@ class LocalEngine(Engine):
                 merge_results(rules, states, res, findings, line_index, rows_by_source)
         result = finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
         if whole is not None:
-            self.cache.store(whole, result)
+            self.cache.store_run(whole, result, [s.info.path for s in specs])
         return result
 
     def _lint(self, spec, key: str | None, rules, progress) -> list[BlockResult]:
