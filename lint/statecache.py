@@ -166,6 +166,17 @@ class StateCache:
             return None
         return _digest("run", self.run_key, list(keys))
 
+    def block_keys(self, reader: Any) -> list[tuple[Any, str]] | None:
+        """(block, its entry's key) for a reader whose blocks can be cached one by one (Parquet:
+        a row group, keyed by its bytes and metadata, the schema and the row it starts at), so
+        that a file rewritten with row groups added or replaced reads only those; else None."""
+        prints = getattr(reader, "block_fingerprints", None)
+        found = prints() if prints is not None else None
+        if found is None:
+            return None
+        info = pickle.dumps(reader.info, protocol=4)
+        return [(block, _digest("block", self.run_key, info, block.first_row, fp)) for block, fp in found]
+
     def store_run(self, key: str, result: Any, paths: Sequence[str]) -> None:
         """Keep a whole run's finished result; the one kept before for the same files and
         rules goes (it describes data that is no longer there)."""
@@ -248,6 +259,15 @@ class StateCache:
                 parts.append(value.tail)
                 key = value.prefix
                 continue
+            if isinstance(value, Blocks):
+                blocks = [self.load(k, count=False) for k in value.keys]
+                if any(b is None for b in blocks):
+                    break
+                value = _Merged(blocks)
+            if isinstance(value, _Merged):
+                parts.extend(value.parts[::-1])
+                self.hits += 1
+                return parts[::-1]
             if value is not None:
                 parts.append(value)
                 self.hits += 1
@@ -342,6 +362,18 @@ class Link:
 
     prefix: str
     tail: Any
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """The entry of a file cached block by block (``block_keys``): its blocks' keys, in order."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass
+class _Merged:
+    parts: list
 
 
 @dataclass

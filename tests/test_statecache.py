@@ -255,3 +255,37 @@ def test_cli_caches_by_default_and_lint_does_not(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["check", "a.csv", "--no-progress"])
     assert res.exit_code in (0, 1), res.output
     assert not (tmp_path / ".trainlint_cache").exists()
+
+
+def test_parquet_is_cached_by_row_group(tmp_path, monkeypatch):
+    """A Parquet file rewritten with a row group appended reads only that row group; one with a
+    row group replaced reads it and those after it (their offsets moved); reports equal cold ones."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import trainlint.engines.local as local
+
+    rng = random.Random(3)
+    linted = []
+    lint_file = local._lint_file
+    monkeypatch.setattr(local, "_lint_file", lambda spec, rules, progress, blocks=None:
+                        linted.append(1) or lint_file(spec, rules, progress, blocks))
+
+    def rows(n):
+        return pa.table({"text": [" ".join(rng.choice(WORDS) for _ in range(4)) for _ in range(n)],
+                         "label": [rng.choice(["pos", "neg"]) for _ in range(n)]})
+
+    def write(groups):
+        with pq.ParquetWriter(f, groups[0].schema) as w:
+            for g in groups:
+                w.write_table(g)
+
+    f = tmp_path / "train.parquet"
+    groups = [rows(300) for _ in range(3)]
+    for edit, expect in ((lambda: None, 3), (lambda: groups.append(rows(40)), 1),
+                         (lambda: groups.__setitem__(1, rows(300)), 3), (lambda: None, 0)):
+        edit()
+        write(groups)
+        linted.clear()
+        _same([f], tmp_path / "c")
+        assert len(linted) == expect

@@ -77,6 +77,9 @@ class LocalEngine(Engine):
         records appended since when it only grew (``StateCache.grown``), else the whole file's."""
         import pickle
 
+        blocks = self.cache.block_keys(spec.reader) if key else None
+        if blocks is not None:
+            return self._lint_blocks(spec, key, blocks, rules, progress)
         grown = self.cache.grown(spec.reader) if key else None
         if grown is None:
             res = _lint_file(spec, rules, progress)
@@ -94,6 +97,28 @@ class LocalEngine(Engine):
         # keep (and later change) the states it is given
         fresh = pickle.loads(pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
         return fresh if grown is None else grown.parts + fresh
+
+
+    def _lint_blocks(self, spec, key: str, blocks: list, rules, progress) -> list[BlockResult]:
+        """A file cached block by block (Parquet row groups): the blocks kept from an earlier
+        version of the file loaded, the others linted with fresh states and stored."""
+        import pickle
+
+        from ..statecache import Blocks
+
+        parts = []
+        for block, bkey in blocks:
+            res = self.cache.load(bkey, count=False)
+            if res is None:
+                res = _lint_file(spec, rules, progress, iter([block]))
+                self.cache.store(bkey, res)
+                res = pickle.loads(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+            elif progress:
+                progress(res.records)
+            parts.append(res)
+        if self.cache.unchanged(spec.info.path):
+            self.cache.store(key, Blocks(tuple(k for _, k in blocks)))
+        return parts
 
 
 def _combined(rules, parts: list[BlockResult]) -> BlockResult:
