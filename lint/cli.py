@@ -133,7 +133,7 @@ def cli() -> None:
 @click.option("--cache/--no-cache", "cache", default=None,
               help="Reuse the rule states of unchanged files, and of the part of a grown file read before, "
                    "from the last run (default: on, unless `cache = false` in the config or TRAINLINT_NO_CACHE "
-                   "is set; the local engine only: bypassed with --fix, --jobs, --engine).")
+                   "is set; bypassed with --fix; with --jobs/--engine only an unchanged run is reused).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
               help="Where the cache lives (default: .trainlint_cache next to the config).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
@@ -216,9 +216,11 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
         from dataclasses import replace
 
         settings = replace(settings, cache=not os.environ.get("TRAINLINT_NO_CACHE"))
-    if asked and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
-        why = "--fix" if o["fix"] else "the local engine only (not --jobs, --engine)"
-        click.echo(f"note: the cache is bypassed: {why}", err=True)
+    if asked and o["fix"]:
+        click.echo("note: the cache is bypassed: --fix reads every row", err=True)
+    elif asked and (settings.engine != "local" or (settings.jobs or 1) > 1):
+        click.echo("note: with --jobs/--engine the cache keeps whole runs only: a changed file is read whole, "
+                   "with every other", err=True)
     if not paths and not settings.paths:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:

@@ -158,13 +158,14 @@ class StateCache:
             return None
         return _digest(self.run_key, content, pickle.dumps(info, protocol=4))
 
-    def run_entry(self, keys: Sequence[str | None]) -> str | None:
+    def run_entry(self, keys: Sequence[str | None], engine: str = "") -> str | None:
         """The key of a whole run's finished result over the files ``keys`` (in order), or None
         when it is not kept: a file without a key, or ``whole_runs`` off (a rule of the run
-        keeps what ``finish`` found on itself, as the content keys do)."""
+        keeps what ``finish`` found on itself, as the content keys do).  ``engine``: the engine
+        other than the local one that ran it (``engines.cached``)."""
         if not self.whole_runs or not keys or any(k is None for k in keys):
             return None
-        return _digest("run", self.run_key, list(keys))
+        return _digest("run", self.run_key, list(keys), *((engine,) if engine else ()))
 
     def block_keys(self, reader: Any) -> list[tuple[Any, str]] | None:
         """(block, its entry's key) for a reader whose blocks can be cached one by one (Parquet:

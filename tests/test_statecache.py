@@ -289,3 +289,31 @@ def test_parquet_is_cached_by_row_group(tmp_path, monkeypatch):
         linted.clear()
         _same([f], tmp_path / "c")
         assert len(linted) == expect
+
+
+def test_process_engine_reuses_an_unchanged_run(tmp_path, monkeypatch):
+    """--jobs 2: an unchanged run is returned from the cache without running the engine; a
+    changed file runs it again; reports equal cold ones."""
+    from trainlint.engines.processes import ProcessEngine
+
+    runs = []
+    run = ProcessEngine.run
+    monkeypatch.setattr(ProcessEngine, "run", lambda self, *a, **k: runs.append(1) or run(self, *a, **k))
+    f = tmp_path / "a.csv"
+    f.write_text("text,label\n" + "".join(_line(random.Random(2), i) for i in range(50)))
+
+    def warm() -> str:
+        out = _report([f], "--cache", "--cache-dir", str(tmp_path / "c"), "--jobs", "2")
+        note, _, report = out.partition("\n")  # --cache asked for: what the cache does with --jobs
+        assert note.startswith("note: with --jobs/--engine the cache keeps whole runs only")
+        return report
+
+    cold = _report([f], "--no-cache", "--jobs", "2")
+    runs.clear()
+    assert warm() == cold
+    assert warm() == cold
+    assert len(runs) == 1
+    with open(f, "a") as out:
+        out.write('"the cat sat on a mat",pos\n')
+    assert warm() == _report([f], "--no-cache", "--jobs", "2")
+    assert len(runs) == 3
