@@ -98,7 +98,6 @@ class LocalEngine(Engine):
         fresh = pickle.loads(pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
         return fresh if grown is None else grown.parts + fresh
 
-
     def _lint_blocks(self, spec, key: str, blocks: list, rules, progress) -> list[BlockResult]:
         """A file cached block by block (Parquet row groups): the blocks kept from an earlier
         version of the file loaded, the others linted with fresh states and stored."""
@@ -106,17 +105,19 @@ class LocalEngine(Engine):
 
         from ..statecache import Blocks
 
-        parts = []
+        parts, new = [], []
         for block, bkey in blocks:
             res = self.cache.load(bkey, count=False)
             if res is None:
                 res = _lint_file(spec, rules, progress, iter([block]))
-                self.cache.store(bkey, res)
+                new.append((bkey, res))
                 res = pickle.loads(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
             elif progress:
                 progress(res.records)
             parts.append(res)
-        if self.cache.unchanged(spec.info.path):
+        if self.cache.unchanged(spec.info.path):  # else the blocks read may not be those keyed
+            for bkey, res in new:
+                self.cache.store(bkey, res)
             self.cache.store(key, Blocks(tuple(k for _, k in blocks)))
         return parts
 
