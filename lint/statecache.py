@@ -14,6 +14,9 @@ The cache never changes results: an entry is written to a temporary file and ren
 place, an entry that cannot be read (damaged, another version's) is ignored and rebuilt, and a
 rule whose state is too large to keep (``cacheable = False``) makes the run bypass the cache.
 The directory is capped (``max_bytes``); the least recently used entries go first.
+
+A file that only grew (CSV/TSV, JSONL) is read from where its cached content ended; a Parquet file
+is kept row group by row group (``appends``).
 """
 
 from __future__ import annotations
@@ -24,14 +27,13 @@ import pickle
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .appends import Anchor, Blocks, Grown, Link, Merged, clean_end, hash_prefix, last_line, reader_print
 
 #: bump when the layout of an entry changes
-FORMAT = 1
+FORMAT = 2  # 2: links (appends), row-group blocks, anchors
 DIRNAME = ".trainlint_cache"
 #: appends kept as links before a grown file's result is stored whole again
 MAX_LINKS = 8
@@ -216,11 +218,11 @@ class StateCache:
             self.store(key, result)
         size, _ = self._stat[path]
         newlines = self._newlines.get(path, -1)
-        anchor = _Anchor(size, self.content_hash(path) or "", newlines, records,
-                         _clean_end(path, size, newlines, _last_line(result, records)), key,
-                         _reader_print(reader), chain)
+        anchor = Anchor(size, self.content_hash(path) or "", newlines, records,
+                         clean_end(path, size, newlines, last_line(result, records)), key,
+                         reader_print(reader), chain)
         self.store(akey, anchor)
-        if isinstance(before, _Anchor):
+        if isinstance(before, Anchor):
             for old in set(before.chain) - set(chain):
                 self._entry(old).unlink(missing_ok=True)
 
@@ -238,11 +240,11 @@ class StateCache:
         path = reader.info.path
         anchor = self.load(self._anchor_key(reader.info), count=False)
         size = self._stat.get(path, (0, 0))[0]
-        if not isinstance(anchor, _Anchor) or not anchor.clean or size <= anchor.size:
+        if not isinstance(anchor, Anchor) or not anchor.clean or size <= anchor.size:
             return None
-        if anchor.reader != _reader_print(reader) or not reader.can_start_at_offset():
+        if anchor.reader != reader_print(reader) or not reader.can_start_at_offset():
             return None
-        if _hash_prefix(path, anchor.size) != anchor.digest:
+        if hash_prefix(path, anchor.size) != anchor.digest:
             return None
         parts = self.load_parts(anchor.entry)
         if parts is None or sum(int(p.records) for p in parts) != anchor.records:
@@ -264,8 +266,8 @@ class StateCache:
                 blocks = [self.load(k, count=False) for k in value.keys]
                 if any(b is None for b in blocks):
                     break
-                value = _Merged(blocks)
-            if isinstance(value, _Merged):
+                value = Merged(blocks)
+            if isinstance(value, Merged):
                 parts.extend(value.parts[::-1])
                 self.hits += 1
                 return parts[::-1]
@@ -354,117 +356,6 @@ class StateCache:
                 total -= size
             except OSError:
                 pass
-
-
-@dataclass(frozen=True)
-class Link:
-    """The entry of a file that grew: the result of the records appended since the content
-    whose entry is ``prefix``."""
-
-    prefix: str
-    tail: Any
-
-
-@dataclass(frozen=True)
-class Blocks:
-    """The entry of a file cached block by block (``block_keys``): its blocks' keys, in order."""
-
-    keys: tuple[str, ...]
-
-
-@dataclass
-class _Merged:
-    parts: list
-
-
-@dataclass
-class Grown:
-    """A file that only grew (``StateCache.grown``): the results of its earlier content (in row
-    order), where the added bytes start (byte offset, row, line), and the earlier anchor."""
-
-    parts: list
-    at: tuple[int, int, int]
-    anchor: _Anchor
-
-
-@dataclass(frozen=True)
-class _Anchor:
-    """What a file's entry covers, kept under the file's path: its size, content digest and
-    newlines, its records, whether it ended on a clean record boundary, the entry's key and how
-    the reader read it."""
-
-    size: int
-    digest: str
-    newlines: int
-    records: int
-    clean: bool
-    entry: str
-    reader: str
-    #: the entries the result is read from: the whole one, then the links of appends
-    chain: tuple[str, ...] = ()
-
-
-def _reader_print(reader: Any) -> str:
-    """How a reader reads its file (dialect, columns, notices, options): a file grown past the
-    sample the dialect was sniffed from may be read another way, and then is read whole."""
-    return _digest(type(reader).__qualname__, reader.reader_state(), reader.notices, reader.options,
-                   reader.fix_refusal)
-
-
-def _hash_prefix(path: str, size: int) -> str | None:
-    """``content_hash``'s digest of the first ``size`` bytes of the file."""
-    import xxhash
-
-    h = xxhash.xxh3_128()
-    left = size
-    try:
-        with open(path, "rb") as f:
-            while left > 0:
-                chunk = f.read(min(left, 1 << 22))
-                if not chunk:
-                    return None
-                h.update(chunk)
-                left -= len(chunk)
-    except OSError:
-        return None
-    return f"{h.hexdigest()}-{size}"
-
-
-def _last_line(result: Any, records: int) -> int | None:
-    """The line the file's last record (row ``records - 1``) starts on, by ``result``'s lines
-    (those of the file's last part), or None."""
-    rows, lines = result.line_rows, result.line_lines
-    if lines is None or not len(rows) or not records:
-        return None
-    last = records - 1
-    i = int(np.searchsorted(rows, last, side="right")) - 1
-    return None if i < 0 else last + int(lines[i]) - int(rows[i])
-
-
-#: how far back from its end a file's last line is looked for
-_LAST_LINE_BYTES = 1 << 20
-
-
-def _clean_end(path: str, size: int, newlines: int, last_line: int | None) -> bool:
-    """Whether records appended to the file would start a record of their own: the file ends
-    with a newline, its last record starts on its last line (no blank line, no record of several
-    lines at the end) and that line's quotes are balanced (the newline is no part of a quoted
-    field).  A cold run's reader then cuts a record boundary at exactly this size."""
-    if last_line is None or newlines < 1 or last_line != newlines:
-        return False
-    start = max(0, size - _LAST_LINE_BYTES)
-    try:
-        with open(path, "rb") as f:
-            f.seek(start)
-            tail = f.read(size - start)
-    except OSError:
-        return False
-    if len(tail) != size - start or not tail.endswith(b"\n"):
-        return False
-    nl = tail.rfind(b"\n", 0, len(tail) - 1)
-    if nl < 0 and start > 0:
-        return False  # a last line longer than we look: read whole
-    return tail.count(b'"', nl + 1) % 2 == 0
 
 
 def _tag(root: Path) -> None:
