@@ -58,13 +58,11 @@ class Anchor:
     chain: tuple[str, ...] = ()
 
 
-def reader_print(reader: Any) -> str:
-    """How a reader reads its file (dialect, columns, notices, options): a file grown past the
-    sample the dialect was sniffed from may be read another way, and then is read whole."""
-    from .statecache import _digest
-
-    return _digest(type(reader).__qualname__, reader.reader_state(), reader.notices, reader.options,
-                   reader.fix_refusal)
+def reader_print(reader: Any) -> tuple:
+    """How a reader reads its file (dialect, columns, notices, options), to be digested: a file
+    grown past the sample the dialect was sniffed from may be read another way, and then is read
+    whole."""
+    return (type(reader).__qualname__, reader.reader_state(), reader.notices, reader.options, reader.fix_refusal)
 
 
 def hash_prefix(path: str, size: int) -> str | None:

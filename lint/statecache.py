@@ -220,7 +220,7 @@ class StateCache:
         newlines = self._newlines.get(path, -1)
         anchor = Anchor(size, self.content_hash(path) or "", newlines, records,
                          clean_end(path, size, newlines, last_line(result, records)), key,
-                         reader_print(reader), chain)
+                         _digest(*reader_print(reader)), chain)
         self.store(akey, anchor)
         if isinstance(before, Anchor):
             for old in set(before.chain) - set(chain):
@@ -242,7 +242,7 @@ class StateCache:
         size = self._stat.get(path, (0, 0))[0]
         if not isinstance(anchor, Anchor) or not anchor.clean or size <= anchor.size:
             return None
-        if anchor.reader != reader_print(reader) or not reader.can_start_at_offset():
+        if anchor.reader != _digest(*reader_print(reader)) or not reader.can_start_at_offset():
             return None
         if hash_prefix(path, anchor.size) != anchor.digest:
             return None
