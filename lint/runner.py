@@ -14,6 +14,7 @@ from .rule import Rule
 
 def build_rules(settings: Settings) -> list[Rule]:
     from .registry import find_rule, select_rules
+    from .rule import bind_rules
 
     chosen = select_rules(settings.select, settings.ignore, settings.extend_select)
     options: dict[str, dict[str, Any]] = {}
@@ -36,7 +37,7 @@ def build_rules(settings: Settings) -> list[Rule]:
 
         rules += expectation_rules(settings.gx_suites, settings.select, settings.ignore,
                                    settings.extend_select, settings.gx_max_rows)
-    return rules
+    return bind_rules(rules)
 
 
 def _view_options(cls, settings: Settings) -> dict[str, Any]:
