@@ -81,6 +81,17 @@ def planted(text: str, kind: str, rng: random.Random) -> str:
             f"That is all I wanted to share with you, thank you for reading {rng.randint(1, 99)}.")
 
 
+_BANKING_TRAIN: list[str] = []
+
+
+def _norm(row: int) -> list[str]:
+    """The words (as LK002 counts them) of banking77 train row ``row``."""
+    if not _BANKING_TRAIN:
+        with open(os.path.join(DATA, "banking77", "train.csv"), encoding="utf-8", newline="") as f:
+            _BANKING_TRAIN.extend(r["text"] for r in csv.DictReader(f))
+    return re.sub(r"[^\w]+|_", " ", _BANKING_TRAIN[row].lower()).split()
+
+
 def _write_jsonl(path: str, rows: list[dict]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
@@ -149,6 +160,12 @@ def main() -> None:
             cells.append(f"{sum(r in flagged for r in rows) / len(rows):.3f}")
         print(f"| {name} | {short}/{args.plant} | " + " | ".join(cells) + " |")
     print(f"\nUnplanted training rows flagged: {fp} of {n_train} ({100 * fp / n_train:.3f}%)\n")
+    # real training data against its own benchmark: train rows that are or contain a test utterance
+    real = trainlint.lint(os.path.join(DATA, "banking77", "train.csv"), select=["LK002"],
+                          against=[os.path.join(tmp, "banking77-test.tlidx")])
+    whole = sum(1 for f in real.findings if f.message.startswith(f"shares {len(_norm(f.row))} words"))
+    print(f"banking77 train (10,003 rows) against banking77 test: {len(real.findings)} rows flagged, "
+          f"{whole} of them the same words as a test row, the others contain one\n")
 
     # throughput: a 100k-row index, one process
     texts = [t for rows in sets.values() for r in rows for t in ["\n".join(r.values())]] + extra_texts()
