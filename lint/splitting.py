@@ -65,11 +65,18 @@ def _distribution(dist: Counter, total: Counter, show: int = 8) -> str:
     n = max(sum(dist.values()), 1)
     nt = max(sum(total.values()), 1)
     if len(total) <= show:
-        return ", ".join(f"{k}: {dist[k] / n:.1%}" for k in sorted(total, key=str))
+        return ", ".join(f"{_shown(k)}: {dist[k] / n:.1%}" for k in sorted(total, key=str))
     gap = max(total, key=lambda k: abs(dist[k] / n - total[k] / nt))
-    top = ", ".join(f"{k}: {v / n:.1%}" for k, v in dist.most_common(3))
-    return (f"{len(dist)} labels; {top}, ...; largest gap {gap}: {dist[gap] / n:.1%} "
+    top = ", ".join(f"{_shown(k)}: {v / n:.1%}" for k, v in dist.most_common(3))
+    return (f"{len(dist)} labels; {top}, ...; largest gap {_shown(gap)}: {dist[gap] / n:.1%} "
             f"(input {total[gap] / nt:.1%})")
+
+
+def _shown(label: str) -> str:
+    """A label as printed: escaped (it comes from the data), an empty one visible."""
+    from . import escape
+
+    return escape.text(label) if label else '""'
 
 
 def clusters(keys: list[np.ndarray], pairs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -164,7 +171,8 @@ def split(data: str | os.PathLike | Sequence[str | os.PathLike], *, test_size: f
     labels = None
     strata = np.zeros(cluster.size, np.int64)
     if stratify:
-        labels = np.array([str(v) for v in table.column(stratify).to_pylist()], dtype=object)
+        labels = np.array(["(missing)" if v is None else str(v) for v in table.column(stratify).to_pylist()],
+                          dtype=object)
         _u, strata = np.unique(labels, return_inverse=True)
     sizes = {"train": 1 - test_size - valid_size, "test": test_size}
     if valid_size:
