@@ -9,7 +9,8 @@ test (short utterances, most under 13 words: matched by whole text), MRPC test (
 row, matched as one text) and the SMS spam collection, from ``../shared/data``.  Each planted row
 is one eval row as it is (verbatim), with its lines re-wrapped every 6 words, upper-cased,
 re-punctuated (punctuation removed, commas added every 4 words, "!" at the end), or embedded
-between two sentences of other text.  Throughput: CPU seconds of one process (pin it with
+between two sentences of other text; the findings are compared with those of worker processes
+and Dask (two workers, 1 MB blocks).  Throughput: CPU seconds of one process (pin it with
 ``taskset -c 0``) of a run with LK002 alone minus a run reading the same data with a trivial rule,
 per MB of training text, with an index of 100k eval rows (every real row of the shared text sets,
 topped up with word-shuffled copies of them; not lingua_sentences, which the templated
@@ -160,6 +161,22 @@ def main() -> None:
             cells.append(f"{sum(r in flagged for r in rows) / len(rows):.3f}")
         print(f"| {name} | {short}/{args.plant} | " + " | ".join(cells) + " |")
     print(f"\nUnplanted training rows flagged: {fp} of {n_train} ({100 * fp / n_train:.3f}%)\n")
+    # the same findings from worker processes and Dask, on 1 MB blocks
+    from trainlint.config import Settings
+    from trainlint.engines import get_engine
+    from trainlint.runner import build_rules
+    from trainlint.sources import ReadOptions, open_sources
+
+    same = {}
+    for engine in ("processes", "dask"):
+        try:
+            specs = open_sources([plantedcsv], ReadOptions(block_bytes=1 << 20))
+            rules = build_rules(Settings(select=("LK002",), against=tuple(indexes)))
+            other = get_engine(engine, 2).run(specs, rules)
+            same[engine] = "identical" if other.findings == report.findings else "DIFFERENT"
+        except ImportError as e:  # dask not installed
+            same[engine] = f"not run ({e})"
+    print("Findings vs one process: " + ", ".join(f"--engine {k} --jobs 2: {v}" for k, v in same.items()) + "\n")
     # real training data against its own benchmark: train rows that are or contain a test utterance
     real = trainlint.lint(os.path.join(DATA, "banking77", "train.csv"), select=["LK002"],
                           against=[os.path.join(tmp, "banking77-test.tlidx")])

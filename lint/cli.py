@@ -566,7 +566,8 @@ def index_cmd(paths: tuple[str, ...], output: str, n: int, text: tuple[str, ...]
 
         idx, size = write_index(list(paths), output, n, _split(text))
         click.echo(f"{output}: {idx.rows} eval rows, {idx.hashes.size} distinct {n}-grams, "
-                   f"{idx.whole.size} short rows, {size} bytes", err=True)
+                   f"{idx.inner.size + idx.whole.size} rows under {n} words ({idx.whole.size} of them common "
+                   f"phrases, matched as whole texts only), {size} bytes", err=True)
 
     _guarded(work)
 
