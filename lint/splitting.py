@@ -53,7 +53,7 @@ class SplitResult:
             files = self.paths.get(name, [])
             where = f" -> {files[0]}" if len(files) == 1 else f" -> {len(files)} files" if files else ""
             out.append(f"  {name:<5} {r.size:>8} rows ({r.size / max(total, 1):.1%}){where}")
-            if self.labels:
+            if self.labels and any(self.labels.values()):
                 out.append("        " + _distribution(self.labels[name], self.label_totals()))
         if self.leakage is not None:
             out.append(f"leakage check of the written files (LK001): {self.leakage} findings")
@@ -154,11 +154,12 @@ def split(data: str | os.PathLike | Sequence[str | os.PathLike], *, test_size: f
     if not inputs:
         raise UsageError("split: no data files found")
     specs = open_sources(inputs, ReadOptions(), text=text, label=stratify)
-    table, norm, counts, text_cols = _read_all(specs)
+    table, norm, counts, text_cols, columns = _read_all(specs)
     keys = [norm]
     for role, col in (("--group", group), ("--stratify", stratify)):
-        if col and col not in table.column_names:
-            raise UsageError(f"{role} {col}: no such column in {', '.join(inputs)}")
+        lacking = [spec.info.path for spec, cols in zip(specs, columns) if col and col not in cols]
+        if lacking:
+            raise UsageError(f"{role} {col}: no such column in {lacking[0]}")
     if group:
         import pyarrow.compute as pc
 
@@ -167,7 +168,7 @@ def split(data: str | os.PathLike | Sequence[str | os.PathLike], *, test_size: f
         column = table.column(group)
         # a row without a group value is in no group
         keys.append(_apart(hash_strings(column) ^ np.uint64(0x5BD1E995), np.asarray(pc.is_null(column)), 2))
-    cluster = clusters(keys, _near_pairs(table, text_cols) if near else None)
+    cluster = clusters(keys, _near_pairs(table, text_cols) if near and table.num_rows else None)
     labels = None
     strata = np.zeros(cluster.size, np.int64)
     if stratify:
@@ -195,22 +196,23 @@ def split(data: str | os.PathLike | Sequence[str | os.PathLike], *, test_size: f
     return result
 
 
-def _read_all(specs) -> tuple[Any, np.ndarray, list[int], tuple[str, ...]]:
+def _read_all(specs) -> tuple[Any, np.ndarray, list[int], tuple[str, ...], list[set[str]]]:
     """Every input read once: (the rows of all as one Arrow table, their normalised-text hashes,
-    rows per input, the text columns)."""
+    rows per input, the text columns, the columns of each input)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from .context import BatchContext
     from .errors import UsageError
 
-    tables, norm, counts = [], [], []
+    tables, norm, counts, columns = [], [], [], []
     text_cols = specs[0].info.text_columns
     for spec in specs:
         if spec.info.text_columns != text_cols:
             raise UsageError(f"{spec.info.path}: text columns {list(spec.info.text_columns)}, "
                              f"{specs[0].info.path} has {list(text_cols)}; name them with --text")
         n = 0
+        columns.append(set(spec.info.columns))
         for b in spec.reader.batches():
             if b.invalid:
                 raise UsageError(f"{spec.info.path}:{b.invalid[0].line}: a record could not be parsed; "
@@ -221,16 +223,18 @@ def _read_all(specs) -> tuple[Any, np.ndarray, list[int], tuple[str, ...]]:
             if not np.array_equal(np.asarray(b.rows, np.int64), np.arange(n, n + len(b.rows))):
                 raise UsageError(f"{spec.info.path}: rows out of order; cannot split this file")
             tables.append(b.table)
+            columns[-1].update(b.table.column_names)
             # rows without text are not copies of each other
             empty = pc.fill_null(pc.equal(ctx.text_normalized, ""), True)
             norm.append(_apart(ctx.text_normalized_hash, np.asarray(empty, bool), 1, sum(counts) + n))
             n += len(b.rows)
         counts.append(n)
     try:
-        table = pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
+        table = pa.concat_tables(tables, promote_options="permissive") if tables else \
+            pa.table({c: pa.array([], pa.string()) for c in sorted(set().union(*columns))})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise UsageError(f"the inputs' columns do not fit together as one dataset: {e}") from None
-    return table, np.concatenate(norm) if norm else np.empty(0, np.uint64), counts, text_cols
+    return table, np.concatenate(norm) if norm else np.empty(0, np.uint64), counts, text_cols, columns
 
 
 def _apart(keys: np.ndarray, mask: np.ndarray, salt: int, first: int = 0) -> np.ndarray:

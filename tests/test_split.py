@@ -139,3 +139,12 @@ def test_cli_takes_several_inputs(tmp_path):
     assert "LK001): 0 findings" in res.output and "-> 2 files" in res.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "test-00000-of-00002.csv", "test-00001-of-00002.csv", "train-00000-of-00002.csv", "train-00001-of-00002.csv"]
+
+
+def test_a_shard_without_the_group_column_is_a_usage_error(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "first row here", "user": "u1"}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"text": "second row here"}\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["split", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"),
+                                   "--group", "user", "--output-dir", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "--group user: no such column in" in res.output and "b.jsonl" in res.output
+    assert not (tmp_path / "out").exists()
