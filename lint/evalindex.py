@@ -134,13 +134,20 @@ class EvalIndex:
         cand, parent, pos = cand[inside], parent[inside], pos[inside]
         room = w.counts[parent] - pos
         out = [], [], [], []
-        for k in self.lengths:
-            at = np.flatnonzero(room >= k)
-            if at.size == 0:
-                break  # lengths ascend
-            keys = inner_key(raw[cand[at]], ngrams.key(ngrams.windows(w, cand[at], np.full(at.size, k)), k))
-            ok, rows = _find(self.inner, self.inner_ids, keys)
-            for o, v in zip(out, (parent[at[ok]], pos[at[ok]], rows, np.full(ok.size, k, np.int64))):
+        # the raw hash of words cand .. cand+k, one word longer per step: each length is looked up
+        # as the windows grow past it (``ngrams.windows``, without starting over per length)
+        acc = raw[cand]
+        for k in range(MIN_WORDS, self.lengths[-1] + 1 if self.lengths else 0):
+            live = np.flatnonzero(room >= k)
+            if live.size == 0:
+                break
+            if k > MIN_WORDS:
+                with np.errstate(over="ignore"):
+                    acc[live] = acc[live] * ngrams.P + w.hash[cand[live] + k - 1]
+            if k not in self.lengths:
+                continue
+            ok, rows = _find(self.inner, self.inner_ids, inner_key(raw[cand[live]], ngrams.key(acc[live], k)))
+            for o, v in zip(out, (parent[live[ok]], pos[live[ok]], rows, np.full(ok.size, k, np.int64))):
                 o.append(v)
         return tuple(np.concatenate(o) if o else _EMPTY for o in out)
 

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from .hashing import hash_strings
 
-_P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial roll
+P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial roll
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -92,7 +92,7 @@ def raw(w: Words, k: int) -> np.ndarray:
     acc = w.hash[:m].copy()
     with np.errstate(over="ignore"):
         for j in range(1, k):
-            acc *= _P
+            acc *= P
             acc += w.hash[j:j + m]
     return acc
 
@@ -110,7 +110,7 @@ def windows(w: Words, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(1, int(lengths.max()) if lengths.size else 0):
             m = lengths > j
-            acc[m] = acc[m] * _P + w.hash[starts[m] + j]
+            acc[m] = acc[m] * P + w.hash[starts[m] + j]
     return acc
 
 
