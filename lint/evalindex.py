@@ -6,6 +6,8 @@ An eval row of ``n`` words or more is kept as its n-grams.  A shorter one (``MIN
 kept whole: found anywhere inside a training text ("contained"), unless its words also occur inside a
 longer row of the same eval set, which makes it a common phrase ("what do i do") rather than a
 benchmark item; such a row matches only a training text that is the same whole sequence of words.
+Which rows are common is decided per build (the data files of one ``--against`` or ``trainlint
+index``); index files given together keep their own decisions.
 
 File layout (little-endian): the 8-byte magic ``TLIDX\\0\\r\\n``, a uint32 version, a uint32 header
 length, a JSON header (n, min-words, the lengths of contained rows, sources and their row counts,
