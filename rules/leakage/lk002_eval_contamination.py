@@ -23,9 +23,9 @@ class EvalContamination(Rule):
         least ``min-run`` words.  An eval row shorter than ``n`` words (but at least 4) is matched
         whole, anywhere in a training text; if its words also occur inside a longer row of the
         same eval set (a common phrase such as "what do i do"), only a training text that is the
-        same whole sequence of words matches it.  Several text columns
-        (question, choices, answer) are matched as one text.  The finding names the eval
-        ``file:line`` and the shared words.  Without ``--against`` the rule does nothing.
+        same whole sequence of words matches it.  Several text columns (question, choices,
+        answer) are matched as one text.  The finding names the eval ``file:line`` and the
+        shared words.  Without ``--against`` the rule does nothing.
 
     Why it matters
         A benchmark example that was in the training data measures memory, not skill: scores on
