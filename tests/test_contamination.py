@@ -139,6 +139,7 @@ def test_damaged_or_foreign_index_is_one_line_exit_2(data, monkeypatch):
         res = runner.invoke(cli, ["check", "data.csv", "--isolated", "--against", name])
         assert res.exit_code == 2, res.output
         assert name in res.output and why in res.output and "Traceback" not in res.output
+        assert len(res.output.strip().splitlines()) == 1, res.output
 
 
 def test_index_never_written_over_an_input(data, monkeypatch):
