@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,11 +113,18 @@ def main() -> None:
     ap.add_argument("--index-rows", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="contam-bench-")
+    try:
+        _run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args, tmp: str) -> None:
     import trainlint
     from trainlint.evalindex import write_index
 
     rng = random.Random(args.seed)
-    tmp = tempfile.mkdtemp(prefix="contam-bench-")
     subprocess.run([sys.executable, GENERATOR, "--rows", str(args.rows), "--out", tmp, "--formats", "csv"],
                    check=True, capture_output=True)
     train = os.path.join(tmp, "data.csv")
@@ -213,7 +221,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     print(f"| {mb:.1f} MB ({n_train} rows) | {best_rule:.2f} s | {best_read:.2f} s | {only:.2f} s | "
           f"{mb / only:.0f} | {mb / best_rule:.0f} |")
-    print(f"\nFindings on the unplanted set with the 100k index: {len(rep.findings)}")
+    print(f"\nFindings on the unplanted set with the {idx.rows}-row index: {len(rep.findings)}")
 
 
 if __name__ == "__main__":
