@@ -1,0 +1,113 @@
+"""What ``trainlint check`` says on standard error besides the report (files skipped, findings
+accepted, chat rules skipped), ``--show-files``, and the baseline and suppressions it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .common import shown
+
+
+def say_skipped(walked: Any) -> None:
+    line = walked.summary()
+    if line:
+        click.echo(f"trainlint: {line}", err=True)
+
+
+def show_files(paths: tuple[str, ...], settings: Any) -> int:
+    """--show-files: what a run would lint, and what it skips and why (nothing is read)."""
+    from ..runner import resolve_paths
+
+    walked: list = []
+    try:
+        files = resolve_paths(list(paths), settings, walked.append)
+    except Exception:
+        if not walked:
+            raise
+        files = []
+    for f in files:
+        click.echo(f"lint  {f}")
+    for p, why in (walked[0].skipped if walked else []):
+        click.echo(f"skip  {p}  ({why})")
+    return 0
+
+
+def baseline_target(value: str | None, settings: Any) -> str | None:
+    """Where --write-baseline writes: its FILE, else the configured baseline, else the default."""
+    if value is None:
+        return None
+    if value:
+        return value
+    from ..baseline import DEFAULT_PATH
+
+    return settings.baseline or DEFAULT_PATH
+
+
+def record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
+    """--write-baseline and --add-suppressions, on the report with every finding; a written
+    baseline then hides what it recorded, as ``--baseline`` would."""
+    from ..paths import ensure_not_an_input
+
+    written = None
+    if write_baseline is not None:
+        from .. import baseline
+
+        ensure_not_an_input(write_baseline, _report_inputs(report), "the baseline")
+        from ..accept import scope_of
+
+        scope = scope_of(report.rules, [s["path"] for s in report.sources])
+        n, pruned = baseline.write(write_baseline, report.findings, report.keys, scope)
+        written = baseline.load(write_baseline)
+        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
+                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
+                   err=True)
+    if o["add_suppressions"]:
+        from ..suppressions import DEFAULT_PATH, add_to_file
+
+        ensure_not_an_input(settings.suppressions or DEFAULT_PATH, _report_inputs(report), "the suppressions file")
+        path, n = add_to_file(settings, report)
+        path = shown(path)
+        click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
+                   f"placeholder reason with why the finding is accepted", err=True)
+    return written
+
+
+def _report_inputs(report: Any) -> list[str]:
+    """The files a report read (in-memory sources, named ``<...>``, have no file to protect)."""
+    return [p for src in report.sources if (p := src.get("path") or "") and not p.startswith("<")]
+
+
+def say_view_skipped(report) -> None:
+    """One line for the chat rules that need --chat-template/--tokenizer/--max-length and did not get them."""
+    if not any(s.get("record_format") in ("openai", "sharegpt", "alpaca", "kto") for s in report.sources):
+        return
+    why: dict[str, list[str]] = {}
+    for r in report.rules:
+        reason = getattr(r, "skip_reason", None)
+        reason = reason() if callable(reason) else None
+        if reason:
+            why.setdefault(reason, []).append(r.code)
+    if why:
+        parts = [f"{', '.join(codes)}: {reason}" for reason, codes in why.items()]
+        click.echo(f"trainlint: skipped (the trainer's view): {'; '.join(parts)}", err=True)
+
+
+def say_accepted(report: Any) -> None:
+    """One line on standard error per kind of accepted finding the report leaves out."""
+    acc = report.stats.get("accepted") or {}
+    b = acc.get("baseline")
+    if b:
+        line = (f"trainlint: {b['hidden']} finding{'s' if b['hidden'] != 1 else ''} hidden by baseline "
+                f"{shown(b['path'])}")
+        if b["unmatched"]:
+            line += (f"; {b['unmatched']} baseline entr{'ies' if b['unmatched'] != 1 else 'y'} no longer "
+                     f"match (--write-baseline prunes them)")
+        click.echo(line, err=True)
+    if acc.get("suppressed"):
+        click.echo(f"trainlint: {acc['suppressed']} finding{'s' if acc['suppressed'] != 1 else ''} suppressed",
+                   err=True)
+    if acc.get("per_file_ignores"):
+        n = acc["per_file_ignores"]
+        click.echo(f"trainlint: {n} finding{'s' if n != 1 else ''} turned off by per-file-ignores", err=True)
