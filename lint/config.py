@@ -66,8 +66,9 @@ class Settings:
     #: and the siblings a pre-commit run reads beside a staged file
     paths: tuple[str, ...] = ()
     #: keep every file's rule states in ``cache_dir`` (default ``.trainlint_cache`` in the root)
-    #: and lint only changed files (``lint/statecache.py``)
-    cache: bool = False
+    #: and lint only changed files (``lint/statecache.py``).  None: the caller's default (the CLI:
+    #: on, unless ``TRAINLINT_NO_CACHE`` is set; ``lint()``: off)
+    cache: bool | None = None
     cache_dir: str | None = None
     # where the settings came from, for messages
     config_path: str | None = None
@@ -87,7 +88,7 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
 _LISTS = ("select", "ignore", "extend_select", "mask", "text", "exclude", "extend_exclude", "paths", "against")
-_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
+_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text", "cache")
 
 
 def find_config(start: str | None = None) -> str | None:

@@ -100,6 +100,11 @@ class Rule:
         there is none.  Engines may ignore it (then ``finish`` gets the whole merged state)."""
         return None
 
+    def bind(self, rules: Sequence[Rule]) -> None:
+        """Called once before a run with every rule of the run (this one too): a rule that leaves
+        some rows to another rule of the run when that rule is selected (near-duplicate leaves
+        rows of short fields to near-duplicate-record) looks for it here.  Default: nothing."""
+
     def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""
         return None
@@ -210,6 +215,14 @@ class Rule:
             lines = [f"  {n} ({t}, default {d!r})" for n, t, d in opts]
             body += ("\n\nConfigured under [tool.trainlint.rules." + cls.name + "]:\n" + "\n".join(lines))
         return f"{head}\n{'=' * len(head)}\n{textwrap.fill(meta, 100)}\n\n{body}\n"
+
+
+def bind_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """``rule.bind(rules)`` for every rule of a run; the rules, as a list."""
+    rules = list(rules)
+    for r in rules:
+        r.bind(rules)
+    return rules
 
 
 def _type_name(t: Any) -> str:

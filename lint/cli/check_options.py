@@ -89,8 +89,10 @@ _PARAMS = [
     click.option("--force-exclude", is_flag=True, default=None,
                  help="Apply exclude patterns to files named on the command line too (for pre-commit)."),
     click.option("--cache/--no-cache", "cache", default=None,
-                 help="Reuse the rule states of unchanged files from the last run (default: off, or `cache` "
-                      "in the config; the local engine only, bypassed with --fix)."),
+                 help="Reuse the rule states of unchanged files, and of the part of a grown file read "
+                      "before, from the last run (default: on, unless `cache = false` in the config or "
+                      "TRAINLINT_NO_CACHE is set; bypassed with --fix; with --jobs/--engine only an "
+                      "unchanged run is reused)."),
     click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
                  help="Where the cache lives (default: .trainlint_cache next to the config)."),
     click.option("--no-progress", is_flag=True, help="Never show a progress bar."),

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
-from .filerange import FileRange
+from .filerange import FileRange, plain_utf8
 from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
 from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_kept, oversized_message
 from .delimited_blocks import QuickBlock, cut_blocks, file_records
@@ -87,6 +87,12 @@ class DelimitedReader(Reader):
 
     def resume_blocks(self, at: tuple[int, int, int], ranged: bool = False) -> Iterator[Block]:
         return cut_blocks(self, ranged, start=at)
+
+    def can_start_at_offset(self) -> bool:
+        return plain_utf8(self.path, self.options.encoding)
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        return cut_blocks(self, False, quick=True, start=at)
 
     # -- parsing ---------------------------------------------------------------------------------
     def parse(self, block: Block) -> Iterator[Batch]:

@@ -19,7 +19,7 @@ from ..context import InvalidRecord
 from ..rewrite import json_bytes
 from ..errors import SourceError
 from . import scan as _scan
-from .filerange import FileRange, text_start
+from .filerange import FileRange, chunks_from, plain_utf8, text_start
 from .base import Batch, Block, Reader, in_rows, sorted_rows
 from .jsonrecords import bad_unicode, error_at, table_from_records, too_many_columns
 from .limits import (MAX_BATCH_CELLS, MAX_COLUMNS, MAX_RECORD_BYTES, PIECE_LINES, RECORD_PREVIEW_BYTES,
@@ -65,18 +65,30 @@ class JsonlReader(Reader):
         workers offsets, not megabytes (they read the range)."""
         return self._blocks(ranged=True)
 
-    def _blocks(self, ranged: bool) -> Iterator[Block]:
+    def can_start_at_offset(self) -> bool:
+        return plain_utf8(self.path, self.options.encoding)
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        return self._blocks(ranged=False, start=at)
+
+    def _blocks(self, ranged: bool, start: tuple[int, int, int] | None = None) -> Iterator[Block]:
+        """``start``: (byte offset, row, line) of a record boundary of a plain file to begin at
+        (``tail_blocks``)."""
         size = self.options.block_bytes
-        row = 0
-        chunks = read_chunks(self.path, size, self.options.encoding)
-        # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
-        offset = text_start(self.path, self.options.encoding) if ranged else None
+        row = 0 if start is None else start[1]
+        if start is None:
+            chunks = read_chunks(self.path, size, self.options.encoding)
+            # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
+            offset = text_start(self.path, self.options.encoding) if ranged else None
+        else:
+            chunks = chunks_from(self.path, start[0], size)
+            offset = start[0] if ranged else None
 
         def parts(buf, final):
             recs = _scan.scan(buf, final=final)
             return None if recs is None else [recs]
 
-        for data, recs, line_base in _scan.chunked_records(chunks, size, parts):
+        for data, recs, line_base in _scan.chunked_records(chunks, size, parts, 1 if start is None else start[2]):
             at = offset
             if offset is not None:
                 offset += recs.oversized or len(data)  # an oversized record: only its preview is here
