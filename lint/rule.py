@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
+from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Edit, Finding, Fix, Related, Severity
 
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -138,8 +138,10 @@ class Rule:
         fix: Fix | None | bool = True,
         pointer: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        edits: Sequence[Edit] = (),
     ) -> Finding:
-        """A finding with this rule's code, name and severity.  ``fix=True`` means the rule's own."""
+        """A finding with this rule's code, name and severity.  ``fix=True`` means the rule's own.
+        ``edits``: how ``--mask`` rewrites the text instead of dropping the row."""
         if fix is True:
             fix = self.fix if row is not None else None
         elif fix is False:
@@ -159,6 +161,7 @@ class Rule:
             fix=fix,
             pointer=pointer,
             extra=dict(extra) if extra else NO_EXTRA,
+            edits=tuple(edits) if fix else (),
         )
 
     def row_findings(
