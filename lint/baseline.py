@@ -221,3 +221,16 @@ def write(path: str, store: Any, keys: Any, scope: Scope | None = None) -> tuple
                     sections[name] = entries
     write_atomic(path, render(sections))
     return len(store), pruned
+
+
+def record(path: str, report: Any, store: Any = None) -> tuple[int, int]:
+    """Write ``report``'s findings (or ``store``, by the same keys) as the baseline ``path``,
+    scoped to the report's rules and sources; (findings recorded, stale entries dropped).
+    Refuses (``UsageError``) to write over a file the report read."""
+    from .accept import scope_of
+    from .paths import ensure_not_an_input
+
+    inputs = [p for src in report.sources if (p := src.get("path") or "") and not p.startswith("<")]
+    ensure_not_an_input(path, inputs, "the baseline")
+    scope = scope_of(report.rules, [s["path"] for s in report.sources])
+    return write(path, report.findings if store is None else store, report.keys, scope)

@@ -344,11 +344,7 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
     if write_baseline is not None:
         from . import baseline
 
-        ensure_not_an_input(write_baseline, _report_inputs(report), "the baseline")
-        from .accept import scope_of
-
-        scope = scope_of(report.rules, [s["path"] for s in report.sources])
-        n, pruned = baseline.write(write_baseline, report.findings, report.keys, scope)
+        n, pruned = baseline.record(write_baseline, report)
         written = baseline.load(write_baseline)
         click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
                    + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),

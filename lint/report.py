@@ -38,6 +38,9 @@ class Report:
         #: content keys of the findings (``lint/keys.py``), by the store's global index; None
         #: unless the run computed them (a baseline, suppressions, SARIF output)
         self.keys = None
+        #: every finding of the run, before per-file-ignores, suppressions and a baseline hid
+        #: some (``lint/accept.py``); None when nothing was hidden
+        self.every_finding: FindingStore | None = None
 
     @property
     def findings(self) -> FindingStore:
@@ -153,6 +156,34 @@ class Report:
         from .clean import cleaned_frame
 
         return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
+
+    # -- accepting findings ------------------------------------------------------------------------
+    def write_baseline(self, path: str | None = None) -> tuple[int, int]:
+        """Record this run's findings in the baseline file ``path`` (default
+        ``trainlint-baseline.txt``), as ``trainlint check --write-baseline`` does: every finding,
+        also those a baseline or suppressions hid; entries of an earlier baseline there that no
+        longer match are dropped.  Returns (findings recorded, entries dropped).
+
+        When the run made no content keys (``lint()`` without ``baseline``, ``suppressions`` or
+        ``write_baseline``), the data is read once more to make them."""
+        from . import baseline
+
+        if self.keys is None:
+            self.keys = self._content_keys()
+        return baseline.record(path or baseline.DEFAULT_PATH, self, self.every_finding)
+
+    def _content_keys(self) -> Any:
+        from .engines import get_engine
+        from .errors import UsageError
+        from .keys import ContentKeys, finding_keys
+
+        if self.inputs is None:
+            raise UsageError("this report does not say what it read: lint with "
+                             "trainlint.lint(data, write_baseline=PATH) instead")
+        specs = self.inputs.open()
+        content = ContentKeys()
+        get_engine("local").run(specs, [content])
+        return finding_keys(self.findings, content.table, [s.info for s in specs])
 
     # -- display ---------------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -129,6 +129,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         done = accept(report.findings, settings, keys=report.keys, entries=entries,
                       text_hits=content.hits if content else None, sources=infos, selected=rules, baseline=base)
         if done.stats:
+            report.every_finding = report.findings
             report.findings = done.store
             report.stats["accepted"] = done.stats
         if report_on is not None:

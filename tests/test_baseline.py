@@ -184,3 +184,35 @@ def test_entries_outside_the_run_are_kept_and_not_counted(tmp_path, monkeypatch)
     r = CliRunner().invoke(cli, [*only, "--write-baseline", "bl.txt"])
     assert "dropped" not in r.stderr
     assert (tmp_path / "bl.txt").read_text() == full
+
+
+def test_python_api_writes_the_same_baseline_as_the_cli(tmp_path, monkeypatch):
+    import pandas as pd
+
+    import trainlint
+
+    monkeypatch.chdir(tmp_path)
+    rows = [r for r in _read(SMS) if len(r) == 2]
+    _write("sms.tsv", [["label", "text"], *rows])
+    _check("sms.tsv", "--write-baseline", "cli.txt")
+    cli_text = (tmp_path / "cli.txt").read_text()
+    # lint(write_baseline=...): recorded before anything is hidden, then applied
+    report = trainlint.lint("sms.tsv", select=EXACT, write_baseline="api.txt")
+    assert (tmp_path / "api.txt").read_text() == cli_text
+    assert len(report.findings) == 0 and report.stats["accepted"]["baseline"]["hidden"] > 400
+    # a finished report without content keys: the data is read again to make them
+    plain = trainlint.lint("sms.tsv", select=EXACT)
+    assert plain.keys is None
+    assert plain.write_baseline("report.txt") == (len(plain.findings), 0)
+    assert (tmp_path / "report.txt").read_text() == cli_text
+    # a report whose baseline hid everything still records every finding
+    assert report.write_baseline("again.txt")[0] == len(plain.findings)
+    assert (tmp_path / "again.txt").read_text() == cli_text
+    # a DataFrame: keyed by content as a file is; a shuffled copy keeps every key
+    df = pd.DataFrame(rows, columns=["label", "text"])
+    trainlint.lint(df, select=EXACT).write_baseline("frame.txt")
+    shuffled = df.sample(frac=1, random_state=3).reset_index(drop=True)
+    again = trainlint.lint(shuffled, select=EXACT, baseline="frame.txt")
+    assert len(again.findings) == 0 and again.stats["accepted"]["baseline"]["unmatched"] == 0
+    with pytest.raises(trainlint.TrainlintError, match="would overwrite the data"):
+        plain.write_baseline("sms.tsv")
