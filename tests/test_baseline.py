@@ -86,7 +86,7 @@ def test_baseline_file_is_sorted_diffable_and_small(shuffled):
 
 def _findings_count_before(shuffled) -> int:
     path, _ = shuffled
-    return sum(int(ln.split(" x")[1]) if " x" in ln else 1
+    return sum(int(ln.split(" x")[1]) if " x" in ln else 0 if ln.endswith("~") else 1
                for ln in path.read_text().splitlines() if ln and not ln.startswith(("#", "@")))
 
 
@@ -216,3 +216,117 @@ def test_python_api_writes_the_same_baseline_as_the_cli(tmp_path, monkeypatch):
     assert len(again.findings) == 0 and again.stats["accepted"]["baseline"]["unmatched"] == 0
     with pytest.raises(trainlint.TrainlintError, match="would overwrite the data"):
         plain.write_baseline("sms.tsv")
+
+
+# -- default rules: banking77 train + test, shuffled, 1 % new rows each ----------------------------
+BANKING = ROOT.parent / "shared" / "data" / "banking77"
+
+
+def _bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("baseline_bench", ROOT / "benchmarks" / "baseline.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _default_rules(*args):
+    r = CliRunner().invoke(cli, ["check", "--isolated", "--no-progress", "--output-format", "json", *args])
+    assert r.exit_code in (0, 1), r.output
+    return json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def banking(tmp_path_factory):
+    """A folder with banking77's train and test baselined (default rules), then each shuffled with
+    1 % new rows (copies, empty texts, relabelled copies, one word changed, train rows leaked into
+    test, German sentences); (folder, first new row of each file)."""
+    import shutil
+
+    bench = _bench()
+    tmp = tmp_path_factory.mktemp("banking")
+    old = os.getcwd()
+    os.chdir(tmp)
+    try:
+        for name in ("train.csv", "test.csv"):
+            shutil.copy(BANKING / name, name)
+        r = CliRunner().invoke(cli, ["check", "--isolated", "--no-progress", "train.csv", "test.csv",
+                                     "--write-baseline", "-q"])
+        assert r.exit_code == 0, r.output
+        with open("train.csv", newline="", encoding="utf-8") as f:
+            train_texts = [row[0] for row in list(csv.reader(f))[1:]]
+        first = {"train.csv": bench.shuffled_with_new_rows(BANKING / "train.csv", tmp / "train.csv", 0.01, 16),
+                 "test.csv": bench.shuffled_with_new_rows(BANKING / "test.csv", tmp / "test.csv", 0.01, 17,
+                                                           leak_from=train_texts)}
+    finally:
+        os.chdir(old)
+    return tmp, first
+
+
+def _new_rows_findings(first, *args, files=("train.csv", "test.csv")):
+    """(new rows' findings not reported, reported findings not caused by new rows: ``compare`` of
+    benchmarks/baseline.py) and the JSON of the run with the baseline; default rules."""
+    plain = _default_rules(*files, *args)["findings"]
+    based = _default_rules(*files, "--baseline", "trainlint-baseline.txt", *args)
+    missing, extra = _bench().compare(plain, based["findings"], first)
+    must, _ = _bench().expected(plain, first)
+    return missing, extra, must, based
+
+
+def test_default_rules_report_exactly_the_new_rows_of_every_split(banking, monkeypatch):
+    """Exact and near duplicates, conflicts, missing values, leakage from train into test, languages:
+    keyed by content, the old findings neither come back after a shuffle nor hide a new row's."""
+    tmp, first = banking
+    monkeypatch.chdir(tmp)
+    missing, extra, must, based = _new_rows_findings(first)
+    codes = {c for c, *_ in must}
+    assert {"DU001", "DU002", "MV001", "LB001", "LK001", "TX001"} <= codes, codes  # the planted problems
+    assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
+    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
+
+
+@pytest.fixture()
+def sms_default(tmp_path, monkeypatch):
+    """SMS spam as a CSV, baselined with default rules, shuffled with 1 % new rows."""
+    monkeypatch.chdir(tmp_path)
+    rows = [r for r in _read(SMS) if len(r) == 2]
+    with open("orig.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["label", "text"], *rows])
+    _default_rules("orig.csv", "--write-baseline", "-q")
+    return {"orig.csv": _bench().shuffled_with_new_rows(tmp_path / "orig.csv", tmp_path / "orig.csv", 0.01, 16)}
+
+
+def test_sms_default_rules(sms_default):
+    """An old row whose text a new row repeats under the other label is in conflict now: reported."""
+    missing, extra, must, based = _new_rows_findings(sms_default, files=("orig.csv",))
+    assert {"DU001", "DU002", "LB001", "MV001", "TX001"} <= {c for c, *_ in must}
+    assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
+    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
+
+
+TEMPLATED = ROOT.parent / "shared" / "bench" / "templated.py"
+
+
+@pytest.mark.xfail(strict=True, reason="near-duplicate candidates pair each member of an LSH bucket with the "
+                                       "bucket's first row (rules/duplicates/_pairs.py), so after a shuffle a "
+                                       "near copy (DU002, LK001's or LB001's near matches) may be found on "
+                                       "other rows or not at all; the neardup helper's order-independent "
+                                       "near-duplicate work fixes it")
+def test_templated_40k_default_rules(tmp_path, monkeypatch):
+    """The benchmark's target at 40k templated rows (planted copies, near copies, conflicts, leaks
+    between splits, foreign rows): baselined, shuffled, 1 % new rows: exactly their findings."""
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    subprocess.run([sys.executable, str(TEMPLATED), "--rows", "40000", "--out", "gen", "--formats", "csv"],
+                   check=True, capture_output=True)
+    (tmp_path / "data.csv").write_bytes((tmp_path / "gen" / "data.csv").read_bytes())
+    _default_rules("data.csv", "--split-column", "split", "--write-baseline", "-q")
+    first = {"data.csv": _bench().shuffled_with_new_rows(tmp_path / "gen" / "data.csv", tmp_path / "data.csv",
+                                                         0.01, 16)}
+    missing, extra, must, based = _new_rows_findings(first, "--split-column", "split", files=("data.csv",))
+    assert {"DU001", "DU002", "LB001", "LK001", "MV001"} <= {c for c, *_ in must}
+    assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
+    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
