@@ -199,6 +199,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     }
     settings = resolve_settings(o["config"], overrides, isolated=o["isolated"])
     write_baseline = _baseline_target(o["write_baseline"], settings)
+    applied = {"baseline": settings.baseline, "suppressions": settings.suppressions}  # by later runs
     if write_baseline is not None:
         from dataclasses import replace
 
@@ -234,7 +235,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     try:
         report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
                      on_sources=opened.extend, on_outputs=written.append, keys=keys, on_walk=_say_skipped,
-                     report_on=report_on, before_accept=functools.partial(_record, o, write_baseline, settings))
+                     report_on=report_on, before_accept=functools.partial(_record, o, write_baseline, settings, applied))
     finally:
         close()
     _say_accepted(report)
@@ -335,9 +336,11 @@ def _baseline_target(value: str | None, settings: Any) -> str | None:
     return settings.baseline or DEFAULT_PATH
 
 
-def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
+def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, applied: dict[str, Any],
+            report: Any) -> Any:
     """--write-baseline and --add-suppressions, on the report with every finding; a written
-    baseline then hides what it recorded, as ``--baseline`` would."""
+    baseline then hides what it recorded, as ``--baseline`` would.  ``applied``: the baseline and
+    suppressions file that runs read (a file written elsewhere is named with how to use it)."""
     from .paths import ensure_not_an_input
 
     written = None
@@ -346,9 +349,9 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
 
         n, pruned = baseline.record(write_baseline, report)
         written = baseline.load(write_baseline)
-        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
-                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
-                   err=True)
+        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {_shown(write_baseline)}"
+                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else "")
+                   + _how_to_use("baseline", write_baseline, applied["baseline"]), err=True)
     if o["add_suppressions"]:
         from .suppressions import DEFAULT_PATH, add_to_file
 
@@ -356,8 +359,17 @@ def _record(o: dict[str, Any], write_baseline: str | None, settings: Any, report
         path, n = add_to_file(settings, report)
         path = _shown(path)
         click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
-                   f"placeholder reason with why the finding is accepted", err=True)
+                   f"placeholder reason with why the finding is accepted"
+                   + _how_to_use("suppressions", path, applied["suppressions"]), err=True)
     return written
+
+
+def _how_to_use(key: str, path: str, configured: str | None) -> str:
+    """How later runs read a file just written, unless they already do."""
+    if configured and os.path.realpath(configured) == os.path.realpath(path):
+        return ""
+    path = _shown(path)
+    return f"; later runs use it with --{key} {path} (or {key} = \"{path}\" in [tool.trainlint])"
 
 
 def _shown(path: str) -> str:

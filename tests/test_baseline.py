@@ -330,3 +330,15 @@ def test_templated_40k_default_rules(tmp_path, monkeypatch):
     assert {"DU001", "DU002", "LB001", "LK001", "MV001"} <= {c for c, *_ in must}
     assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
     assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
+
+
+def test_written_files_say_how_later_runs_use_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("text,label\nhello there,a\nhello there,a\n")
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--isolated", "--select", "DU001", "--write-baseline",
+                                 "bl.txt", "--add-suppressions"])
+    assert "recorded 1 finding in bl.txt; later runs use it with --baseline bl.txt" in r.stderr
+    assert "later runs use it with --suppressions trainlint-suppressions.toml" in r.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nbaseline = "bl.txt"\n')
+    r = CliRunner().invoke(cli, ["check", "d.csv", "--select", "DU001", "--write-baseline"])
+    assert "recorded 1 finding in bl.txt" in r.stderr and "later runs" not in r.stderr, r.stderr
