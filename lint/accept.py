@@ -73,6 +73,11 @@ def accept(store: Any, settings: Any, *, keys: Any = None, entries: Sequence[Any
         n = int((out.hidden & ~hidden).sum())
         hidden |= out.hidden
         stats["suppressed"] = n
+        from .suppressions import PLACEHOLDER
+
+        todo = sum(e.reason.strip() == PLACEHOLDER for e in entries)
+        if todo:  # written by --add-suppressions, not yet explained
+            stats["placeholder_reasons"] = todo
         extra = unused_findings(entries, out.used, selected, sources, settings.root)
     if baseline is not None:
         from .baseline import apply as apply_baseline

@@ -412,6 +412,10 @@ def _say_accepted(report: Any) -> None:
     if acc.get("suppressed"):
         click.echo(f"trainlint: {acc['suppressed']} finding{'s' if acc['suppressed'] != 1 else ''} suppressed",
                    err=True)
+    if acc.get("placeholder_reasons"):
+        n = acc["placeholder_reasons"]
+        click.echo(f"trainlint: {n} suppression{'s' if n != 1 else ''} still give{'' if n != 1 else 's'} the "
+                   f"placeholder reason: replace it with why the finding is accepted", err=True)
     if acc.get("per_file_ignores"):
         n = acc["per_file_ignores"]
         click.echo(f"trainlint: {n} finding{'s' if n != 1 else ''} turned off by per-file-ignores", err=True)
