@@ -342,3 +342,19 @@ def test_written_files_say_how_later_runs_use_them(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nbaseline = "bl.txt"\n')
     r = CliRunner().invoke(cli, ["check", "d.csv", "--select", "DU001", "--write-baseline"])
     assert "recorded 1 finding in bl.txt" in r.stderr and "later runs" not in r.stderr, r.stderr
+
+
+def test_a_pandas_index_renumbered_after_a_shuffle_keeps_every_key(tmp_path, monkeypatch):
+    """``df.to_csv(path)`` writes the index as an unnamed first column; shuffled, renumbered and
+    saved again, every row has another index but the same content."""
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    df = pd.DataFrame([r for r in _read(SMS) if len(r) == 2], columns=["label", "text"])
+    df.to_csv("sms.csv")
+    r = _check("sms.csv", "--write-baseline", "bl.txt")
+    assert "recorded 4" in r.stderr  # the header is read, the text found: hundreds of duplicates
+    df.sample(frac=1, random_state=5).reset_index(drop=True).to_csv("sms.csv")
+    data, err = _findings("sms.csv", "--baseline", "bl.txt")
+    assert data["sources"][0]["columns"] == ["Unnamed: 0", "label", "text"]
+    assert data["findings"] == [] and data["stats"]["accepted"]["baseline"]["unmatched"] == 0

@@ -30,11 +30,12 @@ from .stream import BOM, open_binary, read_chunks, read_sample
 
 
 def dedupe_names(names: list[str]) -> list[str]:
-    """Column names made unique the way pandas does (``a``, ``a.1``); empty names get a number."""
+    """Column names made unique the way pandas does (``a``, ``a.1``); an empty name is
+    ``Unnamed: i`` as pandas reads it (the index ``to_csv`` writes has no name)."""
     seen: dict[str, int] = {}
     out = []
     for i, n in enumerate(names):
-        n = n.strip() or f"column_{i + 1}"
+        n = n.strip() or f"Unnamed: {i}"
         if n in seen:
             seen[n] += 1
             n = f"{n}.{seen[n]}"

@@ -78,7 +78,11 @@ def guess_quoting(sample: str, delimiter: str) -> bool:
 
 
 def looks_like_header(fields: list[str], second: list[str] | None) -> bool:
-    """A header names columns: short, non-numeric, distinct, non-empty labels."""
+    """A header names columns: short, non-numeric, distinct, non-empty labels (but the first, over
+    a numeric column: pandas' ``to_csv`` writes its index unnamed)."""
+    if (len(fields) > 1 and not fields[0].strip().strip('"') and second
+            and _NUMERIC.match(second[0].strip().strip('"'))):
+        fields = fields[1:]
     if not fields or len(set(fields)) != len(fields):
         return False
     for f in fields:
