@@ -66,7 +66,7 @@ def shuffled_with_new_rows(src: Path, out: Path, share: float, seed: int,
     train = [r for r in rows if r[si] == "train"] if splits else []
     foreign = FOREIGN.read_text(encoding="utf-8").splitlines()[:2000] if FOREIGN.exists() else []
     new = []
-    for k in range(max(1, int(len(rows) * share))):
+    for k in range(max(1, int(len(rows) * share)) if share > 0 else 0):
         r = list(rng.choice([r for r in rng.sample(rows, 20) if r[ti].strip()] or rows))
         kind = KINDS[k % len(KINDS)]
         if kind == "empty":

@@ -13,6 +13,8 @@ import os
 import csv
 import json
 import random
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -242,8 +244,6 @@ def banking(tmp_path_factory):
     """A folder with banking77's train and test baselined (default rules), then each shuffled with
     1 % new rows (copies, empty texts, relabelled copies, one word changed, train rows leaked into
     test, German sentences); (folder, first new row of each file)."""
-    import shutil
-
     bench = _bench()
     tmp = tmp_path_factory.mktemp("banking")
     old = os.getcwd()
@@ -283,7 +283,7 @@ def test_default_rules_report_exactly_the_new_rows_of_every_split(banking, monke
     codes = {c for c, *_ in must}
     assert {"DU001", "DU002", "MV001", "LB001", "LK001", "TX001"} <= codes, codes  # the planted problems
     assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
-    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
+    # (entries may stop matching: a new exact copy may become the copy a near-duplicate is reported on)
 
 
 @pytest.fixture()
@@ -302,10 +302,32 @@ def test_sms_default_rules(sms_default):
     missing, extra, must, based = _new_rows_findings(sms_default, files=("orig.csv",))
     assert {"DU001", "DU002", "LB001", "MV001", "TX001"} <= {c for c, *_ in must}
     assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
-    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
 
 
 TEMPLATED = ROOT.parent / "shared" / "bench" / "templated.py"
+
+
+def _shuffle_alone_then_append(csv_name, *args, rows=None):
+    """Baseline ``csv_name`` (default rules), shuffle it: nothing is reported and every entry still
+    matches; then append 1 % new rows: (missing, extra, the new rows' findings)."""
+    bench = _bench()
+    src = Path(csv_name + ".orig")
+    src.write_bytes(Path(csv_name).read_bytes())
+    _default_rules(csv_name, *args, "--write-baseline", "-q")
+    bench.shuffled_with_new_rows(src, Path(csv_name), 0.0, 16)
+    alone = _default_rules(csv_name, *args, "--baseline", "trainlint-baseline.txt")
+    assert alone["findings"] == [] and alone["stats"]["accepted"]["baseline"]["unmatched"] == 0, (
+        alone["stats"]["accepted"], [(f["code"], f["row"]) for f in alone["findings"]][:10])
+    first = {csv_name: bench.shuffled_with_new_rows(src, Path(csv_name), 0.01, 16)}
+    missing, extra, must, _based = _new_rows_findings(first, *args, files=(csv_name,))
+    return missing, extra, must
+
+
+def test_banking_shuffle_alone_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(BANKING / "train.csv", "train.csv")
+    missing, extra, _must = _shuffle_alone_then_append("train.csv")
+    assert not missing and not extra
 
 
 @pytest.mark.xfail(strict=True, reason="near-duplicate candidates pair each member of an LSH bucket with the "
@@ -322,14 +344,10 @@ def test_templated_40k_default_rules(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     subprocess.run([sys.executable, str(TEMPLATED), "--rows", "40000", "--out", "gen", "--formats", "csv"],
                    check=True, capture_output=True)
-    (tmp_path / "data.csv").write_bytes((tmp_path / "gen" / "data.csv").read_bytes())
-    _default_rules("data.csv", "--split-column", "split", "--write-baseline", "-q")
-    first = {"data.csv": _bench().shuffled_with_new_rows(tmp_path / "gen" / "data.csv", tmp_path / "data.csv",
-                                                         0.01, 16)}
-    missing, extra, must, based = _new_rows_findings(first, "--split-column", "split", files=("data.csv",))
+    shutil.copy("gen/data.csv", "data.csv")
+    missing, extra, must = _shuffle_alone_then_append("data.csv", "--split-column", "split")
     assert {"DU001", "DU002", "LB001", "LK001", "MV001"} <= {c for c, *_ in must}
     assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
-    assert based["stats"]["accepted"]["baseline"]["unmatched"] == 0
 
 
 def test_written_files_say_how_later_runs_use_them(tmp_path, monkeypatch):
