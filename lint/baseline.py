@@ -147,6 +147,11 @@ class Scope:
         return code in self.codes and path in {key_path(p, base_dir) for p in self.paths}
 
 
+def scope_of(selected: Any, paths: Any) -> Scope:
+    """The ``Scope`` of a run: the codes of its rules, the paths of its sources."""
+    return Scope(frozenset(r.code for r in selected if r.code), tuple(paths))
+
+
 def apply(baseline: Baseline, store: Any, keys: Any, scope: Scope | None = None) -> Outcome:
     """Hide the findings the baseline holds (in report order, as many per key as its count)."""
     total = store.total
@@ -233,7 +238,6 @@ def record(path: str, report: Any, store: Any = None) -> tuple[int, int]:
     """Write ``report``'s findings (or ``store``, by the same keys) as the baseline ``path``,
     scoped to the report's rules and sources; (findings recorded, stale entries dropped).
     Refuses (``UsageError``) to write over a file the report read."""
-    from .accept import scope_of
     from .paths import ensure_not_an_input
 
     inputs = [p for src in report.sources if (p := src.get("path") or "") and not p.startswith("<")]
