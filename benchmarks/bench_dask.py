@@ -130,6 +130,7 @@ def dask_profile(folder: str, workers: int) -> dict:
     import distributed
 
     import trainlint.engines.dask as de
+    from trainlint.engines.dask_tasks import one_arrow_thread
     from trainlint.config import Settings
     from trainlint.runner import build_rules
     from trainlint.sources import ReadOptions, open_sources
@@ -138,7 +139,7 @@ def dask_profile(folder: str, workers: int) -> dict:
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=40)
     client = distributed.Client(cluster, set_as_default=False)
-    client.run(de._one_arrow_thread)
+    client.run(one_arrow_thread)
     startup = time.perf_counter() - t0
     rules = build_rules(Settings())
     specs = open_sources([folder], ReadOptions())

@@ -1,8 +1,12 @@
 """Bundled chat templates (Jinja, the Hugging Face ``chat_template`` dialect), written from each
-family's public prompt-format description, and the control tokens each one uses.
+family's public prompt format, and the control tokens each one uses.  ChatML/Qwen, Llama 3 and
+Gemma follow the templates their models ship (Gemma's is Gemma 3's: the system message folds into
+the first user turn); Mistral follows mistral-common, Mistral's reference encoder, which
+tests/rules/test_trainer_view.py checks text-for-text.
 
-A template gets ``messages`` (``role``, ``content``; ``tool_calls`` on assistant messages),
-``add_generation_prompt`` and ``raise_exception(msg)``, as in ``transformers``.
+A template gets ``messages`` (``role``, ``content``; ``tool_calls``, ``tool_call_id``, ``name``,
+``reasoning_content`` when a message has them), ``tools``, ``add_generation_prompt`` and
+``raise_exception(msg)``, as in ``transformers``.
 """
 
 from __future__ import annotations
@@ -27,20 +31,73 @@ _LLAMA3 = (
     "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
 )
 
+# Mistral v3 as mistral-common encodes it for fine-tuning (InstructTokenizerV3, the tokenizer of
+# Mistral 7B v0.3 and Nemo; mistral-finetune trains through it), not the stricter Jinja copy on the
+# Hub: system messages join into one prompt put before the *last* user turn; consecutive messages
+# of one role merge ("\n\n"); a conversation that does not start with a user turn gets an empty
+# one; the role order and the last role (assistant) are checked with mistral-common's own messages.
+# Tool calls and results render as [TOOL_CALLS] / [TOOL_RESULTS] JSON.  One pass checks and finds
+# the last user turn, a second writes, merging as it goes; ``m['key']`` and ``loop.previtem`` rather
+# than ``m.key`` and namespace reads, which the sandbox checks one by one (3x slower).
 _MISTRAL = (
-    "{% if messages and messages[0].role == 'system' %}"
-    "{% set system = messages[0].content %}{% set loop_messages = messages[1:] %}"
-    "{% else %}{% set system = '' %}{% set loop_messages = messages %}{% endif %}"
-    "<s>"
-    "{% for m in loop_messages %}"
-    "{% if m.role not in ('user', 'assistant') %}"
-    "{{ raise_exception('Only user and assistant roles are supported after an optional system message') }}"
+    "{% set ns = namespace(system=[], last_user=-1, kind=none) %}"
+    "{% for m in messages %}"
+    "{% set role = m['role'] %}{% set prev = loop.previtem['role'] if not loop.first else none %}"
+    "{% if role not in ('system', 'user', 'assistant', 'tool') %}"
+    "{{ raise_exception('Unsupported message role ' ~ role) }}{% endif %}"
+    "{% if role == 'tool' and prev in ('system', 'user') or role == 'system' and prev in ('assistant', 'tool') %}"
+    "{{ raise_exception(\"Unexpected role '\" ~ role ~ \"' after role '\" ~ prev ~ \"'\") }}{% endif %}"
+    "{% if role == 'system' %}{% set ns.system = ns.system + [m['content']] %}"
+    "{% elif role == 'user' %}{% if prev != 'user' %}{% set ns.last_user = loop.index0 %}{% endif %}"
+    "{% elif role == 'assistant' %}"
+    "{% if m['tool_calls'] and m['content'] %}"
+    "{{ raise_exception('Tool calls and content cannot be used together in the same message') }}{% endif %}"
+    "{% if not m['tool_calls'] and not m['content'] %}"
+    "{{ raise_exception('Invalid assistant message: no content and no tool calls') }}{% endif %}"
+    "{% elif not m['tool_call_id'] %}{{ raise_exception('Tool message has to have the tool call id defined in v3') }}"
     "{% endif %}"
-    "{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
-    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
-    "{% if m.role == 'user' %}[INST] {% if loop.last or loop.revindex == 2 %}"
-    "{% if system %}{{ system }}\n\n{% endif %}{% endif %}{{ m.content }} [/INST]"
-    "{% else %}{{ m.content }}</s>{% endif %}"
+    "{% if loop.last and not add_generation_prompt and role != 'assistant' %}"
+    "{{ raise_exception('Expected last role Assistant for finetuning but got ' ~ role) }}{% endif %}"
+    "{% endfor %}"
+    "{% set last_user = ns.last_user %}{% set system = ns.system | join('\\n\\n') %}"
+    "{% set first = messages | map(attribute='role') | reject('eq', 'system') | first %}"
+    "<s>"
+    "{% if first != 'user' %}[INST]{% if system and last_user < 0 %} {{ system ~ '\\n\\n' }}{% endif %}[/INST]"
+    "{% endif %}"
+    "{% for m in messages %}"
+    "{% set role = m['role'] %}{% set prev = loop.previtem['role'] if not loop.first else none %}"
+    "{% set next = loop.nextitem['role'] if not loop.last else none %}"
+    "{% if role == 'user' %}"
+    "{% if prev != 'user' %}"
+    "{% if loop.index0 == last_user and tools %}[AVAILABLE_TOOLS] ["
+    "{% for t in tools %}{% set f = t['function'] or t %}{\"type\": \"function\", \"function\": "
+    "{\"name\": {{ f['name'] | tojson }}, \"description\": {{ (f['description'] or '') | tojson }}, "
+    "\"parameters\": {{ (f['parameters'] or {}) | tojson }}}}{{ ', ' if not loop.last }}{% endfor %}"
+    "][/AVAILABLE_TOOLS]{% endif %}"
+    "[INST]{% if loop.index0 == last_user and system %} {{ system ~ '\\n\\n' ~ m['content'] }}"
+    "{% elif m['content'] %} {{ m['content'] }}{% endif %}"
+    "{% else %}{{ '\\n\\n' ~ m['content'] }}{% endif %}"
+    "{% if next != 'user' %}[/INST]{% endif %}"
+    "{% elif role == 'assistant' %}"
+    "{% set kind = 'calls' if m['tool_calls'] else 'text' %}"
+    "{% if prev == 'assistant' and kind != ns.kind %}"
+    "{{ raise_exception('Cannot have tool calls and content defined in the same assistant message') }}{% endif %}"
+    "{% if next == 'assistant' %}{% set ns.kind = kind %}{% endif %}"
+    "{% if kind == 'calls' %}"
+    "{{ '[TOOL_CALLS] [' if prev != 'assistant' else ', ' }}"
+    "{% for c in m['tool_calls'] %}{% set f = c['function'] or c %}"
+    "{\"name\": {{ f['name'] | tojson }}, \"arguments\": "
+    "{{ f['arguments'] if f['arguments'] is string else f['arguments'] | tojson }}"
+    "{% if c['id'] %}, \"id\": {{ c['id'] | tojson }}{% endif %}}{{ ', ' if not loop.last }}{% endfor %}"
+    "{% if next != 'assistant' %}]</s>{% endif %}"
+    "{% else %}"
+    "{{ ' ' if prev != 'assistant' else '\\n\\n' }}"
+    "{% if next != 'assistant' %}{{ m['content'].rstrip(' ') }}</s>{% else %}{{ m['content'] }}{% endif %}"
+    "{% endif %}"
+    "{% elif role == 'tool' %}"
+    "[TOOL_RESULTS] {\"content\": {{ m['content'] | tojson }}, \"call_id\": {{ m['tool_call_id'] | tojson }}}"
+    "[/TOOL_RESULTS]"
+    "{% endif %}"
     "{% endfor %}"
 )
 

@@ -173,17 +173,12 @@ class Report:
         return baseline.record(path or baseline.DEFAULT_PATH, self, self.every_finding)
 
     def _content_keys(self) -> Any:
-        from .engines import get_engine
         from .errors import UsageError
-        from .keys import ContentKeys, finding_keys
 
-        if self.inputs is None:
+        if getattr(self.inputs, "content_keys", None) is None:
             raise UsageError("this report does not say what it read: lint with "
                              "trainlint.lint(data, write_baseline=PATH) instead")
-        specs = self.inputs.open()
-        content = ContentKeys()
-        get_engine("local").run(specs, [content])
-        return finding_keys(self.findings, content.table, [s.info for s in specs])
+        return self.inputs.content_keys(self.findings)
 
     # -- display ---------------------------------------------------------------------------------
     def __repr__(self) -> str:

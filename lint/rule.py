@@ -7,8 +7,9 @@
     findings += rule.finish(state, run)
 
 Optionally, a rule whose state is mostly bulk needed only for a few rows (near-duplicate
-verification) implements ``detach``/``attach``: an engine may then keep that bulk where each
-block ran and hand it back as handles to an executor before ``finish`` (``lint/engines/shards.py``).
+verification) declares ``distributed_finish = KEYED_SHUFFLE`` and implements ``detach``: an engine
+may then keep that bulk where each block ran, and its ``finish`` reaches it only through keyed
+shuffles of pure functions, which the engine runs (``lint/shuffle.py``).
 
 A rule never reads files, prints, or knows which engine runs it.  The engine fills in the
 physical line of every finding (and of its related rows) from the reader's line index, so a
@@ -49,6 +50,10 @@ class Rule:
     #: whether the state may be kept between runs (``--cache``); False for a state too large to keep,
     #: and the cache is then bypassed for the run.
     cacheable: ClassVar[bool] = True
+    #: what ``finish`` needs from the engine besides the merged state: ``KEYED_SHUFFLE`` for a rule
+    #: whose bulky per-block state (``detach``) ``finish`` reaches through ``shuffle.keyed_shuffle``
+    #: (lint/shuffle.py); None for the usual rule.
+    distributed_finish: ClassVar[str | None] = None
 
     @dataclasses.dataclass(frozen=True)
     class Options:
@@ -88,15 +93,12 @@ class Rule:
     def finish(self, state: Any, run: RunContext) -> Iterable[Finding]:  # noqa: F821
         return ()
 
-    # -- optional: detached state (lint/engines/shards.py) ---------------------------------------------
+    # -- optional: detached state (lint/shuffle.py) ---------------------------------------------------
     def detach(self, state: Any) -> Any:
-        """The bulky part of one block's state, taken out of ``state`` (which stays mergeable), for
-        the engine to keep where the block ran; None when there is none.  Engines may ignore it."""
+        """A rule with ``distributed_finish``: the bulky part of one block's state, taken out of
+        ``state`` (which stays mergeable), for the engine to keep where the block ran; None when
+        there is none.  Engines may ignore it (then ``finish`` gets the whole merged state)."""
         return None
-
-    def attach(self, state: Any, parts: Sequence[Any], executor: Any) -> None:
-        """Before ``finish``: handles to the parts ``detach`` took, one per block in block order,
-        and the executor (``trainlint.engines.shards.Executor``) that runs work on them where they are."""
 
     def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""

@@ -112,10 +112,28 @@ def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = 
 def tekken_path() -> str:
     """A real byte-level BPE tokenizer file, offline: Mistral's tekken JSON inside the mistral-common
     wheel (a test dependency), for testing the trainer's-view rules (``--tokenizer``)."""
+    return _mistral_data("tekken_240911.json")
+
+
+def sentencepiece_path() -> str:
+    """A real SentencePiece model, offline: Mistral's v3 tokenizer inside the mistral-common wheel
+    (the one of Mistral 7B v0.3, with ``[INST]`` and the tool tokens as control pieces)."""
+    return _mistral_data("mistral_instruct_tokenizer_240323.model.v3")
+
+
+def case_options(options: dict | None, tests: str) -> dict:
+    """A YAML rule case's options with its placeholders resolved: ``$TEKKEN`` (a real byte-level BPE
+    tokenizer file), ``$SENTENCEPIECE`` (a real SentencePiece model), ``$TESTS`` (the tests folder)."""
+    files = {"$TEKKEN": tekken_path, "$SENTENCEPIECE": sentencepiece_path}
+    return {k: files[v]() if isinstance(v, str) and v in files else v.replace("$TESTS", tests)
+            if isinstance(v, str) else v for k, v in (options or {}).items()}
+
+
+def _mistral_data(name: str) -> str:
     import importlib.util
     from pathlib import Path
 
     spec = importlib.util.find_spec("mistral_common")
     if spec is None or spec.origin is None:
         raise ImportError("the trainer's-view tests need mistral-common (pip install mistral-common)")
-    return str(Path(spec.origin).parent / "data" / "tekken_240911.json")
+    return str(Path(spec.origin).parent / "data" / name)

@@ -16,6 +16,8 @@ PACKAGES = {"trainlint": ROOT / "lint", "trainlint.rules": ROOT / "rules"}
 KNOWN_CYCLES: set[frozenset[str]] = set()
 KNOWN_PRIVATE: set[tuple[str, str]] = set()
 KNOWN_DICT_WRITES: set[str] = set()
+#: the modules that choose and start an engine: the runner, the faces (CLI, GX export), the test kit
+ENGINE_CHOOSERS = {"trainlint.runner", "trainlint.testing", "trainlint.cli.check_cmd", "trainlint.gx.export"}
 
 
 def _modules() -> dict[str, Path]:
@@ -116,6 +118,16 @@ def test_no_import_cycles():
     assert _cycles(graph) == KNOWN_CYCLES
 
 
+def test_parallelism_stays_in_the_engines():
+    """Rules and the core never import an engine (the rule contract says what a rule needs, the
+    engines supply it); only the modules that choose one do."""
+    graph = _graph()
+    assert any(t.startswith("trainlint.engines") for t in graph["trainlint.runner"])  # the check sees them
+    importers = {m for m, targets in graph.items() if not m.startswith("trainlint.engines")
+                 and any(t == "trainlint.engines" or t.startswith("trainlint.engines.") for t in targets)}
+    assert importers <= ENGINE_CHOOSERS, importers - ENGINE_CHOOSERS
+
+
 def _private_uses() -> set[tuple[str, str]]:
     """(importer, private thing) for private names imported from another module, and private
     modules imported from outside the package that holds them."""
@@ -145,3 +157,17 @@ def test_per_batch_caches_go_through_batch_context():
                     and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
                 writers.add(name)
     assert writers == KNOWN_DICT_WRITES
+
+
+#: files allowed over ``MAX_LINES``, each with the reason (none today: the list only shrinks)
+LONG_FILES: dict[str, str] = {}
+MAX_LINES = 400
+
+
+def test_no_module_over_400_lines():
+    """Small modules named after what they hold (STYLE.md): a file that grows past the limit is
+    split, or listed in ``LONG_FILES`` with the reason."""
+    lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()}
+    assert len(lengths) > 100 and max(lengths.values()) > 100  # the walk found the code
+    long = {name for name, n in lengths.items() if n > MAX_LINES}
+    assert long == set(LONG_FILES), {name: lengths.get(name) for name in long ^ set(LONG_FILES)}

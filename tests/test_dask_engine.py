@@ -22,8 +22,7 @@ from helpers import DATA, spy_finish_states  # noqa: E402
 from trainlint.clean import write_outputs  # noqa: E402
 from trainlint.config import Settings  # noqa: E402
 from trainlint.engines.dask import DaskEngine  # noqa: E402
-from trainlint.engines.dask_tasks import ranged_blocks  # noqa: E402
-from trainlint.sources.scan import FileRange  # noqa: E402
+from trainlint.sources.filerange import FileRange  # noqa: E402
 from trainlint.engines.local import LocalEngine  # noqa: E402
 from trainlint.registry import find_rule  # noqa: E402
 from trainlint.report import Report  # noqa: E402
@@ -88,13 +87,11 @@ def _case_specs(case, tmp_path, small: bool):
 
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{c}-{k['name']}" for c, k in CASES])
 def test_rule_case_same_as_local(client, code, case, tmp_path):
-    from trainlint.testing import tekken_path
+    from trainlint.testing import case_options
 
     cls = find_rule(code)
     tests = str(Path(__file__).resolve().parent)
-    # as tests/rules/test_rule_cases.py: $TEKKEN is a real BPE tokenizer file, $TESTS the tests folder
-    options = {k: tekken_path() if v == "$TEKKEN" else v.replace("$TESTS", tests) if isinstance(v, str) else v
-               for k, v in (case.get("options") or {}).items()}
+    options = case_options(case.get("options"), tests)  # as tests/rules/test_rule_cases.py
     rule = cls(cls.make_options(options))
     local = LocalEngine().run(_case_specs(case, tmp_path, small=False), [rule])
     # one record per block: every row its own task, states merged in a tree of tasks
@@ -146,12 +143,12 @@ def test_ranges_cover_the_file_exactly(tmp_path):
     p.write_bytes(b"\xef\xbb\xbf" + b"".join(b'{"text": "row %d", "label": "x"}\r\n' % i for i in range(3000)))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
     raw = p.read_bytes()
-    blocks = list(ranged_blocks(spec.reader))
-    assert len(blocks) > 5 and all(isinstance(b.payload, FileRange) for b, _ in blocks)
-    for (b, rows), orig in zip(blocks, spec.reader.blocks()):
+    blocks = list(spec.reader.blocks_by_range())
+    assert len(blocks) > 5 and all(isinstance(b.payload, FileRange) for b in blocks)
+    for b, orig in zip(blocks, spec.reader.blocks(), strict=True):
         r = b.payload
         assert raw[r.offset:r.offset + r.length] == orig.payload[0]
-        assert b.first_row == orig.first_row and rows == orig.payload[1].size
+        assert b.first_row == orig.first_row and r.rest[0].size == orig.payload[1].size
 
 
 @pytest.mark.parametrize("name,header", [("gaps.csv", b"text,label\n"), ("gaps.jsonl", b"")])
@@ -166,7 +163,7 @@ def test_chunks_without_records_keep_ranges_exact(client, tmp_path, name, header
                   + rec(b"", b"c") + rec(b"hello", b"a"))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=16))
     if not header:
-        kinds = [isinstance(b.payload, FileRange) for b, _ in ranged_blocks(spec.reader)]
+        kinds = [isinstance(b.payload, FileRange) for b in spec.reader.blocks_by_range()]
         assert len(kinds) >= 3 and all(kinds)
     local = _report([p], LocalEngine())
     dask = _report([p], DaskEngine(client), block_bytes=16)
@@ -204,7 +201,7 @@ def test_file_changed_after_cutting_is_an_error(tmp_path):
     p = tmp_path / "live.jsonl"
     p.write_bytes(b"".join(b'{"text": "line %05d", "label": "a"}\n' % i for i in range(400)))
     (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
-    blocks = [b for b, _ in ranged_blocks(spec.reader)]
+    blocks = list(spec.reader.blocks_by_range())
     assert read_range(blocks[1]).payload[0] == list(spec.reader.blocks())[1].payload[0]
     p.write_bytes(p.read_bytes().replace(b"line 001", b"LINE 001"))  # same size, other bytes
     with pytest.raises(SourceError, match="changed while it was being linted"):
@@ -354,6 +351,14 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
 
     seen = spy_finish_states(monkeypatch, de)
     monkeypatch.setattr(dt.DaskExecutor, "min_piece", 20)  # several verification tasks
+    shuffles = []
+    real = dt.DaskExecutor.shuffle
+
+    def shuffle(self, handles, *a, **kw):
+        shuffles.append(len(handles))
+        return real(self, handles, *a, **kw)
+
+    monkeypatch.setattr(dt.DaskExecutor, "shuffle", shuffle)
     paths = REAL["banking77"] + REAL["sms_spam"]
     # LB001's near matching is off by default: turned on (with word differences allowed) so that its
     # shuffle runs too
@@ -370,7 +375,7 @@ def test_near_duplicates_shuffled_on_workers(client, partitions, monkeypatch):
     for code in ("DU002", "LB001", "LK001"):
         st = seen[code][0] if code == "LB001" else seen[code]
         assert len(st.parts) > 10 and all(c[5] is None and c[7] is None for c in st.chunks)
-        assert isinstance(st.remote.executor, dt.DaskExecutor)
+    assert len(shuffles) >= 6 and min(shuffles) > 10  # two per rule, over the parts on the workers
 
 
 def test_near_duplicates_without_detaching_same_findings(client):

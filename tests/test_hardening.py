@@ -329,12 +329,12 @@ def test_unreadable_subdirectory_is_reported(cwd, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_non_empty_line(cwd, monkeypatch):
-    from trainlint import cli as cli_module
+    from trainlint.cli import check_cmd
 
     def boom(*_a, **_k):
         raise MemoryError()
 
-    monkeypatch.setattr(cli_module, "_check", boom)
+    monkeypatch.setattr(check_cmd, "_check", boom)
     Path("a.csv").write_text("text,label\nx,a\n")
     r = run("a.csv")
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
@@ -401,7 +401,7 @@ def test_fix_invariant_counted_on_the_written_files(cwd):
 
 def test_a_writer_that_writes_a_rejected_row_twice_is_caught(cwd, monkeypatch):
     """The mutation of issue 23: a rejected JSONL row also written to the cleaned copy."""
-    from trainlint.sources.jsonfiles import JsonlReader
+    from trainlint.sources.jsonl import JsonlReader
 
     real = JsonlReader.write_cleaned
 

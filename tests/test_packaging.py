@@ -45,7 +45,7 @@ def test_wheel_has_no_bare_lint_or_rules(wheel):
     names = wheel.namelist()
     tops = {n.split("/")[0] for n in names}
     assert "lint" not in tops and "rules" not in tops
-    assert "trainlint/cli.py" in names and "trainlint/rules/duplicates/du001_exact_duplicate.py" in names
+    assert "trainlint/cli/__init__.py" in names and "trainlint/rules/duplicates/du001_exact_duplicate.py" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     text = wheel.read(entry).decode()
     assert "trainlint = trainlint.cli:main" in text and "trainlint.rules:builtin_rules" in text

@@ -78,7 +78,7 @@ def test_plain_file_is_cut_quickly_and_matches_the_exact_cut(tmp_path, monkeypat
     p = _write(tmp_path, "".join(_line(i) for i in range(300)))
     reader = _reader(p)
     kinds = [type(b.payload[1]).__name__ for b in reader.quick_blocks()]
-    assert kinds[0] != "_QuickBlock" and kinds.count("_QuickBlock") == len(kinds) - 1 > 10
+    assert kinds[0] != "QuickBlock" and kinds.count("QuickBlock") == len(kinds) - 1 > 10
     resumes = _spy_resumes(reader, monkeypatch)
     good, bad = _quick(reader)
     assert (good, bad) == _exact(reader) and not resumes
@@ -106,7 +106,7 @@ def test_a_file_with_multiline_records_in_its_first_block_is_cut_exactly(tmp_pat
     body = "".join(_line(i) if i % 3 else f'{i},"two\nlines",a\n' for i in range(200))
     reader = _reader(_write(tmp_path, body))
     resumes = _spy_resumes(reader, monkeypatch)
-    assert all(type(b.payload[1]).__name__ != "_QuickBlock" for b in reader.quick_blocks())
+    assert all(type(b.payload[1]).__name__ != "QuickBlock" for b in reader.quick_blocks())
     assert _quick(reader) == _exact(reader) and not resumes
 
 
@@ -134,7 +134,9 @@ def test_a_quote_open_at_the_cut_moves_the_cut(tmp_path):
 def test_cut_lines_follows_an_open_quote_only_so_far(tmp_path):
     # a quote opened and never closed: cut_lines gives up and leaves it to the exact scan
     p = _write(tmp_path, '1,"never closed\n' + "".join(f"line {i}\n" for i in range(500)))
-    mapped = _scan.map_plain_file(str(p), "utf-8")
+    from trainlint.sources.filerange import map_plain_file
+
+    mapped = map_plain_file(str(p), "utf-8")
     assert _scan.cut_lines(mapped, mapped.start, 64, ord('"')) is None
     reader = _reader(p)
     assert _quick(reader) == _exact(reader)

@@ -256,3 +256,53 @@ def test_binary_garbage_csv_is_findings_and_nothing_on_stderr(tmp_path):
     res = subprocess.run([sys.executable, "-m", "trainlint", "check", str(p), "-q"], capture_output=True, text=True)
     assert res.returncode in (1, 2), res.stderr
     assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr, res.stderr
+
+
+def test_jsonl_byte_ranges_hold_the_blocks_bytes(tmp_path, monkeypatch):
+    """``blocks_by_range``: each range names exactly the bytes ``blocks`` cuts (BOM, CRLF, chunks of
+    blank lines, a record over the size limit skipped in between), and parses to the same batches."""
+    from trainlint.sources import ReadOptions, limits, open_sources
+    from trainlint.sources.filerange import FileRange
+
+    monkeypatch.setattr(limits, "MAX_RECORD_BYTES", 2048)
+    rows = [b'{"text": "row %d", "label": "x"}\r\n' % i for i in range(400)]
+    rows[150] = b'{"text": "' + b"y" * 5000 + b'"}\r\n'
+    p = tmp_path / "r.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + b"".join(rows[:100]) + b"\n" * 3000 + b"".join(rows[100:]))
+    raw = p.read_bytes()
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=1024))
+    reader = spec.reader
+    ranged, plain = list(reader.blocks_by_range()), list(reader.blocks())
+    assert len(ranged) == len(plain) > 10
+    assert sum(isinstance(b.payload, FileRange) for b in ranged) == len(ranged) - 1  # not the oversized one
+    for b, orig in zip(ranged, plain):
+        assert b.first_row == orig.first_row
+        if isinstance(b.payload, FileRange):
+            assert raw[b.payload.offset:b.payload.offset + b.payload.length] == orig.payload[0]
+
+    def parsed(blocks):
+        return [(b.table.to_pylist(), b.rows.tolist(), b.lines.tolist(), [(r.row, r.line) for r in b.invalid])
+                for block in blocks for b in reader.parse(block)]
+
+    assert parsed(ranged) == parsed(plain)
+    assert (150, 3151) in [inv for *_x, invalid in parsed(plain) for inv in invalid]
+
+
+@pytest.mark.parametrize("name", ["live.csv", "live.jsonl"])
+def test_a_range_of_a_file_changed_after_cutting_is_an_error(tmp_path, name):
+    """Every text reader's byte range carries a digest of the bytes it cut: a worker parsing it
+    after the file changed (same size, other bytes) stops the run instead of linting other data."""
+    from trainlint.sources import ReadOptions, open_sources
+    from trainlint.sources.filerange import FileRange
+
+    p = tmp_path / name
+    row = (lambda i: b"line %05d,a\n" % i) if name.endswith(".csv") else (
+        lambda i: b'{"text": "line %05d", "label": "a"}\n' % i)
+    p.write_bytes((b"text,label\n" if name.endswith(".csv") else b"") + b"".join(row(i) for i in range(1000)))
+    (spec,) = open_sources([str(p)], ReadOptions(block_bytes=4096))
+    blocks = list(spec.reader.blocks_by_range())
+    assert len(blocks) > 2 and all(isinstance(b.payload, FileRange) for b in blocks)
+    assert [b.rows.size for b in spec.reader.parse(blocks[1])]
+    p.write_bytes(p.read_bytes().replace(b"line %05d" % blocks[1].first_row, b"LINE %05d" % blocks[1].first_row))
+    with pytest.raises(SourceError, match="changed while it was being linted"):
+        list(spec.reader.parse(blocks[1]))

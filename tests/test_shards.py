@@ -1,4 +1,4 @@
-"""Detached state (lint/engines/shards.py): the near-duplicate rules finished through a shuffle over
+"""Detached state (lint/shuffle.py, lint/engines/shards.py): the near-duplicate rules finished through a shuffle over
 per-block parts give the streamed findings, on the real datasets, with several shuffle partitions
 and verification tasks; and the merged state then holds keys only, no band hashes or texts."""
 
@@ -14,8 +14,10 @@ from trainlint.config import Settings
 from trainlint.engines import partitioned
 from trainlint.engines.local import LocalEngine
 from trainlint.engines.partitioned import PartitionedEngine
+from trainlint.engines.shards import InProcessExecutor
 from trainlint.runner import build_rules
 from trainlint.rules.duplicates import near as mh
+from trainlint.shuffle import supplying
 from trainlint.sources import ReadOptions, open_sources
 
 NEAR = ("DU002", "LB001", "LK001")
@@ -60,16 +62,36 @@ def test_near_clusters_and_all_three_rules_are_exercised():
 
 def test_merged_state_holds_keys_only(monkeypatch):
     seen = spy_finish_states(monkeypatch, partitioned)
+    handles = []
+    real = InProcessExecutor.shuffle
+
+    def shuffle(self, hs, *a, **kw):
+        handles.append(len(hs))
+        return real(self, hs, *a, **kw)
+
+    monkeypatch.setattr(InProcessExecutor, "shuffle", shuffle)
     _run(REAL["banking77"], PartitionedEngine(shuffle=2), block_bytes=64 << 10)
     for code in NEAR:
         st = seen[code][0] if code == "LB001" else seen[code]
         assert len(st) > 1000 and len(st.parts) > 3
         assert all(c[5] is None and c[7] is None for c in st.chunks)  # no band hashes, no texts
-        assert st.remote is not None and len(st.remote.handles) == len(st.parts)
         assert len(pickle.dumps(st.chunks)) < 40 * len(st)  # the keys: ~33 bytes a row
+    # the engine ran the rules' shuffles over one handle per block
+    assert handles and set(handles) <= {len(seen[c][0].parts if c == "LB001" else seen[c].parts) for c in NEAR}
 
 
-def test_detach_is_for_one_block_and_attach_checks_the_parts():
+def test_rules_declare_the_shuffle_and_get_no_engine_object():
+    """The near rules declare a keyed-shuffle finish; the rule contract has no ``attach`` (no
+    engine object reaches a rule; tests/test_architecture.py: no rule imports an engine)."""
+    from trainlint.rule import Rule
+    from trainlint.shuffle import KEYED_SHUFFLE
+
+    rules = build_rules(Settings(select=("ALL",)))
+    assert {r.code for r in rules if r.distributed_finish == KEYED_SHUFFLE} == set(NEAR)
+    assert not hasattr(Rule, "attach") and not any(hasattr(r, "attach") for r in rules)
+
+
+def test_detach_is_for_one_block_and_the_engine_supplies_its_parts():
     st = mh.NearState()
     z = np.zeros(2, np.uint64)
     import pyarrow as pa
@@ -79,7 +101,9 @@ def test_detach_is_for_one_block_and_attach_checks_the_parts():
     assert len(part) == 2 and part.data == b"abcd" and st.parts == [2]
     with pytest.raises(ValueError, match="one block"):
         st.detach()
-    with pytest.raises(ValueError, match="before finish"):
+    with pytest.raises(ValueError, match="while its engine supplies"):
         st.arrays(32)
-    with pytest.raises(ValueError, match="1 detached parts"):
-        st.attach([part, None], None)
+    with supplying(InProcessExecutor(), [part, None]), pytest.raises(ValueError, match="1 detached parts"):
+        st.arrays(32)
+    with supplying(InProcessExecutor(), [part]):
+        assert len(st.arrays(32).remote) == 1

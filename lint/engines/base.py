@@ -7,7 +7,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from ..finding import Finding
 from ..findings import FindingStore, RowFindings, located_store
 from ..rule import Rule
 from ..sources import Block, BlockMiscount, LineIndex, Reader
+from .shards import finishing
 
 
 @dataclass
@@ -199,14 +200,19 @@ def add_findings(findings: list[Finding | RowFindings], out: Iterable) -> None:
 
 def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInfo],
                findings: list[Finding | RowFindings], rows_by_source: dict[int, int],
-               line_index: dict[int, LineIndex]) -> EngineResult:
+               line_index: dict[int, LineIndex], supplied: Mapping[int, tuple[Any, Sequence[Any]]] | None = None
+               ) -> EngineResult:
+    """Every rule's ``finish`` and ``stats``, and the findings located.  ``supplied``: rule index ->
+    (executor, handles of its detached parts) for the rules whose keyed shuffles the engine runs
+    (lint/engines/shards.py)."""
     run = RunContext(sources=list(sources), rows_by_source=dict(rows_by_source))
     stats: dict[str, Any] = {}
-    for rule, state in zip(rules, states):
-        out = rule.finish(state, run)
-        if out:
-            add_findings(findings, out)
-        st = rule.stats(state, run)
+    for k, (rule, state) in enumerate(zip(rules, states)):
+        with finishing(k, supplied):
+            out = rule.finish(state, run)
+            if out:
+                add_findings(findings, out)
+            st = rule.stats(state, run)
         if st:
             stats[rule.name] = st
     return EngineResult(located_store(findings, sources, line_index), stats, dict(rows_by_source), line_index)

@@ -12,9 +12,8 @@ What travels to the workers:
 
 - the readers and rules, scattered once to every worker;
 - per block, the reader's payload.  For an uncompressed local CSV/TSV/JSONL file that the workers
-  can open, the bytes are not shipped: the payload names the file, byte offset and length (CSV:
-  the reader's own ``blocks_by_range``; JSONL: ``dask_tasks.ranged_blocks``, with an xxh3 digest), and the worker reads
-  the range itself (a file changed under the run is an error, never a wrong answer).  Parquet
+  can open, the bytes are not shipped: the payload names the file, byte offset and length (the
+  reader's own ``blocks_by_range``), and the worker reads the range itself.  Parquet
   blocks are row-group numbers, read by the workers.
 - inputs only this process can open (``memory://``; local paths a remote cluster cannot see)
   are parsed here and shipped as Arrow batches.
@@ -22,12 +21,12 @@ What travels to the workers:
 At most a few blocks per worker thread are in flight, so memory stays bounded on the client,
 the scheduler and the workers whatever the input size.
 
-Detached state (``lint/engines/shards.py``): for a rule that implements ``detach`` (near-duplicate,
-conflicting-label, split-leakage: every row's band hashes and capped text), each block task
-detaches the bulky part of its state, which stays on the worker as its own future, one per block
-and rule; only the light state (per-row keys) enters the merge tree.  Before ``finish`` the rule
-gets the parts' futures and a :class:`DaskExecutor`, whose shuffles run as tasks on the workers
-that hold the parts: band hashes partitioned by hash into ``shuffle_partitions`` pieces, candidate
+Detached state (``lint/shuffle.py``, ``lint/engines/shards.py``): for a rule that declares a
+keyed-shuffle finish (near-duplicate, conflicting-label, split-leakage: every row's band hashes and
+capped text), each block task detaches the bulky part of its state, which stays on the worker as
+its own future, one per block and rule; only the light state (per-row keys) enters the merge tree.
+The rule's ``finish`` runs with the parts' futures and a :class:`DaskExecutor` supplied, whose
+shuffles run the rule's functions as tasks on the workers that hold the parts: band hashes partitioned by hash into ``shuffle_partitions`` pieces, candidate
 pairs per partition, then the rows each chunk of pairs needs, joined on row number and verified
 there.  Only pairs reach the client, which clusters them and writes the findings exactly as the
 local engine does.
@@ -48,9 +47,10 @@ from distributed.scheduler import KilledWorker
 from ..errors import TrainlintError, UsageError
 from ..rule import Rule
 from ..sources import Block, LineIndex
+from ..sources.filerange import local_path
 from .base import Engine, EngineResult, finish_run
-from .dask_tasks import (DaskExecutor, Job, Parsed, Partial, combine, leaf, light, local_path, one_arrow_thread,
-                         part_of, rangeable, ranged_blocks, rows_of, stat_paths, wait_stopped)
+from .dask_tasks import (DaskExecutor, Job, Parsed, Partial, combine, leaf, light, one_arrow_thread, part_of,
+                         rows_of, stat_paths, wait_stopped)
 from .shards import detaches
 
 __all__ = ["DaskEngine"]
@@ -250,11 +250,9 @@ class DaskEngine(Engine):
         if acc:
             line_index.update(acc.lines)
             rows_by_source.update(acc.records)
-        if detached:
-            ex = DaskExecutor(client, token, threads, self.shuffle_partitions or 2 * threads)
-            for q, k in enumerate(detached):
-                rules[k].attach(states[k], parts[q], ex)
-        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
+        ex = DaskExecutor(client, token, threads, self.shuffle_partitions or 2 * threads)
+        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index,
+                          {k: (ex, parts[q]) for q, k in enumerate(detached)})
 
     # -- which files the workers can open --------------------------------------------------------
     def _workers_see(self, client, own: bool, specs) -> dict[int, bool]:
@@ -295,14 +293,10 @@ class DaskEngine(Engine):
                 yield Block(block.source_index, block.first_row, Parsed(batches)), sum(
                     len(b.rows) for b in batches)
             return
-        if sees and self.read_on_workers is not False:
-            by_range = getattr(reader, "blocks_by_range", None)
-            if by_range is not None:  # the reader names byte ranges itself (CSV/TSV)
-                for block in by_range():
-                    yield block, rows_of(block)
-                return
-            if rangeable(reader):
-                yield from ranged_blocks(reader)
-                return
+        by_range = getattr(reader, "blocks_by_range", None)
+        if sees and self.read_on_workers is not False and by_range is not None:
+            for block in by_range():  # the reader names byte ranges of a plain file (CSV/TSV/JSONL)
+                yield block, rows_of(block)
+            return
         for block in reader.blocks():
             yield block, rows_of(block)

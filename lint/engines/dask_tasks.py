@@ -3,10 +3,8 @@ the merge tree, the shuffles of detached state (``shards.py``), and the byte ran
 files that workers read themselves.
 
 A block of an uncompressed local UTF-8 CSV/TSV/JSONL file travels as a byte range
-(``scan.FileRange``: path, offset, length, the reader's per-record arrays) instead of its bytes.
-CSV/TSV readers hand ranges out themselves (``blocks_by_range``); for JSONL, ``ranged_blocks``
-finds them by matching the reader's blocks against the file and adds an xxh3 digest, which the
-worker checks, so a file changed under the run is an error, never a wrong answer.
+(``FileRange``: path, offset, length, the reader's per-record arrays) instead of its bytes:
+the readers hand ranges out themselves (``blocks_by_range``) and the worker reads them.
 """
 
 from __future__ import annotations
@@ -16,13 +14,12 @@ import operator
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Iterator
 
 import numpy as np
 
 from ..rule import Rule
 from ..sources import Block, LineIndex
-from ..sources.scan import FileRange
+from ..sources.filerange import FileRange
 from .base import run_block
 from .shards import Executor
 
@@ -167,11 +164,8 @@ def wait_stopped(client, prefix: str, timeout: float = 60.0) -> None:
 
 
 # -- byte ranges of local text files --------------------------------------------------------------
-_BOM = b"\xef\xbb\xbf"
-
-
 def read_range(block: Block) -> Block:
-    """A block whose payload is a byte range (``scan.FileRange``) with its bytes read, here on a
+    """A block whose payload is a byte range (``FileRange``) with its bytes read, here on a
     worker: the payload the reader's ``parse`` takes, ``(bytes, *rest)``."""
     r: FileRange = block.payload
     data = r.read(f" on Dask worker {_worker_name()}", "; the workers must see the same files as the client")
@@ -197,10 +191,6 @@ def stat_paths(paths: list[str]) -> list[int | None]:
     return out
 
 
-def local_path(path: str) -> str:
-    return path[7:] if path.startswith("file://") else path
-
-
 def rows_of(block: Block) -> int:
     p = block.payload
     if hasattr(p, "rest"):  # a byte range: (record starts, ...) follow
@@ -208,49 +198,3 @@ def rows_of(block: Block) -> int:
     if isinstance(p, tuple) and len(p) > 1 and isinstance(p[1], np.ndarray):
         return int(p[1].size)
     return 0
-
-
-def rangeable(reader) -> bool:
-    """An uncompressed local UTF-8 CSV/TSV/JSONL file, whose blocks are (bytes, offsets, ...)."""
-    from ..sources.delimited import DelimitedReader
-    from ..sources.jsonfiles import JsonlReader
-    from ..sources.stream import compression_of
-
-    path = reader.path
-    if not isinstance(reader, (DelimitedReader, JsonlReader)):
-        return False
-    if "://" in path and not path.startswith("file://"):
-        return False
-    enc = reader.options.encoding.lower().replace("_", "-")
-    return compression_of(path) is None and enc in ("utf-8", "utf8", "utf-8-sig") and os.path.isfile(
-        local_path(path))
-
-
-def ranged_blocks(reader) -> Iterator[tuple[Block, int]]:
-    """Blocks whose bytes stay in the file.  A block's offset is the sum of the bytes the reader
-    consumed before it, checked against the file (first and last bytes).  A reader may consume
-    bytes without yielding a block (a chunk holding only the header, or only blank lines); then
-    the block's bytes are looked up just after the expected offset and must match exactly, or
-    the block is shipped as bytes.  So a range never holds other bytes than the reader cut."""
-    import xxhash
-
-    path = local_path(reader.path)
-    slack = 2 * reader.options.block_bytes + (1 << 16)
-    with open(path, "rb") as f:
-        fd = f.fileno()
-        offset = 3 if f.read(3) == _BOM else 0
-        for block in reader.blocks():
-            data = block.payload[0]
-            k = min(64, len(data))
-            found = bool(k) and (os.pread(fd, k, offset) == data[:k]
-                                 and os.pread(fd, k, offset + len(data) - k) == data[-k:])
-            if not found and k:
-                p = os.pread(fd, len(data) + slack, offset).find(data)
-                if p >= 0:
-                    offset, found = offset + p, True
-            if found:
-                rng = FileRange(path, offset, len(data), tuple(block.payload[1:]), xxhash.xxh3_64_intdigest(data))
-                yield Block(block.source_index, block.first_row, rng), int(block.payload[1].size)
-                offset += len(data)
-            else:
-                yield block, rows_of(block)

@@ -51,6 +51,5 @@ class PartitionedEngine(Engine):
                 res = pickle.loads(pickle.dumps(res))
                 merge_results(rules, states, res, findings, line_index, rows_by_source)
         executor = InProcessExecutor(self.shuffle or 1, width=self.shuffle or 1, min_piece=self.min_piece)
-        for k in detached:
-            rules[k].attach(states[k], parts[k], executor)
-        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
+        return finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index,
+                          {k: (executor, parts[k]) for k in detached})

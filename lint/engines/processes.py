@@ -106,7 +106,7 @@ def balance_blocks(specs, jobs: int) -> None:
 
 def input_bytes(specs) -> int | None:
     """The inputs' size on disk, None when one of them is not a local file."""
-    from ..sources.scan import local_path
+    from ..sources.filerange import local_path
 
     total = 0
     for spec in specs:
@@ -127,7 +127,7 @@ def _range_bytes(block: Block) -> int:
 def _bytes_left(specs, at: int, block: Block) -> int | None:
     """Input bytes after ``block`` (of ``specs[at]``), from its byte range and the later files'
     sizes; None when the block is not a byte range (then nothing is known)."""
-    from ..sources.scan import local_path
+    from ..sources.filerange import local_path
 
     r = block.payload
     if getattr(r, "length", None) is None:
@@ -167,7 +167,7 @@ class _Maps:
         self._lock = threading.Lock()
 
     def in_place(self, block: Block) -> Block:
-        from ..sources.scan import FileRange, map_plain_file
+        from ..sources.filerange import FileRange, map_plain_file
 
         r = block.payload
         if not isinstance(r, FileRange) or len(r.rest) != 1:  # only quick blocks parse from a view

@@ -1,32 +1,25 @@
-"""Detached state: the bulky part of a rule's per-block state left where the block ran.
+"""The mechanisms of the keyed shuffle (lint/shuffle.py): where a rule's detached parts are kept
+and how shuffles run over them.
 
-Some rules' merged state is mostly data that only a few rows end up needing: the near-duplicate
-rules keep every row's band hashes and text, only to verify the few candidate pairs.  Merging
-that into one process does not scale.  The optional protocol, on the rule (no rule knows which
-engine runs it, and an engine that ignores the protocol gets the usual merged state):
-
-    part = rule.detach(state)           # on one block's state, right after its updates:
-                                        # the bulky part out (or None); ``state`` stays mergeable
-    state = rule.merge(a, b)            # as usual, on the light states
-    rule.attach(state, handles, executor)   # before finish: one handle per block, in block order
-    rule.finish(state, run)             # the rule runs its work on the parts through ``executor``
-
-An :class:`Executor` runs functions on the parts where they are and returns only their (small)
-results.  Its one primitive is a shuffle: ``split`` runs on every part and cuts it into ``n``
-pieces; ``reduce`` runs once per piece number on the pieces of all parts (in block order).  The
-in-process executor below runs them in a loop (tests, and any engine holding the parts itself);
-the Dask engine's runs them as tasks on the workers that hold the parts, so parts never travel
-whole and no process holds all of them.
+A rule declaring ``distributed_finish = KEYED_SHUFFLE`` gives ``detach`` (one block's bulky state
+out) and pure ``split``/``reduce`` functions; an engine keeps each block's part, merges the light
+states as usual, and finishes the rule inside ``shuffle.supplying(executor, handles)``.  An
+:class:`Executor` runs the shuffles: ``split`` on every part, cutting it into ``n`` pieces,
+``reduce`` once per piece number on the pieces of all parts (in block order), returning only the
+(small) results.  The in-process executor below runs them in a loop (tests, and any engine
+holding the parts itself); the Dask engine's runs them as tasks on the workers that hold the
+parts, so parts never travel whole and no process holds all of them.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 
 class Executor:
-    """Runs shuffles over detached parts; ``handles`` are whatever the engine keeps per part."""
+    """Runs shuffles over detached parts (a ``shuffle.Mechanism``); ``handles`` are whatever the
+    engine keeps per part."""
 
     #: parallel slots (worker threads); a hint for how many pieces a shuffle should cut
     width: int = 1
@@ -69,7 +62,19 @@ class InProcessExecutor(Executor):
 
 
 def detaches(rule) -> bool:
-    """Whether ``rule`` implements the protocol (overrides ``Rule.detach``)."""
-    from ..rule import Rule
+    """Whether ``rule`` declares a keyed-shuffle finish (and so detaches its bulky state)."""
+    from ..shuffle import KEYED_SHUFFLE
 
-    return type(rule).detach is not Rule.detach
+    return getattr(rule, "distributed_finish", None) == KEYED_SHUFFLE
+
+
+def finishing(rule_index: int, supplied: Mapping[int, tuple[Executor, Sequence[Any]]] | None):
+    """The context ``finish`` of rule ``rule_index`` runs in: its parts supplied when it has any."""
+    import contextlib
+
+    from ..shuffle import supplying
+
+    if not supplied or rule_index not in supplied:
+        return contextlib.nullcontext()
+    executor, handles = supplied[rule_index]
+    return supplying(executor, handles)

@@ -13,7 +13,8 @@ from ..errors import SourceError, UsageError
 from .base import Batch, Block, BlockMiscount, LineIndex, ReadOptions, Reader
 from .columnar import ParquetReader, TableReader, to_arrow  # noqa: F401  (re-exported)
 from .delimited import DelimitedReader, TsvReader
-from .jsonfiles import JsonArrayReader, JsonlReader
+from .jsonarray import JsonArrayReader
+from .jsonl import JsonlReader
 from .roles import infer_roles, split_from_name
 from .stream import compression_of, read_sample
 from .walk import Excluder, Walk, not_a_dataset

@@ -1,7 +1,7 @@
 """CSV and TSV: sniffed dialect, exact physical lines, malformed rows as findings.
 
 The main process only cuts the file into blocks on record boundaries and finds each record's
-offsets and line (``scan``, NumPy; a plain file is memory-mapped, not copied).  Counting each
+offsets and line (``delimited_blocks``, NumPy; a plain file is memory-mapped, not copied).  Counting each
 record's fields and parsing the block into Arrow columns (pyarrow.csv) happen in ``parse``, in
 whichever process runs it (the process engine's workers read their block's bytes themselves).  A record with the
 wrong field count or invalid UTF-8 never reaches pyarrow: it becomes an ``InvalidRecord``.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import deque
-from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
 
@@ -23,52 +21,12 @@ import pyarrow.csv as pacsv
 from ..context import InvalidRecord
 from ..errors import SourceError
 from . import scan as _scan
+from .filerange import FileRange
 from .base import Batch, Block, BlockMiscount, Reader, in_rows, sorted_rows
 from .limits import MAX_COLUMNS, MAX_RECORD_BYTES, RECORD_PREVIEW_BYTES, oversized_kept, oversized_message
-from .sniff import Dialect, sniff
-from .stream import BOM, open_binary, read_chunks, read_sample
-
-
-def dedupe_names(names: list[str]) -> list[str]:
-    """Column names made unique the way pandas does (``a``, ``a.1``); an empty name is
-    ``Unnamed: i`` as pandas reads it (the index ``to_csv`` writes has no name)."""
-    seen: dict[str, int] = {}
-    out = []
-    for i, n in enumerate(names):
-        n = n.strip() or f"Unnamed: {i}"
-        if n in seen:
-            seen[n] += 1
-            n = f"{n}.{seen[n]}"
-        seen.setdefault(n, 0)
-        out.append(n)
-    return out
-
-
-#: blocks of a mapped file that may still be in use (parsing in place, queued) when the next is cut
-_BLOCKS_IN_USE = 6
-
-#: stands for a CR while the csv module splits a record (a private-use code point)
-_CR_STAND_IN = "\ue000"
-
-
-@dataclass(frozen=True)
-class _QuickBlock:
-    """What a quick block carries instead of per-record offsets: its record count as cut, the
-    1-based line it starts on and its byte offset in the file (where to resume exactly)."""
-
-    n: int
-    first_line: int
-    offset: int
-
-
-def _split_record(text: str, d: Dialect) -> list[str]:
-    """The fields of one record with Python's csv module.  A bare CR inside a field is kept as part
-    of the value: the csv module refuses it ("new-line character seen in unquoted field")."""
-    quoting = csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE
-    if "\r" not in text:
-        return next(csv.reader(io.StringIO(text), delimiter=d.delimiter, quoting=quoting), [])
-    fields = next(csv.reader([text.replace("\r", _CR_STAND_IN)], delimiter=d.delimiter, quoting=quoting), [])
-    return [f.replace(_CR_STAND_IN, "\r") for f in fields]
+from .delimited_blocks import QuickBlock, cut_blocks, file_records
+from .sniff import Dialect, dedupe_names, sniff, split_record, tsv_without_tabs
+from .stream import BOM, open_binary, read_sample
 
 
 class DelimitedReader(Reader):
@@ -87,15 +45,18 @@ class DelimitedReader(Reader):
         hint = o.delimiter or ("\t" if self.format == "tsv" else None)
         self.dialect: Dialect = sniff(text, delimiter=hint, quoting=o.quoting, header=o.header)
         if hint == "\t" and not o.delimiter:
-            self._check_tsv_delimiter(text, o)
+            found = tsv_without_tabs(text, quoting=o.quoting, header=o.header)
+            if found is not None:
+                self.dialect = found[0]
+                self.notices.append(found[1])
         self.format = "tsv" if self.dialect.delimiter == "\t" else "csv"
-        first = _scan.scan(sample, final=len(sample) < (1 << 16), quote=self._quote(),
+        first = _scan.scan(sample, final=len(sample) < (1 << 16), quote=self.quote(),
                            delimiter=ord(self.dialect.delimiter))
         if first is None or first.starts.size == 0:
             raise SourceError(f"{self.path}: the first record is longer than 64 KiB or the quoting "
                               f"is unbalanced; pass --delimiter/--no-quoting if the dialect is unusual")
         head = sample[first.starts[0]:first.ends[0]].decode("utf-8", "replace")
-        fields = _split_record(head, self.dialect)
+        fields = split_record(head, self.dialect)
         if len(fields) > MAX_COLUMNS:
             raise SourceError(f"{self.path}: {len(fields):,} fields in the first record, over the limit of "
                               f"{MAX_COLUMNS:,} columns; check --delimiter")
@@ -105,173 +66,38 @@ class DelimitedReader(Reader):
             self.columns = [f"column_{i + 1}" for i in range(len(fields))]
         return self.columns
 
-    def _check_tsv_delimiter(self, text: str, o) -> None:
-        """A .tsv file without tabs but with another consistent delimiter: read it with that one,
-        and say so once (a file-level finding), instead of linting one column without a word."""
-        from .sniff import count_outside_quotes, sample_lines, guess_delimiter
-
-        lines = sample_lines(text)
-        if not lines or any(count_outside_quotes(ln, "\t") for ln in lines):
-            return
-        found = guess_delimiter(text)
-        if found == "\t" or not all(count_outside_quotes(ln, found) for ln in lines[:50]):
-            return
-        self.dialect = sniff(text, delimiter=found, quoting=o.quoting, header=o.header)
-        name = {",": "comma", ";": "semicolon", "|": "pipe"}.get(found, repr(found))
-        self.notices.append(f"no tab in the first {len(lines):,} lines of a tab-separated file: read as "
-                            f"{name}-separated; pass --delimiter '{found}' (or rename the file) to say so")
-
-    def _quote(self) -> int | None:
+    def quote(self) -> int | None:
         return ord('"') if self.dialect.quoting else None
 
     def reader_state(self) -> dict[str, Any]:
         return {"dialect": self.dialect, "columns": self.columns}
 
-    # -- cutting into blocks ---------------------------------------------------------------------
-    def _records(self, quick: bool = False, start: tuple[int, int, int] | None = None
-                 ) -> Iterator[tuple[bytes | memoryview, _scan.Records | _scan.Lines, int, int | None]]:
-        """(block bytes, its records, line base, file offset or None) for the whole file, header
-        included.  A plain UTF-8 file is memory-mapped and scanned in place (no copy of the
-        bytes); other inputs are read in chunks and decoded.  ``quick``: blocks after the first
-        may be cut by ``cut_lines`` (records counted, not listed).  ``start``: (offset, row,
-        line) of a record boundary of a mapped file to begin at (``resume_blocks``)."""
-        mapped = _scan.map_plain_file(self.path, self.options.encoding)
-        if mapped is not None:
-            yield from self._mapped_records(mapped, quick, start)
-            return
-        if start is not None:  # pragma: no cover - quick blocks only come from mapped files
-            raise SourceError(f"{self.path}: the file changed while it was being linted; lint it again")
-        quote = self._quote()
-
-        def parts(buf, final):
-            recs = _scan.scan(buf, final=final, quote=quote)
-            return None if recs is None else list(self._with_runaway(buf, recs))
-
-        size = self.options.block_bytes
-        chunks = read_chunks(self.path, size, self.options.encoding)
-        for block, recs, line_base in _scan.chunked_records(chunks, size, parts):
-            yield block, recs, line_base, None
-
-    @staticmethod
-    def _with_runaway(buf, recs: _scan.Records):
-        """The records, then (after an unbalanced quote) the line it opens on as its own record."""
-        if recs.starts.size or not recs.runaway:
-            yield recs
-        if recs.runaway:
-            yield _scan.runaway_line(memoryview(buf)[recs.consumed:])
-
-    def _mapped_records(self, mapped: _scan.MappedFile, quick: bool, start: tuple[int, int, int] | None):
-        size = self.options.block_bytes
-        view = mapped.view
-        total = len(view)
-        pos, line_base = (mapped.start, 1) if start is None else (start[0], start[2])
-        quote = self._quote()
-        scanned_first = start is not None  # the first block, the header's, is always scanned exactly
-        # where the last blocks handed on end; the pages before the oldest are released
-        done = deque([pos] * _BLOCKS_IN_USE, maxlen=_BLOCKS_IN_USE)
-        while pos < total:
-            if quick and scanned_first:
-                lines = _scan.cut_lines(mapped, pos, size, quote)
-                if lines is not None:
-                    yield view[pos:pos + lines.consumed], lines, line_base, pos
-                    line_base += lines.newlines
-                    pos += lines.consumed
-                    done.append(pos)
-                    mapped.release(done[0])
-                    continue
-            want = size
-            while True:
-                end = min(total, pos + want)
-                recs = _scan.scan(view[pos:end], final=end == total, quote=quote)
-                if recs is not None or want > MAX_RECORD_BYTES:
-                    break
-                want *= 2  # one record longer than the block: look further
-            if recs is None:  # a record over the limit: skipped to the end of the line it reaches it on
-                nl = mapped._mm.find(b"\n", pos + MAX_RECORD_BYTES)
-                stop = total if nl < 0 else nl + 1
-                newlines = sum(int(np.count_nonzero(np.frombuffer(view[k:min(stop, k + (8 << 20))], np.uint8)
-                                                    == _scan.NL)) for k in range(pos, stop, 8 << 20))
-                part = _scan.oversized_record(view[pos:pos + RECORD_PREVIEW_BYTES], stop - pos, newlines)
-                yield view[pos:pos + RECORD_PREVIEW_BYTES], part, line_base, pos
-                line_base += newlines
-                pos = stop
-                done.append(pos)
-                mapped.release(done[0])
-                continue
-            if not scanned_first:
-                # a file whose first block has a record of several lines, or a blank line, will
-                # have more: cutting it quickly would only end in BlockMiscount
-                scanned_first = True
-                quick = quick and not recs.runaway and bool(
-                    np.array_equal(recs.lines, np.arange(recs.lines.size)))
-            for part in self._with_runaway(view[pos:end], recs):
-                yield view[pos:pos + part.consumed], part, line_base, pos
-                line_base += part.newlines
-                pos += part.consumed
-            done.append(pos)
-            # the blocks before the last few are parsed by now (quick blocks are parsed in place)
-            mapped.release(done[0])
-
+    # -- cutting into blocks (delimited_blocks) ----------------------------------------------------
     def blocks(self) -> Iterator[Block]:
-        return self._blocks(ranged=False)
+        return cut_blocks(self, ranged=False)
 
     def blocks_by_range(self) -> Iterator[Block]:
         """Like ``blocks``, but a block of a plain file names its byte range instead of holding the
         bytes, so the process engine sends workers offsets, not megabytes (they read the range)."""
-        return self._blocks(ranged=True)
+        return cut_blocks(self, ranged=True)
 
     def quick_blocks(self, ranged: bool = False) -> Iterator[Block]:
         """Blocks after the first cut by counting lines (``scan.cut_lines``), checked by ``parse``."""
-        return self._blocks(ranged, quick=True)
+        return cut_blocks(self, ranged, quick=True)
 
     def resume_blocks(self, at: tuple[int, int, int], ranged: bool = False) -> Iterator[Block]:
-        return self._blocks(ranged, start=at)
-
-    def _blocks(self, ranged: bool, quick: bool = False,
-                start: tuple[int, int, int] | None = None) -> Iterator[Block]:
-        row = 0 if start is None else start[1]
-        header_pending = self.dialect.header and start is None
-        for data, recs, line_base, offset in self._records(quick, start):
-            if isinstance(recs, _scan.Lines):
-                mark = _QuickBlock(recs.n, line_base, offset)
-                if ranged:
-                    payload = _scan.FileRange(_scan.local_path(self.path), offset, len(data), (mark,))
-                else:
-                    # the map's own bytes, not a copy: pyarrow parses them in place (the local
-                    # engine's blocks never leave the process; a copy cost a tenth of the parse)
-                    payload = (data, mark)
-                yield Block(self.info.index, row, payload)
-                row += recs.n
-                continue
-            # field counts (``nfields``) are left to ``parse``: the process that cuts blocks skips them
-            starts, ends, lines, nfields = recs.starts, recs.ends, recs.lines + line_base, None
-            if recs.runaway and recs.nfields is not None:
-                nfields = recs.nfields  # the unbalanced-quote line, marked -1
-            if recs.oversized:
-                nfields = np.array([-recs.oversized], np.int64)  # skipped: its size, negated
-            if header_pending and starts.size:
-                starts, ends, lines = starts[1:], ends[1:], lines[1:]
-                header_pending = False
-            if starts.size == 0:
-                continue
-            if offset is not None and ranged:
-                payload = _scan.FileRange(_scan.local_path(self.path), offset, len(data),
-                                          (starts, ends, lines, nfields))
-            else:
-                payload = (bytes(data), starts, ends, lines, nfields)
-            yield Block(self.info.index, row, payload)
-            row += int(starts.size)
+        return cut_blocks(self, ranged, start=at)
 
     # -- parsing ---------------------------------------------------------------------------------
     def parse(self, block: Block) -> Iterator[Batch]:
         payload = block.payload
-        if isinstance(payload, _scan.FileRange):
+        if isinstance(payload, FileRange):
             payload = (payload.read(),) + payload.rest
         if len(payload) == 2:
             return self.with_notices(block, self._parse_quick(block.first_row, *payload))
         return self.with_notices(block, self._parse_records(block.first_row, *payload))
 
-    def _parse_quick(self, first_row: int, data: bytes, mark: _QuickBlock) -> Iterator[Batch]:
+    def _parse_quick(self, first_row: int, data: bytes, mark: QuickBlock) -> Iterator[Batch]:
         """A block of ``mark.n`` one-line records, as ``cut_lines`` counted them: pyarrow's row
         count confirms it (a lone CR never gets here, so fewer rows mean a record of several lines
         or a blank line, which pyarrow skips).  Otherwise the block is scanned exactly; if it then
@@ -283,11 +109,11 @@ class DelimitedReader(Reader):
             rows = first_row + np.arange(n, dtype=np.int64)
             return self._batches(table, rows, mark.first_line + np.arange(n, dtype=np.int64), [])
         data = bytes(data)  # the slower paths slice and decode records
-        recs = _scan.scan(data, final=True, quote=self._quote())
+        recs = _scan.scan(data, final=True, quote=self.quote())
         if recs is None or recs.runaway or recs.starts.size != n:
             raise BlockMiscount((mark.offset, first_row, mark.first_line))
         # pyarrow refused the block (a malformed record): count fields now, it would refuse again
-        nfields = _scan.field_counts(data, recs.starts, recs.ends, quote=self._quote(),
+        nfields = _scan.field_counts(data, recs.starts, recs.ends, quote=self.quote(),
                                      delimiter=ord(self.dialect.delimiter))
         return self._parse_records(first_row, data, recs.starts, recs.ends, recs.lines + mark.first_line,
                                    nfields)
@@ -297,7 +123,7 @@ class DelimitedReader(Reader):
         n = starts.size
         rows = first_row + np.arange(n, dtype=np.int64)
         if nfields is None and n and int((ends - starts).max()) > MAX_RECORD_BYTES:
-            nfields = _scan.field_counts(data, starts, ends, quote=self._quote(),
+            nfields = _scan.field_counts(data, starts, ends, quote=self.quote(),
                                          delimiter=ord(self.dialect.delimiter))
         if nfields is None and n:
             # The usual block has no malformed record: pyarrow parses it whole (it refuses a row with
@@ -308,7 +134,7 @@ class DelimitedReader(Reader):
                 yield from self._batches(table, rows, lines, [])
                 return
         if nfields is None:
-            nfields = _scan.field_counts(data, starts, ends, quote=self._quote(),
+            nfields = _scan.field_counts(data, starts, ends, quote=self.quote(),
                                          delimiter=ord(self.dialect.delimiter))
         ncols = len(self.columns)
         invalid: list[InvalidRecord] = []
@@ -399,7 +225,7 @@ class DelimitedReader(Reader):
         d = self.dialect
         cols: list[list[str | None]] = [[] for _ in self.columns]
         for s, e in zip(starts.tolist(), ends.tolist()):
-            fields = _split_record(data[s:e].decode("utf-8", "replace"), d)
+            fields = split_record(data[s:e].decode("utf-8", "replace"), d)
             fields = (fields + [None] * len(cols))[:len(cols)]
             for c, v in zip(cols, fields):
                 c.append(v)
@@ -416,7 +242,7 @@ class DelimitedReader(Reader):
         header_pending = self.dialect.header
         nl = None
         drop = sorted_rows(drop_rows)
-        for data, recs, line_base, _offset in self._records():
+        for data, recs, line_base, _offset in file_records(self):
             data = bytes(data)
             if nl is None and recs.starts.size:
                 e = int(recs.ends[0])

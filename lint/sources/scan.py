@@ -9,10 +9,13 @@ bare quotes inside fields (MRPC) are read with quoting off; the sniffer decides.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .filerange import MappedFile
 
 NL = 10
 CR = 13
@@ -148,7 +151,7 @@ def cut_lines(mapped: MappedFile, pos: int, size: int, quote: int | None) -> Lin
     """
     from .limits import MAX_RECORD_BYTES
 
-    mm, view = mapped._mm, mapped.view
+    mm, view = mapped, mapped.view
     total = len(view)
     end = min(total, pos + size)
     if end < total:
@@ -250,90 +253,6 @@ def chunked_records(chunks, size: int, scan_parts):
             line_base += part.newlines
         if eof and not buf:
             return
-
-
-# -- blocks that stay in the file ------------------------------------------------------------------
-@dataclass
-class FileRange:
-    """A block's bytes named by their place in a plain file: what an engine sends a worker instead
-    of the bytes themselves (a few hundred bytes of pickle instead of megabytes).  The one byte-range
-    block payload: readers hand it out (``blocks_by_range``), the Dask engine makes it for readers
-    that do not, with an xxh3 ``digest`` of the bytes, so that a changed file is an error."""
-
-    path: str
-    offset: int
-    length: int
-    rest: tuple  # the reader's per-record arrays, as in its bytes payload after the data
-    digest: int | None = None  # xxh3-64 of the bytes, checked by ``read`` when known
-
-    def read(self, where: str = "", hint: str = "") -> bytes:
-        """The bytes; ``SourceError`` when the file cannot be read (``where``: on which machine,
-        ``hint``: what to do) or no longer holds them."""
-        from ..errors import SourceError
-
-        try:
-            with open(self.path, "rb") as f:
-                data = os.pread(f.fileno(), self.length, self.offset)
-        except OSError as e:
-            raise SourceError(f"{self.path}: cannot be read{where} ({e.strerror or e}){hint}") from None
-        if len(data) != self.length or (self.digest is not None and _xxh3(data) != self.digest):
-            raise SourceError(f"{self.path}: the file changed while it was being linted (bytes {self.offset}-"
-                              f"{self.offset + self.length}); lint it again once it is no longer being written")
-        return data
-
-
-def _xxh3(data: bytes) -> int:
-    import xxhash
-
-    return xxhash.xxh3_64_intdigest(data)
-
-
-def local_path(path: str) -> str:
-    return path[7:] if path.startswith("file://") else path
-
-
-class MappedFile:
-    """A read-only memory map of a plain file, released page range by page range as it is read,
-    so the mapped pages do not pile up in the process's resident memory."""
-
-    def __init__(self, mm, start: int) -> None:
-        self._mm = mm
-        self.view = memoryview(mm)
-        self.start = start  # first byte after a UTF-8 BOM
-        self._released = 0
-
-    def release(self, upto: int) -> None:
-        """Drop the pages before ``upto`` from this process (they stay in the page cache)."""
-        import mmap
-
-        end = upto - upto % mmap.PAGESIZE
-        if end > self._released and hasattr(self._mm, "madvise"):
-            try:
-                self._mm.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
-            except (OSError, ValueError):
-                return
-            self._released = end
-
-
-def map_plain_file(path: str, encoding: str) -> MappedFile | None:
-    """The memory map of an uncompressed local UTF-8 file; None for anything else (it is read in
-    chunks and decoded)."""
-    import mmap
-
-    from .stream import BOM, compression_of
-
-    if ("://" in path and not path.startswith("file://")) or compression_of(path):
-        return None
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
-        return None
-    try:
-        with open(local_path(path), "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                return None
-            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None  # the chunked reader reports the error properly
-    return MappedFile(mm, 3 if mm[:3] == BOM else 0)
 
 
 def field_counts(buf: bytes | memoryview, starts: np.ndarray, ends: np.ndarray, *, quote: int | None,

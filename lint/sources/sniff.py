@@ -7,6 +7,8 @@ the guesses here are simpler and checked against such files in the tests.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -112,3 +114,48 @@ def sniff(sample: str, *, delimiter: str | None = None, quoting: bool | None = N
         second = split_fields(lines[1], d, q) if len(lines) > 1 else None
         header = looks_like_header(first, second)
     return Dialect(d, q, header)
+
+
+def tsv_without_tabs(text: str, *, quoting: bool | None, header: bool | None) -> tuple[Dialect, str] | None:
+    """A .tsv file without tabs but with another consistent delimiter: the dialect to read it
+    with and the notice that says so (a file-level finding), instead of linting one column
+    without a word.  None when the file has tabs or no other consistent delimiter."""
+    lines = sample_lines(text)
+    if not lines or any(count_outside_quotes(ln, "\t") for ln in lines):
+        return None
+    found = guess_delimiter(text)
+    if found == "\t" or not all(count_outside_quotes(ln, found) for ln in lines[:50]):
+        return None
+    dialect = sniff(text, delimiter=found, quoting=quoting, header=header)
+    name = {",": "comma", ";": "semicolon", "|": "pipe"}.get(found, repr(found))
+    return dialect, (f"no tab in the first {len(lines):,} lines of a tab-separated file: read as "
+                     f"{name}-separated; pass --delimiter '{found}' (or rename the file) to say so")
+
+
+def dedupe_names(names: list[str]) -> list[str]:
+    """Column names made unique the way pandas does (``a``, ``a.1``); an empty name is
+    ``Unnamed: i`` as pandas reads it (the index ``to_csv`` writes has no name)."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip() or f"Unnamed: {i}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        seen.setdefault(n, 0)
+        out.append(n)
+    return out
+
+
+#: stands for a CR while the csv module splits a record (a private-use code point)
+_CR_STAND_IN = "\ue000"
+
+
+def split_record(text: str, d: Dialect) -> list[str]:
+    """The fields of one record with Python's csv module.  A bare CR inside a field is kept as part
+    of the value: the csv module refuses it ("new-line character seen in unquoted field")."""
+    quoting = csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE
+    if "\r" not in text:
+        return next(csv.reader(io.StringIO(text), delimiter=d.delimiter, quoting=quoting), [])
+    fields = next(csv.reader([text.replace("\r", _CR_STAND_IN)], delimiter=d.delimiter, quoting=quoting), [])
+    return [f.replace(_CR_STAND_IN, "\r") for f in fields]

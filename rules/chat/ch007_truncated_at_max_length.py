@@ -65,8 +65,14 @@ class TruncatedAtMaxLength(ViewRule, Rule):
                 continue
             first = roles.index("assistant")
             last = len(roles) - 1 - roles[::-1].index("assistant")
-            upto, _ = render_one(template, r.messages[:last + 1])
-            before, _ = render_one(template, r.messages[:first], add_generation_prompt=True)
+            upto, _ = render_one(template, r.messages[:last + 1], tools=r.tools)
+            # the prompt before the first answer, as the whole conversation renders it (a template may
+            # place a message elsewhere in a prefix alone: Mistral's system prompt goes before the
+            # last user turn); rendered alone when the answer is not found verbatim
+            answer = r.messages[first]["content"].strip()
+            at = r.text.find(answer) if answer else -1
+            before = r.text[:at] if at >= 0 else render_one(
+                template, r.messages[:first], add_generation_prompt=True, tools=r.tools)[0]
             if upto is None or before is None:
                 continue
             prefixes += [upto, before]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 
 from trainlint.finding import Fix, Severity
@@ -29,8 +30,68 @@ def _declared(tools) -> dict[str, dict]:
 
 
 def _schema_problem(args: dict, schema: dict) -> str | None:
+    """What is wrong with ``args`` under the declared ``schema`` (None: nothing): the whole JSON
+    Schema through ``jsonschema`` when it is installed (the chat extra), else ``_subset_problem``."""
+    try:
+        validator = _validator(json.dumps(schema, sort_keys=True))
+    except (TypeError, ValueError):
+        validator = None
+    if validator is None:
+        return _subset_problem(args, schema)
+    from jsonschema.exceptions import best_match
+
+    try:
+        error = best_match(validator.iter_errors(args))
+    except Exception:  # noqa: BLE001 - a schema jsonschema cannot use (unknown type, bad $ref): the subset
+        return _subset_problem(args, schema)
+    return None if error is None else _phrase(error)
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str):
+    """A compiled validator of one declared schema (its ``$schema`` draft, else 2020-12), or None
+    without jsonschema or for a schema it rejects.  ``$ref`` is never fetched (referencing does not
+    retrieve remote documents unless told to)."""
+    try:
+        from jsonschema import validators
+        from jsonschema.exceptions import SchemaError
+    except ImportError:
+        return None
+    schema = json.loads(schema_json)
+    cls = validators.validator_for(schema, default=validators.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except SchemaError:
+        return None
+    return cls(schema)
+
+
+def _phrase(error) -> str:
+    """A jsonschema error in the words of the subset's messages (the same findings read alike)."""
+    where = "/".join(str(p) for p in error.absolute_path)
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = next((k for k in error.validator_value if k not in instance), "?")
+        return f"misses the required argument '{where + '/' if where else ''}{missing}'"
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        declared = error.schema.get("properties") or {}
+        extra = next((k for k in instance if k not in declared), "?")
+        return f"has the undeclared argument '{where + '/' if where else ''}{extra}'"
+    if error.validator == "type" and where:
+        want = error.validator_value
+        return f"argument '{where}' should be {'/'.join(want) if isinstance(want, list) else want}"
+    if error.validator == "enum" and where:
+        return f"argument '{where}' is not one of its enum values"
+    return f"argument '{where}': {error.message}" if where else f"arguments: {error.message}"
+
+
+def _subset_problem(args: dict, schema: dict) -> str | None:
+    """Without jsonschema: the top level of the schema only (``required``, each property's
+    ``type`` and ``enum``, ``additionalProperties: false``), the checks that catch most broken
+    calls in function-calling data; nested objects, formats, ranges and combinators are not checked."""
     props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    for key in schema.get("required") or ():
+    required = schema.get("required")
+    for key in required if isinstance(required, list) else ():
         if key not in args:
             return f"misses the required argument '{key}'"
     for key, value in args.items():
@@ -79,9 +140,11 @@ class InvalidToolArguments(ChatRule, Rule):
         ShareGPT ``function_call`` turns (``{"name": ..., "arguments": ...}``) must parse as a JSON
         object (for OpenAI ``tool_calls[].function.arguments`` that is ``malformed-chat-record``,
         CH001).  When the record declares ``tools``, the called function must be one of them and its
-        arguments must match the schema's ``required`` keys, property ``type``/``enum``, and
-        ``additionalProperties: false``.  Calls without a reply and replies without a call are
-        ``unmatched-tool-call`` (CH004).
+        arguments must validate against the tool's ``parameters`` JSON Schema, with ``jsonschema``
+        (in the chat extra; the schema's ``$schema`` draft, else 2020-12; ``$ref`` never fetched).
+        Without jsonschema a subset is checked, the top level only: ``required`` keys, each
+        property's ``type``/``enum``, and ``additionalProperties: false``.  Calls without a reply and
+        replies without a call are ``unmatched-tool-call`` (CH004).
 
     Why it matters
         Function-calling fine-tuning teaches the model to write these arguments: a broken one

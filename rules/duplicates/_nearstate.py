@@ -5,20 +5,18 @@ the row's global id and split/label/normalised-text hashes (8 bytes each, plus a
 the *keys*, ~33 bytes a row) and the bulky columns: 4 bytes per band hash and the capped UTF-8
 text for verification (~380 bytes a row with the defaults and ~40-word texts).
 
-Detached state (engine-agnostic; the Dask engine uses it): ``detach()`` on one block's state
-takes the bulky columns out as a :class:`Part`, leaving the keys and the part's row count.  The
-engine keeps each part where its block ran and, before ``finish``, calls ``attach(handles,
-executor)`` with one handle per part, in block order (``lint/engines/shards.py``).  Then ``arrays()``
-returns a :class:`Table` without bands or texts but with ``remote`` set, and
-``near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification as tasks on the
-executor (``_shuffle.py``): only candidate and verified pairs come back.  The rules' ``finish``
-code is the same either way.
+Detached state (the rules declare a keyed-shuffle finish, ``trainlint/shuffle.py``): ``detach()``
+on one block's state takes the bulky columns out as a :class:`Part`, leaving the keys and the
+part's row count.  The engine keeps each part where its block ran and supplies the shuffle while
+``finish`` runs.  Then ``arrays()`` returns a :class:`Table` without bands or texts but with
+``remote`` set, and ``near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification
+through ``keyed_shuffle`` (``_shuffle.py``): only candidate and verified pairs come back.  The
+rules' ``finish`` code is the same either way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -48,12 +46,13 @@ class Part:
 
 @dataclass
 class Remote:
-    """Where a detached table's bulky columns are: ``handles[k]`` holds rows
-    ``offsets[k]:offsets[k + 1]`` of the table (None for a block without rows)."""
+    """Where a detached table's bulky columns are: the engine's part ``k`` (reached through
+    ``trainlint.shuffle``) holds rows ``offsets[k]:offsets[k + 1]`` of the table."""
 
-    executor: Any
-    handles: list
     offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.offsets.size - 1)
 
 
 class NearState:
@@ -67,11 +66,6 @@ class NearState:
         self.result = None
         #: row counts of the detached parts, in block order (see detach)
         self.parts: list[int] = []
-        self.remote: Remote | None = None
-
-    def __getstate__(self) -> dict:
-        # the executor and its handles belong to the process that attached them
-        return {k: v for k, v in self.__dict__.items() if k != "remote"} | {"remote": None}
 
     def add(self, ids, split, label, nkey, tag, bands, texts: pa.Array) -> None:
         if ids.size == 0:
@@ -108,13 +102,6 @@ class NearState:
                     b"".join(c[7] for c in live))
         self.chunks = [c[:5] + (None, None, None) for c in live]
         return part
-
-    def attach(self, handles: list, executor) -> None:
-        """The handles of this state's detached parts (block order) and the executor that can
-        run tasks on them."""
-        if len(handles) != len(self.parts):
-            raise ValueError(f"{len(handles)} handles for {len(self.parts)} detached parts")
-        self.remote = Remote(executor, list(handles), np.concatenate(([0], np.cumsum(self.parts))).astype(np.int64))
 
     def arrays(self, bands: int) -> Table:
         if self.parts:
@@ -154,17 +141,20 @@ class NearState:
         return t
 
     def _detached_arrays(self, bands: int) -> Table:
-        if self.remote is None:
-            raise ValueError("a detached state needs attach() before finish")
+        from trainlint.shuffle import gather_parts, part_count
+
+        if part_count() != len(self.parts):
+            raise ValueError(f"{part_count()} parts supplied for {len(self.parts)} detached parts")
+        remote = Remote(np.concatenate(([0], np.cumsum(self.parts))).astype(np.int64))
         if not self.chunks:
             z = np.zeros(0, U64)
-            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), None, None, None, self.remote)
+            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), None, None, None, remote)
         cols = [np.concatenate([c[f] for c in self.chunks]) for f in range(5)]
         ids = cols[0]
         if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
             # blocks arrive in row order, so this does not happen; if it did, fetching the parts
             # keeps the result exact (only the memory bound is lost)
-            fetched = self.remote.executor.gather(self.remote.handles)
+            fetched = gather_parts()
             ps = [p for p in fetched if p is not None]
             offs, base = [], 0
             for p in ps:
@@ -172,7 +162,7 @@ class NearState:
                 base += len(p.data)
             off = np.concatenate(offs + [np.array([base], np.int64)])
             return Table(*cols, np.concatenate([p.bands for p in ps]), off, b"".join(p.data for p in ps)).sorted()
-        return Table(*cols, None, None, None, self.remote)
+        return Table(*cols, None, None, None, remote)
 
 
 @dataclass

@@ -2,11 +2,12 @@
 
 The same pairs as ``_pairs.candidates`` / ``near_pairs`` / ``jaccard`` on the whole table, while
 the band hashes and texts stay in the parts (one per block, in row order) and only keys and pairs
-reach the caller.  Two shuffles on the engine's executor (``lint/engines/shards.py``):
+reach the caller.  Two keyed shuffles (``trainlint.shuffle``: the functions here are the rule's,
+the engine runs them where the parts are):
 
 1. **Bands.**  Each part emits, for every masked row and band ``b``, ``(key, row)`` with
    ``key = combine(band hash, bucket)`` exactly as ``candidates`` computes it (64 bits) and the
-   row number (32 bits), partitioned by a hash of ``(b, key)`` into ``executor.partitions``
+   row number (32 bits), partitioned by a hash of ``(b, key)`` into ``hints().partitions``
    pieces, band-major with a count per band: 32 × (8 + 4) = 384 bytes a masked row travel once.  A whole bucket lands in one partition, so each partition pairs every later
    member of a bucket with the first and with its predecessor, in row order, as ``candidates``
    does; only the deduplicated candidate pairs (16 bytes each) come back.
@@ -24,6 +25,8 @@ numbered by their position in the table (< 2**32, as in ``candidates``).
 from __future__ import annotations
 
 import numpy as np
+
+from trainlint.shuffle import hints, keyed_shuffle
 
 from ._hashstate import unique
 
@@ -92,11 +95,11 @@ def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[n
     off = r.offsets
     if int(mask.sum()) < 2:
         return _EMPTY, _EMPTY
-    n = max(1, int(r.executor.partitions))
-    args = [(mask[off[k]:off[k + 1]], bucket[off[k]:off[k + 1]], int(off[k]), n) for k in range(len(r.handles))]
+    n = hints().partitions
+    args = [(mask[off[k]:off[k + 1]], bucket[off[k]:off[k + 1]], int(off[k]), n) for k in range(len(r))]
     # a part with no masked row sends nothing to any partition
     live = [k for k, a in enumerate(args) if a[0].any()]
-    got = r.executor.shuffle(r.handles, _band_split, args, n, _band_pairs, [()] * n, sources=[live] * n)
+    got = keyed_shuffle(_band_split, args, n, _band_pairs, [()] * n, sources=[live] * n)
     pair = unique(np.concatenate(got)) if got else _EMPTY
     return pair >> 32, pair & 0xFFFFFFFF
 
@@ -152,16 +155,16 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
     if i.size == 0:
         return np.zeros(0, np.float64), np.zeros(0, bool)
     r = t.remote
-    ex = r.executor
-    n = max(1, int(min(max(2 * ex.width, -(-i.size // _PAIRS_PER_TASK)), -(-i.size // max(1, ex.min_piece)))))
+    ex = hints()
+    n = max(1, int(min(max(2 * ex.width, -(-i.size // _PAIRS_PER_TASK)), -(-i.size // ex.min_piece))))
     chunk = (np.arange(i.size, dtype=np.int64) * n) // i.size  # contiguous chunks of pairs
     need = unique(np.concatenate([chunk, chunk]) * (1 << 32) + np.concatenate([i, j]))
     need_chunk, need_row = need >> 32, need & 0xFFFFFFFF
     owner = np.searchsorted(r.offsets, need_row, side="right") - 1
     o = np.argsort(owner, kind="stable")
-    cuts = np.searchsorted(owner[o], np.arange(len(r.handles) + 1))
+    cuts = np.searchsorted(owner[o], np.arange(len(r) + 1))
     args, sources = [], [[] for _ in range(n)]
-    for k in range(len(r.handles)):
+    for k in range(len(r)):
         s = o[cuts[k]:cuts[k + 1]]
         base = int(r.offsets[k])
         args.append((need_row[s] - base, need_chunk[s], base, n))
@@ -170,7 +173,7 @@ def remote_verify(t: Table, i: np.ndarray, j: np.ndarray, params: Params, and_or
     bounds = np.searchsorted(chunk, np.arange(n + 1))
     red = [(i[bounds[c]:bounds[c + 1]], j[bounds[c]:bounds[c + 1]], params, and_or, threshold, words)
            for c in range(n)]
-    got = ex.shuffle(r.handles, _rows_split, args, n, _verify, red, sources=sources)
+    got = keyed_shuffle(_rows_split, args, n, _verify, red, sources=sources)
     return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
 
 

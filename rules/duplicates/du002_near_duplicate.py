@@ -8,6 +8,7 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
+from trainlint.shuffle import KEYED_SHUFFLE
 
 from . import near as mh
 from ._hashstate import unique
@@ -85,6 +86,8 @@ class NearDuplicate(Rule):
     severity = Severity.WARNING
     groups = ("duplicates",)
     fix = Fix.UNSAFE
+    #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
+    distributed_finish = KEYED_SHUFFLE
     requires = ("text",)
 
     @dataclasses.dataclass(frozen=True)
@@ -126,9 +129,6 @@ class NearDuplicate(Rule):
 
     def detach(self, state):
         return state.detach()
-
-    def attach(self, state, parts, executor):
-        state.attach(parts, executor)
 
     def merge(self, a, b):
         return a.merge(b)

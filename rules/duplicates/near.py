@@ -1,7 +1,7 @@
 """The near-duplicate machinery under the names the rules use (``mh.NearState``, ``mh.near_pairs``...):
 public, because rules of other categories use it too (conflicting-label, split-leakage);
-and the one place that picks where pairs are verified: here, or through the engine's executor
-(``_shuffle``) when the rule's state was detached (``Table.remote``).  The modules below import
+and the one place that picks where pairs are verified: here, or through the keyed shuffle the
+engine supplies (``_shuffle``) when the rule's state was detached (``Table.remote``).  The modules below import
 each other in one direction only: ``_minhash`` <- ``_nearstate`` <- ``_pairs`` <- ``_shuffle`` <- here.
 """
 

@@ -8,6 +8,7 @@ from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
+from trainlint.shuffle import KEYED_SHUFFLE
 from trainlint.rules.duplicates import near as mh
 
 #: distinct label strings kept for messages; beyond this a label is shown by its hash
@@ -59,6 +60,8 @@ class ConflictingLabel(Rule):
     severity = Severity.ERROR
     groups = ("labels",)
     fix = Fix.UNSAFE
+    #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
+    distributed_finish = KEYED_SHUFFLE
     requires = ("text", "label")
 
     @dataclasses.dataclass(frozen=True)
@@ -91,9 +94,6 @@ class ConflictingLabel(Rule):
 
     def detach(self, state):
         return state[0].detach()
-
-    def attach(self, state, parts, executor):
-        state[0].attach(parts, executor)
 
     def merge(self, a, b):
         names = dict(a[1])

@@ -6,6 +6,7 @@ import numpy as np
 from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
 from trainlint.rule import Rule
+from trainlint.shuffle import KEYED_SHUFFLE
 from trainlint.rules.duplicates import near as mh
 
 TRAIN, EVAL = 1, 2
@@ -66,6 +67,8 @@ class SplitLeakage(Rule):
     severity = Severity.ERROR
     groups = ("leakage",)
     fix = Fix.UNSAFE
+    #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
+    distributed_finish = KEYED_SHUFFLE
     requires = ("text",)
 
     Options = mh.ExactOrNearOptions
@@ -88,9 +91,6 @@ class SplitLeakage(Rule):
 
     def detach(self, state):
         return state.detach()
-
-    def attach(self, state, parts, executor):
-        state.attach(parts, executor)
 
     def merge(self, a, b):
         return a.merge(b)

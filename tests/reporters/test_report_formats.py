@@ -347,14 +347,14 @@ class _Stream:
 @pytest.mark.parametrize("tty,ci,quiet,shown", [(True, False, False, True), (False, False, False, False),
                                                 (True, True, False, False), (True, False, True, False)])
 def test_progress_bar_only_on_a_tty(monkeypatch, tty, ci, quiet, shown):
-    from trainlint import cli as cli_mod
+    from trainlint.cli.check_cmd import progress_bar
 
     monkeypatch.setattr(sys, "stderr", _Stream(tty))
     if ci:
         monkeypatch.setenv("CI", "true")
     else:
         monkeypatch.delenv("CI", raising=False)
-    update, close = cli_mod._progress({"no_progress": False, "quiet": quiet})
+    update, close = progress_bar({"no_progress": False, "quiet": quiet})
     try:
         assert (update is not None) == shown
     finally:

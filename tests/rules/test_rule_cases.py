@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from trainlint.registry import find_rule
-from trainlint.testing import MODES, comparable, run_rules_on, run_rules_on_files, tekken_path
+from trainlint.testing import MODES, case_options, comparable, run_rules_on, run_rules_on_files
 
 CASES = Path(__file__).parent / "cases"
 
@@ -32,10 +32,8 @@ ALL = list(_load())
 
 
 def _options(case) -> dict:
-    """A case's options; ``$TEKKEN`` is a real BPE tokenizer file, ``$TESTS`` the tests folder."""
-    tests = str(Path(__file__).resolve().parents[1])
-    return {k: tekken_path() if v == "$TEKKEN" else v.replace("$TESTS", tests) if isinstance(v, str) else v
-            for k, v in (case.get("options") or {}).items()}
+    """A case's options, placeholders (``$TEKKEN``, ``$SENTENCEPIECE``, ``$TESTS``) resolved."""
+    return case_options(case.get("options"), str(Path(__file__).resolve().parents[1]))
 
 
 def _run(code, case, mode, tmp_path):

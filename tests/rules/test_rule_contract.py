@@ -32,6 +32,16 @@ def test_metadata(rule):
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_a_detached_state_is_declared(rule):
+    """A rule detaches bulky state exactly when it declares a keyed-shuffle finish (lint/shuffle.py)."""
+    from trainlint.rule import Rule
+    from trainlint.shuffle import KEYED_SHUFFLE
+
+    assert rule.distributed_finish in (None, KEYED_SHUFFLE)
+    assert (rule.detach is not Rule.detach) == (rule.distributed_finish == KEYED_SHUFFLE)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_doc_has_sections(rule):
     doc = rule.doc()
     assert doc.splitlines()[0].endswith("."), "first line is the default message, a sentence"
