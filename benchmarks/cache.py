@@ -1,10 +1,11 @@
-"""The incremental-lint cache (issue 17): cold run vs warm runs of the templated CSV.
+"""The incremental-lint cache (issue 17): cold run vs warm runs of the templated CSV and JSONL.
 
     python benchmarks/cache.py --rows 1000000        # the issue's size; --rows 200000 for a quick look
 
-Prints CPU seconds (user+sys of the ``trainlint check`` process) of: a cold run (``--no-cache``),
-the first run with the cache (cold + writing it), a warm re-run of unchanged data, a warm run after
-appending 1 % rows; and the cache's bytes per row next to the data's.  Targets: warm <= 5 % of cold,
+For the templated CSV and its JSONL, prints CPU seconds (user+sys of the ``trainlint check``
+process) of: a cold run (``--no-cache``), the first run with the cache (cold + writing it), a warm
+re-run of unchanged data, a warm run after appending 1 % rows in place (read from where the cached
+content ended); and the cache's bytes per row next to the data's.  Targets: warm <= 5 % of cold,
 after the append <= 10 %, cache no larger than the data.  Every warm report is checked against a
 cold one (the cache must never change results).
 """
@@ -39,42 +40,55 @@ def _size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--keep", default=None, help="work in this folder (data kept between runs)")
-    a = ap.parse_args()
-    work = Path(a.keep or tempfile.mkdtemp(prefix="trainlint-cache-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    data = work / "templated.csv"
-    if not data.exists():
-        subprocess.run([sys.executable, str(TEMPLATED), "--rows", str(a.rows), "--out", str(work),
-                        "--formats", "csv"], check=True, capture_output=True)
-        made = [p for p in work.glob("*.csv") if p != data]
-        made[0].rename(data)
-    cache = work / "cache"
+def _append(data: Path, rows: int, header: bool) -> None:
+    """1 % more rows, copies of the file's first rows, appended in place."""
+    with open(data, "rb") as f:
+        lines = [f.readline() for _ in range(rows // 100 + header)][header:]
+    with open(data, "ab") as f:
+        f.writelines(lines)
+
+
+def _bench(work: Path, fmt: str, rows: int) -> tuple[dict[str, float], int, bool]:
+    data = work / f"data.{fmt}"
+    cache = work / f"cache-{fmt}"
     shutil.rmtree(cache, ignore_errors=True)
-    rows = sum(1 for _ in open(data, "rb")) - 1
     t = {}
     t["cold (--no-cache)"] = _run(data, None, work / "cold.json")
     t["first run, writing the cache"] = _run(data, cache, work / "first.json")
     t["warm, unchanged"] = _run(data, cache, work / "warm.json")
     same = (work / "warm.json").read_bytes() == (work / "cold.json").read_bytes()
     cache_bytes = _size(cache)
-    lines = open(data, "rb").read().splitlines(keepends=True)[1:]
-    with open(data, "ab") as f:
-        f.writelines(lines[: max(1, rows // 100)])
+    _append(data, rows, fmt == "csv")
     t["warm, after appending 1 % rows"] = _run(data, cache, work / "append.json")
     t["cold after the append"] = _run(data, None, work / "append_cold.json")
     same &= (work / "append.json").read_bytes() == (work / "append_cold.json").read_bytes()
-    cold = t["cold (--no-cache)"]
-    print(f"templated CSV, {rows:,} rows, {data.stat().st_size / rows:.0f} data bytes/row\n")
-    print(f"{'run':34} {'CPU s':>8} {'% of cold':>10}")
-    for k, v in t.items():
-        print(f"{k:34} {v:8.2f} {100 * v / cold:9.1f}%")
-    print(f"\ncache: {cache_bytes / 1e6:.1f} MB, {cache_bytes / rows:.0f} bytes/row "
-          f"(data: {os.path.getsize(data) / 1e6:.1f} MB)")
-    print(f"warm reports == cold reports: {same}")
+    return t, cache_bytes, same
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--formats", default="csv,jsonl")
+    ap.add_argument("--keep", default=None, help="work in this folder (the generated data is kept)")
+    a = ap.parse_args()
+    work = Path(a.keep or tempfile.mkdtemp(prefix="trainlint-cache-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    formats = a.formats.split(",")
+    gen = work / "generated"
+    if not all((gen / f"data.{f}").exists() for f in formats):
+        subprocess.run([sys.executable, str(TEMPLATED), "--rows", str(a.rows), "--out", str(gen),
+                        "--formats", a.formats], check=True, capture_output=True)
+    for fmt in formats:
+        shutil.copy(gen / f"data.{fmt}", work / f"data.{fmt}")  # appended to: a fresh copy each time
+        size = os.path.getsize(work / f"data.{fmt}")
+        t, cache_bytes, same = _bench(work, fmt, a.rows)
+        cold = t["cold (--no-cache)"]
+        print(f"\ntemplated {fmt.upper()}, {a.rows:,} rows, {size / a.rows:.0f} data bytes/row")
+        print(f"{'run':34} {'CPU s':>8} {'% of cold':>10}")
+        for k, v in t.items():
+            print(f"{k:34} {v:8.2f} {100 * v / cold:9.1f}%")
+        print(f"cache: {cache_bytes / 1e6:.1f} MB, {cache_bytes / a.rows:.0f} bytes/row (data: {size / 1e6:.1f} MB)")
+        print(f"warm reports == cold reports: {same}", flush=True)
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -64,6 +64,7 @@ def lint(
     baseline: str | None = None,
     suppressions: str | None = None,
     write_baseline: str | None = None,
+    mask: list[str] | str | None = None,
     **read_options: Any,
 ) -> Report:
     """Lint a file, several files, a directory, a glob, a DataFrame or an Arrow table.
@@ -74,6 +75,8 @@ def lint(
     ``data`` may also be anything exporting ``__arrow_c_stream__`` (polars, DuckDB), a Hugging Face
     ``Dataset`` or ``DatasetDict``, a ``{split: frame}`` mapping or a list of dicts.  ``baseline``
     and ``suppressions`` name files that hide accepted findings (``stats["accepted"]`` counts them).
+    ``mask``: rules whose fix rewrites the text instead of dropping the row (``--mask``), for
+    ``Report.cleaned(unsafe=True)``.
     No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs
     that cannot be used at all.
     """
@@ -90,7 +93,7 @@ def lint(
         "split_column": split_column, "format": format,
         "against": (tuple([against] if isinstance(against, str) else against) if against else None), "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
-        "baseline": baseline, "suppressions": suppressions,
+        "baseline": baseline, "suppressions": suppressions, "mask": _list(mask),
     }
     if language:
         rules = {**(rules or {}), "unexpected-language": {**(rules or {}).get("unexpected-language", {}),

@@ -40,6 +40,9 @@ class Settings:
     engine: str = "local"
     scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
+    #: rules (codes, prefixes, names, groups) whose fix rewrites the text (masks a private value,
+    #: repairs an encoding) instead of dropping the row; the rewrite is an unsafe fix
+    mask: tuple[str, ...] = ()
     #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
     show_text: bool = True
     #: the trainer's view (issue 18): a local tokenizer, a chat template (family name or file), a length
@@ -63,8 +66,9 @@ class Settings:
     #: and the siblings a pre-commit run reads beside a staged file
     paths: tuple[str, ...] = ()
     #: keep every file's rule states in ``cache_dir`` (default ``.trainlint_cache`` in the root)
-    #: and lint only changed files (``lint/statecache.py``)
-    cache: bool = False
+    #: and lint only changed files (``lint/statecache.py``).  None: the caller's default (the CLI:
+    #: on, unless ``TRAINLINT_NO_CACHE`` is set; ``lint()``: off)
+    cache: bool | None = None
     cache_dir: str | None = None
     # where the settings came from, for messages
     config_path: str | None = None
@@ -83,8 +87,8 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "gx-max-rows", "suppress",
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
-_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths", "against")
-_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text")
+_LISTS = ("select", "ignore", "extend_select", "mask", "text", "exclude", "extend_exclude", "paths", "against")
+_BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text", "cache")
 
 
 def find_config(start: str | None = None) -> str | None:

@@ -35,6 +35,9 @@ class Report:
         self.fail_on = Severity.parse(fail_on)
         self.rules = list(rules)
         self.inputs = inputs
+        #: rule selectors (``--mask``): their fixes rewrite the text (mask, repair) where they can,
+        #: instead of dropping the row
+        self.mask: tuple[str, ...] = ()
         #: content keys of the findings (``lint/keys.py``), by the store's global index; None
         #: unless the run computed them (a baseline, suppressions, SARIF output)
         self.keys = None
@@ -77,6 +80,7 @@ class Report:
         for path, rows in self.rows_to_drop(unsafe).items():
             sid = cols["paths"].index(path)
             dropped |= (cols["source"] == sid) & np.isin(cols["row"], rows.rows)
+        dropped |= store.fixed_entries(self._fixes(unsafe), self.rewrite_codes())[1]  # rewritten away
         remaining = store.select(~dropped & (cols["severity"] >= self.fail_on.rank))
         return 1 if len(remaining) else 0
 
@@ -102,6 +106,7 @@ class Report:
             mask &= cols["severity"] >= Severity.parse(severity).rank
         out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self.rules, self.inputs)
         out.keys = self.keys
+        out.mask = self.mask
         return out
 
     def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> Report:
@@ -145,7 +150,29 @@ class Report:
     def rows_to_drop(self, unsafe: bool = False) -> dict[str, RowsToDrop]:
         """source path -> row -> the fixable findings that drop it.  Each source's mapping also has
         ``rows``, the dropped rows as a sorted array; findings are made when a row is looked up."""
-        return self.findings.rows_to_drop((Fix.SAFE, Fix.UNSAFE) if unsafe else (Fix.SAFE,))
+        return self.findings.rows_to_drop(self._fixes(unsafe), self.rewrite_codes())
+
+    def rows_to_edit(self, unsafe: bool = False) -> dict[str, RowsToDrop]:
+        """source path -> row -> the findings whose ``edits`` rewrite its text in the cleaned copy
+        (rules chosen by ``mask``, on rows no fix drops); ``rows`` as for ``rows_to_drop``."""
+        return self.findings.rows_to_edit(self._fixes(unsafe), self.rewrite_codes())
+
+    def rewrite_codes(self) -> set[str]:
+        """Codes of the rules ``mask`` chooses (codes, prefixes, names, groups or ALL)."""
+        if not self.mask:
+            return set()
+        from .registry import matches
+
+        classes = {type(r) for r in self.rules if getattr(r, "code", "")}
+        codes = {r.code for r in classes if any(matches(r, s) for s in self.mask)}
+        # findings of rules the report does not hold (a report rebuilt from JSON): by code prefix
+        codes |= {c for c in self.findings.columns()["codes"]
+                  if any(c.upper().startswith(s.strip().upper()) or s.strip().upper() == "ALL" for s in self.mask)}
+        return codes
+
+    @staticmethod
+    def _fixes(unsafe: bool) -> tuple[Fix, ...]:
+        return (Fix.SAFE, Fix.UNSAFE) if unsafe else (Fix.SAFE,)
 
     def cleaned(self, unsafe: bool = False, inputs: Any = None):
         """The kept rows as one pandas DataFrame (all sources, in order), with the fixes applied.
@@ -153,7 +180,7 @@ class Report:
         ``inputs``: where to read the rows from: the sources a run opened
         (``trainlint.sources.open_sources``), or an ``Inputs`` (``report.inputs``, the default:
         what ``lint()`` read, opened again)."""
-        from .clean import cleaned_frame
+        from .preview import cleaned_frame
 
         return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
 

@@ -14,6 +14,7 @@ from .rule import Rule
 
 def build_rules(settings: Settings) -> list[Rule]:
     from .registry import find_rule, select_rules
+    from .rule import bind_rules
 
     chosen = select_rules(settings.select, settings.ignore, settings.extend_select)
     options: dict[str, dict[str, Any]] = {}
@@ -36,7 +37,7 @@ def build_rules(settings: Settings) -> list[Rule]:
 
         rules += expectation_rules(settings.gx_suites, settings.select, settings.ignore,
                                    settings.extend_select, settings.gx_max_rows)
-    return rules
+    return bind_rules(rules)
 
 
 def _view_options(cls, settings: Settings) -> dict[str, Any]:
@@ -106,6 +107,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     from .engines import get_engine
 
     rules = build_rules(settings)
+    if settings.mask:  # an unknown selector is a usage error, as for --select
+        from .registry import select_rules
+
+        select_rules(select=settings.mask)
     entries = suppressions.load(settings)
     base = None
     if settings.baseline:
@@ -124,12 +129,16 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     engine = get_engine(settings.engine, settings.jobs, scheduler=settings.scheduler)
     run_rules = rules + [content] if content else rules
     if settings.cache:
-        _use_cache(engine, run_rules, settings, output_dir)
+        engine = _use_cache(engine, run_rules, settings, output_dir)
     # writing: one engine session (a Dask cluster) for the run and the writing
     with engine if output_dir is not None else contextlib.nullcontext():
         result = engine.run(specs, run_rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-        report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
+        from .redact import redact_findings
+
+        findings = redact_findings(result.findings, rules)  # no private value in any output
+        report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
+        report.mask = tuple(settings.mask)
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys
@@ -156,19 +165,25 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     return report
 
 
-def _use_cache(engine, rules, settings: Settings, output_dir: str | None) -> None:
-    """Give the local engine the state cache.  Bypassed (the run is exact either way): other
-    engines, ``--fix`` (the cleaned copy needs every row read), rules marked ``cacheable = False``."""
+def _use_cache(engine, rules, settings: Settings, output_dir: str | None):
+    """The engine with the state cache: the local engine keeps every file's states; another
+    engine only its finished runs (``engines.cached``).  Bypassed (the run is exact either way):
+    ``--fix`` (the cleaned copy needs every row read), rules marked ``cacheable = False``."""
+    from .engines.cached import WholeRunCache
     from .engines.local import LocalEngine
     from .statecache import StateCache, default_dir, uncacheable
 
-    if type(engine) is not LocalEngine or output_dir is not None or uncacheable(rules):
-        return
+    if output_dir is not None or uncacheable(rules):
+        return engine
     from .keys import ContentKeys
 
     # the content keys' rule keeps what its ``finish`` found on itself: a kept finished run lacks it
     whole = not any(isinstance(r, ContentKeys) for r in rules)
-    engine.cache = StateCache(default_dir(settings), rules, settings, whole_runs=whole)
+    cache = StateCache(default_dir(settings), rules, settings, whole_runs=whole)
+    if type(engine) is LocalEngine:
+        engine.cache = cache
+        return engine
+    return WholeRunCache(engine, cache)
 
 
 def with_siblings(files: list[str], settings: Settings) -> list[str]:

@@ -14,6 +14,9 @@ The cache never changes results: an entry is written to a temporary file and ren
 place, an entry that cannot be read (damaged, another version's) is ignored and rebuilt, and a
 rule whose state is too large to keep (``cacheable = False``) makes the run bypass the cache.
 The directory is capped (``max_bytes``); the least recently used entries go first.
+
+A file that only grew (CSV/TSV, JSONL) is read from where its cached content ended; a Parquet file
+is kept row group by row group (``appends``).
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .appends import Anchor, Blocks, Grown, Link, Merged, clean_end, hash_prefix, last_line, reader_print
+
 #: bump when the layout of an entry changes
-FORMAT = 1
+FORMAT = 2  # 2: links (appends), row-group blocks, anchors
 DIRNAME = ".trainlint_cache"
+#: appends kept as links before a grown file's result is stored whole again
+MAX_LINKS = 8
 #: default size cap of the directory
 MAX_BYTES = 2 << 30
 _MAGIC = b"TLC2"  # 2: the pickle zstd-compressed
@@ -69,6 +76,10 @@ class StateCache:
                                                        self._option_files(getattr(r, "options", None)))
                                                       for r in rules], reader)
         self.hits = self.misses = 0
+        #: files whose grown tail only was read (``grown``)
+        self.appends = 0
+        self._stat: dict[str, tuple[int, int]] = {}
+        self._newlines: dict[str, int] = {}
         #: keep whole runs' finished results too (``run_entry``)
         self.whole_runs = whole_runs
 
@@ -95,7 +106,8 @@ class StateCache:
 
     def content_hash(self, path: str) -> str | None:
         """The xxhash of the file's bytes, remembered by (path, size, mtime) so an unchanged file
-        is not read again; None when it is no regular file."""
+        is not read again; None when it is no regular file.  Its newlines are counted on the way
+        (``newlines``: the line a record appended after them starts on)."""
         import xxhash
 
         try:
@@ -104,26 +116,41 @@ class StateCache:
             return None
         if not os.path.isfile(path):
             return None
+        self._stat[path] = (st.st_size, st.st_mtime_ns)
         memo = self.root / "stat" / _digest(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
         try:
-            return memo.read_text("ascii").strip() or None
-        except OSError:
+            digest, newlines = memo.read_text("ascii").split()
+            self._newlines[path] = int(newlines)
+            return digest
+        except (OSError, ValueError):
             pass
         h = xxhash.xxh3_128()
+        newlines = 0
         try:
             with open(path, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 22), b""):
                     h.update(chunk)
+                    newlines += chunk.count(b"\n")
             st2 = os.stat(path)
         except OSError:
             return None
         digest = f"{h.hexdigest()}-{st2.st_size}"
+        self._newlines[path] = newlines
         # remembered only when the file did not change while read and its mtime is older than
         # the clock's resolution could hide: a same-size edit in the same tick (``racy git``)
         # would otherwise keep the old hash
         if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
-            self._write(memo, digest.encode("ascii"))
+            self._write(memo, f"{digest} {newlines}".encode("ascii"))
         return digest
+
+    def unchanged(self, path: str) -> bool:
+        """Whether the file still has the size and mtime it had when hashed: a result read from a
+        file that changed meanwhile is not stored (it may hold rows the key does not)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return self._stat.get(path) == (st.st_size, st.st_mtime_ns)
 
     def key(self, info: Any) -> str | None:
         """The entry's name for the source ``info`` (its roles, columns, format and position are
@@ -133,21 +160,133 @@ class StateCache:
             return None
         return _digest(self.run_key, content, pickle.dumps(info, protocol=4))
 
-    def run_entry(self, keys: Sequence[str | None]) -> str | None:
+    def run_entry(self, keys: Sequence[str | None], engine: str = "") -> str | None:
         """The key of a whole run's finished result over the files ``keys`` (in order), or None
         when it is not kept: a file without a key, or ``whole_runs`` off (a rule of the run
-        keeps what ``finish`` found on itself, as the content keys do)."""
+        keeps what ``finish`` found on itself, as the content keys do).  ``engine``: the engine
+        other than the local one that ran it (``engines.cached``)."""
         if not self.whole_runs or not keys or any(k is None for k in keys):
             return None
-        return _digest("run", self.run_key, list(keys))
+        return _digest("run", self.run_key, list(keys), *((engine,) if engine else ()))
+
+    def block_keys(self, reader: Any) -> list[tuple[Any, str]] | None:
+        """(block, its entry's key) for a reader whose blocks can be cached one by one (Parquet:
+        a row group, keyed by its bytes and metadata, the schema and the row it starts at), so
+        that a file rewritten with row groups added or replaced reads only those; else None."""
+        prints = getattr(reader, "block_fingerprints", None)
+        found = prints() if prints is not None else None
+        if found is None:
+            return None
+        info = pickle.dumps(reader.info, protocol=4)
+        return [(block, _digest("block", self.run_key, info, block.first_row, fp)) for block, fp in found]
+
+    def store_run(self, key: str, result: Any, paths: Sequence[str]) -> None:
+        """Keep a whole run's finished result; the one kept before for the same files and
+        rules goes (it describes data that is no longer there)."""
+        self.store(key, result)
+        last = _digest("last-run", self.run_key, [os.path.abspath(p) for p in paths])
+        before = self.load(last, count=False)
+        if isinstance(before, str) and before != key:
+            self._entry(before).unlink(missing_ok=True)
+        self.store(last, key)
+
+    # -- appends ------------------------------------------------------------------------------------
+
+    def _anchor_key(self, info: Any) -> str:
+        return _digest("tail", self.run_key, os.path.abspath(info.path), pickle.dumps(info, protocol=4))
+
+    def remember(self, reader: Any, key: str, result: Any, grown: Grown | None = None) -> None:
+        """Store a file's ``result`` under ``key``, and an anchor under its path, so that a later
+        run finds it when the file only grew (``grown``).  With ``grown``, ``result`` is the part
+        appended since: stored as a link to the earlier content's entry (the earlier states are
+        not written again), unless the chain is ``MAX_LINKS`` long (``compact``: the caller then
+        stores the whole result).  Nothing is stored when the file changed while it was read;
+        the entries of the file's previous content go unless the new one links to them (they
+        describe a file that is no longer there: the cache stays the size of the data)."""
+        path = reader.info.path
+        if not self.unchanged(path):
+            return
+        akey = self._anchor_key(reader.info)
+        before = grown.anchor if grown is not None else self.load(akey, count=False)
+        records = int(result.records)
+        chain: tuple[str, ...] = (key,)
+        if grown is not None:
+            self.store(key, Link(grown.anchor.entry, result))
+            records += grown.anchor.records
+            chain = grown.anchor.chain + (key,)
+        else:
+            self.store(key, result)
+        size, _ = self._stat[path]
+        newlines = self._newlines.get(path, -1)
+        anchor = Anchor(size, self.content_hash(path) or "", newlines, records,
+                         clean_end(path, size, newlines, last_line(result, records)), key,
+                         _digest(*reader_print(reader)), chain)
+        self.store(akey, anchor)
+        if isinstance(before, Anchor):
+            for old in set(before.chain) - set(chain):
+                self._entry(old).unlink(missing_ok=True)
+
+    @staticmethod
+    def compact(grown: Grown) -> bool:
+        """Whether a file grown once more should be stored whole rather than as one more link."""
+        return len(grown.anchor.chain) >= MAX_LINKS
+
+    def grown(self, reader: Any) -> Grown | None:
+        """The stored results of the file's earlier content and where the bytes added since
+        start, when the file only grew: the earlier content is a prefix of it (same bytes, by
+        hash), ended on a clean record boundary (its last record a whole line with its newline,
+        quotes balanced), and the reader reads it the same way (dialect, columns, notices).
+        None otherwise: the whole file is read."""
+        path = reader.info.path
+        anchor = self.load(self._anchor_key(reader.info), count=False)
+        size = self._stat.get(path, (0, 0))[0]
+        if not isinstance(anchor, Anchor) or not anchor.clean or size <= anchor.size:
+            return None
+        if anchor.reader != _digest(*reader_print(reader)) or not reader.can_start_at_offset():
+            return None
+        if hash_prefix(path, anchor.size) != anchor.digest:
+            return None
+        parts = self.load_parts(anchor.entry)
+        if parts is None or sum(int(p.records) for p in parts) != anchor.records:
+            return None
+        self.appends += 1
+        return Grown(parts, (anchor.size, anchor.records, anchor.newlines + 1), anchor)
+
+    def load_parts(self, key: str) -> list | None:
+        """The results an entry holds, in row order: one, or (a grown file) its earlier content's
+        followed by the parts appended since.  None when one of them is missing or damaged."""
+        parts = []
+        for _ in range(MAX_LINKS + 1):
+            value = self.load(key, count=False)
+            if isinstance(value, Link):
+                parts.append(value.tail)
+                key = value.prefix
+                continue
+            if isinstance(value, Blocks):
+                blocks = [self.load(k, count=False) for k in value.keys]
+                if any(b is None for b in blocks):
+                    break
+                value = Merged(blocks)
+            if isinstance(value, Merged):
+                parts.extend(value.parts[::-1])
+                self.hits += 1
+                return parts[::-1]
+            if value is not None:
+                parts.append(value)
+                self.hits += 1
+                return parts[::-1]
+            break
+        self.misses += 1
+        return None
 
     # -- entries ------------------------------------------------------------------------------------
 
     def _entry(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / key
 
-    def load(self, key: str) -> Any | None:
-        """The stored result, or None (missing, damaged, another format: a miss)."""
+    def load(self, key: str, count: bool = True) -> Any | None:
+        """The stored result, or None (missing, damaged, another format: a miss).  ``count``:
+        add it to ``hits``/``misses`` (an entry of a file's result, not an anchor)."""
         p = self._entry(key)
         try:
             data = p.read_bytes()
@@ -157,10 +296,10 @@ class StateCache:
 
             value = pickle.loads(zstandard.ZstdDecompressor().decompress(data[4:]))
         except FileNotFoundError:
-            self.misses += 1
+            self.misses += count
             return None
         except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never trusted
-            self.misses += 1
+            self.misses += count
             try:
                 p.unlink()
             except OSError:
@@ -170,7 +309,7 @@ class StateCache:
             os.utime(p)  # least recently used goes first
         except OSError:
             pass
-        self.hits += 1
+        self.hits += count
         return value
 
     def store(self, key: str, value: Any) -> None:

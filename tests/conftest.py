@@ -29,3 +29,18 @@ def _array_cache(tmp_path_factory):
         os.environ.pop("TRAINLINT_CACHE_DIR", None)
     else:
         os.environ["TRAINLINT_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_state_cache():
+    """`trainlint check` keeps a .trainlint_cache in the working directory by default: not in the
+    repository from a test run.  The cache's own tests pass --cache and a --cache-dir in tmp."""
+    import os
+
+    old = os.environ.get("TRAINLINT_NO_CACHE")
+    os.environ["TRAINLINT_NO_CACHE"] = "1"
+    yield
+    if old is None:
+        os.environ.pop("TRAINLINT_NO_CACHE", None)
+    else:
+        os.environ["TRAINLINT_NO_CACHE"] = old

@@ -60,6 +60,7 @@ def _overrides(o: dict[str, Any]) -> dict[str, Any]:
         "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "mask": split_values(o["mask"]),
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
         "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
@@ -97,9 +98,16 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     from ..engines import prepare
 
     prepare(settings.engine, settings.scheduler)  # e.g. the process engine's workers, early
-    if settings.cache and (o["fix"] or settings.engine != "local" or (settings.jobs or 1) > 1):
-        why = "--fix" if o["fix"] else "the local engine only (not --jobs, --engine)"
-        click.echo(f"note: the cache is bypassed: {why}", err=True)
+    asked = settings.cache  # --cache, or `cache = true` in the config
+    if settings.cache is None:  # on by default, as ruff's and mypy's
+        from dataclasses import replace
+
+        settings = replace(settings, cache=not os.environ.get("TRAINLINT_NO_CACHE"))
+    if asked and o["fix"]:
+        click.echo("note: the cache is bypassed: --fix reads every row", err=True)
+    elif asked and (settings.engine != "local" or (settings.jobs or 1) > 1):
+        click.echo("note: with --jobs/--engine the cache keeps whole runs only: a changed file is read whole, "
+                   "with every other", err=True)
     if not paths and not settings.paths:
         raise UsageError("name files, directories or globs to lint (or set `paths` in [tool.trainlint])")
     if o["show_files"]:

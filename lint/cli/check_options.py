@@ -67,6 +67,10 @@ _PARAMS = [
                  help="Run a Great Expectations 1.x suite as rules GX001... (repeatable; needs trainlint[gx])."),
     click.option("--fix", is_flag=True, help="Write a cleaned copy and a rejects file to --output-dir."),
     click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...)."),
+    click.option("--mask", "mask", multiple=True, metavar="RULES",
+                 help="Rules (codes, prefixes, names; comma-separated) whose unsafe fix rewrites the text instead "
+                      "of dropping the row: private values masked (PI), mojibake repaired, invisible and control "
+                      "characters removed (EN). Changes go to <name>.changes.jsonl beside the rejects."),
     click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes."),
     click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing."),
     click.option("--baseline", default=None, type=click.Path(dir_okay=False), metavar="FILE",
@@ -85,8 +89,10 @@ _PARAMS = [
     click.option("--force-exclude", is_flag=True, default=None,
                  help="Apply exclude patterns to files named on the command line too (for pre-commit)."),
     click.option("--cache/--no-cache", "cache", default=None,
-                 help="Reuse the rule states of unchanged files from the last run (default: off, or `cache` "
-                      "in the config; the local engine only, bypassed with --fix)."),
+                 help="Reuse the rule states of unchanged files, and of the part of a grown file read "
+                      "before, from the last run (default: on, unless `cache = false` in the config or "
+                      "TRAINLINT_NO_CACHE is set; bypassed with --fix; with --jobs/--engine only an "
+                      "unchanged run is reused)."),
     click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
                  help="Where the cache lives (default: .trainlint_cache next to the config)."),
     click.option("--no-progress", is_flag=True, help="Never show a progress bar."),

@@ -99,7 +99,8 @@ def read_ahead(items: Iterable, depth: int = 2) -> Iterator:
 PARSE_THREADS = 2
 
 
-def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]]:
+def parsed_blocks(reader: Reader, depth: int = 2, blocks: Iterator[Block] | None = None
+                  ) -> Iterator[tuple[Block, list]]:
     """(block, its batches' contexts) for every block of ``reader``, in order, cut and parsed ahead
     in background threads, so in one process parsing uses the second core while the rules use
     the first.
@@ -107,14 +108,16 @@ def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]
     Only cutting and parsing (pyarrow, NumPy: the GIL released) go to those threads, two blocks
     parsed at a time (pyarrow parses one block on one thread; one parsing thread left the rules
     waiting for it).  Computing the rules' hashes there too (a Python loop over the strings) made
-    the run 10 % slower: the threads then take turns at the GIL instead of running side by side."""
+    the run 10 % slower: the threads then take turns at the GIL instead of running side by side.
+    ``blocks``: these blocks instead of the reader's own (``Reader.tail_blocks``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def parse(block: Block) -> list:
         return [prepared(reader.info, b) for b in reader.parse(block)]
 
-    def parsed() -> Iterator[tuple[Block, list]]:
-        blocks = reader.quick_blocks()
+    def parsed(blocks) -> Iterator[tuple[Block, list]]:
+        if blocks is None:
+            blocks = reader.quick_blocks()
         with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trainlint-parse") as pool:
             while True:
                 pending: deque = deque()
@@ -139,7 +142,7 @@ def parsed_blocks(reader: Reader, depth: int = 2) -> Iterator[tuple[Block, list]
                     blocks.close()
                     blocks = reader.resume_blocks(e.at)
 
-    return read_ahead(parsed(), depth)
+    return read_ahead(parsed(blocks), depth)
 
 
 def prepared(info: SourceInfo, batch) -> BatchContext:

@@ -191,6 +191,15 @@ class Reader:
         """The blocks from the one whose ``parse`` raised ``BlockMiscount(at)`` on, cut exactly."""
         raise NotImplementedError(f"{type(self).__name__} cuts no quick blocks")
 
+    def can_start_at_offset(self) -> bool:
+        """Whether ``tail_blocks`` can read from a byte offset (a plain local UTF-8 text file)."""
+        return False
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        """The blocks of the records from byte ``at[0]`` on (a record boundary), the first of them
+        row ``at[1]`` on line ``at[2]``: the part of a file appended since a cached run."""
+        raise NotImplementedError(f"{type(self).__name__} cannot start at an offset")
+
     def batches(self) -> Iterator[Batch]:
         for block in self.blocks():
             yield from self.parse(block)

@@ -93,6 +93,18 @@ def plain_utf8(path: str, encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
 
 
+def chunks_from(path: str, offset: int, size: int):
+    """The bytes of a plain file (``plain_utf8``) from ``offset`` on, in chunks of ``size``."""
+    from ..errors import SourceError
+
+    try:
+        with open(local_path(path), "rb") as f:
+            f.seek(offset)
+            yield from iter(lambda: f.read(size), b"")
+    except OSError as e:
+        raise SourceError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
 def text_start(path: str, encoding: str) -> int | None:
     """Where the text of a plain UTF-8 regular file starts (3 after a BOM, else 0); None for any
     other input (its blocks carry their bytes)."""

@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from ..context import InvalidRecord
+from ..rewrite import json_bytes
 from ..errors import SourceError
 from . import scan as _scan
-from .filerange import FileRange, text_start
+from .filerange import FileRange, chunks_from, plain_utf8, text_start
 from .base import Batch, Block, Reader, in_rows, sorted_rows
 from .jsonrecords import bad_unicode, error_at, table_from_records, too_many_columns
 from .limits import (MAX_BATCH_CELLS, MAX_COLUMNS, MAX_RECORD_BYTES, PIECE_LINES, RECORD_PREVIEW_BYTES,
@@ -64,18 +65,30 @@ class JsonlReader(Reader):
         workers offsets, not megabytes (they read the range)."""
         return self._blocks(ranged=True)
 
-    def _blocks(self, ranged: bool) -> Iterator[Block]:
+    def can_start_at_offset(self) -> bool:
+        return plain_utf8(self.path, self.options.encoding)
+
+    def tail_blocks(self, at: tuple[int, int, int]) -> Iterator[Block]:
+        return self._blocks(ranged=False, start=at)
+
+    def _blocks(self, ranged: bool, start: tuple[int, int, int] | None = None) -> Iterator[Block]:
+        """``start``: (byte offset, row, line) of a record boundary of a plain file to begin at
+        (``tail_blocks``)."""
         size = self.options.block_bytes
-        row = 0
-        chunks = read_chunks(self.path, size, self.options.encoding)
-        # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
-        offset = text_start(self.path, self.options.encoding) if ranged else None
+        row = 0 if start is None else start[1]
+        if start is None:
+            chunks = read_chunks(self.path, size, self.options.encoding)
+            # the file offset of the next byte the chunks hand on (None: not the file's own bytes)
+            offset = text_start(self.path, self.options.encoding) if ranged else None
+        else:
+            chunks = chunks_from(self.path, start[0], size)
+            offset = start[0] if ranged else None
 
         def parts(buf, final):
             recs = _scan.scan(buf, final=final)
             return None if recs is None else [recs]
 
-        for data, recs, line_base in _scan.chunked_records(chunks, size, parts):
+        for data, recs, line_base in _scan.chunked_records(chunks, size, parts, 1 if start is None else start[2]):
             at = offset
             if offset is not None:
                 offset += recs.oversized or len(data)  # an oversized record: only its preview is here
@@ -229,24 +242,33 @@ class JsonlReader(Reader):
                 off += t.num_rows
                 first = False
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         kept = rejected = 0
         drop = sorted_rows(drop_rows)
+        edit_rows = sorted_rows(edits.rows) if edits is not None else drop[:0]
         for block in self.blocks():
             data, starts, ends, lines = block.payload[:4]
             rows = block.first_row + np.arange(starts.size, dtype=np.int64)
             dropped = in_rows(rows, drop)
+            edited = in_rows(rows, edit_rows)
             for i in range(starts.size):
                 s, e = int(starts[i]), int(ends[i])
                 raw = data[s:e]
-                if dropped[i]:
+                # the line exactly as it was, with its own terminator
+                term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
+                if edited[i] and not dropped[i]:
+                    record = _loads_or_none(raw)
+                    new = edits(int(rows[i]), int(lines[i]), record)
+                    if new is not None:
+                        out.write(json_bytes(new) + term)
+                        kept += 1
+                        continue
+                if dropped[i] or edited[i]:  # an edited row the rewriter refused goes to the rejects
                     rejects(int(rows[i]), int(lines[i]), _loads_or_none(raw), raw)
                     rejected += 1
                 elif len(block.payload) == 5:
                     raise oversized_kept(self.path, int(lines[i]))
                 else:
-                    # the line exactly as it was, with its own terminator
-                    term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
                     out.write(raw + term)
                     kept += 1
         return kept, rejected

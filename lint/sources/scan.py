@@ -211,7 +211,7 @@ def skip_oversized(buf: bytes, chunks) -> tuple[Records, bytes, bytes]:
             return oversized_record(preview, size, newlines), preview, b""
 
 
-def chunked_records(chunks, size: int, scan_parts):
+def chunked_records(chunks, size: int, scan_parts, line_base: int = 1):
     """(block, records, line base) over a stream of byte chunks: each block starts on a record
     boundary and holds whole records; a record longer than ``size`` makes a longer block, one
     longer than ``limits.MAX_RECORD_BYTES`` is skipped (``Records.oversized``).
@@ -223,7 +223,6 @@ def chunked_records(chunks, size: int, scan_parts):
 
     buf = b""
     eof = False
-    line_base = 1
     while True:
         if not eof and len(buf) < size:
             nxt = next(chunks, None)

@@ -1,0 +1,48 @@
+"""Another engine's runs with the state cache's whole-run entries: an unchanged run is not run.
+
+The per-file states (``statecache``: a changed file read alone, an append read from where it
+ended) belong to the local engine, which lints file by file.  The process and Dask engines
+split files into blocks spread over workers and merge them all into one state, so they keep
+only what a whole run finished with, keyed by every file's content, the rules and the engine:
+a re-run of unchanged data returns it; any change reads everything, as without the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..rule import Rule
+from .base import Engine, EngineResult
+
+
+class WholeRunCache(Engine):
+    """``inner`` with its finished runs kept in ``cache`` (a ``statecache.StateCache``)."""
+
+    def __init__(self, inner: Engine, cache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+
+    def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
+        keys = [self.cache.key(spec.info) for spec in specs]
+        whole = self.cache.run_entry(keys, self.inner.name)
+        if whole is not None:
+            done = self.cache.load(whole)
+            if done is not None:
+                if progress:
+                    progress(sum(done.rows_by_source.values()))
+                return done
+        result = self.inner.run(specs, rules, progress)
+        if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
+            self.cache.store_run(whole, result, [s.info.path for s in specs])
+        return result
+
+    def tasks(self, fn: Callable, calls: list[tuple]) -> list:
+        return self.inner.tasks(fn, calls)
+
+    def __enter__(self) -> WholeRunCache:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return self.inner.__exit__(*exc)
