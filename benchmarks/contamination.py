@@ -9,7 +9,8 @@ test (short utterances, most under 13 words: matched by whole text), MRPC test (
 row, matched as one text) and the SMS spam collection, from ``../shared/data``.  Each planted row
 is one eval row as it is (verbatim), with its lines re-wrapped every 6 words, upper-cased,
 re-punctuated (punctuation removed, commas added every 4 words, "!" at the end), or embedded
-between two sentences of other text.  Throughput: CPU seconds of one process (pin it with
+between two sentences of other text; the findings are compared with those of worker processes
+and Dask (two workers, 1 MB blocks).  Throughput: CPU seconds of one process (pin it with
 ``taskset -c 0``) of a run with LK002 alone minus a run reading the same data with a trivial rule,
 per MB of training text, with an index of 100k eval rows (every real row of the shared text sets,
 topped up with word-shuffled copies of them; not lingua_sentences, which the templated
@@ -24,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,6 +83,17 @@ def planted(text: str, kind: str, rng: random.Random) -> str:
             f"That is all I wanted to share with you, thank you for reading {rng.randint(1, 99)}.")
 
 
+_BANKING_TRAIN: list[str] = []
+
+
+def _norm(row: int) -> list[str]:
+    """The words (as LK002 counts them) of banking77 train row ``row``."""
+    if not _BANKING_TRAIN:
+        with open(os.path.join(DATA, "banking77", "train.csv"), encoding="utf-8", newline="") as f:
+            _BANKING_TRAIN.extend(r["text"] for r in csv.DictReader(f))
+    return re.sub(r"[^\w]+|_", " ", _BANKING_TRAIN[row].lower()).split()
+
+
 def _write_jsonl(path: str, rows: list[dict]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
@@ -100,11 +113,18 @@ def main() -> None:
     ap.add_argument("--index-rows", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="contam-bench-")
+    try:
+        _run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args, tmp: str) -> None:
     import trainlint
     from trainlint.evalindex import write_index
 
     rng = random.Random(args.seed)
-    tmp = tempfile.mkdtemp(prefix="contam-bench-")
     subprocess.run([sys.executable, GENERATOR, "--rows", str(args.rows), "--out", tmp, "--formats", "csv"],
                    check=True, capture_output=True)
     train = os.path.join(tmp, "data.csv")
@@ -149,6 +169,28 @@ def main() -> None:
             cells.append(f"{sum(r in flagged for r in rows) / len(rows):.3f}")
         print(f"| {name} | {short}/{args.plant} | " + " | ".join(cells) + " |")
     print(f"\nUnplanted training rows flagged: {fp} of {n_train} ({100 * fp / n_train:.3f}%)\n")
+    # the same findings from worker processes and Dask, on 1 MB blocks
+    from trainlint.config import Settings
+    from trainlint.engines import get_engine
+    from trainlint.runner import build_rules
+    from trainlint.sources import ReadOptions, open_sources
+
+    same = {}
+    for engine in ("processes", "dask"):
+        try:
+            specs = open_sources([plantedcsv], ReadOptions(block_bytes=1 << 20))
+            rules = build_rules(Settings(select=("LK002",), against=tuple(indexes)))
+            other = get_engine(engine, 2).run(specs, rules)
+            same[engine] = "identical" if other.findings == report.findings else "DIFFERENT"
+        except ImportError as e:  # dask not installed
+            same[engine] = f"not run ({e})"
+    print("Findings vs one process: " + ", ".join(f"--engine {k} --jobs 2: {v}" for k, v in same.items()) + "\n")
+    # real training data against its own benchmark: train rows that are or contain a test utterance
+    real = trainlint.lint(os.path.join(DATA, "banking77", "train.csv"), select=["LK002"],
+                          against=[os.path.join(tmp, "banking77-test.tlidx")])
+    whole = sum(1 for f in real.findings if f.message.startswith(f"shares {len(_norm(f.row))} words"))
+    print(f"banking77 train (10,003 rows) against banking77 test: {len(real.findings)} rows flagged, "
+          f"{whole} of them the same words as a test row, the others contain one\n")
 
     # throughput: a 100k-row index, one process
     texts = [t for rows in sets.values() for r in rows for t in ["\n".join(r.values())]] + extra_texts()
@@ -179,7 +221,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     print(f"| {mb:.1f} MB ({n_train} rows) | {best_rule:.2f} s | {best_read:.2f} s | {only:.2f} s | "
           f"{mb / only:.0f} | {mb / best_rule:.0f} |")
-    print(f"\nFindings on the unplanted set with the 100k index: {len(rep.findings)}")
+    print(f"\nFindings on the unplanted set with the {idx.rows}-row index: {len(rep.findings)}")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ def lint(
     expectations: Any = None,
     baseline: str | None = None,
     suppressions: str | None = None,
+    write_baseline: str | None = None,
+    mask: list[str] | str | None = None,
     **read_options: Any,
 ) -> Report:
     """Lint a file, several files, a directory, a glob, a DataFrame or an Arrow table.
@@ -73,6 +75,8 @@ def lint(
     ``data`` may also be anything exporting ``__arrow_c_stream__`` (polars, DuckDB), a Hugging Face
     ``Dataset`` or ``DatasetDict``, a ``{split: frame}`` mapping or a list of dicts.  ``baseline``
     and ``suppressions`` name files that hide accepted findings (``stats["accepted"]`` counts them).
+    ``mask``: rules whose fix rewrites the text instead of dropping the row (``--mask``), for
+    ``Report.cleaned(unsafe=True)``.
     No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs
     that cannot be used at all.
     """
@@ -89,7 +93,7 @@ def lint(
         "split_column": split_column, "format": format,
         "against": (tuple([against] if isinstance(against, str) else against) if against else None), "fail_on": fail_on, "jobs": jobs,
         "engine": engine, "scheduler": scheduler, "rules": rules,
-        "baseline": baseline, "suppressions": suppressions,
+        "baseline": baseline, "suppressions": suppressions, "mask": _list(mask),
     }
     if language:
         rules = {**(rules or {}), "unexpected-language": {**(rules or {}).get("unexpected-language", {}),
@@ -103,4 +107,14 @@ def lint(
     if read_options:
         raise TypeError(f"lint() got unexpected arguments: {', '.join(read_options)}")
     settings = resolve_settings(config, overrides, isolated=config is None)
-    return run(data, settings)
+    if write_baseline is None:
+        return run(data, settings)
+    from dataclasses import replace
+
+    from . import baseline as _baseline
+
+    def record(report: Report) -> Any:  # before anything is hidden; the new file is then applied
+        _baseline.record(write_baseline, report)
+        return _baseline.load(write_baseline)
+
+    return run(data, replace(settings, baseline=None), keys=True, before_accept=record)

@@ -101,6 +101,10 @@ _MISTRAL = (
     "{% endfor %}"
 )
 
+# Gemma 3's template: the system message folds into the first user turn, roles must alternate from a
+# user turn (so a conversation without one is refused, as on the Hub).  One deliberate difference:
+# Gemma's template would write a tool (or late system) message in an assistant slot as a turn of
+# that role, which Gemma never learned; this one refuses it, so CH005 says so.
 _GEMMA = (
     "<bos>"
     "{% if messages and messages[0].role == 'system' %}"

@@ -1,5 +1,6 @@
-"""The cleaned copy and the rejects file (datatrove's exclusion writer, for one linter run), and the
-kept rows as a DataFrame (``Report.cleaned``).
+"""The cleaned copy and the rejects file (datatrove's exclusion writer, for one linter run), and
+the changes file of the rows ``--mask`` rewrites (``trainlint.rewrite``).  What a fix would do
+without writing (``--diff``, ``Report.cleaned``) is ``trainlint.preview``.
 
 Every function here takes the report (which rows to drop, and why) and the sources the run read:
 the readers ``trainlint.sources.open_sources`` opened, which the runner hands in, or an
@@ -36,7 +37,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import TrainlintError, UsageError
-from .escape import text as esc
 from .paths import ensure_not_an_input
 from .sources.stream import compression_of
 
@@ -52,6 +52,9 @@ class CleanResult:
     rejects: str
     kept: int
     rejected: int
+    #: kept rows whose text ``--mask`` rewrote, and where the changes are recorded (None: none)
+    rewritten: int = 0
+    changes: str | None = None
 
 
 @dataclass
@@ -125,6 +128,7 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
         for out in targets.get(s.info.path, ()):
             ensure_not_an_input(out, inputs, f"--output-dir {output_dir}: the file")
     drop = report.rows_to_drop(unsafe)
+    edit = report.rows_to_edit(unsafe) if report.mask else {}
     rows_by_path = {src["path"]: src["rows"] for src in report.sources}
     _return_freed_memory()
     token = uuid.uuid4().hex[:12]
@@ -138,20 +142,30 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
         cleaned_path, rejects_path = targets[s.info.path]
         os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
         remove_stale_temporaries(os.path.dirname(cleaned_path) or ".", started)
-        calls.append((s, drop.get(s.info.path, {}), cleaned_path, rejects_path, token))
+        calls.append((s, drop.get(s.info.path, {}), cleaned_path, rejects_path, token, edit.get(s.info.path)))
+    stale: list[str] = []
     try:
         results = (tasks or _here)(_write_one, calls) if calls else []
         for call, res in zip(calls, results):
             temps += [(res[2], call[2]), (res[3], call[3])]
-        for (s, _d, cleaned_path, rejects_path, _t), (kept, rejected, _c, _r) in zip(calls, results):
+            if res[5] is not None:
+                temps.append((res[5], changes_path(call[3])))
+            else:  # a changes file of an earlier run would describe a copy this run replaces
+                stale.append(changes_path(call[3]))
+        for (s, _d, cleaned_path, rejects_path, _t, _e), res in zip(calls, results):
+            kept, rejected, rewritten = res[0], res[1], res[4]
             expected = rows_by_path.get(s.info.path)
             if expected is not None and kept + rejected != expected:
                 raise TrainlintError(f"{s.info.path}: internal error: {kept} kept + {rejected} rejected != "
                                      f"{expected} rows read; nothing was written; please report this")
-            summary.results.append(CleanResult(s.info.path, cleaned_path, rejects_path, kept, rejected))
+            summary.results.append(CleanResult(s.info.path, cleaned_path, rejects_path, kept, rejected, rewritten,
+                                               changes_path(rejects_path) if res[5] is not None else None))
         for tmp, final in temps:
             os.replace(tmp, final)
         temps = []
+        for old in stale:
+            if os.path.lexists(old):
+                os.unlink(old)
     finally:
         for tmp, _final in temps:
             try:
@@ -168,8 +182,17 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
     return summary
 
 
-def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str, token: str = "run"):
-    """Write one input's cleaned copy and rejects to temporary names; (kept, rejected, temp names)."""
+def changes_path(rejects_path: str) -> str:
+    """Where the changes ``--mask`` made are recorded: beside the rejects file."""
+    return rejects_path[: -len(".rejects.jsonl")] + ".changes.jsonl"
+
+
+def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: str, token: str = "run",
+               edits: dict[int, list] | None = None):
+    """Write one input's cleaned copy and rejects (and the changes file, when rows are rewritten)
+    to temporary names; (kept, rejected, temp names, rewritten, changes temp name or None)."""
+    from .rewrite import Rewriter
+
     d = os.path.dirname(cleaned_path) or "."
     # named after the final file (same extension, so the written copy can be read back and
     # counted) and the writing process (so a later run can tell a dead writer's leftovers)
@@ -178,20 +201,30 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
     fd_r, tmp_r = tempfile.mkstemp(prefix=prefix, suffix="." + os.path.basename(rejects_path), dir=d)
     umask = os.umask(0)
     os.umask(umask)
-    for t in (tmp_c, tmp_r):  # mkstemp makes 0600; outputs are ordinary files
+    tmp_x = None
+    if edits:
+        fd_x, tmp_x = tempfile.mkstemp(prefix=prefix, suffix="." + os.path.basename(changes_path(rejects_path)), dir=d)
+        os.close(fd_x)
+    temps = [t for t in (tmp_c, tmp_r, tmp_x) if t]
+    for t in temps:  # mkstemp makes 0600; outputs are ordinary files
         os.chmod(t, 0o666 & ~umask)
     try:
-        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8", errors="backslashreplace") as rej:
+        with os.fdopen(fd_c, "wb") as raw_out, os.fdopen(fd_r, "w", encoding="utf-8", errors="backslashreplace") as rej, \
+                open(tmp_x or os.devnull, "w", encoding="utf-8", errors="backslashreplace") as chg:
             writer = _open_compressed(raw_out, spec.info.path) if spec.info.format != "parquet" else None
             out = writer or raw_out
             path = spec.info.path
+            rewriter = Rewriter(edits, path, chg) if edits else None
 
             def reject(row: int, line: int | None, record: Any, raw: bytes | None) -> None:
                 fs = by_row.get(row, [])
+                why: list[str] = []
+                if not fs and rewriter is not None and row in rewriter.failed:
+                    fs, why = rewriter.reasons(row)
                 entry = {
                     "source": path, "row": row, "line": line,
                     "codes": sorted({f.code for f in fs}),
-                    "reasons": [f"{f.code} {f.name}: {f.message}" for f in fs],
+                    "reasons": [f"{f.code} {f.name}: {f.message}" for f in fs] + why,
                     "record": record,
                 }
                 if raw is not None:
@@ -201,7 +234,10 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
             drop_rows = getattr(by_row, "rows", None)  # Report.rows_to_drop's mappings carry the array
             if drop_rows is None:
                 drop_rows = np.array(sorted(by_row), dtype=np.int64)
-            kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject)
+            if rewriter is not None:
+                kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject, rewriter)
+            else:
+                kept, rejected = spec.reader.write_cleaned(drop_rows, out, reject)
             if writer is not None:
                 writer.close()
         # the invariant on what was written, not on the writer's counters
@@ -211,13 +247,13 @@ def _write_one(spec, by_row: dict[int, list], cleaned_path: str, rejects_path: s
                                  f"and the rejects file {written[1]}, for {kept} kept and {rejected} rejected; "
                                  f"nothing was written; please report this")
     except BaseException:
-        for t in (tmp_c, tmp_r):
+        for t in temps:
             try:
                 os.unlink(t)
             except OSError:
                 pass
         raise
-    return kept, rejected, tmp_c, tmp_r
+    return kept, rejected, tmp_c, tmp_r, rewriter.rewritten if rewriter else 0, tmp_x
 
 
 def count_records(spec, path: str) -> int:
@@ -320,47 +356,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def diff_lines(report: Report, sources: Sequence[SourceSpec] | Any, unsafe: bool = False,
-               echo: Callable[[str], None] = print) -> int:
-    """What --fix would remove, one ``- path:line: record`` line each, without writing anything."""
-    drop = report.rows_to_drop(unsafe)
-    n = 0
-    for s in opened(sources):
-        rows = drop.get(s.info.path)
-        if not rows:
-            continue
-        for row in sorted(rows):
-            fs = rows[row]
-            loc = f"{s.info.path}:{fs[0].line}" if fs[0].line else f"{s.info.path}:row {row}"
-            codes = ",".join(sorted({f.code for f in fs}))
-            echo(f"- {esc(loc)} [{codes}] {esc(fs[0].message)}")
-            n += 1
-    return n
-
-
-def cleaned_frame(report: Report, inputs: Any, unsafe: bool = False):
-    """The kept rows of ``inputs`` as one pandas DataFrame (all sources, in order, a ``_source``
-    column first when there are several), with the fixes applied.  ``inputs``: the sources the
-    run opened, or something with ``open()`` that opens them again (``trainlint.runner.Inputs``)."""
-    import pandas as pd
-    import pyarrow as pa
-
-    specs = opened(inputs)
-    drop = report.rows_to_drop(unsafe)
-    frames = []
-    for spec in specs:
-        by_row = drop.get(spec.info.path)
-        rows_drop = by_row.rows if by_row is not None else np.zeros(0, np.int64)
-        for batch in spec.reader.batches():
-            keep = ~np.isin(batch.rows, rows_drop)
-            t = batch.table.filter(pa.array(keep))
-            if t.num_rows:
-                df = t.to_pandas()
-                if len(specs) > 1:
-                    df.insert(0, "_source", spec.info.path)
-                frames.append(df)
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)

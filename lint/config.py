@@ -40,6 +40,9 @@ class Settings:
     engine: str = "local"
     scheduler: str | None = None  # a Dask scheduler address (--engine dask)
     unsafe_fixes: bool = False
+    #: rules (codes, prefixes, names, groups) whose fix rewrites the text (masks a private value,
+    #: repairs an encoding) instead of dropping the row; the rewrite is an unsafe fix
+    mask: tuple[str, ...] = ()
     #: snippets of the data in the reports (``--no-show-text`` for data that must not be printed)
     show_text: bool = True
     #: the trainer's view (issue 18): a local tokenizer, a chat template (family name or file), a length
@@ -84,7 +87,7 @@ _TOP_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"config-path
                                                                    "gx-max-rows", "suppress",
                                                                    "per-file-ignores", "extend-per-file-ignores"}
 _ALLOWED_SECTIONS = {"rules", "gx", "dask", "suppress", "per-file-ignores", "extend-per-file-ignores"}
-_LISTS = ("select", "ignore", "extend_select", "text", "exclude", "extend_exclude", "paths", "against")
+_LISTS = ("select", "ignore", "extend_select", "mask", "text", "exclude", "extend_exclude", "paths", "against")
 _BOOLS = ("unsafe_fixes", "header", "force_exclude", "show_text", "cache")
 
 

@@ -8,9 +8,11 @@ form is the JSON report contract (see README, "JSON report").
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 from collections.abc import Mapping
+
+_DEFAULT = object()
 
 #: a column or dataset finding keeps the true count in ``n_rows`` and at most this many rows.
 ROWS_SAMPLE_CAP = 20
@@ -56,7 +58,9 @@ NO_EXTRA: Mapping[str, Any] = _EmptyExtra()
 
 
 class Fix(str, enum.Enum):
-    """What applying a finding's fix does: drop the row.  Unsafe fixes need --unsafe-fixes."""
+    """How sure a finding's fix is: a safe one is applied by --fix, an unsafe one by --fix
+    --unsafe-fixes.  The fix drops the row, or, for a finding with ``edits`` whose rule is chosen
+    by ``--mask``, rewrites the text in the cleaned copy (a rewrite changes text: always unsafe)."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"
@@ -78,6 +82,28 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """A rewrite of the text a finding is about (at its column or pointer): ``text[start:end]``
+    becomes ``replacement``.  ``before`` is what may be shown of the old text (masked for private
+    values, ``j***@e***.com``), never the value; ``length`` is the length of the whole text the
+    rule read, so a writer can tell the text it holds is the one the positions are about."""
+
+    start: int
+    end: int
+    replacement: str
+    before: str
+    length: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "before": self.before, "after": self.replacement,
+                "length": self.length}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Edit:
+        return cls(int(d["start"]), int(d["end"]), str(d["after"]), str(d.get("before", "")), int(d["length"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     name: str
@@ -96,6 +122,16 @@ class Finding:
     pointer: str | None = None
     #: rule-specific values a reporter may show (similarity, labels seen, ...); JSON-serialisable.
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: how ``--fix --mask`` rewrites the text instead of dropping the row (positions in the text at
+    #: ``column``/``pointer``); empty when the fix can only drop the row
+    edits: tuple[Edit, ...] = ()
+
+    def __setstate__(self, state: Any) -> None:
+        # a finding pickled before a field was added (a state-cache entry) gets that field's default
+        for f, value in zip(fields(self), list(state) + [_DEFAULT] * (len(fields(self)) - len(state))):
+            if value is _DEFAULT:
+                value = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+            object.__setattr__(self, f.name, value)
 
     @property
     def location(self) -> str:
@@ -140,6 +176,8 @@ class Finding:
             d["pointer"] = self.pointer
         if self.extra:
             d["extra"] = dict(self.extra)
+        if self.edits:
+            d["edits"] = [e.to_dict() for e in self.edits]
         return d
 
     @classmethod
@@ -160,4 +198,5 @@ class Finding:
             fix=Fix(d["fix"]) if d.get("fix") else None,
             pointer=d.get("pointer"),
             extra=d.get("extra") or {},
+            edits=tuple(Edit.from_dict(e) for e in d.get("edits") or ()),
         )

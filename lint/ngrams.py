@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from .hashing import hash_strings
 
-_P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial roll
+P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial roll
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -82,19 +82,43 @@ def words(texts: pa.Array | pa.ChunkedArray) -> Words:
     return Words(d_hash[ids], offsets, vocab, ids)
 
 
+def raw(w: Words, k: int) -> np.ndarray:
+    """The unmixed polynomial hash of the k words starting at every flat position with k words
+    after it (k-grams that run from one text into the next included: ``locate`` tells them)."""
+    total = w.hash.size
+    if total < k:
+        return np.empty(0, np.uint64)
+    m = total - k + 1
+    acc = w.hash[:m].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, k):
+            acc *= P
+            acc += w.hash[j:j + m]
+    return acc
+
+
 def rolled(w: Words, n: int) -> np.ndarray:
     """The n-gram hash starting at every word of the flat word array (the last n-1 words start
     none); n-grams that run from one text into the next are included: ``locate`` tells them."""
-    total = w.hash.size
-    if total < n:
-        return np.empty(0, np.uint64)
-    m = total - n + 1
-    acc = w.hash[:m].copy()
+    return _mix(raw(w, n))
+
+
+def windows(w: Words, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``raw`` hash of the ``lengths[i]`` words from flat position ``starts[i]`` (each inside the
+    flat array), for a few positions at a time."""
+    acc = w.hash[starts].copy()
     with np.errstate(over="ignore"):
-        for j in range(1, n):
-            acc *= _P
-            acc += w.hash[j:j + m]
-    return _mix(acc)
+        for j in range(1, int(lengths.max()) if lengths.size else 0):
+            m = lengths > j
+            acc[m] = acc[m] * P + w.hash[starts[m] + j]
+    return acc
+
+
+def key(raw_hash: np.ndarray, lengths: np.ndarray | int) -> np.ndarray:
+    """The hash of a word sequence of a given length from its ``raw`` hash: the length is part of
+    it, so sequences of different lengths are different keys."""
+    with np.errstate(over="ignore"):
+        return _mix(raw_hash + np.asarray(lengths).astype(np.uint64))
 
 
 def locate(w: Words, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,20 +136,7 @@ def ngrams(w: Words, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return acc[ok], parent[ok], pos[ok]
 
 
-def whole(w: Words) -> np.ndarray:
-    """One hash of each text's whole word sequence (0 for a text without words)."""
-    n = w.offsets.size - 1
-    out = np.zeros(n, np.uint64)
-    if w.hash.size == 0:
-        return out
-    counts = w.counts
-    parent = np.repeat(np.arange(n), counts)
-    pos = np.arange(w.hash.size) - w.offsets[parent]
-    with np.errstate(over="ignore"):
-        # order-dependent: each word times an odd constant of its position, summed per text
-        # (a cumulative sum wraps modulo 2**64, so end minus start is the text's sum)
-        scaled = w.hash * (_mix(pos.astype(np.uint64) + np.uint64(1)) | np.uint64(1))
-        cs = np.concatenate([np.zeros(1, np.uint64), np.cumsum(scaled, dtype=np.uint64)])
-        out = _mix((cs[w.offsets[1:]] - cs[w.offsets[:-1]]) ^ counts.astype(np.uint64))
-    out[counts == 0] = 0
-    return out
+def whole(w: Words, rows: np.ndarray) -> np.ndarray:
+    """``key`` of the whole word sequence of texts ``rows`` (each with at least one word)."""
+    counts = w.counts[rows]
+    return key(windows(w, w.offsets[rows], counts), counts)

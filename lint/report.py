@@ -35,9 +35,15 @@ class Report:
         self.fail_on = Severity.parse(fail_on)
         self.rules = list(rules)
         self.inputs = inputs
+        #: rule selectors (``--mask``): their fixes rewrite the text (mask, repair) where they can,
+        #: instead of dropping the row
+        self.mask: tuple[str, ...] = ()
         #: content keys of the findings (``lint/keys.py``), by the store's global index; None
         #: unless the run computed them (a baseline, suppressions, SARIF output)
         self.keys = None
+        #: every finding of the run, before per-file-ignores, suppressions and a baseline hid
+        #: some (``lint/accept.py``); None when nothing was hidden
+        self.every_finding: FindingStore | None = None
 
     @property
     def findings(self) -> FindingStore:
@@ -74,6 +80,7 @@ class Report:
         for path, rows in self.rows_to_drop(unsafe).items():
             sid = cols["paths"].index(path)
             dropped |= (cols["source"] == sid) & np.isin(cols["row"], rows.rows)
+        dropped |= store.fixed_entries(self._fixes(unsafe), self.rewrite_codes())[1]  # rewritten away
         remaining = store.select(~dropped & (cols["severity"] >= self.fail_on.rank))
         return 1 if len(remaining) else 0
 
@@ -99,6 +106,7 @@ class Report:
             mask &= cols["severity"] >= Severity.parse(severity).rank
         out = Report(store.select(mask), self.sources, self.stats, self.fail_on.value, self.rules, self.inputs)
         out.keys = self.keys
+        out.mask = self.mask
         return out
 
     def show(self, rule: str | Iterable[str] | None = None, **kw: Any) -> Report:
@@ -142,7 +150,29 @@ class Report:
     def rows_to_drop(self, unsafe: bool = False) -> dict[str, RowsToDrop]:
         """source path -> row -> the fixable findings that drop it.  Each source's mapping also has
         ``rows``, the dropped rows as a sorted array; findings are made when a row is looked up."""
-        return self.findings.rows_to_drop((Fix.SAFE, Fix.UNSAFE) if unsafe else (Fix.SAFE,))
+        return self.findings.rows_to_drop(self._fixes(unsafe), self.rewrite_codes())
+
+    def rows_to_edit(self, unsafe: bool = False) -> dict[str, RowsToDrop]:
+        """source path -> row -> the findings whose ``edits`` rewrite its text in the cleaned copy
+        (rules chosen by ``mask``, on rows no fix drops); ``rows`` as for ``rows_to_drop``."""
+        return self.findings.rows_to_edit(self._fixes(unsafe), self.rewrite_codes())
+
+    def rewrite_codes(self) -> set[str]:
+        """Codes of the rules ``mask`` chooses (codes, prefixes, names, groups or ALL)."""
+        if not self.mask:
+            return set()
+        from .registry import matches
+
+        classes = {type(r) for r in self.rules if getattr(r, "code", "")}
+        codes = {r.code for r in classes if any(matches(r, s) for s in self.mask)}
+        # findings of rules the report does not hold (a report rebuilt from JSON): by code prefix
+        codes |= {c for c in self.findings.columns()["codes"]
+                  if any(c.upper().startswith(s.strip().upper()) or s.strip().upper() == "ALL" for s in self.mask)}
+        return codes
+
+    @staticmethod
+    def _fixes(unsafe: bool) -> tuple[Fix, ...]:
+        return (Fix.SAFE, Fix.UNSAFE) if unsafe else (Fix.SAFE,)
 
     def cleaned(self, unsafe: bool = False, inputs: Any = None):
         """The kept rows as one pandas DataFrame (all sources, in order), with the fixes applied.
@@ -150,9 +180,32 @@ class Report:
         ``inputs``: where to read the rows from: the sources a run opened
         (``trainlint.sources.open_sources``), or an ``Inputs`` (``report.inputs``, the default:
         what ``lint()`` read, opened again)."""
-        from .clean import cleaned_frame
+        from .preview import cleaned_frame
 
         return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
+
+    # -- accepting findings ------------------------------------------------------------------------
+    def write_baseline(self, path: str | None = None) -> tuple[int, int]:
+        """Record this run's findings in the baseline file ``path`` (default
+        ``trainlint-baseline.txt``), as ``trainlint check --write-baseline`` does: every finding,
+        also those a baseline or suppressions hid; entries of an earlier baseline there that no
+        longer match are dropped.  Returns (findings recorded, entries dropped).
+
+        When the run made no content keys (``lint()`` without ``baseline``, ``suppressions`` or
+        ``write_baseline``), the data is read once more to make them."""
+        from . import baseline
+
+        if self.keys is None:
+            self.keys = self._content_keys()
+        return baseline.record(path or baseline.DEFAULT_PATH, self, self.every_finding)
+
+    def _content_keys(self) -> Any:
+        from .errors import UsageError
+
+        if getattr(self.inputs, "content_keys", None) is None:
+            raise UsageError("this report does not say what it read: lint with "
+                             "trainlint.lint(data, write_baseline=PATH) instead")
+        return self.inputs.content_keys(self.findings)
 
     # -- display ---------------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import ConfigError
-from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Finding, Fix, Related, Severity
+from .finding import NO_EXTRA, ROWS_SAMPLE_CAP, Edit, Finding, Fix, Related, Severity
 
 CODE_RE = re.compile(r"^[A-Z]{2,3}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -100,6 +100,11 @@ class Rule:
         there is none.  Engines may ignore it (then ``finish`` gets the whole merged state)."""
         return None
 
+    def bind(self, rules: Sequence[Rule]) -> None:
+        """Called once before a run with every rule of the run (this one too): a rule that leaves
+        some rows to another rule of the run when that rule is selected (near-duplicate leaves
+        rows of short fields to near-duplicate-record) looks for it here.  Default: nothing."""
+
     def stats(self, state: Any, run: RunContext) -> Mapping[str, Any] | None:  # noqa: F821
         """Statistics for the JSON report's ``stats`` block (label distribution, languages...)."""
         return None
@@ -133,8 +138,10 @@ class Rule:
         fix: Fix | None | bool = True,
         pointer: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        edits: Sequence[Edit] = (),
     ) -> Finding:
-        """A finding with this rule's code, name and severity.  ``fix=True`` means the rule's own."""
+        """A finding with this rule's code, name and severity.  ``fix=True`` means the rule's own.
+        ``edits``: how ``--mask`` rewrites the text instead of dropping the row."""
         if fix is True:
             fix = self.fix if row is not None else None
         elif fix is False:
@@ -154,6 +161,7 @@ class Rule:
             fix=fix,
             pointer=pointer,
             extra=dict(extra) if extra else NO_EXTRA,
+            edits=tuple(edits) if fix else (),
         )
 
     def row_findings(
@@ -207,6 +215,14 @@ class Rule:
             lines = [f"  {n} ({t}, default {d!r})" for n, t, d in opts]
             body += ("\n\nConfigured under [tool.trainlint.rules." + cls.name + "]:\n" + "\n".join(lines))
         return f"{head}\n{'=' * len(head)}\n{textwrap.fill(meta, 100)}\n\n{body}\n"
+
+
+def bind_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """``rule.bind(rules)`` for every rule of a run; the rules, as a list."""
+    rules = list(rules)
+    for r in rules:
+        r.bind(rules)
+    return rules
 
 
 def _type_name(t: Any) -> str:

@@ -14,6 +14,7 @@ from .rule import Rule
 
 def build_rules(settings: Settings) -> list[Rule]:
     from .registry import find_rule, select_rules
+    from .rule import bind_rules
 
     chosen = select_rules(settings.select, settings.ignore, settings.extend_select)
     options: dict[str, dict[str, Any]] = {}
@@ -36,7 +37,7 @@ def build_rules(settings: Settings) -> list[Rule]:
 
         rules += expectation_rules(settings.gx_suites, settings.select, settings.ignore,
                                    settings.extend_select, settings.gx_max_rows)
-    return rules
+    return bind_rules(rules)
 
 
 def _view_options(cls, settings: Settings) -> dict[str, Any]:
@@ -72,6 +73,17 @@ class Inputs:
         return open_sources(self.data, read, text=s.text, label=s.label, split_column=s.split_column,
                             record_format=s.format)
 
+    def content_keys(self, store: Any) -> Any:
+        """The content keys (``lint/keys.py``) of the findings in ``store``, made by reading the
+        data again with the content-keys rule alone (``Report.write_baseline`` of a run without them)."""
+        from .engines import get_engine
+        from .keys import ContentKeys, finding_keys
+
+        specs = self.open()
+        content = ContentKeys()
+        get_engine("local").run(specs, [content])
+        return finding_keys(store, content.table, [s.info for s in specs])
+
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
@@ -95,6 +107,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     from .engines import get_engine
 
     rules = build_rules(settings)
+    if settings.mask:  # an unknown selector is a usage error, as for --select
+        from .registry import select_rules
+
+        select_rules(select=settings.mask)
     entries = suppressions.load(settings)
     base = None
     if settings.baseline:
@@ -118,7 +134,11 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
     with engine if output_dir is not None else contextlib.nullcontext():
         result = engine.run(specs, run_rules, progress)
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
-        report = Report(result.findings, sources, result.stats, settings.fail_on, rules, given)
+        from .redact import redact_findings
+
+        findings = redact_findings(result.findings, rules)  # no private value in any output
+        report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
+        report.mask = tuple(settings.mask)
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys
@@ -129,6 +149,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         done = accept(report.findings, settings, keys=report.keys, entries=entries,
                       text_hits=content.hits if content else None, sources=infos, selected=rules, baseline=base)
         if done.stats:
+            report.every_finding = report.findings
             report.findings = done.store
             report.stats["accepted"] = done.stats
         if report_on is not None:

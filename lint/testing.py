@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .context import SourceInfo
 from .finding import Finding
-from .rule import Rule
+from .rule import Rule, bind_rules
 from .sources import ReadOptions, SourceSpec
 from .sources.columnar import TableReader, to_arrow
 from .sources.roles import infer_roles
@@ -73,7 +73,7 @@ def run_rules_on(rules: Sequence[Rule], sources: Sequence[Mapping[str, Any]], mo
         raise ValueError(f"mode must be one of {MODES}")
     batch_rows = 1 if mode != "stream" else 1 << 20
     specs = make_specs(sources, batch_rows, roles)
-    return _engine(mode).run(specs, rules)
+    return _engine(mode).run(specs, bind_rules(rules))
 
 
 def lint_records(rule: type[Rule] | Rule, records: Iterable[Mapping[str, Any]] | None = None, *,
@@ -106,7 +106,7 @@ def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = 
     specs = open_sources(list(paths), opts, text=(text,) if isinstance(text, str) else text,
                          label=roles.get("label"), split_column=roles.get("split_column"),
                          record_format=roles.get("format"))
-    return _engine(mode).run(specs, rules)
+    return _engine(mode).run(specs, bind_rules(rules))
 
 
 def tekken_path() -> str:

@@ -1,11 +1,13 @@
-"""eval-contamination (LK002) on the templated benchmark with eval rows of MRPC planted in it:
-the planted rows are found, one process, worker processes and Dask agree, and an index file
-(``trainlint index``) gives the same findings as the eval file it was built from."""
+"""eval-contamination (LK002) on the templated benchmark with eval rows of MRPC (long) and
+banking77 (shorter than the 13-word n-gram) planted in it: the planted rows are found, one
+process, worker processes and Dask agree, and an index file (``trainlint index``) gives the same
+findings as the eval file it was built from."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -23,8 +25,11 @@ from trainlint.sources import ReadOptions, open_sources
 
 GENERATOR = ROOT.parent / "shared" / "bench" / "templated.py"
 MRPC = DATA / "mrpc" / "msr_paraphrase_test.txt"
-pytestmark = pytest.mark.skipif(not (GENERATOR.exists() and MRPC.exists()), reason="shared data not present")
+BANKING = DATA / "banking77" / "test.csv"
+pytestmark = pytest.mark.skipif(not (GENERATOR.exists() and MRPC.exists() and BANKING.exists()),
+                                reason="shared data not present")
 PLANTED = 30
+SHORT = 12  # banking77 rows of 6-12 words, planted inside a longer text
 
 
 def _mrpc_sentences(k: int) -> list[str]:
@@ -33,14 +38,25 @@ def _mrpc_sentences(k: int) -> list[str]:
     return [r[3] for r in rows if len(r[3].split()) >= 16][:k]
 
 
+def _banking_utterances(k: int) -> list[str]:
+    """k rows; those first in the list are not inside another of them (one that is, "my card has
+    not arrived yet", is a common phrase that only a training row of the same words matches)."""
+    with open(BANKING, encoding="utf-8", newline="") as f:
+        rows = [r["text"] for r in csv.DictReader(f) if 6 <= len(r["text"].split()) <= 12][:k]
+    words = [f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', r.lower()).split())} " for r in rows]
+    inside = [any(w in v and w != v for v in words) for w in words]
+    return [r for r, c in zip(rows, inside) if not c] + [r for r, c in zip(rows, inside) if c]
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("contam")
     subprocess.run([sys.executable, str(GENERATOR), "--rows", "3000", "--out", str(d), "--formats", "csv"],
                    check=True, capture_output=True)
     sentences = _mrpc_sentences(200)
+    short = _banking_utterances(100)
     with open(d / "eval.jsonl", "w", encoding="utf-8") as f:
-        for s in sentences:
+        for s in sentences + short:
             f.write(json.dumps({"text": s}) + "\n")
     with open(d / "data.csv", "a", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -49,6 +65,8 @@ def data(tmp_path_factory):
             kinds = [s, "\n".join(" ".join(words[i:i + 5]) for i in range(0, len(words), 5)),
                      f"As reported earlier this week, {s.upper()} Readers were not surprised."]
             w.writerow([10_000 + k, kinds[k % 3], "news", "en", "train"])
+        for k, s in enumerate(short[:SHORT]):
+            w.writerow([20_000 + k, f"Customer wrote: {s.lower()} (ticket {k}) and waited.", "bank", "en", "train"])
     return d
 
 
@@ -60,8 +78,9 @@ def _findings(d, engine, against, block_bytes=1 << 23):
 
 def test_planted_rows_found_and_workers_agree(data, monkeypatch):
     local = _findings(data, LocalEngine(), data / "eval.jsonl")
-    assert sorted(f["row"] for f in local) == list(range(3000, 3000 + PLANTED))
+    assert sorted(f["row"] for f in local) == list(range(3000, 3000 + PLANTED + SHORT))
     assert all(":" in f["message"] and "eval.jsonl:" in f["message"] for f in local)
+    assert all(f"eval.jsonl:{201 + k}" in f["message"] for k, f in enumerate(local[PLANTED:]))
     monkeypatch.setattr(processes, "MIN_BLOCK_BYTES", 16 << 10)
     assert _findings(data, ProcessEngine(2, workers_after=0), data / "eval.jsonl", block_bytes=64 << 10) == local
 
@@ -93,7 +112,8 @@ def test_index_is_deterministic_textless_and_used_by_against(data, monkeypatch):
     from trainlint.evalindex import read_index
 
     idx = read_index("a.tlidx")
-    assert idx.rows == 200 and len(a) <= 16 * idx.hashes.size + 12 * idx.rows + 4096
+    # 12 bytes per distinct n-gram or short row, 4 per row (its line), the header, the checksum
+    assert idx.rows == 300 and idx.inner.size >= 90 and len(a) <= 16 * idx.entries + 1024
     assert _findings(data, LocalEngine(), "a.tlidx") == _findings(data, LocalEngine(), "eval.jsonl")
 
 
@@ -104,10 +124,22 @@ def test_damaged_or_foreign_index_is_one_line_exit_2(data, monkeypatch):
     raw = (data / "c.tlidx").read_bytes()
     (data / "damaged.tlidx").write_bytes(raw[:-40] + bytes([raw[-40] ^ 1]) + raw[-39:])
     (data / "foreign.tlidx").write_bytes(b"PK\x03\x04 not an index")
-    for name, why in (("damaged.tlidx", "checksum"), ("foreign.tlidx", "no TLIDX header")):
+    # well-formed, checksummed, but written by something else: an older version, ids past the rows
+    import dataclasses
+    import hashlib
+
+    from trainlint.evalindex import read_index
+
+    old = raw[:8] + (1).to_bytes(4, "little") + raw[12:-32]
+    (data / "old.tlidx").write_bytes(old + hashlib.blake2b(old, digest_size=32).digest())
+    idx = read_index("c.tlidx")
+    (data / "ids.tlidx").write_bytes(dataclasses.replace(idx, ids=idx.ids + idx.rows).to_bytes())
+    for name, why in (("damaged.tlidx", "checksum"), ("foreign.tlidx", "no TLIDX header"),
+                      ("old.tlidx", "format version 1"), ("ids.tlidx", "row id out of range")):
         res = runner.invoke(cli, ["check", "data.csv", "--isolated", "--against", name])
         assert res.exit_code == 2, res.output
         assert name in res.output and why in res.output and "Traceback" not in res.output
+        assert len(res.output.strip().splitlines()) == 1, res.output
 
 
 def test_index_never_written_over_an_input(data, monkeypatch):
@@ -123,4 +155,4 @@ def test_against_from_the_config_file(data, monkeypatch):
     (data / "cfg" / "trainlint.toml").write_text('against = ["../eval.jsonl"]\nselect = ["LK002"]\n')
     monkeypatch.chdir(data)
     res = CliRunner().invoke(cli, ["check", "data.csv", "--config", "cfg/trainlint.toml", "-q"])
-    assert res.exit_code == 1 and f"{PLANTED} findings" in res.output, res.output
+    assert res.exit_code == 1 and f"{PLANTED + SHORT} findings" in res.output, res.output

@@ -193,3 +193,16 @@ def test_rule_row_findings_carry_the_rules_metadata():
                  Miss().finding("text is missing", source="a.csv", row=1, column="text")]
     assert len(b) == 2 and bool(b) and not Miss().row_findings("x", source="a.csv", rows=[])
     assert f[0].fix is Fix.SAFE and f[0].n_rows == 1 and f[0].extra == {}
+
+
+def test_finding_pickled_before_edits_existed_unpickles_with_no_edits():
+    """State-cache entries hold pickled findings: one written before ``edits`` was added still loads."""
+    import pickle
+
+    from trainlint.finding import Edit, Finding, Severity
+
+    f = Finding("PI001", "email-address", Severity.WARNING, "m", "d.jsonl", 3, edits=(Edit(0, 4, "<EMAIL>", "a***", 9),))
+    assert pickle.loads(pickle.dumps(f)) == f
+    old = Finding.__new__(Finding)
+    old.__setstate__(f.__getstate__()[:-1])  # the state as the previous layout wrote it
+    assert old.edits == () and old.row == 3

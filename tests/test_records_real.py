@@ -54,3 +54,23 @@ def test_records_with_one_text_column_are_left_to_near_duplicate(tmp_path):
     df.to_csv(out, index=False)
     res = run_rules_on_files([NearDuplicateRecord()], [str(out)], roles={"text": "text", "label": None})
     assert res.findings == []
+
+
+def test_near_duplicate_leaves_record_rows_to_near_duplicate_record(tmp_path):
+    """Text role of several short fields, both rules selected: each pair is reported once, by the
+    field-aware rule; near-duplicate alone still compares the joined fields."""
+    from trainlint.rules.duplicates.du002_near_duplicate import NearDuplicate
+
+    path = _febrl("dataset1.csv")
+    df = pd.read_csv(path, skipinitialspace=True, dtype=str).drop(columns=["rec_id"])
+    out = tmp_path / "people.csv"
+    df.to_csv(out, index=False)
+    roles = {"text": ("given_name", "surname", "address_1", "suburb", "date_of_birth"), "label": None}
+    alone = run_rules_on_files([NearDuplicate()], [str(out)], roles=roles)
+    assert len(alone.findings) >= 5  # a few of the same people, found through the joined text
+    records = run_rules_on_files([NearDuplicateRecord()], [str(out)], roles=roles)
+    both = run_rules_on_files([NearDuplicate(), NearDuplicateRecord()], [str(out)], roles=roles)
+    assert [f.code for f in both.findings if f.code == "DU002"] == []
+    assert sorted((f.row, f.related[0].row) for f in both.findings) == \
+        sorted((f.row, f.related[0].row) for f in records.findings)
+    assert len(records.findings) >= len(alone.findings)

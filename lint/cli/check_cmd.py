@@ -60,6 +60,7 @@ def _overrides(o: dict[str, Any]) -> dict[str, Any]:
         "format": o["record_format"], "input_format": o["input_format"],
         "encoding": o["encoding"], "delimiter": _delimiter(o["delimiter"]), "header": o["header"],
         "jobs": o["jobs"], "engine": o["engine"], "unsafe_fixes": o["unsafe_fixes"],
+        "mask": split_values(o["mask"]),
         "rules": {"unexpected-language": {"language": o["language"]}} if o["language"] else None,
         "scheduler": o["scheduler"], "show_text": o["show_text"],
         "tokenizer": o["tokenizer"], "chat_template": o["chat_template"], "max_length": o["max_length"],
@@ -85,6 +86,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     _check_output_paths(paths, [p for _f, p in outputs if p])
     settings = resolve_settings(o["config"], _overrides(o), isolated=o["isolated"])
     write_baseline = baseline_target(o["write_baseline"], settings)
+    applied = {"baseline": settings.baseline, "suppressions": settings.suppressions}  # by later runs
     if write_baseline is not None:
         from dataclasses import replace
 
@@ -127,7 +129,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     try:
         report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
                      on_sources=opened.extend, on_outputs=written.append, keys=keys, on_walk=say_skipped,
-                     report_on=report_on, before_accept=functools.partial(record, o, write_baseline, settings))
+                     report_on=report_on, before_accept=functools.partial(record, o, write_baseline, settings, applied))
     finally:
         close()
     say_accepted(report)

@@ -67,6 +67,10 @@ _PARAMS = [
                  help="Run a Great Expectations 1.x suite as rules GX001... (repeatable; needs trainlint[gx])."),
     click.option("--fix", is_flag=True, help="Write a cleaned copy and a rejects file to --output-dir."),
     click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply unsafe fixes (near-duplicates, ...)."),
+    click.option("--mask", "mask", multiple=True, metavar="RULES",
+                 help="Rules (codes, prefixes, names; comma-separated) whose unsafe fix rewrites the text instead "
+                      "of dropping the row: private values masked (PI), mojibake repaired, invisible and control "
+                      "characters removed (EN). Changes go to <name>.changes.jsonl beside the rejects."),
     click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where --fix writes."),
     click.option("--diff", is_flag=True, help="Show the rows --fix would remove; write nothing."),
     click.option("--baseline", default=None, type=click.Path(dir_okay=False), metavar="FILE",

@@ -19,16 +19,17 @@ PLAIN_TEXT = ("text", "concise")
 def say_fixed(report: Any, o: dict[str, Any], unsafe: bool, opened: list, written: list) -> None:
     """--diff: the rows --fix would remove; --fix: what each cleaned copy kept and rejected."""
     if o["diff"]:
-        from ..clean import diff_lines
+        from ..preview import diff_lines
 
         n = diff_lines(report, opened, unsafe, click.echo)
-        click.echo(f"{n} row{'s' if n != 1 else ''} would be removed.", err=True)
+        click.echo(f"{n} row{'s' if n != 1 else ''} would be {'changed' if report.mask else 'removed'}.", err=True)
     elif o["fix"]:
         summary = written[0]  # by run(), on the engine's workers when it has them
         from ..escape import text as esc
 
         for r in summary.results:
-            click.echo(esc(f"{r.path}: kept {r.kept}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
+            rewritten = f" ({r.rewritten} rewritten, see {r.changes})" if r.changes else ""
+            click.echo(esc(f"{r.path}: kept {r.kept}{rewritten}, rejected {r.rejected} -> {r.cleaned}, {r.rejects}",
                            line_start=True), err=True)
         for p in summary.skipped:
             click.echo(f"{esc(p, line_start=True)}: not written (in-memory or remote input)", err=True)

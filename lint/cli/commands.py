@@ -109,13 +109,14 @@ def index_cmd(paths: tuple[str, ...], output: str, n: int, text: tuple[str, ...]
 
         idx, size = write_index(list(paths), output, n, split_values(text))
         click.echo(f"{output}: {idx.rows} eval rows, {idx.hashes.size} distinct {n}-grams, "
-                   f"{idx.whole.size} short rows, {size} bytes", err=True)
+                   f"{idx.inner.size + idx.whole.size} rows under {n} words ({idx.whole.size} of them common "
+                   f"phrases, matched as whole texts only), {size} bytes", err=True)
 
     guarded(work)
 
 
 @click.command("split", context_settings=CONTEXT)
-@click.argument("data")
+@click.argument("data", nargs=-1, required=True)
 @click.option("--test-size", type=float, default=0.2, show_default=True, help="Share of rows in test.")
 @click.option("--valid-size", type=float, default=0.0, show_default=True, help="Share of rows in valid (0: none).")
 @click.option("--stratify", default=None, metavar="COLUMN", help="Keep this column's proportions in every split.")
@@ -123,13 +124,14 @@ def index_cmd(paths: tuple[str, ...], output: str, n: int, text: tuple[str, ...]
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, byte-identical files.")
 @click.option("--text", "text", multiple=True, help="Text column(s), comma-separated.")
 @click.option("--output-dir", required=True, type=click.Path(file_okay=False), help="Where train/test/valid go.")
-def split_cmd(data: str, **o: Any) -> None:
-    """Split DATA into train/test(/valid) files: no copy of a text, and no --group value, crosses a split."""
+def split_cmd(data: tuple[str, ...], **o: Any) -> None:
+    """Split DATA (a file, or shards of one dataset) into train/test(/valid) files: no copy or near
+    copy of a text, and no --group value, crosses a split."""
 
     def work() -> None:
         from ..splitting import TOLERANCE, split
 
-        res = split(data, test_size=o["test_size"], valid_size=o["valid_size"], stratify=o["stratify"],
+        res = split(list(data), test_size=o["test_size"], valid_size=o["valid_size"], stratify=o["stratify"],
                     group=o["group"], seed=o["seed"], output_dir=o["output_dir"], text=split_values(o["text"]))
         click.echo(res.summary())
         if o["stratify"]:

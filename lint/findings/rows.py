@@ -65,6 +65,14 @@ class RowFindings:
     def __len__(self) -> int:
         return int(self.rows.size)
 
+    def with_templates(self, templates: Sequence[str]) -> RowFindings:
+        """A copy with other message templates (redacted: ``trainlint.redact``), arrays shared."""
+        import copy
+
+        out = copy.copy(self)
+        out.templates = tuple(templates)
+        return out
+
     def __bool__(self) -> bool:
         return self.rows.size > 0
 

@@ -146,6 +146,30 @@ class FindingStore(Sequence):
     def __reduce__(self):
         return (FindingStore, ((), self._order, self._parts))
 
+    def redacted(self, message: Callable[[str], str], finding: Callable[[Finding], Finding]) -> FindingStore:
+        """This store with the message templates of its ``RowFindings`` passed through ``message``
+        and its ``Finding`` objects through ``finding`` (``trainlint.redact``: the same object when
+        nothing changes).  Parts nothing changed in are shared, not copied."""
+        parts: list = []
+        changed = False
+        for p in self._parts:
+            if isinstance(p, RowFindings):
+                templates = tuple(message(t) for t in p.templates)
+                if any(a is not b for a, b in zip(templates, p.templates)):
+                    p = p.with_templates(templates)
+                    changed = True
+            else:
+                new = _Objects(finding(f) for f in p)
+                if any(a is not b for a, b in zip(new, p)):
+                    p = new
+                    changed = True
+            parts.append(p)
+        if not changed:
+            return self
+        store = FindingStore(order=self._order, _parts=parts)
+        store._cols = self._cols
+        return store
+
     # -- columns over all entries (by global index) --------------------------------------------------
     def columns(self) -> dict[str, Any]:
         """Per entry: source id, row (-1: none), code id, name id, severity rank, fix id; and the
@@ -155,7 +179,8 @@ class FindingStore(Sequence):
         paths: dict[str | None, int] = {}
         codes: dict[str, int] = {}
         names: dict[str, int] = {}
-        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("source", "row", "code", "name", "severity", "fix")}
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("source", "row", "code", "name", "severity", "fix",
+                                                             "edit")}
         for p in self._parts:
             if isinstance(p, RowFindings):
                 ids = np.array([paths.setdefault(s, len(paths)) for s in p.paths], np.int32)
@@ -166,6 +191,7 @@ class FindingStore(Sequence):
                 cols["name"].append(np.full(n, names.setdefault(p.name, len(names)), np.int32))
                 cols["severity"].append(np.full(n, _SEV_RANK[p.severity], np.int8))
                 cols["fix"].append(np.full(n, _FIX_ID[p.fix], np.int8))
+                cols["edit"].append(np.zeros(n, bool))
             else:
                 cols["source"].append(np.array([paths.setdefault(f.source, len(paths)) for f in p], np.int32))
                 cols["row"].append(np.array([-1 if f.row is None else f.row for f in p], np.int64))
@@ -173,8 +199,9 @@ class FindingStore(Sequence):
                 cols["name"].append(np.array([names.setdefault(f.name, len(names)) for f in p], np.int32))
                 cols["severity"].append(np.array([_SEV_RANK[f.severity] for f in p], np.int8))
                 cols["fix"].append(np.array([_FIX_ID[f.fix] for f in p], np.int8))
+                cols["edit"].append(np.array([bool(f.edits) for f in p], bool))
         dtypes = {"source": np.int32, "row": np.int64, "code": np.int32, "name": np.int32,
-                  "severity": np.int8, "fix": np.int8}
+                  "severity": np.int8, "fix": np.int8, "edit": bool}
         out: dict[str, Any] = {k: np.concatenate(v) if v else np.zeros(0, dtypes[k]) for k, v in cols.items()}
         out["paths"] = list(paths)
         out["codes"] = list(codes)
@@ -242,13 +269,39 @@ class FindingStore(Sequence):
         sev = self._selected(self.columns()["severity"])
         return int(sev.max()) if sev.size else -1
 
-    def rows_to_drop(self, fixes: Iterable[Fix]) -> dict[str, RowsToDrop]:
-        """source path -> the rows findings with one of these ``fixes`` drop (ascending), with them."""
+    def fixed_entries(self, fixes: Iterable[Fix], rewrite: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """(dropping, rewriting): by global index, the entries a fix with one of ``fixes`` applies
+        to, split into those that drop their row and those that rewrite its text: a finding with
+        edits whose code is in ``rewrite`` (``--mask``), on a row no other fix drops."""
         c = self.columns()
+        fixes = tuple(fixes)
         wanted = np.array([_FIX_ID[f] for f in fixes], np.int8)
+        listed = np.zeros(c["fix"].size, bool)
+        listed[self._global(slice(None))] = True
+        applied = listed & np.isin(c["fix"], wanted) & (c["row"] >= 0)
+        # a rewrite changes text: it is an unsafe fix whatever the rule's own fix is
+        codes = [k for k, code in enumerate(c["codes"]) if code in set(rewrite)] if Fix.UNSAFE in fixes else []
+        edit = applied & c["edit"] & np.isin(c["code"], codes)
+        drop = applied & ~edit
+        if edit.any() and drop.any():  # a dropped row is not rewritten: it is in the rejects as it was
+            key = c["source"].astype(np.int64) << 40 | c["row"]
+            edit &= ~np.isin(key, key[drop])
+        return drop, edit
+
+    def rows_to_drop(self, fixes: Iterable[Fix], rewrite: Iterable[str] = ()) -> dict[str, RowsToDrop]:
+        """source path -> the rows findings with one of these ``fixes`` drop (ascending), with them.
+        Findings of the rules in ``rewrite`` that can rewrite their text (``edits``) drop nothing."""
+        return self._by_row(self.fixed_entries(fixes, rewrite)[0])
+
+    def rows_to_edit(self, fixes: Iterable[Fix], rewrite: Iterable[str]) -> dict[str, RowsToDrop]:
+        """source path -> the rows whose text the findings of ``rewrite`` rules rewrite, with them."""
+        return self._by_row(self.fixed_entries(fixes, rewrite)[1])
+
+    def _by_row(self, entries: np.ndarray) -> dict[str, RowsToDrop]:
+        c = self.columns()
         order = self._global(slice(None))
-        fix, row, src = c["fix"][order], c["row"][order], c["source"][order]
-        keep = np.isin(fix, wanted) & (row >= 0)
+        row, src = c["row"][order], c["source"][order]
+        keep = entries[order]
         out: dict[str, RowsToDrop] = {}
         sids, first = np.unique(src[keep], return_index=True)
         for sid in sids[np.argsort(first)].tolist():  # sources in report order
@@ -260,5 +313,3 @@ class FindingStore(Sequence):
             by_row = np.argsort(r, kind="stable")  # findings of one row stay in report order
             out[path] = RowsToDrop(self, r[by_row], g[by_row])
         return out
-
-

@@ -71,19 +71,19 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
         try:
             for w, text in _read(spec, rows):
                 if text:
-                    for redact in redactors:
-                        text = redact(text)
+                    text = redactors.text(text)
                     out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
         except Exception:  # a report is still shown when its source changed or went away
             continue
     return out
 
 
-def _redactors(report) -> list:
-    """The ``redact`` of every rule of the run that masks something (``Rule.redact``)."""
-    from ..rule import Rule
+def _redactors(report):
+    """The ``redact`` of every rule that masks something (``Rule.redact``): the run's, with their
+    options, and every other registered one, so text is masked whichever rules ran."""
+    from ..redact import redactors
 
-    return [r.redact for r in getattr(report, "rules", ()) if type(r).redact is not Rule.redact]
+    return redactors(getattr(report, "rules", ()))
 
 
 _QUOTED = re.compile(r'"([^"]{3,})"|\'([^\']{3,})\'|: (\S.{2,})$')

@@ -103,7 +103,9 @@ def summary_lines(report, color: bool = False, fixed: bool = False, unsafe_fixes
     unsafe = fixes.get(Fix.UNSAFE, 0)
     if fixed:
         dropped = sum(len(rows) for rows in report.rows_to_drop(unsafe_fixes).values())
+        edited = sum(len(rows) for rows in report.rows_to_edit(unsafe_fixes).values()) if report.mask else 0
         lines.append(f"Fixed: {dropped} row{'s' if dropped != 1 else ''} moved to the rejects files"
+                     + (f", {edited} row{'s' if edited != 1 else ''} rewritten (--mask)" if edited else "")
                      + ("" if unsafe_fixes or not unsafe else
                         f"; {unsafe} finding{'s' if unsafe != 1 else ''} with unsafe fixes left "
                         f"(--unsafe-fixes applies them)") + ".")

@@ -89,10 +89,11 @@ class ParquetReader(Reader):
             raise SourceError(one_line(f"{self.path}: corrupt Parquet data in row group {block.payload} ({e}); "
                                        f"check the file is complete")) from None
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         import pyarrow.parquet as pq
 
         drop = sorted_rows(drop_rows)
+        edit_rows = sorted_rows(edits.rows) if edits is not None else drop[:0]
         kept = rejected = 0
         writer = pq.ParquetWriter(out, self.schema)
         f = self._file()
@@ -104,6 +105,10 @@ class ParquetReader(Reader):
                 rows = row + np.arange(batch.num_rows, dtype=np.int64)
                 row += batch.num_rows
                 dropped = in_rows(rows, drop)
+                edited = in_rows(rows, edit_rows) & ~dropped
+                if edited.any():
+                    batch, refused = rewrite_table(batch, rows, edited, edits)
+                    dropped |= refused
                 if dropped.any():
                     for i in np.flatnonzero(dropped).tolist():
                         try:
@@ -123,6 +128,33 @@ class ParquetReader(Reader):
         finally:
             writer.close()
         return kept, rejected
+
+
+def rewrite_table(table: pa.Table, rows: np.ndarray, edited: np.ndarray, edits) -> tuple[pa.Table, np.ndarray]:
+    """``table`` with the ``edited`` rows rewritten by ``edits`` (``trainlint.rewrite.Rewriter``),
+    and the rows it refused (to be rejected, as they were)."""
+    refused = np.zeros(table.num_rows, dtype=bool)
+    new_rows: dict[int, dict] = {}
+    changed: set[str] = set()
+    for i in np.flatnonzero(edited).tolist():
+        try:
+            record = table.slice(i, 1).to_pylist()[0]
+        except (UnicodeDecodeError, pa.ArrowException):
+            record = None
+        new = edits(int(rows[i]), None, record)
+        if new is None:
+            refused[i] = True
+        else:
+            new_rows[i] = new
+            changed.update(k for k in new if new[k] != record.get(k))
+    for name in sorted(changed):  # only the columns an edit changed are built again
+        col = table.column(name)
+        values = col.to_pylist()
+        for i, new in new_rows.items():
+            values[i] = new.get(name)
+        idx = table.schema.get_field_index(name)
+        table = table.set_column(idx, table.schema.field(idx), pa.array(values, type=col.type))
+    return table, refused
 
 
 def _without_invalid_utf8(t: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray, list[InvalidRecord]]:

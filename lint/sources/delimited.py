@@ -238,7 +238,7 @@ class DelimitedReader(Reader):
         return pa.table({name: pa.array(c, pa.string()) for name, c in zip(self.columns, cols)})
 
     # -- the cleaned copy ------------------------------------------------------------------------
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         with open_binary(self.path) as f:
             had_bom = f.read(3) == BOM
         if had_bom and self.options.encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
@@ -248,6 +248,7 @@ class DelimitedReader(Reader):
         header_pending = self.dialect.header
         nl = None
         drop = sorted_rows(drop_rows)
+        edit_rows = sorted_rows(edits.rows) if edits is not None else drop[:0]
         for data, recs, line_base, _offset in file_records(self):
             data = bytes(data)
             if nl is None and recs.starts.size:
@@ -260,10 +261,16 @@ class DelimitedReader(Reader):
                 header_pending = False
             rows = row + np.arange(starts.size, dtype=np.int64)
             dropped = in_rows(rows, drop)
+            edited = in_rows(rows, edit_rows) & ~dropped
             parts = []
             for i in range(starts.size):
                 raw = data[starts[i]:ends[i]]
-                if dropped[i]:
+                if edited[i]:
+                    new = self._rewritten(edits, int(rows[i]), int(lines[i]), raw)
+                    if new is not None:
+                        parts.append(new)
+                        continue
+                if dropped[i] or edited[i]:  # an edited row the rewriter refused goes to the rejects
                     rejects(int(rows[i]), int(lines[i]), self._record_dict(raw), raw)
                     rejected += 1
                 elif recs.oversized:
@@ -275,6 +282,23 @@ class DelimitedReader(Reader):
                 kept += len(parts)
             row += starts.size
         return kept, rejected
+
+    def _rewritten(self, edits, row: int, line: int, raw: bytes) -> bytes | None:
+        """The record rewritten by ``edits`` (``trainlint.rewrite.Rewriter``) in the file's dialect,
+        or None when it cannot be (then it is rejected)."""
+        d = self.dialect
+
+        def serialize(new: dict) -> bytes:
+            buf = io.StringIO()
+            try:
+                csv.writer(buf, delimiter=d.delimiter, lineterminator="",
+                           quoting=csv.QUOTE_MINIMAL if d.quoting else csv.QUOTE_NONE).writerow(
+                    [new.get(c) for c in self.columns])
+            except csv.Error:
+                raise ValueError("the new text would need quotes, which this file does not use") from None
+            return buf.getvalue().encode("utf-8")
+
+        return edits(row, line, self._record_dict(raw), serialize)
 
     def _record_dict(self, raw: bytes) -> dict | None:
         d = self.dialect

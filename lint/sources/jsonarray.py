@@ -147,8 +147,9 @@ class JsonArrayReader(Reader):
         yield Batch(table, np.asarray(rows, dtype=np.int64),
                     np.asarray(lines, dtype=np.int64), invalid)
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         drop = set(np.asarray(drop_rows).tolist())
+        edit_rows = set(np.asarray(edits.rows).tolist()) if edits is not None else set()
         text = self._text
         kept_parts = []
         rejected = 0
@@ -156,7 +157,13 @@ class JsonArrayReader(Reader):
         for row, (kind, s, e, obj) in enumerate(self._spans):
             line += text.count("\n", pos, s)
             pos = s
-            if row in drop:
+            if row in edit_rows and row not in drop:  # rewritten by --mask (``trainlint.rewrite``)
+                record = {"value": obj} if kind == "ok" and self._scalars else obj if kind == "ok" else None
+                new = edits(row, line, record)
+                if new is not None:
+                    kept_parts.append(json.dumps(new["value"] if self._scalars else new, ensure_ascii=False))
+                    continue
+            if row in drop or row in edit_rows:
                 rejects(row, line, obj if kind == "ok" else None, _encode(text[s:e]))
                 rejected += 1
             else:

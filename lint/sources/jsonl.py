@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from ..context import InvalidRecord
+from ..rewrite import json_bytes
 from ..errors import SourceError
 from . import scan as _scan
 from .filerange import FileRange, chunks_from, plain_utf8, text_start
@@ -241,24 +242,33 @@ class JsonlReader(Reader):
                 off += t.num_rows
                 first = False
 
-    def write_cleaned(self, drop_rows: np.ndarray, out, rejects) -> tuple[int, int]:
+    def write_cleaned(self, drop_rows: np.ndarray, out, rejects, edits=None) -> tuple[int, int]:
         kept = rejected = 0
         drop = sorted_rows(drop_rows)
+        edit_rows = sorted_rows(edits.rows) if edits is not None else drop[:0]
         for block in self.blocks():
             data, starts, ends, lines = block.payload[:4]
             rows = block.first_row + np.arange(starts.size, dtype=np.int64)
             dropped = in_rows(rows, drop)
+            edited = in_rows(rows, edit_rows)
             for i in range(starts.size):
                 s, e = int(starts[i]), int(ends[i])
                 raw = data[s:e]
-                if dropped[i]:
+                # the line exactly as it was, with its own terminator
+                term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
+                if edited[i] and not dropped[i]:
+                    record = _loads_or_none(raw)
+                    new = edits(int(rows[i]), int(lines[i]), record)
+                    if new is not None:
+                        out.write(json_bytes(new) + term)
+                        kept += 1
+                        continue
+                if dropped[i] or edited[i]:  # an edited row the rewriter refused goes to the rejects
                     rejects(int(rows[i]), int(lines[i]), _loads_or_none(raw), raw)
                     rejected += 1
                 elif len(block.payload) == 5:
                     raise oversized_kept(self.path, int(lines[i]))
                 else:
-                    # the line exactly as it was, with its own terminator
-                    term = data[e:e + 2] if data[e:e + 2] == b"\r\n" else b"\n"
                     out.write(raw + term)
                     kept += 1
         return kept, rejected

@@ -1,17 +1,23 @@
-"""The state of the near-duplicate rules: per-row keys, band hashes and capped texts.
+"""The state of the near-duplicate rules: per-row keys, and band hashes and texts shared by the rules.
 
 A state is a list of chunks appended in row order; ``merge`` is concatenation.  Each chunk holds
-the row's global id and split/label/normalised-text hashes (8 bytes each, plus a 1-byte tag:
-the *keys*, ~33 bytes a row) and the bulky columns: 4 bytes per band hash and the capped UTF-8
-text for verification (~380 bytes a row with the defaults and ~40-word texts).
+the row's global id, split/label/normalised-text/whole-row hashes (8 bytes each) and a 1-byte
+tag: the *keys*, 41 bytes a row, which are the rule's own.  The bulky columns, the band hashes
+(4 bytes a band) and the capped texts for verification, are a :class:`Stored` block made once per
+batch (``BatchContext.cached``) and shared by every near rule of the run: a chunk only points at
+it and at its rows (``sel``, 4 bytes a row).  So near-duplicate, split-leakage and (with ``near``)
+conflicting-label hold one copy of the band hashes and texts, not one each, and the texts are
+kept zstd-compressed (level 1; decompressed a block at a time when pairs are verified): at 1M
+templated rows ~50 bytes a row instead of ~330.  A worker process pickles its rules' states in
+one go, so the blocks stay shared in the parent too.
 
 Detached state (the rules declare a keyed-shuffle finish, ``trainlint/shuffle.py``): ``detach()``
-on one block's state takes the bulky columns out as a :class:`Part`, leaving the keys and the
-part's row count.  The engine keeps each part where its block ran and supplies the shuffle while
-``finish`` runs.  Then ``arrays()`` returns a :class:`Table` without bands or texts but with
-``remote`` set, and ``near.near_pairs``/``jaccard`` run the band-hash shuffle and the verification
-through ``keyed_shuffle`` (``_shuffle.py``): only candidate and verified pairs come back.  The
-rules' ``finish`` code is the same either way.
+on one block's state takes the bulky columns out as a :class:`Part` (uncompressed), leaving the
+keys and the part's row count.  The engine keeps each part where its block ran and supplies the
+shuffle while ``finish`` runs.  Then ``arrays()`` returns a :class:`Table` without bands or texts
+but with ``remote`` set, and ``near.near_pairs``/``jaccard`` run the band-hash shuffle and the
+verification through ``keyed_shuffle`` (``_shuffle.py``): only candidate and verified pairs come
+back.  The rules' ``finish`` code is the same either way.
 """
 
 from __future__ import annotations
@@ -24,6 +30,45 @@ import pyarrow.compute as pc
 
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
+
+#: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
+_CODEC_LEVEL = 1
+
+
+def _string_array(lens: np.ndarray, data: bytes) -> pa.Array:
+    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
+    return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off.tobytes()), pa.py_buffer(data))
+
+
+class Stored:
+    """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
+    by the rules that keep rows of that batch."""
+
+    __slots__ = ("bands", "lens", "size", "blob")
+
+    def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
+        data, off = utf8_buffer(texts)
+        self.bands = np.ascontiguousarray(bands, np.uint32)
+        self.lens = np.diff(off).astype(np.int32)
+        self.size = int(data.size)
+        self.blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if self.size else b""
+
+    def __getstate__(self):
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setstate__(self, st) -> None:
+        for k, v in zip(self.__slots__, st):
+            setattr(self, k, v)
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``: the block decompressed into one buffer, and Arrow's gather (an
+        index per byte, as ``ranges`` gives, cost 8 bytes a byte of text)."""
+        if not self.size:
+            return _string_array(np.zeros(len(rows), np.int64), b"")
+        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
+        off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64))).astype(np.int32)
+        arr = pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
+        return arr.take(pa.array(np.asarray(rows, np.int64)))
 
 
 @dataclass
@@ -55,10 +100,13 @@ class Remote:
         return int(self.offsets.size - 1)
 
 
+#: chunk layout: the keys, then where the bulky columns are
+IDS, SPLIT, LABEL, NKEY, TAG, SEL, RKEY, STORED = range(8)
+_KEYS = (IDS, SPLIT, LABEL, NKEY, TAG, RKEY)
+
+
 class NearState:
     """Chunks appended in row order; merge is concatenation.  Picklable, NumPy only."""
-
-    FIELDS = ("ids", "split", "label", "nkey", "tag", "bands", "text_off")
 
     def __init__(self) -> None:
         self.chunks: list[tuple] = []
@@ -67,13 +115,19 @@ class NearState:
         #: row counts of the detached parts, in block order (see detach)
         self.parts: list[int] = []
 
-    def add(self, ids, split, label, nkey, tag, bands, texts: pa.Array) -> None:
+    def add(self, ids, split, label, nkey, tag, bands, texts: pa.Array, rkey=None) -> None:
+        """Rows with their own band hashes and texts (a block of their own)."""
         if ids.size == 0:
             return
-        data, off = utf8_buffer(texts)
+        self.add_rows(ids, split, label, nkey, tag, rkey, Stored(bands, texts), np.arange(ids.size))
+
+    def add_rows(self, ids, split, label, nkey, tag, rkey, stored: Stored | None, sel: np.ndarray | None) -> None:
+        """Rows whose band hashes and texts are rows ``sel`` of ``stored`` (None: keys only)."""
+        if ids.size == 0:
+            return
+        rkey = np.zeros(ids.size, U64) if rkey is None else rkey.astype(U64)
         self.chunks.append((ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
-                            tag.astype(np.int8), np.ascontiguousarray(bands, np.uint32),
-                            off.astype(np.int64), data.tobytes()))
+                            tag.astype(np.int8), None if sel is None else sel.astype(np.int32), rkey, stored))
 
     def merge(self, other: NearState) -> NearState:
         self.chunks.extend(other.chunks)
@@ -81,27 +135,37 @@ class NearState:
         return self
 
     def __len__(self) -> int:
-        return sum(c[0].size for c in self.chunks)
+        return sum(c[IDS].size for c in self.chunks)
 
     # -- detached state --------------------------------------------------------------------------
     def detach(self) -> Part | None:
         """Take the bulky columns of this (one block's) state out; the keys stay.  Every call
         counts as one part, empty or not, so parts and the engine's handles stay aligned."""
-        live = [c for c in self.chunks if c[5] is not None]
-        if len(live) != len(self.chunks) or self.parts:
+        if self.parts:
             raise ValueError("detach() takes one block's state, before any merge")
         n = len(self)
         self.parts.append(n)
         if n == 0:
             return None
-        offs, base = [], 0
-        for c in live:
-            offs.append(c[6][:-1] + base)
-            base += len(c[7])
-        part = Part(np.concatenate([c[5] for c in live]), np.concatenate(offs + [np.array([base], np.int64)]),
-                    b"".join(c[7] for c in live))
-        self.chunks = [c[:5] + (None, None, None) for c in live]
+        bands, lens, data = [], [], []
+        for c in self.chunks:
+            if c[STORED] is None:  # keys only
+                bands.append(np.zeros((c[IDS].size, 0), np.uint32))
+                lens.append(np.zeros(c[IDS].size, np.int64))
+                continue
+            d, off = utf8_buffer(c[STORED].take(c[SEL]))
+            bands.append(c[STORED].bands[c[SEL]])
+            lens.append(np.diff(off))
+            data.append(d.tobytes())
+        width = max(b.shape[1] for b in bands)
+        bands = [b if b.shape[1] == width else np.zeros((b.shape[0], width), np.uint32) for b in bands]
+        part = Part(np.concatenate(bands), np.concatenate(([0], np.cumsum(np.concatenate(lens)))).astype(np.int64),
+                    b"".join(data))
+        self.chunks = [c[:SEL] + (None, c[RKEY], None) for c in self.chunks]
         return part
+
+    def _keys(self) -> list[np.ndarray]:
+        return [np.concatenate([c[f] for c in self.chunks]) for f in _KEYS]
 
     def arrays(self, bands: int) -> Table:
         if self.parts:
@@ -109,36 +173,16 @@ class NearState:
         if not self.chunks:
             z = np.zeros(0, U64)
             return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8),
-                         np.zeros((0, bands), np.uint32), np.zeros(1, np.int64), b"")
-        if len(self.chunks) == 1:
-            c = self.chunks[0]
-            return Table(*c[:6], c[6], c[7]).sorted()
-        # one preallocated copy, each chunk released once copied: finish holds the rows once
-        # (concatenating held every chunk and the table at once: +400 MB at 1M templated rows)
-        n = len(self)
-        nb = int(sum(len(c[7]) for c in self.chunks))
-        first = self.chunks[0]
-        cols = [np.empty(n, first[f].dtype) for f in range(5)]
-        band = np.empty((n, first[5].shape[1]), np.uint32)
-        off = np.empty(n + 1, np.int64)
-        data = np.empty(nb, np.uint8)
-        r = b = 0
-        chunks, self.chunks = self.chunks, []
-        while chunks:
-            c = chunks.pop(0)
-            k, m = c[0].size, len(c[7])
-            for f in range(5):
-                cols[f][r:r + k] = c[f]
-            band[r:r + k] = c[5]
-            off[r:r + k] = c[6][:-1] + b
-            data[b:b + m] = np.frombuffer(c[7], np.uint8)
-            r, b = r + k, b + m
-            del c
-        off[n] = b
-        t = Table(*cols, band, off, data).sorted()
-        # the state becomes that one chunk (finish may ask again)
-        self.chunks = [(t.ids, t.split, t.label, t.nkey, t.tag, t.bands, t.off, t.data)]
-        return t
+                         np.zeros((0, bands), np.uint32), np.zeros(1, np.int64), b"", rkey=z)
+        ids, split, label, nkey, tag, rkey = self._keys()
+        stored = [c[STORED] for c in self.chunks]
+        if all(s is None for s in stored):  # keys only
+            return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
+                         np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
+        band = np.concatenate([c[STORED].bands[c[SEL]] for c in self.chunks])
+        src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
+                       np.concatenate([c[SEL] for c in self.chunks]))
+        return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
         from trainlint.shuffle import gather_parts, part_count
@@ -148,9 +192,8 @@ class NearState:
         remote = Remote(np.concatenate(([0], np.cumsum(self.parts))).astype(np.int64))
         if not self.chunks:
             z = np.zeros(0, U64)
-            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), None, None, None, remote)
-        cols = [np.concatenate([c[f] for c in self.chunks]) for f in range(5)]
-        ids = cols[0]
+            return Table(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), None, None, None, remote, rkey=z)
+        ids, split, label, nkey, tag, rkey = self._keys()
         if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
             # blocks arrive in row order, so this does not happen; if it did, fetching the parts
             # keeps the result exact (only the memory bound is lost)
@@ -161,8 +204,36 @@ class NearState:
                 offs.append(p.off[:-1] + base)
                 base += len(p.data)
             off = np.concatenate(offs + [np.array([base], np.int64)])
-            return Table(*cols, np.concatenate([p.bands for p in ps]), off, b"".join(p.data for p in ps)).sorted()
-        return Table(*cols, None, None, None, remote)
+            return Table(ids, split, label, nkey, tag, np.concatenate([p.bands for p in ps]), off,
+                         b"".join(p.data for p in ps), rkey=rkey).sorted()
+        return Table(ids, split, label, nkey, tag, None, None, None, remote, rkey=rkey)
+
+
+@dataclass
+class Segments:
+    """Where a table's texts are: row ``r`` is row ``local[r]`` of ``stored[block[r]]``."""
+
+    stored: list[Stored]
+    block: np.ndarray  # int32
+    local: np.ndarray  # int32
+
+    def take(self, o: np.ndarray) -> Segments:
+        return Segments(self.stored, self.block[o], self.local[o])
+
+    def texts(self, idx: np.ndarray) -> pa.Array:
+        """The texts of table rows ``idx``, each block decompressed once."""
+        blk, loc = self.block[idx], self.local[idx]
+        o = np.argsort(blk, kind="stable")
+        cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
+        got = [self.stored[int(blk[o[a]])].take(loc[o[a:b]]) for a, b in zip(cuts[:-1], cuts[1:])]
+        if not got:
+            return _string_array(np.zeros(0, np.int64), b"")
+        arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
+        if o.size and bool(np.all(o[1:] > o[:-1])):
+            return arr
+        inv = np.empty_like(o)
+        inv[o] = np.arange(o.size)
+        return arr.take(pa.array(inv))
 
 
 @dataclass
@@ -177,29 +248,37 @@ class Table:
     data: bytes | None
     #: set when bands and texts are detached: they are reached through tasks (``_shuffle.py``)
     remote: Remote | None = None
+    #: the texts in shared compressed blocks (``off``/``data`` are then None)
+    src: Segments | None = None
+    #: whole-row content hash (every column): picks, among copies of one text, the row that
+    #: stands for them, by content rather than by position
+    rkey: np.ndarray | None = None
 
     def sorted(self) -> Table:
         if self.ids.size < 2 or bool(np.all(self.ids[1:] > self.ids[:-1])):
             return self
         o = np.argsort(self.ids, kind="stable")
+        rkey = None if self.rkey is None else self.rkey[o]
+        if self.src is not None:
+            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
+                         None, None, src=self.src.take(o), rkey=rkey)
         lens = np.diff(self.off)[o]
         starts = self.off[:-1][o]
         buf = np.frombuffer(self.data, np.uint8)
         data = buf[ranges(starts, lens)].tobytes()
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
-                     np.concatenate(([0], np.cumsum(lens))), data)
+                     np.concatenate(([0], np.cumsum(lens))), data, rkey=rkey)
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of rows ``idx``; gathered 65536 rows at a time (the byte index is 8 bytes a
         byte: for a whole 1M-row table it measured 2.6 GB at once)."""
+        if self.src is not None:
+            return self.src.texts(idx)
         lens = np.diff(self.off)[idx]
         starts = self.off[:-1][idx]
         buf = np.frombuffer(self.data, np.uint8)
         parts = [buf[ranges(starts[a:a + 65536], lens[a:a + 65536])].tobytes() for a in range(0, len(idx), 65536)]
-        off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
-        return pa.StringArray.from_buffers(len(idx), pa.py_buffer(off.tobytes()), pa.py_buffer(b"".join(parts)))
-
-
+        return _string_array(lens, b"".join(parts))
 
 
 # -- what the rules share -------------------------------------------------------------------------
@@ -207,16 +286,13 @@ class Table:
 NO_NEAR = 1 << 62
 
 
-def _empty_texts(n: int) -> pa.Array:
-    return pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int32).tobytes()), pa.py_buffer(b""))
-
-
 def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.ndarray | None = None,
               tag: np.ndarray | None = None) -> None:
     """Append a batch's rows with text (and ``keep``) to the state, with a small ``tag`` per row.
     Rows shorter than ``min_chars`` keep their exact keys but are flagged SHORT, so they never
     become near-duplicate candidates.  ``min_chars`` of ``NO_NEAR`` or more: exact keys only, no
-    band hashes or texts (a rule with near matching off keeps ~33 bytes a row, not ~500)."""
+    band hashes or texts (a rule with near matching off keeps 41 bytes a row).  The band hashes
+    and texts are the batch's :class:`Stored` block, made once for all rules."""
     if batch.text is None:
         return
 
@@ -227,33 +303,34 @@ def add_batch(state: NearState, batch, params: Params, min_chars: int, keep: np.
     if not valid.any():
         return
     idx = np.flatnonzero(valid)
-    if min_chars >= NO_NEAR:
-        nkey = batch.text_normalized_hash if params.normalize else batch.text_hash
-        label = batch.label_hash if batch.label is not None else np.zeros(n, U64)
-        t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
-        state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx] | SHORT,
-                  np.zeros((idx.size, 0), np.uint32), _empty_texts(idx.size))
-        return
-    bands, texts = batch_bands(batch, params)
     nkey = batch.text_normalized_hash if params.normalize else batch.text_hash
     label = batch.label_hash if batch.label is not None else np.zeros(n, U64)
-    length = np.asarray(pc.utf8_length(pc.fill_null(texts, "")), dtype=np.int64)
     t = np.zeros(n, np.int8) if tag is None else tag.astype(np.int8)
+    keys = (batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx])
+    if min_chars >= NO_NEAR:
+        state.add_rows(*keys, t[idx] | SHORT, batch.row_hash[idx], None, None)
+        return
+    stored, length = batch.cached(("near-stored", params), lambda: _stored(batch, params))
     t = np.where(length >= max(min_chars, 1), t, t | SHORT).astype(np.int8)
-    sel = pa.array(idx)
-    state.add(batch.row_ids[idx], batch.split_hash[idx], label[idx], nkey[idx], t[idx], bands[idx],
-              texts.take(sel))
+    state.add_rows(*keys, t[idx], batch.row_hash[idx], stored, idx)
+
+
+def _stored(batch, params: Params) -> tuple[Stored, np.ndarray]:
+    bands, texts = batch_bands(batch, params)
+    return Stored(bands, texts), np.asarray(pc.utf8_length(pc.fill_null(texts, "")), dtype=np.int64)
 
 
 def has_bands(t: Table) -> np.ndarray:
     return (t.tag & SHORT) == 0
 
 
-def first_of_groups(key: np.ndarray) -> np.ndarray:
-    """Mask of the first row (in table order) of each distinct key."""
+def first_of_groups(key: np.ndarray, prefer: np.ndarray | None = None) -> np.ndarray:
+    """Mask of one row of each distinct key: the one with the smallest ``prefer`` (the whole-row
+    hash, so the same copy whatever the row order), ties and ``prefer`` None: the first in
+    table order."""
     if key.size == 0:
         return np.zeros(0, bool)
-    o = np.argsort(key, kind="stable")
+    o = np.argsort(key, kind="stable") if prefer is None else np.lexsort((prefer, key))
     k = key[o]
     first = np.concatenate(([True], k[1:] != k[:-1]))
     out = np.zeros(key.size, bool)

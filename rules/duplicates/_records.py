@@ -31,20 +31,19 @@ ID_NAME = re.compile(r"(?i)^(rec(ord)?[_ ]?)?(id|uuid|guid|key|index|row([_ ]?(i
 AGREE = 0.8
 #: share of the needed evidence that exact agreements must carry before a pair is scored
 SCREEN = 0.5
-#: characters of a field kept and compared (bounds the state per row); a layout whose fields
-#: average more than SHORT characters holds texts, not records, and is near-duplicate's (DU002)
+#: characters of a field kept and compared (bounds the state per row); a row whose fields
+#: average more than SHORT characters holds texts, not a record, and is near-duplicate's (DU002)
 KEEP = 64
 SHORT = 40
 
 
-def normalize(arr: pa.Array) -> tuple[pa.Array, int]:
+def normalize(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Lower case, punctuation to spaces, collapsed spaces, cut to KEEP characters; null and blank
-    become "".  Also the total length before the cut (for the mean field length)."""
+    become "".  Also each value's length before the cut (for the mean field length)."""
     s = pc.cast(arr, pa.string()) if not pa.types.is_string(arr.type) else arr
     s = pc.utf8_lower(pc.fill_null(s, ""))
     s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"[^\p{L}\p{N}]+", " "))
-    total = pc.sum(pc.utf8_length(s)).as_py() or 0
-    return pc.utf8_slice_codeunits(s, 0, KEEP), int(total)
+    return pc.utf8_slice_codeunits(s, 0, KEEP), np.asarray(pc.utf8_length(s), dtype=np.int64)
 
 
 def weights(hashes: np.ndarray, present: np.ndarray) -> np.ndarray:

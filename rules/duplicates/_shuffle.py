@@ -7,10 +7,11 @@ the engine runs them where the parts are):
 
 1. **Bands.**  Each part emits, for every masked row and band ``b``, ``(key, row)`` with
    ``key = combine(band hash, bucket)`` exactly as ``candidates`` computes it (64 bits) and the
-   row number (32 bits), partitioned by a hash of ``(b, key)`` into ``hints().partitions``
-   pieces, band-major with a count per band: 32 × (8 + 4) = 384 bytes a masked row travel once.  A whole bucket lands in one partition, so each partition pairs every later
-   member of a bucket with the first and with its predecessor, in row order, as ``candidates``
-   does; only the deduplicated candidate pairs (16 bytes each) come back.
+   row number (32 bits) and its content hash (64 bits), partitioned by a hash of ``(b, key)``
+   into ``hints().partitions`` pieces, band-major with a count per band: 32 × 20 = 640 bytes a
+   masked row travel once.  A whole bucket lands in one partition, so each partition pairs every
+   later member of a bucket with the first and with its predecessor, in content order, as
+   ``candidates`` does; only the deduplicated candidate pairs (16 bytes each) come back.
 2. **Verification.**  The caller filters candidates by its own keys (``pair_ok``), cuts the pairs
    into chunks and asks each part for just the rows those chunks need (band hashes and text);
    each chunk task gets the rows of its pairs from the parts that hold them (a join on row
@@ -40,9 +41,10 @@ _EMPTY = np.zeros(0, np.int64)
 
 
 # -- 1. band hashes shuffled by (band, key) --------------------------------------------------------
-def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, base: int, n: int) -> list:
-    """Piece ``c``: (rows per band (int32, bands), keys (uint64), rows (uint32)), band-major and
-    in row order within a band: 12 bytes an entry."""
+def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, content: np.ndarray, base: int,
+                n: int) -> list:
+    """Piece ``c``: (rows per band (int32, bands), keys (uint64), rows (uint32), content hashes
+    (uint64)), band-major and in row order within a band: 20 bytes an entry."""
     from trainlint.hashing import combine
 
     if part is None or not mask.any():
@@ -54,6 +56,8 @@ def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, base: i
     counts = np.zeros((n, nb), np.int32)
     keys: list[list] = [[] for _ in range(n)]
     rows: list[list] = [[] for _ in range(n)]
+    conts: list[list] = [[] for _ in range(n)]
+    cont = content[idx].astype(U64)
     for b in range(nb):
         key = combine(part.bands[idx, b].astype(U64), bk)
         dest = (mix64(key ^ _BAND_SALT[b]) % U64(n)).astype(np.uint16)
@@ -64,7 +68,9 @@ def _band_split(part: Part | None, mask: np.ndarray, bucket: np.ndarray, base: i
             counts[c, b] = s.size
             keys[c].append(key[s])
             rows[c].append(row[s])
-    return [(counts[c], np.concatenate(keys[c]), np.concatenate(rows[c])) if counts[c].any() else None
+            conts[c].append(cont[s])
+    return [(counts[c], np.concatenate(keys[c]), np.concatenate(rows[c]), np.concatenate(conts[c]))
+            if counts[c].any() else None
             for c in range(n)]
 
 
@@ -74,7 +80,7 @@ _BAND_SALT = mix64(np.arange(1, 1025, dtype=U64) * U64(0x9E3779B97F4A7C15))
 def _band_pairs(pieces: list) -> np.ndarray:
     """Candidate pairs of one partition, packed ``lo << 32 | hi``, unique: per band, as
     ``_pairs.candidates`` does on the whole table (pieces come in block order, so each band's
-    rows are in row order)."""
+    rows are in row order before the stable sort into content order)."""
     pieces = [p for p in pieces if p is not None]
     if not pieces:
         return _EMPTY
@@ -85,7 +91,8 @@ def _band_pairs(pieces: list) -> np.ndarray:
         if key.size < 2:
             continue
         row = np.concatenate([p[2][s[b]:s[b + 1]] for p, s in zip(pieces, starts)])
-        pairs.add(bucket_pairs(key, row))
+        o = np.argsort(np.concatenate([p[3][s[b]:s[b + 1]] for p, s in zip(pieces, starts)]), kind="stable")
+        pairs.add(bucket_pairs(key[o], row[o]))
     return pairs.result()
 
 
@@ -96,7 +103,8 @@ def remote_candidates(t: Table, mask: np.ndarray, bucket: np.ndarray) -> tuple[n
     if int(mask.sum()) < 2:
         return _EMPTY, _EMPTY
     n = hints().partitions
-    args = [(mask[off[k]:off[k + 1]], bucket[off[k]:off[k + 1]], int(off[k]), n) for k in range(len(r))]
+    args = [(mask[off[k]:off[k + 1]], bucket[off[k]:off[k + 1]], t.nkey[off[k]:off[k + 1]], int(off[k]), n)
+            for k in range(len(r))]
     # a part with no masked row sends nothing to any partition
     live = [k for k, a in enumerate(args) if a[0].any()]
     got = keyed_shuffle(_band_split, args, n, _band_pairs, [()] * n, sources=[live] * n)

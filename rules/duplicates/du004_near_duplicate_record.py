@@ -17,10 +17,9 @@ class RecordRows:
     """Per row of one field layout: global id, split hash, whole-row hash, and each field's
     normalised value (pyarrow string chunks) with its hash.  About the size of the record."""
 
-    __slots__ = ("ids", "split", "row", "values", "hashes", "chars")
+    __slots__ = ("ids", "split", "row", "values", "hashes")
 
     def __init__(self, nfields: int) -> None:
-        self.chars = 0  # characters of all fields of all rows, before the KEEP cut
         self.ids: list[np.ndarray] = []
         self.split: list[np.ndarray] = []
         self.row: list[np.ndarray] = []
@@ -34,7 +33,6 @@ class RecordRows:
         for mine, theirs in zip(self.values, other.values):
             mine += theirs
         self.hashes += other.hashes
-        self.chars += other.chars
         return self
 
 
@@ -43,8 +41,9 @@ class NearDuplicateRecord(Rule):
 
     What it checks
         Tables of short fields (people, addresses, products: no long text column, or a text
-        role of several columns; fields averaging more than 40 characters are texts, left to
-        ``near-duplicate``; each field is compared on its first 64 characters) for rows that describe the same thing with typos,
+        role of several columns; a row whose fields average more than 40 characters is text,
+        left to ``near-duplicate``, which leaves the other rows to this rule when both run; each
+        field is compared on its first 64 characters) for rows that describe the same thing with typos,
         swapped or missing values.  Each field is normalised (case, punctuation, spaces); a
         field is worth as many bits as agreeing on it by chance is rare (``-log2`` of the chance
         that two random rows agree: a state ~2 bits, a date of birth ~13, an ID number ~20).
@@ -121,22 +120,37 @@ class NearDuplicateRecord(Rule):
                     and _scalar(batch.table.schema.field(c).type)]
         return tuple(cols) if len(cols) >= self.options.min_fields else None
 
+    def records(self, batch) -> tuple[tuple[str, ...], list[pa.Array], np.ndarray] | None:
+        """(fields, their normalised values, which rows are records: fields averaging at most 40
+        characters) of a batch, or None when it is not a table of short fields.  Decided row by
+        row, so any batching gives the same rows; computed once per batch (``near-duplicate``
+        asks too, to leave these rows to this rule)."""
+        cols = self.fields(batch)
+        if cols is None or not len(batch):
+            return None
+
+        def make():
+            vals, lens = zip(*(R.normalize(batch.table.column(c).combine_chunks()) for c in cols))
+            return cols, list(vals), sum(lens) <= R.SHORT * len(cols)
+
+        return batch.cached(("near-records", cols), make)
+
     def start(self):
         return {}
 
     def update(self, batch, state):
-        cols = self.fields(batch)
-        if cols is None or not len(batch):
+        got = self.records(batch)
+        if got is None or not got[2].any():
             return ()
+        cols, vals, short = got
+        idx = np.flatnonzero(short)
+        sel = pa.array(idx)
+        vals = [v.take(sel) for v in vals]
         rows = state.setdefault(cols, RecordRows(len(cols)))
-        vals = []
-        for c in cols:
-            v, chars = R.normalize(batch.table.column(c).combine_chunks())
-            vals.append(v)
-            rows.chars += chars
-        rows.ids.append(batch.row_ids.astype(np.int64))
-        rows.split.append(hash_strings(pa.array([s if s is None else str(s) for s in batch.splits], pa.string())))
-        rows.row.append(batch.row_hash)
+        rows.ids.append(batch.row_ids[idx].astype(np.int64))
+        rows.split.append(hash_strings(pa.array([s if s is None else str(s) for s in batch.splits[idx]],
+                                                pa.string())))
+        rows.row.append(batch.row_hash[idx])
         for store, v in zip(rows.values, vals):
             store.append(v)
         rows.hashes.append(np.stack([hash_strings(v) for v in vals], axis=1))
@@ -159,7 +173,7 @@ class NearDuplicateRecord(Rule):
     def _layout(self, cols, rows, run):
         ids = np.concatenate(rows.ids)
         n = ids.size
-        if n < 2 or rows.chars > R.SHORT * n * len(cols):  # long texts: not a record table
+        if n < 2:
             return []
         values = [pa.concat_arrays(v) for v in rows.values]
         hashes = np.concatenate(rows.hashes)

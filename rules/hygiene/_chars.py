@@ -48,6 +48,23 @@ def first_difference(a: str, b: str) -> tuple[int, int, int]:
     return start, ea, eb
 
 
+#: texts longer than this are rewritten as one span (the first to the last difference): matching
+#: characters one by one is quadratic in the worst case
+_DIFF_CHARS = 20_000
+
+
+def repair_spans(text: str, fixed: str) -> list[tuple[int, int, str]]:
+    """``(start, end, replacement)`` spans of ``text`` that turn it into ``fixed``: the broken
+    runs only, so a rewrite leaves the rest of the text as it was."""
+    s, ea, eb = first_difference(text, fixed)
+    if ea - s > _DIFF_CHARS:
+        return [(s, ea, fixed[s:eb])]
+    from difflib import SequenceMatcher
+
+    ops = SequenceMatcher(None, text[s:ea], fixed[s:eb], autojunk=False).get_opcodes()
+    return [(s + i1, s + i2, fixed[s + j1:s + j2]) for op, i1, i2, j1, j2 in ops if op != "equal"]
+
+
 def word_span(text: str, start: int, end: int) -> tuple[int, int]:
     """``start..end`` widened to whole words (at most 24 characters more on each side)."""
     lo = start

@@ -15,6 +15,7 @@ What a finding shows of the data is built by ``scan`` and is masked for private 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any, ClassVar, NamedTuple
 
@@ -22,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trainlint.finding import Fix, Severity
+from trainlint.finding import Edit, Fix, Severity
 from trainlint.rule import Rule
 
 
@@ -35,13 +36,17 @@ def _installed(module: str) -> bool:
 
 class Hit(NamedTuple):
     """One thing found in a text: its kind ("Visa", "AWS access key"), what may be shown of it, and
-    for a private value where it is (``span``) and what stands in for it there (``replacement``,
-    else ``shown``), so that ``redact`` can mask it in any text a report shows."""
+    where it is (``span``), so that ``redact`` can mask a private value in any text a report shows
+    and ``--mask`` can rewrite it in the cleaned copy."""
 
     kind: str
     shown: str
     span: tuple[int, int] | None = None
+    #: what ``--mask`` writes at ``span`` (rules about characters: the repair; private values:
+    #: the rule's placeholder)
     replacement: str | None = None
+    #: what ``redact`` shows at ``span`` in a report's text, when not ``shown``
+    shown_in_text: str | None = None
 
 
 def candidates(batch: Any, pattern: str) -> np.ndarray:
@@ -88,12 +93,51 @@ def shown_list(hits: list[Hit], cap: int = 3) -> str:
 
 
 def context(text: str, start: int, end: int, width: int = 16) -> str:
-    """A short escaped excerpt around ``text[start:end]`` (control and invisible characters as \\uXXXX)."""
-    left = text[max(0, start - width):start]
-    right = text[end:end + width]
-    piece = (("…" if start > width else "") + left + text[start:end] + right
-             + ("…" if end + width < len(text) else ""))
+    """A short escaped excerpt around ``text[start:end]`` (control and invisible characters as
+    \\uXXXX).  It holds whole words only (a word cut in two could be part of an address or a key
+    that redaction no longer recognises): an edge moves out to the next space, at most ``width``
+    characters more, else in, leaving the cut word out."""
+    lo, hi = _edge_left(text, max(0, start - width), start, width), _edge_right(text, min(len(text), end + width), end, width)
+    piece = ("…" if lo > 0 else "") + text[lo:hi] + ("…" if hi < len(text) else "")
     return escape(" ".join(piece.split(" ")).replace("\n", " "))
+
+
+def _edge_left(text: str, lo: int, start: int, more: int) -> int:
+    if lo == 0 or text[lo - 1].isspace():
+        return lo
+    for k in range(lo - 1, max(0, lo - more) - 1, -1):  # out, to the space before the word
+        if text[k].isspace():
+            return k + 1
+    if lo - more <= 0:
+        return 0
+    for k in range(lo, start):  # in, past the cut word
+        if text[k].isspace():
+            return k + 1
+    return lo if _harmless(text[lo:start]) else start
+
+
+def _edge_right(text: str, hi: int, end: int, more: int) -> int:
+    n = len(text)
+    if hi == n or text[hi].isspace():
+        return hi
+    for k in range(hi, min(n, hi + more)):
+        if text[k].isspace():
+            return k
+    if hi + more >= n:
+        return n
+    for k in range(hi - 1, end - 1, -1):
+        if text[k].isspace():
+            return k
+    return hi if _harmless(text[end:hi]) else end
+
+
+_VALUE_CHARS = re.compile(r"[A-Za-z0-9@]")
+
+
+def _harmless(piece: str) -> bool:
+    """A piece of a word that can be no part of an address, number or key (no ASCII letter, digit
+    or @: mojibake runs such as ``åä_åö¬ì``), so an excerpt may cut it."""
+    return _VALUE_CHARS.search(piece) is None
 
 
 def escape(s: str) -> str:
@@ -114,6 +158,30 @@ _INVISIBLE_CODES = frozenset([0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x
                               0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0x3164, 0xFEFF, 0xFFA0])
 
 
+def masked(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, Any]:
+    """(``text`` with each ``(start, end, mask)`` span replaced by its mask, a function mapping a
+    position in ``text`` to one in the masked text).  Overlapping spans: the first one masks."""
+    out, at, kept = [], 0, []
+    for a, b, mask in sorted(spans):
+        if a >= at:
+            out += [text[at:a], mask]
+            kept.append((a, b, len(mask)))
+            at = b
+    new = "".join(out) + text[at:]
+
+    def pos(x: int) -> int:
+        shift = 0
+        for a, b, n in kept:
+            if x < a:
+                break
+            if x < b:
+                return a + shift  # inside a masked value: its mask's start
+            shift += n - (b - a)
+        return x + shift
+
+    return new, pos
+
+
 class ScanRule(Rule):
     """Base of the hygiene rules: prefilter, then ``scan`` each text of each candidate row."""
 
@@ -128,6 +196,9 @@ class ScanRule(Rule):
     nouns: ClassVar[str | None] = None
     #: the optional library the rule needs (import name, pip hint), checked once per run
     needs: ClassVar[tuple[str, str] | None] = None
+    #: whether hits show an excerpt of the text around their span (``context``), which must then
+    #: be cut from the text with private values masked (``shown_masked``)
+    quotes_text: ClassVar[bool] = False
 
     def start(self):
         return None
@@ -159,22 +230,33 @@ class ScanRule(Rule):
         for i, row_units in zip(idx.tolist(), per_row):
             for column, ptr, text in row_units:
                 hits = self.scan_in(text, plain)
+                if hits and self.quotes_text:
+                    hits = self.shown_masked(hits, text)
                 if hits:
                     out.append(self.finding(self.message(hits), source=path, row=int(batch.rows[i]),
-                                            column=column, pointer=ptr, extra=self.extra(hits)))
+                                            column=column, pointer=ptr, extra=self.extra(hits),
+                                            edits=self.edits(hits, text)))
         return out
 
-    def redact(self, text: str) -> str:
-        """``text`` with every private value this rule finds in it masked (its hits with a span)."""
-        if not text or self.missing_library():
-            return text
-        spans = sorted((h.span[0], h.span[1], h.replacement or h.shown) for h in self.scan(text) if h.span)
-        out, at = [], 0
-        for a, b, mask in spans:
-            if a >= at:  # overlapping finds: the first one masks
-                out += [text[at:a], mask]
-                at = b
-        return "".join(out) + text[at:] if out else text
+    def shown_masked(self, hits: list[Hit], text: str) -> list[Hit]:
+        """``hits`` whose excerpt (``context`` around their span) is cut from ``text`` with every
+        private value masked first, by every registered private rule (``trainlint.redact``),
+        whether or not it runs: an excerpt may hold part of an address or a card number, which no
+        redaction of the excerpt alone would recognise."""
+        from trainlint.redact import private_spans
+
+        spans = private_spans(text)
+        if not spans:
+            return hits
+        red, pos = masked(text, spans)
+        return [h._replace(shown=context(red, pos(h.span[0]), pos(h.span[1]))) if h.span else h for h in hits]
+
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        """How ``--mask`` rewrites ``text`` instead of dropping the row: each hit with a span is
+        replaced by its ``replacement``; none by default (the fix drops the row)."""
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], h.replacement, h.shown, n) for h in hits
+                if h.span is not None and h.replacement is not None]
 
     def finish(self, state, run):
         hint = self.missing_library()
@@ -210,12 +292,61 @@ class ScanRule(Rule):
                 "count": len(hits)}
 
 
+class PrivateRule(ScanRule):
+    """A rule about private values (e-mail addresses, card numbers, keys).  What it finds is shown
+    masked (``Hit.shown``), redacted from every text a report shows (``redact``), and ``--mask``
+    replaces it by ``placeholder`` in the cleaned copy."""
+
+    #: what a value is replaced by in the cleaned copy under ``--mask`` (``<EMAIL>``)
+    placeholder: ClassVar[str] = "<PRIVATE>"
+
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], self.placeholder, h.shown, n) for h in hits if h.span is not None]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every private value this rule finds in it masked (its hits with a span)."""
+        spans = self.private_spans(text)
+        return masked(text, spans)[0] if spans else text
+
+    def private_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, mask)`` of every private value this rule finds in ``text``."""
+        if not text or self.missing_library() or not self._maybe(text):
+            return []
+        return [(h.span[0], h.span[1], h.shown_in_text or h.shown) for h in self.scan(text) if h.span]
+
+    def redact_gate(self) -> str | None:
+        """A Python pattern every text ``redact`` would change matches (``trainlint.redact``)."""
+        return self.prefilter_pattern() if _py_prefilter(self.prefilter_pattern()) is not None else None
+
+    def _maybe(self, text: str) -> bool:
+        """The prefilter in Python: most texts a report shows hold nothing private, and this one
+        search is far cheaper than ``scan``."""
+        rx = _py_prefilter(self.prefilter_pattern())
+        return rx is None or rx.search(text) is not None
+
+
+@cache
+def _py_prefilter(pattern: str):
+    """The RE2 prefilter compiled by Python's ``re`` (None when its syntax is RE2's own)."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
 class CharacterRule(ScanRule):
     """A rule about characters: hits are kinds of character ("U+200B ZERO WIDTH SPACE") with an
     escaped excerpt; one message names the kinds and shows the first excerpt."""
 
     #: how many kinds of character the message names
     shown_kinds: ClassVar[int] = 4
+    quotes_text = True
+
+    def edits(self, hits: list[Hit], text: str) -> list[Edit]:
+        n = len(text)
+        return [Edit(h.span[0], h.span[1], h.replacement, escape(text[h.span[0]:h.span[1]]), n) for h in hits
+                if h.span is not None and h.replacement is not None]
 
     def message(self, hits: list[Hit]) -> str:
         kinds = list(dict.fromkeys(h.kind for h in hits))

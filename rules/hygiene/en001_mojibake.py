@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._chars import MOJIBAKE_PREFILTER, first_difference, repair, word_span
+from trainlint.finding import Edit
+
+from ._chars import MOJIBAKE_PREFILTER, first_difference, repair, repair_spans, word_span
 from ._scan import Hit, ScanRule, escape
 
 
@@ -24,8 +26,9 @@ class Mojibake(ScanRule):
         ``Sie starb am 11. MÃ¤rz 1796 in Urexweiler.`` (lingua sentences, German).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Writing ftfy's repair into the cleaned
-        copy is not implemented yet; ``ftfy.fix_text`` repairs it.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask EN001`` ftfy's repair is
+        written into the cleaned copy instead (only the broken spans change), and each change
+        recorded.
 
     Options
         None.  Needs ``ftfy`` (a dependency of trainlint, imported only when a text looks broken).
@@ -62,3 +65,10 @@ class Mojibake(ScanRule):
 
     def message(self, hits):
         return f"text is mojibake ({hits[0].kind}): {hits[0].shown}"
+
+    def edits(self, hits, text):
+        got = repair(text)
+        if got is None:
+            return []
+        n = len(text)
+        return [Edit(a, b, new, escape(text[a:b]), n) for a, b, new in repair_spans(text, got[0])]

@@ -33,6 +33,7 @@ class ReplacementCharacter(ScanRule):
     name = "replacement-character"
     prefilter = "\ufffd"
     noun = "U+FFFD replacement character"
+    quotes_text = True
 
     @dataclass(frozen=True)
     class Options:
@@ -42,7 +43,7 @@ class ReplacementCharacter(ScanRule):
         i = text.find("\ufffd")
         if i < 0:
             return []
-        return [Hit("", context(text, i, i + 1))] * text.count("\ufffd")
+        return [Hit("", context(text, i, i + 1), (i, i + 1))] * text.count("\ufffd")
 
     def message(self, hits):
         return f"text holds {len(hits)} U+FFFD replacement character{'s' if len(hits) > 1 else ''}: {hits[0].shown}"

@@ -38,8 +38,8 @@ class InvisibleCharacter(CharacterRule):
         ``pass\\u200bword`` (a zero-width space pasted from a web page).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Removing the characters in the cleaned
-        copy is not implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask EN003`` the characters are
+        removed from the text in the cleaned copy instead, and the change recorded.
 
     Options
         None.
@@ -69,5 +69,6 @@ class InvisibleCharacter(CharacterRule):
             elif ch in _JOINERS:
                 if not (0 < i < len(text) - 1 and text[i - 1].isascii() and text[i + 1].isascii()):
                     continue
-            hits.append(Hit(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip(), context(text, i, i + 1)))
+            hits.append(Hit(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip(), context(text, i, i + 1),
+                            (i, i + 1), ""))
         return hits

@@ -25,7 +25,8 @@ class ControlCharacter(CharacterRule):
         ``est la deuxi\\x8fme ressource`` (lingua sentences, French).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask EN004`` the characters are
+        removed from the text in the cleaned copy instead, and the change recorded.
 
     Options
         None.
@@ -50,7 +51,7 @@ class ControlCharacter(CharacterRule):
                     explained = _mojibake_explains(text)
                 if explained:
                     continue
-            hits.append(Hit(f"U+{o:04X}", context(text, m.start(), m.end())))
+            hits.append(Hit(f"U+{o:04X}", context(text, m.start(), m.end()), m.span(), ""))
         return hits
 
 

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from ._mask import mask_email
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
@@ -14,7 +14,7 @@ _EMAIL = re.compile(
 _URL_USERINFO = re.compile(r"://[^\s/@]*$")
 
 
-class EmailAddress(ScanRule):
+class EmailAddress(PrivateRule):
     """Text holds an e-mail address.
 
     What it checks
@@ -33,8 +33,8 @@ class EmailAddress(ScanRule):
         ``I only haf msn. It's yijue@hotmail.com`` (SMS Spam Collection).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking the address in the cleaned
-        copy instead is not implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI001`` the address is
+        replaced by ``<EMAIL>`` in the cleaned copy instead, and the change recorded (masked).
 
     Options
         ``ignore-domains``: domains (and their subdomains) never reported
@@ -43,6 +43,7 @@ class EmailAddress(ScanRule):
 
     code = "PI001"
     name = "email-address"
+    placeholder = "<EMAIL>"
     prefilter = r"[A-Za-z0-9]@[A-Za-z0-9]"
     noun = "e-mail address"
     nouns = "e-mail addresses"

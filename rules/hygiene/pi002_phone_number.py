@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import re
 
 from ._mask import mask_digits
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 
 
 #: a run of digits and separators long enough to hold a phone number (with its + or bracket)
@@ -23,7 +23,7 @@ def _not_a_phone(raw: str, text: str, start: int) -> bool:
     return bool(_THOUSANDS.fullmatch(raw) or _DATE.fullmatch(raw) or _ISBN.search(text, max(0, start - 12), start))
 
 
-class PhoneNumber(ScanRule):
+class PhoneNumber(PrivateRule):
     """Text holds a phone number.
 
     What it checks
@@ -43,8 +43,8 @@ class PhoneNumber(ScanRule):
         ``To claim call 09061701461.`` (SMS Spam Collection, a UK premium-rate number).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking in the cleaned copy is not
-        implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI002`` the number is
+        replaced by ``<PHONE>`` in the cleaned copy instead, and the change recorded (masked).
 
     Options
         ``regions`` (US, GB): ISO 3166 regions whose national numbers (without ``+``) are
@@ -54,6 +54,7 @@ class PhoneNumber(ScanRule):
 
     code = "PI002"
     name = "phone-number"
+    placeholder = "<PHONE>"
     # seven digits with at most two separators between each, or a +country code
     prefilter = r"\d(?:[ ().\-/]{0,2}\d){6}"
     noun = "phone number"

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 from ._cards import issuer, luhn_ok
 from ._mask import mask_digits
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 
 # 13-19 digits, optionally in groups split by one consistent space or hyphen
 _CARD = re.compile(r"(?<![\d.,/-])\d{4}(?:([ -]?)\d{2,6})(?:\1\d{1,6}){1,3}(?![\d]|[.,/-]\d)")
 
 
-class PaymentCardNumber(ScanRule):
+class PaymentCardNumber(PrivateRule):
     """Text holds a payment card number.
 
     What it checks
@@ -30,8 +30,8 @@ class PaymentCardNumber(ScanRule):
         ``my card is 4111 1111 1111 1111, exp 12/27``.
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking in the cleaned copy is not
-        implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI003`` the number is
+        replaced by ``<CARD_NUMBER>`` in the cleaned copy instead, and the change recorded (masked).
 
     Options
         ``test-numbers`` (true): also report the well-known test numbers (4111 1111 1111 1111,
@@ -41,6 +41,7 @@ class PaymentCardNumber(ScanRule):
 
     code = "PI003"
     name = "payment-card-number"
+    placeholder = "<CARD_NUMBER>"
     prefilter = r"\d{4}[ -]?\d{2}(?:[ -]?\d){7}"
     noun = "payment card number"
 

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from ._mask import mask_alnum
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 
 #: IBAN length by country (SWIFT IBAN registry)
 IBAN_LENGTHS = {
@@ -30,7 +30,7 @@ def iban_ok(compact: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-class Iban(ScanRule):
+class Iban(PrivateRule):
     """Text holds an IBAN.
 
     What it checks
@@ -47,8 +47,8 @@ class Iban(ScanRule):
         ``please send it to DE89 3704 0044 0532 0130 00 by Friday``.
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking in the cleaned copy is not
-        implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI004`` the IBAN is
+        replaced by ``<IBAN>`` in the cleaned copy instead, and the change recorded (masked).
 
     Options
         None.
@@ -56,6 +56,7 @@ class Iban(ScanRule):
 
     code = "PI004"
     name = "iban"
+    placeholder = "<IBAN>"
     prefilter = r"[A-Z]{2}\d\d ?[A-Z0-9]{4} ?[A-Z0-9]{4}"
     noun = "IBAN"
 

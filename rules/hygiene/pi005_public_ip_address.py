@@ -4,7 +4,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 
 _V4 = re.compile(r"(?<![\w.])((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})"
                  r"(?![\w]|\.\d)")
@@ -21,7 +21,7 @@ def mask_ip(value: str) -> str:
     return value.split(".")[0] + ".*.*.*"
 
 
-class PublicIpAddress(ScanRule):
+class PublicIpAddress(PrivateRule):
     """Text holds a public IP address.
 
     What it checks
@@ -40,8 +40,8 @@ class PublicIpAddress(ScanRule):
         ``Remote IP Address: 65.95.82.91`` (lingua sentences, English).
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Masking in the cleaned copy is not
-        implemented yet.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI005`` the address is
+        replaced by ``<IP_ADDRESS>`` in the cleaned copy instead, and the change recorded (masked).
 
     Options
         ``ipv6`` (true): also report public IPv6 addresses.
@@ -49,6 +49,7 @@ class PublicIpAddress(ScanRule):
 
     code = "PI005"
     name = "public-ip-address"
+    placeholder = "<IP_ADDRESS>"
     prefilter = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"
     noun = "public IP address"
     nouns = "public IP addresses"

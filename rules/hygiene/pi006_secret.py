@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from trainlint.finding import Severity
 
 from ._mask import mask_secret
-from ._scan import Hit, ScanRule
+from ._scan import Hit, PrivateRule
 from ._secrets import KEYS, PLACEHOLDER, PREFILTER, URL_PASSWORD, entropy
 
 
-class Secret(ScanRule):
+class Secret(PrivateRule):
     """Text holds a secret: an API key, a token, a private key or a password.
 
     What it checks
@@ -32,7 +32,9 @@ class Secret(ScanRule):
         ``export OPENAI_API_KEY=sk-proj-…T3BlbkFJ…`` in a pasted shell session.
 
     Fix
-        Unsafe: the row is dropped (``--unsafe-fixes``).  Rotate the credential as well.
+        Unsafe: the row is dropped (``--unsafe-fixes``); with ``--mask PI006`` the secret is
+        replaced by ``<SECRET>`` in the cleaned copy instead, and the change recorded (masked).
+        Rotate the credential as well.
 
     Options
         ``url-passwords`` (true): report passwords in URLs.  ``bearer-tokens`` (true): report
@@ -41,6 +43,7 @@ class Secret(ScanRule):
 
     code = "PI006"
     name = "secret"
+    placeholder = "<SECRET>"
     severity = Severity.ERROR
     prefilter = PREFILTER
     noun = "secret"
@@ -75,5 +78,5 @@ class Secret(ScanRule):
                 if PLACEHOLDER.search(pw) or len(set(pw)) < 3:
                     continue
                 hits.append(Hit("password in URL", "://" + m.group(1)[:1] + "***:****@…", (m.start(1), m.end(2)),
-                                m.group(1)[:1] + "***:****"))
+                                shown_in_text=m.group(1)[:1] + "***:****"))
         return hits

@@ -116,7 +116,7 @@ class ConflictingLabel(Rule):
         ei, ej = o[same], o[same + 1]
         ni = nj = np.zeros(0, np.int64)
         if self.options.near:
-            mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split))
+            mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split), t.rkey)
             ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
                                        pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]),
                                        words=mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0,

@@ -20,10 +20,12 @@ class EvalContamination(Rule):
         characters other than letters and digits as one word break, so re-wrapped, re-spaced,
         re-punctuated or re-cased copies still match, also inside a longer text.  A hit is
         confirmed when the common run (consecutive matching n-grams with the same eval row) is at
-        least ``min-run`` words.  An eval row shorter than ``n`` words (but at least 4) matches a
-        training row whose whole text is the same sequence of words.  Several text columns
-        (question, choices, answer) are matched as one text.  The finding names the eval
-        ``file:line`` and the shared words.  Without ``--against`` the rule does nothing.
+        least ``min-run`` words.  An eval row shorter than ``n`` words (but at least 4) is matched
+        whole, anywhere in a training text; if its words also occur inside a longer row of the
+        same eval set (a common phrase such as "what do i do"), only a training text that is the
+        same whole sequence of words matches it.  Several text columns (question, choices,
+        answer) are matched as one text.  The finding names the eval ``file:line`` and the
+        shared words.  Without ``--against`` the rule does nothing.
 
     Why it matters
         A benchmark example that was in the training data measures memory, not skill: scores on
@@ -77,32 +79,25 @@ class EvalContamination(Rule):
 
         n = max(int(self.options.n), 1)
         w = batch.cached(("ngram-words",), lambda: ngrams.words(batch.text))
-        rows, erow, pos, run = _ngram_hits(w, idx, n, self.options.min_run or n)
-        # whole-text matches of eval rows shorter than n words
+        hits = [_ngram_runs(w, idx, n, self.options.min_run or n), idx.contained(w)]
         counts = w.counts
-        short = np.flatnonzero((counts < n) & (counts > 0))
-        if idx.whole.size and short.size:
-            wh = ngrams.whole(w)[short]
-            p = np.minimum(np.searchsorted(idx.whole, wh), idx.whole.size - 1)
-            ok = idx.whole[p] == wh
-            rows = np.concatenate([rows, short[ok]])
-            erow = np.concatenate([erow, idx.whole_ids[p[ok]].astype(np.int64)])
-            pos = np.concatenate([pos, np.zeros(int(ok.sum()), np.int64)])
-            run = np.concatenate([run, counts[short[ok]]])
+        rows, erow = idx.whole_texts(w, np.flatnonzero((counts < n) & (counts > 0)))
+        hits.append((rows, np.zeros(rows.size, np.int64), erow, counts[rows]))
+        rows, pos, erow, run = _longest(*(np.concatenate(c) for c in zip(*hits)))
         if rows.size == 0:
             return ()
-        o = np.argsort(rows, kind="stable")
         messages = []
-        for r, e, p0, k in zip(rows[o].tolist(), erow[o].tolist(), pos[o].tolist(), run[o].tolist()):
+        for r, e, p0, k in zip(rows.tolist(), erow.tolist(), pos.tolist(), run.tolist()):
             words = w.text(r, p0, min(k, _SNIPPET_WORDS))
             snippet = " ".join(words) + (" ..." if k > _SNIPPET_WORDS else "")
             messages.append(f'shares {k} words with {idx.where(e)}: "{snippet}"')
         return self.row_findings((messages, np.arange(len(messages))), source=batch.source.path,
-                                 rows=batch.rows[rows[o]])
+                                 rows=batch.rows[rows])
 
 
-def _ngram_hits(w, idx, n: int, min_run: int):
-    """Per training row with a confirmed hit: (row in batch, eval row, first word, run words)."""
+def _ngram_runs(w, idx, n: int, min_run: int):
+    """Runs of consecutive n-grams shared with one eval row, at least ``min_run`` words:
+    (row in batch, first word, eval row, run words)."""
     from trainlint import ngrams
 
     empty = np.empty(0, np.int64)
@@ -118,11 +113,15 @@ def _ngram_hits(w, idx, n: int, min_run: int):
     new[1:] = (parent[1:] != parent[:-1]) | (erow[1:] != erow[:-1]) | (pos[1:] != pos[:-1] + 1)
     starts = np.flatnonzero(new)
     length = np.diff(np.append(starts, parent.size)) + n - 1
-    rp, re, rpos = parent[starts], erow[starts], pos[starts]
-    # the longest run per training row; ties: the first eval row, then the first position
-    o = np.lexsort((rpos, re, -length, rp))
-    rp, re, rpos, length = rp[o], re[o], rpos[o], length[o]
-    first = np.ones(rp.size, bool)
-    first[1:] = rp[1:] != rp[:-1]
-    keep = first & (length >= min_run)
-    return rp[keep], re[keep], rpos[keep], length[keep]
+    keep = length >= min_run
+    return parent[starts][keep], pos[starts][keep], erow[starts][keep], length[keep]
+
+
+def _longest(rows, pos, erow, run):
+    """The longest shared run per training row (ties: the first eval row, then the first word),
+    rows ascending: (row in batch, first word, eval row, run words)."""
+    o = np.lexsort((pos, erow, -run, rows))
+    rows, pos, erow, run = rows[o], pos[o], erow[o], run[o]
+    first = np.ones(rows.size, bool)
+    first[1:] = rows[1:] != rows[:-1]
+    return rows[first], pos[first], erow[first], run[first]
