@@ -63,6 +63,7 @@ def lint(
     expectations: Any = None,
     baseline: str | None = None,
     suppressions: str | None = None,
+    write_baseline: str | None = None,
     mask: list[str] | str | None = None,
     **read_options: Any,
 ) -> Report:
@@ -106,4 +107,14 @@ def lint(
     if read_options:
         raise TypeError(f"lint() got unexpected arguments: {', '.join(read_options)}")
     settings = resolve_settings(config, overrides, isolated=config is None)
-    return run(data, settings)
+    if write_baseline is None:
+        return run(data, settings)
+    from dataclasses import replace
+
+    from . import baseline as _baseline
+
+    def record(report: Report) -> Any:  # before anything is hidden; the new file is then applied
+        _baseline.record(write_baseline, report)
+        return _baseline.load(write_baseline)
+
+    return run(data, replace(settings, baseline=None), keys=True, before_accept=record)

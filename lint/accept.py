@@ -73,9 +73,15 @@ def accept(store: Any, settings: Any, *, keys: Any = None, entries: Sequence[Any
         n = int((out.hidden & ~hidden).sum())
         hidden |= out.hidden
         stats["suppressed"] = n
+        from .suppressions import PLACEHOLDER
+
+        todo = sum(e.reason.strip() == PLACEHOLDER for e in entries)
+        if todo:  # written by --add-suppressions, not yet explained
+            stats["placeholder_reasons"] = todo
         extra = unused_findings(entries, out.used, selected, sources, settings.root)
     if baseline is not None:
         from .baseline import apply as apply_baseline
+        from .baseline import scope_of
 
         out_b = apply_baseline(baseline, store.select(~hidden), keys, scope_of(selected, [s.path for s in sources]))
         stats["baseline"] = {"path": baseline.path, "hidden": int((out_b.hidden & ~hidden).sum()),
@@ -95,13 +101,6 @@ def only_sources(store: Any, paths: Sequence[str]) -> Any:
     wanted = {os.path.realpath(p) for p in paths}
     ids = [i for i, p in enumerate(cols["paths"]) if p is not None and os.path.realpath(p) in wanted]
     return store.select(np.isin(cols["source"], ids))
-
-
-def scope_of(selected: Sequence[Any], paths: Sequence[str]) -> Any:
-    """The ``baseline.Scope`` of a run: the codes of its rules, the paths of its sources."""
-    from .baseline import Scope
-
-    return Scope(frozenset(r.code for r in selected if r.code), tuple(paths))
 
 
 def with_findings(store: Any, extra: list[Finding]) -> Any:

@@ -11,11 +11,15 @@ sorted and diffable, one line per key under a header per file and rule::
     @ DU001 data/sms.csv
     04c1b0e2d5f3a9b7
     9f2e11aa03c4d5e6 x3          <- three findings with that key (three copies of one row)
+    c0ffee0000000001 ~           <- a row findings point at (the first copy of a duplicate)
 
 17 bytes per finding.  A pair finding (a near-duplicate, a leaked row) also records its related
-row's key under that row's file, so the pair stays accepted whichever row comes first; a key
-holds back as many findings as its count (at least one), the first in report order, so a new
-copy of an accepted row is still reported.  Paths are relative to the baseline file's folder.
+row's key under that row's file (marked ``~``), so the pair stays accepted whichever row comes
+first; a key holds back as many findings as its count (one for a ``~`` key), the first in report
+order, so a new copy of an accepted row is still reported.  A ``~`` key is never counted as no
+longer matching: which copy a finding points at may change with the order (the train row a
+leaked test row repeats, when train holds it twice).  Paths are relative to the baseline
+file's folder.
 """
 
 from __future__ import annotations
@@ -31,14 +35,15 @@ from .errors import UsageError
 
 DEFAULT_PATH = "trainlint-baseline.txt"
 _HEADER = ("# trainlint baseline 1: accepted findings, keyed by rule, file and row content (never row numbers).\n"
-           "# One line per key: its hash, or 'hash xN' for N findings with it.  Rewrite with --write-baseline.\n")
-_ENTRY = re.compile(r"^([0-9a-f]{16})(?: x(\d+))?$")
+           "# One line per key: its hash, 'hash xN' for N findings with it, 'hash ~' for a row findings point at.\n"
+           "# Rewrite with --write-baseline.\n")
+_ENTRY = re.compile(r"^([0-9a-f]{16})(?: x(\d+)| (~))?$")
 
 
 @dataclass
 class Baseline:
     path: str
-    #: (code, path relative to the baseline's folder) -> key -> count
+    #: (code, path relative to the baseline's folder) -> key -> count (0: a related row only, ``~``)
     sections: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
 
     @property
@@ -83,7 +88,7 @@ def load(path: str) -> Baseline:
             raise UsageError(f"{path}:{n}: not a baseline line: {line!r} (expected a 16-digit hex key "
                              f"under an '@ CODE PATH' header); rewrite it with --write-baseline")
         key = int(m.group(1), 16)
-        current[key] = current.get(key, 0) + int(m.group(2) or 1)
+        current[key] = current.get(key, 0) + (0 if m.group(3) else int(m.group(2) or 1))
     return out
 
 
@@ -142,6 +147,11 @@ class Scope:
         return code in self.codes and path in {key_path(p, base_dir) for p in self.paths}
 
 
+def scope_of(selected: Any, paths: Any) -> Scope:
+    """The ``Scope`` of a run: the codes of its rules, the paths of its sources."""
+    return Scope(frozenset(r.code for r in selected if r.code), tuple(paths))
+
+
 def apply(baseline: Baseline, store: Any, keys: Any, scope: Scope | None = None) -> Outcome:
     """Hide the findings the baseline holds (in report order, as many per key as its count)."""
     total = store.total
@@ -158,7 +168,7 @@ def apply(baseline: Baseline, store: Any, keys: Any, scope: Scope | None = None)
         own_counts[name] = dict(zip(uniq.tolist(), counts.tolist()))
         if not entries:
             continue
-        budget = np.array([entries.get(k, 0) for k in uniq.tolist()], np.int64)
+        budget = np.array([max(entries[k], 1) if k in entries else 0 for k in uniq.tolist()], np.int64)
         hidden[g] = _rank_in_group(inv.reshape(-1)) < budget[inv.reshape(-1)]
     unmatched = 0
     for name, entries in baseline.sections.items():
@@ -185,7 +195,7 @@ def entries_of(store: Any, keys: Any, base_dir: str) -> dict[tuple[str, str], di
     for name, ks in _related(store, keys, base_dir, cols).items():
         d = out.setdefault(name, {})
         for k in ks:
-            d.setdefault(k, 1)
+            d.setdefault(k, 0)
     return out
 
 
@@ -196,7 +206,8 @@ def render(sections: dict[tuple[str, str], dict[int, int]]) -> str:
         if not entries:
             continue
         lines.append(f"@ {code} {src}\n")
-        lines.extend(f"{k:016x}\n" if n == 1 else f"{k:016x} x{n}\n" for k, n in sorted(entries.items()))
+        lines.extend(f"{k:016x}\n" if n == 1 else f"{k:016x} ~\n" if n == 0 else f"{k:016x} x{n}\n"
+                     for k, n in sorted(entries.items()))
     return "".join(lines)
 
 
@@ -221,3 +232,15 @@ def write(path: str, store: Any, keys: Any, scope: Scope | None = None) -> tuple
                     sections[name] = entries
     write_atomic(path, render(sections))
     return len(store), pruned
+
+
+def record(path: str, report: Any, store: Any = None) -> tuple[int, int]:
+    """Write ``report``'s findings (or ``store``, by the same keys) as the baseline ``path``,
+    scoped to the report's rules and sources; (findings recorded, stale entries dropped).
+    Refuses (``UsageError``) to write over a file the report read."""
+    from .paths import ensure_not_an_input
+
+    inputs = [p for src in report.sources if (p := src.get("path") or "") and not p.startswith("<")]
+    ensure_not_an_input(path, inputs, "the baseline")
+    scope = scope_of(report.rules, [s["path"] for s in report.sources])
+    return write(path, report.findings if store is None else store, report.keys, scope)

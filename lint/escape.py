@@ -8,7 +8,8 @@ One module, used by every human-facing output, so that data can never drive what
   escapes, so one finding stays one line; a line that would start with ``::`` (a GitHub Actions
   workflow command such as ``::error``) gets its first colon escaped.
 * ``markdown``: a table cell of a pull-request comment: HTML and Markdown syntax become entities,
-  so data makes no link, image, emphasis, table column or @mention, and no bare URL is linked.
+  so data makes no link, image, emphasis, table column or @mention; a bare URL is shown as code
+  (copyable, not linked).
 * ``github_data`` / ``github_property``: the escaping of the runner's own workflow commands.
 """
 
@@ -49,18 +50,29 @@ def lines(block: str) -> str:
 
 
 _MD = {**{c: f"&#{ord(c)};" for c in "|`[]\\@$"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
-_URL = re.compile(r"(?i)(https?|ftp|mailto|www)")
+# what GitHub would autolink: a scheme or ``www.`` and what follows up to a space or a character
+# that ends a code span or a table cell; trailing punctuation stays outside, as GitHub leaves it
+_URL = re.compile(r"(?i)(?:(?:https?|ftp)://|mailto:|www\.)[^\s|`<>\"]*[^\s|`<>\".,;:!?'()]")
+
+
+def _md(s: str) -> str:
+    return "".join(_MD.get(c, c) for c in s)
 
 
 def markdown(value: object, limit: int | None = None) -> str:
     """``value`` as inert Markdown inline text (one line, at most ``limit`` characters): HTML and
-    Markdown syntax as numeric entities, in one pass."""
+    Markdown syntax as numeric entities, in one pass.  A URL becomes a code span: GitHub links
+    bare URLs even through entities, and a link from data must not be one click away, but the
+    address stays readable and copies exactly (no invisible character inside it)."""
     s = text(value)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
-    s = "".join(_MD.get(c, c) for c in s)
-    # GitHub links bare URLs and www. names even through entities: a word joiner breaks the word
-    return _URL.sub(lambda m: m.group()[0] + "\u2060" + m.group()[1:], s)
+    out, at = [], 0
+    for m in _URL.finditer(s):
+        out += [_md(s[at:m.start()]), f"`{m.group()}`"]
+        at = m.end()
+    out.append(_md(s[at:]))
+    return "".join(out)
 
 
 def github_data(value: str) -> str:

@@ -5,7 +5,9 @@ appended, so none of them may name a row number.  During the run, ``ContentKeys`
 the run only, never registered, so every engine runs and merges it like any rule) hashes each
 row's normalised content: every column's value as text (nested values as sorted-key JSON),
 combined so that neither the order nor the names of the columns matter (a header sniffed one
-run and not the next, JSON keys in another order); a record the reader could not parse hashes its raw bytes.  It keeps 16 bytes per
+run and not the next, JSON keys in another order).  A pandas index (``Unnamed: 0`` from
+``to_csv``, ``__index_level_0__`` from Arrow) is left out: it is renumbered when the rows are
+shuffled and saved again.  A record the reader could not parse hashes its raw bytes.  It keeps 16 bytes per
 row (row number and hash) and reuses the exact-text hash the duplicate rules already made for
 the batch when the text column is the only column.
 
@@ -31,6 +33,8 @@ _SEED = np.uint64(0xCBF29CE484222325)
 #: the key of a finding with no row, before its column, pointer and message are mixed in
 _NO_ROW = np.uint64(0x2545F4914F6CDD1D)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+#: the names a pandas index takes in a file or an Arrow table
+_INDEX = re.compile(r"^(?:Unnamed: \d+|__index_level_\d+__)$")
 
 
 def text_key(text: str) -> np.uint64:
@@ -57,8 +61,9 @@ def row_hashes(batch: Any) -> np.ndarray:
     acc = np.full(n, _SEED, dtype=np.uint64)
     single_text = (batch.source.record_format == "text" and len(batch.source.text_columns) == 1
                    and batch.source.text_columns[0])
+    names = [c for c in table.column_names if not _INDEX.match(c)] or table.column_names
     with np.errstate(over="ignore"):
-        for name in table.column_names:
+        for name in names:
             if name == single_text:
                 values = batch.text_hash  # the batch's, made once for the duplicate rules too
             else:

@@ -41,6 +41,9 @@ class Report:
         #: content keys of the findings (``lint/keys.py``), by the store's global index; None
         #: unless the run computed them (a baseline, suppressions, SARIF output)
         self.keys = None
+        #: every finding of the run, before per-file-ignores, suppressions and a baseline hid
+        #: some (``lint/accept.py``); None when nothing was hidden
+        self.every_finding: FindingStore | None = None
 
     @property
     def findings(self) -> FindingStore:
@@ -180,6 +183,29 @@ class Report:
         from .preview import cleaned_frame
 
         return cleaned_frame(self, self.inputs if inputs is None else inputs, unsafe)
+
+    # -- accepting findings ------------------------------------------------------------------------
+    def write_baseline(self, path: str | None = None) -> tuple[int, int]:
+        """Record this run's findings in the baseline file ``path`` (default
+        ``trainlint-baseline.txt``), as ``trainlint check --write-baseline`` does: every finding,
+        also those a baseline or suppressions hid; entries of an earlier baseline there that no
+        longer match are dropped.  Returns (findings recorded, entries dropped).
+
+        When the run made no content keys (``lint()`` without ``baseline``, ``suppressions`` or
+        ``write_baseline``), the data is read once more to make them."""
+        from . import baseline
+
+        if self.keys is None:
+            self.keys = self._content_keys()
+        return baseline.record(path or baseline.DEFAULT_PATH, self, self.every_finding)
+
+    def _content_keys(self) -> Any:
+        from .errors import UsageError
+
+        if getattr(self.inputs, "content_keys", None) is None:
+            raise UsageError("this report does not say what it read: lint with "
+                             "trainlint.lint(data, write_baseline=PATH) instead")
+        return self.inputs.content_keys(self.findings)
 
     # -- display ---------------------------------------------------------------------------------
     def __repr__(self) -> str:

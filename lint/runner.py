@@ -73,6 +73,17 @@ class Inputs:
         return open_sources(self.data, read, text=s.text, label=s.label, split_column=s.split_column,
                             record_format=s.format)
 
+    def content_keys(self, store: Any) -> Any:
+        """The content keys (``lint/keys.py``) of the findings in ``store``, made by reading the
+        data again with the content-keys rule alone (``Report.write_baseline`` of a run without them)."""
+        from .engines import get_engine
+        from .keys import ContentKeys, finding_keys
+
+        specs = self.open()
+        content = ContentKeys()
+        get_engine("local").run(specs, [content])
+        return finding_keys(store, content.table, [s.info for s in specs])
+
 
 def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None = None,
         on_sources: Callable[[list], None] | None = None, output_dir: str | None = None,
@@ -138,6 +149,7 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         done = accept(report.findings, settings, keys=report.keys, entries=entries,
                       text_hits=content.hits if content else None, sources=infos, selected=rules, baseline=base)
         if done.stats:
+            report.every_finding = report.findings
             report.findings = done.store
             report.stats["accepted"] = done.stats
         if report_on is not None:

@@ -274,7 +274,13 @@ def test_escape_helpers():
     assert escape.text("a\x1b[31mb\nc\u202e") == "a\\x1b[31mb\\nc\\u202e"
     assert escape.text("::error::x", line_start=True).startswith("\\x3a")
     md = escape.markdown("[x](http://e.vil) ![i](y) @bob <b> a|b")
-    assert "[" not in md and "@bob" not in md and "<b>" not in md and "|" not in md and "http:" not in md
+    assert "[" not in md and "@bob" not in md and "<b>" not in md and "|" not in md
+    assert "(`http://e.vil`)" in md  # a URL is code: shown and copied exactly, never a link
+    md = escape.markdown("T&C at www.t-c.biz. Or https://a.io/x?a=1&b=2 (mailto:x@y.z), awww")
+    assert md == "T&amp;C at `www.t-c.biz`. Or `https://a.io/x?a=1&b=2` (`mailto:x@y.z`), awww"
+    assert "\u2060" not in md
+    # a URL cannot close its code span, nor open a table cell
+    assert escape.markdown("http://x.io/`a|b`") == "`http://x.io/`&#96;a&#124;b&#96;"
 
 
 # -- special files (issue 23 point 6) ------------------------------------------------------------

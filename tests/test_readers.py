@@ -116,6 +116,18 @@ def test_headerless_csv_without_extension_gets_roles(tmp_path):
     assert [(f.row, f.line) for f in r.findings] == [(2, 3)]
 
 
+def test_pandas_to_csv_index_column_keeps_the_header(tmp_path):
+    """``DataFrame.to_csv`` writes an unnamed index first: still a header, read as pandas reads it."""
+    p = tmp_path / "d.csv"
+    p.write_text(",text,label\n0,hello there,a\n1,hello there,a\n2,see you,b\n")
+    r = lint(p)
+    s = r.sources[0]
+    assert s["columns"] == ["Unnamed: 0", "text", "label"] and s["text"] == ["text"] and s["label"] == "label"
+    assert [(f.code, f.row, f.line) for f in r.findings] == [("DU001", 1, 3)]
+    p.write_text(",text,label\nx,hello there,a\n")  # an empty name over a column that is no index
+    assert lint(p).sources[0]["columns"] == ["column_1", "column_2", "column_3"]
+
+
 def test_split_from_file_names(tmp_path):
     for name in ("train.csv", "valid.csv", "my_test_set.csv"):
         (tmp_path / name).write_text("text,label\nhello there,a\n")

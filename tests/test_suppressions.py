@@ -40,6 +40,11 @@ def test_add_suppressions_then_everything_is_accepted(tmp_path, monkeypatch):
     data = json.loads(r.stdout)
     assert r.exit_code == 0 and data["findings"] == [] and data["stats"]["accepted"]["suppressed"] == 403
     assert "403 findings suppressed" in r.stderr
+    assert "281 suppressions still give the placeholder reason" in r.stderr
+    assert data["stats"]["accepted"]["placeholder_reasons"] == 281
+    text = text.replace(f'reason = "{PLACEHOLDER}"', 'reason = "Repeated texts are real SMS traffic."', 280)
+    (tmp_path / "trainlint-suppressions.toml").write_text(text)
+    assert "1 suppression still gives the placeholder reason" in _run("sms.tsv", "-q").stderr
     # adding again adds nothing: every finding has its entry
     assert "added 0 suppressions" in _run("sms.tsv", "--add-suppressions", "-q").stderr
 

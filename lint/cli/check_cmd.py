@@ -86,6 +86,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     _check_output_paths(paths, [p for _f, p in outputs if p])
     settings = resolve_settings(o["config"], _overrides(o), isolated=o["isolated"])
     write_baseline = baseline_target(o["write_baseline"], settings)
+    applied = {"baseline": settings.baseline, "suppressions": settings.suppressions}  # by later runs
     if write_baseline is not None:
         from dataclasses import replace
 
@@ -128,7 +129,7 @@ def _check(paths: tuple[str, ...], o: dict[str, Any]) -> int:
     try:
         report = run(inputs, settings, progress, output_dir=o["output_dir"] if fixing else None,
                      on_sources=opened.extend, on_outputs=written.append, keys=keys, on_walk=say_skipped,
-                     report_on=report_on, before_accept=functools.partial(record, o, write_baseline, settings))
+                     report_on=report_on, before_accept=functools.partial(record, o, write_baseline, settings, applied))
     finally:
         close()
     say_accepted(report)

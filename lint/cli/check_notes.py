@@ -45,24 +45,22 @@ def baseline_target(value: str | None, settings: Any) -> str | None:
     return settings.baseline or DEFAULT_PATH
 
 
-def record(o: dict[str, Any], write_baseline: str | None, settings: Any, report: Any) -> Any:
+def record(o: dict[str, Any], write_baseline: str | None, settings: Any, applied: dict[str, Any],
+           report: Any) -> Any:
     """--write-baseline and --add-suppressions, on the report with every finding; a written
-    baseline then hides what it recorded, as ``--baseline`` would."""
+    baseline then hides what it recorded, as ``--baseline`` would.  ``applied``: the baseline and
+    suppressions file that runs read (a file written elsewhere is named with how to use it)."""
     from ..paths import ensure_not_an_input
 
     written = None
     if write_baseline is not None:
         from .. import baseline
 
-        ensure_not_an_input(write_baseline, _report_inputs(report), "the baseline")
-        from ..accept import scope_of
-
-        scope = scope_of(report.rules, [s["path"] for s in report.sources])
-        n, pruned = baseline.write(write_baseline, report.findings, report.keys, scope)
+        n, pruned = baseline.record(write_baseline, report)
         written = baseline.load(write_baseline)
-        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {write_baseline}"
-                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else ""),
-                   err=True)
+        click.echo(f"trainlint: recorded {n} finding{'s' if n != 1 else ''} in {shown(write_baseline)}"
+                   + (f"; dropped {pruned} entr{'ies' if pruned != 1 else 'y'} no longer matching" if pruned else "")
+                   + _how_to_use("baseline", write_baseline, applied["baseline"]), err=True)
     if o["add_suppressions"]:
         from ..suppressions import DEFAULT_PATH, add_to_file
 
@@ -70,8 +68,19 @@ def record(o: dict[str, Any], write_baseline: str | None, settings: Any, report:
         path, n = add_to_file(settings, report)
         path = shown(path)
         click.echo(f"trainlint: added {n} suppression{'s' if n != 1 else ''} to {path}; replace each "
-                   f"placeholder reason with why the finding is accepted", err=True)
+                   f"placeholder reason with why the finding is accepted"
+                   + _how_to_use("suppressions", path, applied["suppressions"]), err=True)
     return written
+
+
+def _how_to_use(key: str, path: str, configured: str | None) -> str:
+    """How later runs read a file just written, unless they already do."""
+    import os
+
+    if configured and os.path.realpath(configured) == os.path.realpath(path):
+        return ""
+    path = shown(path)
+    return f"; later runs use it with --{key} {path} (or {key} = \"{path}\" in [tool.trainlint])"
 
 
 def _report_inputs(report: Any) -> list[str]:
@@ -108,6 +117,10 @@ def say_accepted(report: Any) -> None:
     if acc.get("suppressed"):
         click.echo(f"trainlint: {acc['suppressed']} finding{'s' if acc['suppressed'] != 1 else ''} suppressed",
                    err=True)
+    if acc.get("placeholder_reasons"):
+        n = acc["placeholder_reasons"]
+        click.echo(f"trainlint: {n} suppression{'s' if n != 1 else ''} still give{'' if n != 1 else 's'} the "
+                   f"placeholder reason: replace it with why the finding is accepted", err=True)
     if acc.get("per_file_ignores"):
         n = acc["per_file_ignores"]
         click.echo(f"trainlint: {n} finding{'s' if n != 1 else ''} turned off by per-file-ignores", err=True)

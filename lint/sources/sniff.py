@@ -80,7 +80,11 @@ def guess_quoting(sample: str, delimiter: str) -> bool:
 
 
 def looks_like_header(fields: list[str], second: list[str] | None) -> bool:
-    """A header names columns: short, non-numeric, distinct, non-empty labels."""
+    """A header names columns: short, non-numeric, distinct, non-empty labels (but the first, over
+    a numeric column: pandas' ``to_csv`` writes its index unnamed)."""
+    if (len(fields) > 1 and not fields[0].strip().strip('"') and second
+            and _NUMERIC.match(second[0].strip().strip('"'))):
+        fields = fields[1:]
     if not fields or len(set(fields)) != len(fields):
         return False
     for f in fields:
@@ -129,11 +133,12 @@ def tsv_without_tabs(text: str, *, quoting: bool | None, header: bool | None) ->
 
 
 def dedupe_names(names: list[str]) -> list[str]:
-    """Column names made unique the way pandas does (``a``, ``a.1``); empty names get a number."""
+    """Column names made unique the way pandas does (``a``, ``a.1``); an empty name is
+    ``Unnamed: i`` as pandas reads it (the index ``to_csv`` writes has no name)."""
     seen: dict[str, int] = {}
     out = []
     for i, n in enumerate(names):
-        n = n.strip() or f"column_{i + 1}"
+        n = n.strip() or f"Unnamed: {i}"
         if n in seen:
             seen[n] += 1
             n = f"{n}.{seen[n]}"

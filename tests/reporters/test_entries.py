@@ -114,7 +114,8 @@ def test_hostile_text_is_escaped_everywhere(split_files):
     text = run(str(train), "--select", "DU001")
     assert "\x1b" not in text and "\\x1b[2J" in text
     md = run(str(train), "--select", "DU001", "--output-format", "markdown")
-    assert "](http" not in md and "http://" not in md and "@someone" not in md and "<script>" not in md
+    assert "](http" not in md and "@someone" not in md and "<script>" not in md
+    assert md.count("http://") == md.count("`http://evil.example`") >= 1  # a URL only as code, never a link
     assert "where is my parcel" in md
     html = run(str(train), "--select", "DU001", "--output-format", "html")
     assert "<script>alert" not in html
