@@ -76,7 +76,8 @@ def lint(
     ``Dataset`` or ``DatasetDict``, a ``{split: frame}`` mapping or a list of dicts.  ``baseline``
     and ``suppressions`` name files that hide accepted findings (``stats["accepted"]`` counts them).
     ``mask``: rules whose fix rewrites the text instead of dropping the row (``--mask``), for
-    ``Report.cleaned(unsafe=True)``.
+    ``Report.cleaned(unsafe=True)``.  ``tokenizer``, ``chat_template`` and ``max_length`` are the
+    trainer's view (``--tokenizer``, ``--chat-template``, ``--max-length``).
     No config file is read unless ``config`` names one.  Raises ``TrainlintError`` for inputs
     that cannot be used at all.
     """
@@ -99,7 +100,7 @@ def lint(
         rules = {**(rules or {}), "unexpected-language": {**(rules or {}).get("unexpected-language", {}),
                                                           "language": language}}
         overrides["rules"] = rules
-    for key in ("encoding", "input_format", "delimiter", "header"):
+    for key in ("encoding", "input_format", "delimiter", "header", "tokenizer", "chat_template", "max_length"):
         if key in read_options:
             overrides[key] = read_options.pop(key)
     if expectations is not None:

@@ -51,6 +51,10 @@ def _view_options(cls, settings: Settings) -> dict[str, Any]:
     for key in ("tokenizer", "chat_template", "max_length"):
         if key in names and getattr(settings, key, None) is not None:
             out[key.replace("_", "-")] = getattr(settings, key)
+    # a token budget is the trainer's max length when one is given: TK001 flagging an example the
+    # run's own --max-length fits would contradict CH007 (a rule's own `budget` option still wins)
+    if "budget" in names and "max_length" not in names and settings.max_length is not None:
+        out["budget"] = settings.max_length
     return out
 
 

@@ -60,7 +60,8 @@ class TokenBudget(Rule):
         Unsafe: the example is dropped.  Splitting it or shortening the reply may be better.
 
     Options
-        ``budget`` (4096): tokens allowed per example (16385 for gpt-4o-mini fine-tuning).
+        ``budget`` (4096): tokens allowed per example (16385 for gpt-4o-mini fine-tuning); the
+        run-wide ``--max-length`` sets it when the rule's own option does not.
         ``tokenizer``: a local tokenizer (set run-wide by ``--tokenizer``, see CH007): turns are
         then counted in real tokens (one ``encode_batch`` call per batch) instead of estimated.
     """

@@ -42,6 +42,15 @@ def test_unmodified_chat_files_have_no_findings(family):
     assert found == expected
 
 
+def test_max_length_is_the_token_budget_unless_the_rule_sets_its_own():
+    toy = CHAT / "openai_toy_chat_fine_tuning.jsonl"   # line 5: a reply of ~6,500 estimated tokens
+    def budget_findings(**kw):
+        return [f.row for f in lint(toy, select=["TK001"], **kw).findings]
+    assert budget_findings() == [4]                      # default budget 4096
+    assert budget_findings(max_length=8192) == []
+    assert budget_findings(max_length=8192, rules={"TK001": {"budget": 1000}}) == [4]
+
+
 def _one_chat(tmp_path):
     data = tmp_path / "chat.jsonl"
     data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
