@@ -15,6 +15,18 @@ from ..rule import Rule
 from .base import Engine, EngineResult
 
 
+def finished_run(cache, keys: Sequence[str | None], engine: str = "",
+                 progress: Callable[[int], None] | None = None) -> tuple[str | None, EngineResult | None]:
+    """(the whole-run entry's key, its kept result or None) for the files ``keys`` in ``cache``:
+    every file unchanged, the finished result of the same run skips ``finish`` too
+    (near-duplicate verification is most of a warm run otherwise)."""
+    whole = cache.run_entry(keys, engine)
+    done = cache.load(whole) if whole is not None else None
+    if done is not None and progress:
+        progress(sum(done.rows_by_source.values()))
+    return whole, done
+
+
 class WholeRunCache(Engine):
     """``inner`` with its finished runs kept in ``cache`` (a ``statecache.StateCache``)."""
 
@@ -25,13 +37,9 @@ class WholeRunCache(Engine):
 
     def run(self, specs, rules: Sequence[Rule], progress: Callable[[int], None] | None = None) -> EngineResult:
         keys = [self.cache.key(spec.info) for spec in specs]
-        whole = self.cache.run_entry(keys, self.inner.name)
-        if whole is not None:
-            done = self.cache.load(whole)
-            if done is not None:
-                if progress:
-                    progress(sum(done.rows_by_source.values()))
-                return done
+        whole, done = finished_run(self.cache, keys, self.inner.name, progress)
+        if done is not None:
+            return done
         result = self.inner.run(specs, rules, progress)
         if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
             self.cache.store_run(whole, result, [s.info.path for s in specs])

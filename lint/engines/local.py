@@ -9,6 +9,7 @@ import numpy as np
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block
+from .cached import finished_run
 
 
 class LocalEngine(Engine):
@@ -46,15 +47,9 @@ class LocalEngine(Engine):
         from .partitioned import merge_results
 
         keys = [self.cache.key(spec.info) for spec in specs]
-        # every file unchanged: the finished result of the same run, when it is kept, skips
-        # ``finish`` too (near-duplicate verification is most of a warm run otherwise)
-        whole = self.cache.run_entry(keys)
-        if whole is not None:
-            done = self.cache.load(whole)
-            if done is not None:
-                if progress:
-                    progress(sum(done.rows_by_source.values()))
-                return done
+        whole, done = finished_run(self.cache, keys, progress=progress)
+        if done is not None:
+            return done
         states = [r.start() for r in rules]
         findings: list = []
         rows_by_source: dict[int, int] = {s.info.index: 0 for s in specs}
