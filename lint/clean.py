@@ -113,6 +113,12 @@ def opened(sources: Any) -> list[SourceSpec]:
     return sources.open() if hasattr(sources, "open") else list(sources)
 
 
+def _unwritable(output_dir: str, e: OSError) -> UsageError:
+    where = e.filename or output_dir
+    return UsageError(f"--output-dir {output_dir}: cannot write {where}: {e.strerror or e}; "
+                      "choose a folder you can write to (nothing was written)")
+
+
 def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_dir: str, unsafe: bool = False,
                   tasks: Callable[[Callable, list[tuple]], list] | None = None) -> CleanSummary:
     """Write the cleaned copies and rejects files of ``sources`` (the run's).  ``tasks(fn, calls)``
@@ -140,12 +146,18 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
             summary.skipped.append(s.info.path)
             continue
         cleaned_path, rejects_path = targets[s.info.path]
-        os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(cleaned_path) or ".", exist_ok=True)
+        except OSError as e:
+            raise _unwritable(output_dir, e) from None
         remove_stale_temporaries(os.path.dirname(cleaned_path) or ".", started)
         calls.append((s, drop.get(s.info.path, {}), cleaned_path, rejects_path, token, edit.get(s.info.path)))
     stale: list[str] = []
     try:
-        results = (tasks or _here)(_write_one, calls) if calls else []
+        try:
+            results = (tasks or _here)(_write_one, calls) if calls else []
+        except OSError as e:  # nothing is replaced yet: the temporaries are removed below
+            raise _unwritable(output_dir, e) from None
         for call, res in zip(calls, results):
             temps += [(res[2], call[2]), (res[3], call[3])]
             if res[5] is not None:

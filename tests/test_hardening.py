@@ -108,6 +108,13 @@ def test_no_output_overwrites_an_input(cwd, args):
     assert sorted(p.name for p in cwd.iterdir()) == ["link.csv", "sub", "train.csv"]
 
 
+def test_output_dir_that_cannot_be_made_is_one_line_and_writes_nothing(cwd):
+    Path("blocker").write_text("a file, not a folder\n")
+    r = run(str(DATA / "titanic" / "titanic.csv"), "--fix", "--output-dir", "blocker/clean")
+    one_error_line(r, "--output-dir blocker/clean", "cannot write", "choose a folder")
+    assert sorted(p.name for p in cwd.iterdir()) == ["blocker"]
+
+
 def test_output_over_an_input_found_in_a_directory(cwd):
     Path("data").mkdir()
     Path("data/a.csv").write_text("text,label\nthe cat sat,a\n")
