@@ -124,12 +124,26 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
     return pair >> 32, pair & 0xFFFFFFFF
 
 
-def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
-    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised).
+#: pairs verified at once (``jaccard``, ``verify``): the texts, word sets and 5-gram sets of at
+#: most twice as many rows are held, ~3 KB a row of ~300 characters (issue 21: verifying every
+#: candidate pair at once was the peak of a 1M-row run and grew with the rows)
+_VERIFY_PAIRS = 1 << 15
 
-    Shingles are compared by 40 bits of their 64-bit hash (a false match inside one pair has
-    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort.  A local
-    table only (``near.jaccard`` sends a detached one's pairs to the engine)."""
+
+def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
+    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised),
+    ``_VERIFY_PAIRS`` pairs at a time.  A local table only (``near.jaccard`` sends a detached
+    one's pairs to the engine)."""
+    out = np.zeros(i.size, np.float64)
+    for a in range(0, i.size, _VERIFY_PAIRS):
+        out[a:a + _VERIFY_PAIRS] = _jaccard(table, i[a:a + _VERIFY_PAIRS], j[a:a + _VERIFY_PAIRS], params)
+    return out
+
+
+def _jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
+    """``jaccard`` of one chunk of pairs.  Shingles are compared by 40 bits of their 64-bit hash
+    (a false match inside one pair has odds ~ 1e-7); each sort is one radix-friendly uint64
+    sort rather than a lexsort."""
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
@@ -137,10 +151,12 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     h, r = shingles(table.texts(rows), params)
     # per row: sorted unique shingle hashes (rows come out of shingles() in order)
     key = (r.astype(U64) << U64(40)) | (h >> U64(24))
+    del h, r
     key.sort()
     key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     r = (key >> U64(40)).astype(np.int64)
     h = key & U64((1 << 40) - 1)
+    del key
     cnt = np.bincount(r, minlength=rows.size)
     off = np.concatenate(([0], np.cumsum(cnt)))
     li = np.searchsorted(rows, i)
@@ -156,11 +172,13 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
            words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(keep, similarity, content words differing) of pairs (i, j) of a local table.
 
-    The token-level test runs first (``_words``: ~10x cheaper than the shingle sets, and on
-    templated text it rejects most candidates); only the pairs it keeps get the exact Jaccard of
-    their 5-gram sets, and those above the threshold the order test (``aligned``, at
-    ``words.min_aligned``).  ``words`` (a ``_words.WordTest``) None skips the token test
-    (diff comes back as -1)."""
+    The token-level test runs first (``_words``: ~10x cheaper than the shingle sets): its exact
+    lower bounds (``WordTest.may_pass``: ~40 bytes a row, pairs in bounded chunks) reject
+    nearly every candidate of templated text, and the pairs left are verified
+    ``_VERIFY_PAIRS`` at a time: the word sets, the exact Jaccard of their 5-gram sets for
+    those passing, and the order test (``aligned``, at ``words.min_aligned``) for those above
+    the threshold.  So memory is bounded by the chunk, not the number of candidates.
+    ``words`` (a ``_words.WordTest``) None skips the token test (diff comes back as -1)."""
     sim = np.zeros(i.size, np.float64)
     diff = np.full(i.size, -1, np.int64)
     if i.size == 0:
@@ -170,12 +188,26 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
         rows = unique(np.concatenate([i, j]))
         ok = words.may_pass(lambda a, b: table.texts(rows[a:b]), rows.size,
                             np.searchsorted(rows, i), np.searchsorted(rows, j))
-        k = np.flatnonzero(ok)
-        rows = unique(np.concatenate([i[k], j[k]]))  # the word sets of these rows only
-        if k.size:
-            ok[k], diff[k] = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
-                                          np.searchsorted(rows, i[k]), np.searchsorted(rows, j[k]))
-    sim[ok] = jaccard(table, i[ok], j[ok], params)
+        del rows
+    keep = np.zeros(i.size, bool)
+    k = np.flatnonzero(ok)
+    for a in range(0, k.size, _VERIFY_PAIRS):
+        s = k[a:a + _VERIFY_PAIRS]
+        keep[s], sim[s], diff[s] = _verify(table, i[s], j[s], params, threshold, words)
+    return keep, sim, diff
+
+
+def _verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+            words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify`` of one chunk of pairs that ``may_pass``."""
+    sim = np.zeros(i.size, np.float64)
+    diff = np.full(i.size, -1, np.int64)
+    ok = np.ones(i.size, bool)
+    if words is not None:
+        rows = unique(np.concatenate([i, j]))
+        ok, diff = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
+                                np.searchsorted(rows, i), np.searchsorted(rows, j))
+    sim[ok] = _jaccard(table, i[ok], j[ok], params)
     keep = ok & (sim >= threshold - 1e-12)
     if words is not None and words.min_aligned > 0 and keep.any():
         k = np.flatnonzero(keep)
