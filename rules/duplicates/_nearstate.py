@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._hashstate import ranges
+from ._hashstate import ranges, unique
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
 #: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
@@ -224,6 +224,15 @@ class Segments:
     def take(self, o: np.ndarray) -> Segments:
         return Segments(self.stored, self.block[o], self.local[o])
 
+    def lengths(self, idx: np.ndarray) -> np.ndarray:
+        """UTF-8 bytes of the texts of table rows ``idx``."""
+        out = np.zeros(idx.size, np.int64)
+        blk = self.block[idx]
+        for b in unique(blk).tolist():
+            m = blk == b
+            out[m] = self.stored[b].lens[self.local[idx[m]]]
+        return out
+
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of table rows ``idx``, each block decompressed once."""
         blk, loc = self.block[idx], self.local[idx]
@@ -272,6 +281,12 @@ class Table:
         data = buf[ranges(starts, lens)].tobytes()
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
                      np.concatenate(([0], np.cumsum(lens))), data, rkey=rkey)
+
+    def lengths(self, idx: np.ndarray) -> np.ndarray:
+        """UTF-8 bytes of the texts of rows ``idx`` (what ``texts`` would hold)."""
+        if self.src is not None:
+            return self.src.lengths(idx)
+        return np.diff(self.off)[idx]
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of rows ``idx``; gathered 65536 rows at a time (the byte index is 8 bytes a

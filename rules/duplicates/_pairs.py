@@ -124,19 +124,30 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
     return pair >> 32, pair & 0xFFFFFFFF
 
 
-#: pairs verified at once (``jaccard``, ``verify``): the texts, word sets and 5-gram sets of at
-#: most twice as many rows are held, ~3 KB a row of ~300 characters (issue 21: verifying every
-#: candidate pair at once was the peak of a 1M-row run and grew with the rows)
-_VERIFY_PAIRS = 1 << 15
+#: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
+#: 5-gram sets take ~25 bytes a byte of text, so ~100 MB (issue 21: verifying every candidate
+#: pair at once was the peak of a 1M-row run and grew with the rows)
+_VERIFY_BYTES = 1 << 22
+
+
+def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray) -> list[slice]:
+    """Consecutive slices of the pairs (i, j) whose texts add up to about ``_VERIFY_BYTES``
+    (a pair at least), so memory is bounded by the chunk, not the number of pairs."""
+    if i.size == 0:
+        return []
+    cum = np.cumsum(table.lengths(i) + table.lengths(j) + 1)
+    cuts = np.unique(np.searchsorted(cum, np.arange(1, int(cum[-1]) // _VERIFY_BYTES + 1) * _VERIFY_BYTES))
+    bounds = [0, *[int(c) + 1 for c in cuts if int(c) + 1 < i.size], i.size]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
 def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
-    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised),
-    ``_VERIFY_PAIRS`` pairs at a time.  A local table only (``near.jaccard`` sends a detached
-    one's pairs to the engine)."""
+    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised), in
+    ``pair_chunks``.  A local table only (``near.jaccard`` sends a detached one's pairs to the
+    engine)."""
     out = np.zeros(i.size, np.float64)
-    for a in range(0, i.size, _VERIFY_PAIRS):
-        out[a:a + _VERIFY_PAIRS] = _jaccard(table, i[a:a + _VERIFY_PAIRS], j[a:a + _VERIFY_PAIRS], params)
+    for s in pair_chunks(table, i, j):
+        out[s] = _jaccard(table, i[s], j[s], params)
     return out
 
 
@@ -174,8 +185,8 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 
     The token-level test runs first (``_words``: ~10x cheaper than the shingle sets): its exact
     lower bounds (``WordTest.may_pass``: ~40 bytes a row, pairs in bounded chunks) reject
-    nearly every candidate of templated text, and the pairs left are verified
-    ``_VERIFY_PAIRS`` at a time: the word sets, the exact Jaccard of their 5-gram sets for
+    nearly every candidate of templated text, and the pairs left are verified in
+    ``pair_chunks``: the word sets, the exact Jaccard of their 5-gram sets for
     those passing, and the order test (``aligned``, at ``words.min_aligned``) for those above
     the threshold.  So memory is bounded by the chunk, not the number of candidates.
     ``words`` (a ``_words.WordTest``) None skips the token test (diff comes back as -1)."""
@@ -191,8 +202,8 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
         del rows
     keep = np.zeros(i.size, bool)
     k = np.flatnonzero(ok)
-    for a in range(0, k.size, _VERIFY_PAIRS):
-        s = k[a:a + _VERIFY_PAIRS]
+    for c in pair_chunks(table, i[k], j[k]):
+        s = k[c]
         keep[s], sim[s], diff[s] = _verify(table, i[s], j[s], params, threshold, words)
     return keep, sim, diff
 
