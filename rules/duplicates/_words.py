@@ -129,7 +129,7 @@ def _word_sets(texts: pa.Array, clean: bool) -> tuple:
 
 
 #: bits of a row's word fingerprint (a word sets bit ``hash % _BITS``) and pairs tested at once
-_BITS = 256
+_BITS = 128
 _PAIRS = 1 << 20
 
 
