@@ -183,10 +183,9 @@ class NearState:
         if all(s is None for s in stored):  # keys only
             return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
-        band = np.concatenate([c[STORED].bands[c[SEL]] for c in self.chunks])
         src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
                        np.concatenate([c[SEL] for c in self.chunks]))
-        return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
+        return Table(ids, split, label, nkey, tag, BlockBands(src, bands), None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
         from trainlint.shuffle import gather_parts, part_count
@@ -233,6 +232,13 @@ class Segments:
             out[m] = self.stored[b].lens[self.local[idx[m]]]
         return out
 
+    def groups(self, idx: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(block, positions in ``idx`` of its rows) for the blocks that rows ``idx`` are in."""
+        blk = self.block[idx]
+        o = np.argsort(blk, kind="stable")
+        cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
+        return [(int(blk[o[a]]), o[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of table rows ``idx``, each block decompressed once."""
         blk, loc = self.block[idx], self.local[idx]
@@ -247,6 +253,38 @@ class Segments:
         inv = np.empty_like(o)
         inv[o] = np.arange(o.size)
         return arr.take(pa.array(inv))
+
+
+class BlockBands:
+    """A table's band hashes read in place from the shared blocks (``Segments``), as a uint32
+    matrix would be indexed: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``
+    (every band of rows ``idx``).  Not a concatenated copy: that was 128 bytes a row more at
+    the peak of ``finish``, on top of the blocks it copied (issue 21)."""
+
+    def __init__(self, src: Segments, width: int) -> None:
+        self.src = src
+        widths = {s.bands.shape[1] for s in src.stored if s is not None and s.bands.shape[0]}
+        self.shape = (src.block.size, widths.pop() if len(widths) == 1 else width)
+        #: the groups of the last ``idx`` (``candidates`` reads every band of the same rows)
+        self._last: tuple = (None, None)
+
+    def prime(self, idx: np.ndarray) -> None:
+        """Group rows ``idx`` by block once: the next reads of this very array reuse it."""
+        self._last = (idx, self.src.groups(idx))
+
+    def __getitem__(self, key):
+        idx, col = key if isinstance(key, tuple) else (key, None)
+        idx = np.asarray(idx)
+        out = np.empty(idx.shape if col is not None else (idx.size, self.shape[1]), np.uint32)
+        groups = self._last[1] if idx is self._last[0] else self.src.groups(idx)
+        for blk, pos in groups:
+            m = self.src.stored[blk].bands
+            loc = self.src.local[idx[pos]]
+            out[pos] = m[loc, col] if col is not None else m[loc]
+        return out
+
+    def take(self, o: np.ndarray) -> BlockBands:
+        return BlockBands(self.src.take(o), self.shape[1])
 
 
 @dataclass
@@ -273,8 +311,9 @@ class Table:
         o = np.argsort(self.ids, kind="stable")
         rkey = None if self.rkey is None else self.rkey[o]
         if self.src is not None:
-            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
-                         None, None, src=self.src.take(o), rkey=rkey)
+            src = self.src.take(o)
+            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o],
+                         BlockBands(src, self.bands.shape[1]), None, None, src=src, rkey=rkey)
         lens = np.diff(self.off)[o]
         starts = self.off[:-1][o]
         buf = np.frombuffer(self.data, np.uint8)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
-from ._nearstate import Table
+from ._nearstate import BlockBands, Table
 
 
 def bucket_order(key: np.ndarray) -> np.ndarray | None:
@@ -107,6 +107,8 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
     if idx.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     idx = content_order(idx, content)
+    if isinstance(bands, BlockBands):  # group the rows by block once for all bands
+        bands.prime(idx)
     pairs = PairSet()
     bk = bucket[idx]
     and_or = bands.shape[1] >= 16
