@@ -216,6 +216,11 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
             if out:
                 add_findings(findings, out)
             st = rule.stats(state, run)
+        if isinstance(states, list):
+            # done with it: a finished rule's state is not held through the later rules' finish
+            # (issue 21: the near rules' finish is the peak of a large run)
+            states[k] = None
+        del state
         if st:
             stats[rule.name] = st
     return EngineResult(located_store(findings, sources, line_index), stats, dict(rows_by_source), line_index)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
+from ._words import fingerprints
 from ._nearstate import BlockBands, Table
 
 
@@ -123,13 +124,19 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
             p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
         pairs.add(p)
     pair = pairs.result()
-    return pair >> 32, pair & 0xFFFFFFFF
+    del pairs
+    # uint32 (rows are < 2**32): 8 bytes a pair less, ~5 pairs a row on templated text
+    i = (pair >> 32).astype(np.uint32)
+    pair &= 0xFFFFFFFF
+    return i, pair.astype(np.uint32)
 
 
 #: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
 #: 5-gram sets take ~25 bytes a byte of text, so ~100 MB (issue 21: verifying every candidate
 #: pair at once was the peak of a 1M-row run and grew with the rows)
 _VERIFY_BYTES = 1 << 22
+#: pairs given the word lower bounds at once
+_WORD_PAIRS = 1 << 20
 
 
 def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray) -> list[slice]:
@@ -198,10 +205,19 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
         return np.zeros(0, bool), sim, diff
     ok = np.ones(i.size, bool)
     if words is not None:
-        rows = unique(np.concatenate([i, j]))
-        ok = words.may_pass(lambda a, b: table.texts(rows[a:b]), rows.size,
-                            np.searchsorted(rows, i), np.searchsorted(rows, j))
+        # the fingerprints of the rows in some pair, and each table row's place among them
+        # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
+        need = np.zeros(table.ids.size, bool)
+        need[i] = True
+        need[j] = True
+        rows = np.flatnonzero(need)
+        pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
+        del need
+        fp = fingerprints(lambda a, b: table.texts(rows[a:b]), rows.size, words.clean)
         del rows
+        for a in range(0, i.size, _WORD_PAIRS):
+            ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+        del fp, pos
     keep = np.zeros(i.size, bool)
     k = np.flatnonzero(ok)
     for c in pair_chunks(table, i[k], j[k]):
@@ -265,7 +281,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
-    return i[keep], j[keep], sim[keep]
+    return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
 
 def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -211,7 +211,11 @@ class WordTest:
         bytes, not the word sets' ~400, and the pairs are tested in bounded chunks: on
         templated text it leaves ~1% of the candidate pairs to ``passes`` (issue 21: the word
         sets of every candidate row were the peak of a 1M-row run and grew with the rows)."""
-        counts, spaceless, content, every = fingerprints(texts_of, n, self.clean)
+        return self.could_pass(fingerprints(texts_of, n, self.clean), li, lj)
+
+    def could_pass(self, fp: tuple, li: np.ndarray, lj: np.ndarray) -> np.ndarray:
+        """``may_pass`` of pairs ``(li, lj)`` of rows whose ``fingerprints`` are ``fp``."""
+        counts, spaceless, content, every = fp
         out = np.zeros(li.size, bool)
         for a in range(0, li.size, _PAIRS):
             x, y = li[a:a + _PAIRS], lj[a:a + _PAIRS]
