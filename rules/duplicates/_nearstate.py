@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._hashstate import ranges, unique
+from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
 #: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
@@ -226,10 +226,8 @@ class Segments:
     def lengths(self, idx: np.ndarray) -> np.ndarray:
         """UTF-8 bytes of the texts of table rows ``idx``."""
         out = np.zeros(idx.size, np.int64)
-        blk = self.block[idx]
-        for b in unique(blk).tolist():
-            m = blk == b
-            out[m] = self.stored[b].lens[self.local[idx[m]]]
+        for blk, pos in self.groups(idx):
+            out[pos] = self.stored[blk].lens[self.local[idx[pos]]]
         return out
 
     def groups(self, idx: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -326,6 +324,14 @@ class Table:
         if self.src is not None:
             return self.src.lengths(idx)
         return np.diff(self.off)[idx]
+
+    def texts_of(self, rows: np.ndarray) -> Table:
+        """A table of the texts of ``rows`` (ascending) alone, gathered at once: its row ``k`` is
+        row ``rows[k]`` here.  Reading a block's texts decompresses the whole block, so pairs
+        verified chunk by chunk read their rows through this, one pass over the blocks."""
+        data, off = utf8_buffer(self.texts(rows))
+        z = np.zeros(rows.size, U64)
+        return Table(rows, z, z, z, np.zeros(rows.size, np.int8), None, off, data.tobytes())
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of rows ``idx``; gathered 65536 rows at a time (the byte index is 8 bytes a

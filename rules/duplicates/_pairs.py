@@ -135,29 +135,50 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
 #: 5-gram sets take ~25 bytes a byte of text, so ~100 MB (issue 21: verifying every candidate
 #: pair at once was the peak of a 1M-row run and grew with the rows)
 _VERIFY_BYTES = 1 << 22
+#: text bytes of the pairs whose texts are gathered at once (``in_chunks``)
+_GATHER_BYTES = 1 << 26
 #: pairs given the word lower bounds at once
 _WORD_PAIRS = 1 << 20
 
 
-def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray) -> list[slice]:
-    """Consecutive slices of the pairs (i, j) whose texts add up to about ``_VERIFY_BYTES``
-    (a pair at least), so memory is bounded by the chunk, not the number of pairs."""
+def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray, budget: int = _VERIFY_BYTES) -> list[slice]:
+    """Consecutive slices of the pairs (i, j) whose texts add up to about ``budget`` bytes (a
+    pair at least), so memory is bounded by the chunk, not the number of pairs."""
     if i.size == 0:
         return []
     cum = np.cumsum(table.lengths(i) + table.lengths(j) + 1)
-    cuts = np.unique(np.searchsorted(cum, np.arange(1, int(cum[-1]) // _VERIFY_BYTES + 1) * _VERIFY_BYTES))
+    cuts = np.unique(np.searchsorted(cum, np.arange(1, int(cum[-1]) // budget + 1) * budget))
     bounds = [0, *[int(c) + 1 for c in cuts if int(c) + 1 < i.size], i.size]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def in_chunks(table: Table, i: np.ndarray, j: np.ndarray, fn) -> list:
+    """``fn(local, li, lj)`` over chunks of the pairs (i, j), results concatenated per output in
+    pair order: the texts of ~``_GATHER_BYTES`` of pairs are gathered into a local table at once
+    (one pass over the compressed blocks, not one per chunk: at 4M rows that was quadratic),
+    and ``fn`` gets ``_VERIFY_BYTES`` of them at a time."""
+    outs: list[list] = []
+    for g in pair_chunks(table, i, j, _GATHER_BYTES):
+        gi, gj = i[g], j[g]
+        rows = unique(np.concatenate([gi, gj]))
+        local = table.texts_of(rows)
+        li, lj = np.searchsorted(rows, gi), np.searchsorted(rows, gj)
+        del rows, gi, gj
+        for c in pair_chunks(local, li, lj):
+            for k, v in enumerate(fn(local, li[c], lj[c])):
+                if k == len(outs):
+                    outs.append([])
+                outs[k].append(v)
+    return [np.concatenate(o) for o in outs]
 
 
 def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised), in
     ``pair_chunks``.  A local table only (``near.jaccard`` sends a detached one's pairs to the
     engine)."""
-    out = np.zeros(i.size, np.float64)
-    for s in pair_chunks(table, i, j):
-        out[s] = _jaccard(table, i[s], j[s], params)
-    return out
+    if i.size == 0:
+        return np.zeros(0, np.float64)
+    return in_chunks(table, i, j, lambda t, a, b: (_jaccard(t, a, b, params),))[0]
 
 
 def _jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
@@ -220,9 +241,9 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
         del fp, pos
     keep = np.zeros(i.size, bool)
     k = np.flatnonzero(ok)
-    for c in pair_chunks(table, i[k], j[k]):
-        s = k[c]
-        keep[s], sim[s], diff[s] = _verify(table, i[s], j[s], params, threshold, words)
+    if k.size:
+        keep[k], sim[k], diff[k] = in_chunks(table, i[k], j[k],
+                                             lambda t, a, b: _verify(t, a, b, params, threshold, words))
     return keep, sim, diff
 
 
