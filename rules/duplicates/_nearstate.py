@@ -22,6 +22,7 @@ back.  The rules' ``finish`` code is the same either way.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -185,7 +186,10 @@ class NearState:
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
         src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
                        np.concatenate([c[SEL] for c in self.chunks]))
-        return Table(ids, split, label, nkey, tag, BlockBands(src, bands), None, None, src=src, rkey=rkey).sorted()
+        arena, start = arena_bands(stored)
+        pos = np.concatenate([c[SEL] + start[id(c[STORED])] for c in self.chunks])
+        band = ArenaBands(arena, pos.astype(np.int32 if arena.shape[0] < 2**31 else np.int64))
+        return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
         from trainlint.shuffle import gather_parts, part_count
@@ -253,36 +257,55 @@ class Segments:
         return arr.take(pa.array(inv))
 
 
-class BlockBands:
-    """A table's band hashes read in place from the shared blocks (``Segments``), as a uint32
-    matrix would be indexed: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``
-    (every band of rows ``idx``).  Not a concatenated copy: that was 128 bytes a row more at
-    the peak of ``finish``, on top of the blocks it copied (issue 21)."""
+#: the band-hash arenas made by ``arena_bands`` (id -> array), so a block whose band hashes are
+#: rows of one is known to be in it
+_ARENAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
-    def __init__(self, src: Segments, width: int) -> None:
-        self.src = src
-        widths = {s.bands.shape[1] for s in src.stored if s is not None and s.bands.shape[0]}
-        self.shape = (src.block.size, widths.pop() if len(widths) == 1 else width)
-        #: the groups of the last ``idx`` (``candidates`` reads every band of the same rows)
-        self._last: tuple = (None, None)
 
-    def prime(self, idx: np.ndarray) -> None:
-        """Group rows ``idx`` by block once: the next reads of this very array reuse it."""
-        self._last = (idx, self.src.groups(idx))
+def arena_bands(stored: list[Stored]) -> tuple[np.ndarray, dict[int, int]]:
+    """(one uint32 matrix holding the band hashes of all ``stored`` blocks, id of block -> its
+    first row there).  The blocks' own arrays become views of it, so the matrix replaces them
+    rather than copying them (a table's concatenated copy was 128 bytes a row more at the peak
+    of ``finish``, issue 21): blocks are moved in one by one, each old array freed as it goes.
+    Blocks already in one arena (a second near rule of the run) are not moved again."""
+    uniq = list({id(s): s for s in stored if s is not None}.values())
+    base = uniq[0].bands.base if uniq else None
+    if base is not None and _ARENAS.get(id(base)) is base and all(s.bands.base is base for s in uniq):
+        start = base.__array_interface__["data"][0]
+        row = base.strides[0]
+        return base, {id(s): (s.bands.__array_interface__["data"][0] - start) // row if s.bands.size else 0
+                      for s in uniq}
+    width = max((s.bands.shape[1] for s in uniq), default=0)
+    arena = np.zeros((sum(s.bands.shape[0] for s in uniq), width), np.uint32)
+    starts, at = {}, 0
+    for s in uniq:
+        n = s.bands.shape[0]
+        if s.bands.shape[1] == width:
+            arena[at:at + n] = s.bands
+        s.bands = arena[at:at + n]
+        starts[id(s)] = at
+        at += n
+    _ARENAS[id(arena)] = arena
+    return arena, starts
+
+
+class ArenaBands:
+    """A table's band hashes as rows ``pos`` of an arena (``arena_bands``), indexed as the
+    matrix would be: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``."""
+
+    def __init__(self, arena: np.ndarray, pos: np.ndarray) -> None:
+        self.arena = arena
+        self.pos = pos
+        self.shape = (pos.size, arena.shape[1])
 
     def __getitem__(self, key):
-        idx, col = key if isinstance(key, tuple) else (key, None)
-        idx = np.asarray(idx)
-        out = np.empty(idx.shape if col is not None else (idx.size, self.shape[1]), np.uint32)
-        groups = self._last[1] if idx is self._last[0] else self.src.groups(idx)
-        for blk, pos in groups:
-            m = self.src.stored[blk].bands
-            loc = self.src.local[idx[pos]]
-            out[pos] = m[loc, col] if col is not None else m[loc]
-        return out
+        if isinstance(key, tuple):
+            idx, col = key
+            return self.arena[self.pos[idx], col]
+        return self.arena[self.pos[key]]
 
-    def take(self, o: np.ndarray) -> BlockBands:
-        return BlockBands(self.src.take(o), self.shape[1])
+    def take(self, o: np.ndarray) -> ArenaBands:
+        return ArenaBands(self.arena, self.pos[o])
 
 
 @dataclass
@@ -309,9 +332,8 @@ class Table:
         o = np.argsort(self.ids, kind="stable")
         rkey = None if self.rkey is None else self.rkey[o]
         if self.src is not None:
-            src = self.src.take(o)
-            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o],
-                         BlockBands(src, self.bands.shape[1]), None, None, src=src, rkey=rkey)
+            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands.take(o),
+                         None, None, src=self.src.take(o), rkey=rkey)
         lens = np.diff(self.off)[o]
         starts = self.off[:-1][o]
         buf = np.frombuffer(self.data, np.uint8)

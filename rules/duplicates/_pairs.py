@@ -12,7 +12,7 @@ import numpy as np
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
 from ._words import fingerprints
-from ._nearstate import BlockBands, Table
+from ._nearstate import Table
 
 
 def bucket_order(key: np.ndarray) -> np.ndarray | None:
@@ -108,8 +108,6 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
     if idx.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     idx = content_order(idx, content)
-    if isinstance(bands, BlockBands):  # group the rows by block once for all bands
-        bands.prime(idx)
     pairs = PairSet()
     bk = bucket[idx]
     and_or = bands.shape[1] >= 16
