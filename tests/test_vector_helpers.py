@@ -114,3 +114,22 @@ def test_word_lower_bounds_never_reject_a_passing_pair(seed, test):
     ok, _diff = wt.passes(lambda a, b: arr[a:b], n, li, lj)
     assert not (ok & ~may).any()
     assert ok.sum() > 100 and may.sum() < 0.2 * li.size
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1000, 100_003])
+def test_pair_set_in_parts_equals_one_unique(rows):
+    from trainlint.rules.duplicates._pairs import PairSet, _pack
+
+    rng = np.random.default_rng(rows)
+    batches = [_pack(rng.integers(0, rows, 5000), rng.integers(0, rows, 5000)) for _ in range(7)]
+    whole = np.unique(np.concatenate(batches))
+    for fold in (1000, 1 << 22):
+        ps = PairSet(fold=fold, rows=rows)
+        for b in batches:
+            ps.add(b)
+        i, j = ps.split()
+        assert np.array_equal(i, whole >> 32) and np.array_equal(j, whole & 0xFFFFFFFF)
+        one = PairSet(fold=fold)
+        for b in batches:
+            one.add(b)
+        assert np.array_equal(one.result(), whole)

@@ -133,7 +133,8 @@ def repeated(keys: np.ndarray) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return np.flatnonzero(np.asarray(pc.is_in(pa.array(keys), value_set=pa.array(np.unique(dup)))))
+    dup = dup[np.concatenate(([True], dup[1:] != dup[:-1]))]  # sorted: unique without np.unique's hashing
+    return np.flatnonzero(np.asarray(pc.is_in(pa.array(keys), value_set=pa.array(dup))))
 
 
 def _groups_of(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

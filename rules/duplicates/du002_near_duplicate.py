@@ -146,12 +146,17 @@ class NearDuplicate(Rule):
         if state.result is not None:
             return state.result
         t = state.arrays(self.params.bands)
+        # the table holds the rows now and the result is kept for stats(): the state's own copy
+        # of the keys goes (45 bytes a row less while candidates are made, issue 21)
+        state.chunks = []
         # a row whose normalised text (and label, split) repeats an earlier row is DU001's or DU003's
         rep = mh.first_of_groups(combine(combine(t.nkey, t.label), t.split), t.rkey)
         mask = rep & mh.has_bands(t)
+        bucket = combine(t.split, t.label)
+        t.split = t.label = t.rkey = None  # not read past here
         words = WordTest(self.options.max_word_diff, clean=self.params.normalize)
-        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, combine(t.split, t.label),
-                                   words=words)
+        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, bucket, words=words)
+        del rep, bucket
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
         first = root[member]
