@@ -61,15 +61,17 @@ class Stored:
         for k, v in zip(self.__slots__, st):
             setattr(self, k, v)
 
-    def take(self, rows: np.ndarray) -> pa.Array:
-        """The texts of ``rows``: the block decompressed into one buffer, and Arrow's gather (an
-        index per byte, as ``ranges`` gives, cost 8 bytes a byte of text)."""
+    def texts(self) -> pa.Array:
+        """Every text of the block, decompressed into one buffer."""
         if not self.size:
-            return _string_array(np.zeros(len(rows), np.int64), b"")
+            return _string_array(np.zeros(self.lens.size, np.int64), b"")
         raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
         off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64))).astype(np.int32)
-        arr = pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
-        return arr.take(pa.array(np.asarray(rows, np.int64)))
+        return pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``: the block decompressed, and Arrow's gather."""
+        return self.texts().take(pa.array(np.asarray(rows, np.int64)))
 
 
 @dataclass
@@ -223,9 +225,18 @@ class Segments:
     stored: list[Stored]
     block: np.ndarray  # int32
     local: np.ndarray  # int32
+    #: the last block decompressed (block, texts): reading rows in order (``_words.fingerprints``,
+    #: 4,096 rows a call) decompresses each block once, not once a call (~20 MB each)
+    last: tuple = (None, None)
 
     def take(self, o: np.ndarray) -> Segments:
         return Segments(self.stored, self.block[o], self.local[o])
+
+    def _block(self, k: int) -> pa.Array:
+        if self.last[0] != k:
+            self.last = (None, None)  # one block held, not two
+            self.last = (k, self.stored[k].texts())
+        return self.last[1]
 
     def lengths(self, idx: np.ndarray) -> np.ndarray:
         """UTF-8 bytes of the texts of table rows ``idx``."""
@@ -246,7 +257,8 @@ class Segments:
         blk, loc = self.block[idx], self.local[idx]
         o = np.argsort(blk, kind="stable")
         cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
-        got = [self.stored[int(blk[o[a]])].take(loc[o[a:b]]) for a, b in zip(cuts[:-1], cuts[1:])]
+        got = [self._block(int(blk[o[a]])).take(pa.array(loc[o[a:b]].astype(np.int64)))
+               for a, b in zip(cuts[:-1], cuts[1:])]
         if not got:
             return _string_array(np.zeros(0, np.int64), b"")
         arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
