@@ -12,7 +12,6 @@ from trainlint.shuffle import KEYED_SHUFFLE
 
 from . import near as mh
 from ._hashstate import unique
-from .near import direct as direct_evidence
 from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
@@ -37,8 +36,9 @@ class NearDuplicate(Rule):
         first member of each bucket it falls in and its predecessor there), so the work per row
         is bounded whatever the data; every candidate pair is then verified exactly.  Verified
         pairs are joined into clusters (union-find); each member after the first is reported with
-        the cluster's ``group``, the first member as ``related`` and its measured similarity to
-        it ("linked through another member" when the two are related only through the chain).
+        the cluster's ``group`` and, as ``related``, the row it was verified against (its most
+        similar earlier verified neighbour, else a later one), with that pair's similarity: the
+        reports show both texts, so every finding can be judged from the two rows it names.
         Rows that are exact or case/space-only copies of an earlier row are left to
         ``exact-duplicate`` and ``normalized-duplicate``.  Works on one text column, several
         joined, and whole chat conversations; when ``near-duplicate-record`` runs too, the rows
@@ -153,33 +153,50 @@ class NearDuplicate(Rule):
                                    words=words)
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
-        first = root[member]
-        sim, direct = direct_evidence(t, first, member, self.params, self.options.threshold, words)
-        state.result = (t.ids, member, first, sim, direct, int(i.size))
+        cited, sim = nearest_neighbours(member, i, j, _sim)
+        state.result = (t.ids, member, root[member], cited, sim, int(i.size))
         return state.result
 
     def finish(self, state, run):
-        ids, member, first, sim, direct, _n = self._clusters(state)
+        ids, member, first, cited, sim, _n = self._clusters(state)
         if member.size == 0:
             return []
         firsts = unique(first)
         group = np.searchsorted(firsts, first) + 1
         size = np.bincount(group)[group] + 1
         findings = []
-        for m, f, g, s, d, n in zip(member.tolist(), first.tolist(), group.tolist(), sim.tolist(), direct.tolist(),
-                                    size.tolist()):
+        for m, c, g, s, n in zip(member.tolist(), cited.tolist(), group.tolist(), sim.tolist(), size.tolist()):
             ms, mr = unpack_id(ids[m])
-            fs, fr = unpack_id(ids[f])
-            via = "" if d else ", linked through another member"
+            cs, cr = unpack_id(ids[c])
+            where = "an earlier row" if c < m else "a later row"
             findings.append(self.finding(
-                f"text is {s:.0%} similar to an earlier row ({{related}}){via}; {n} rows in this cluster",
+                f"text is {s:.0%} similar to {where} ({{related}}); {n} rows in this cluster",
                 source=run.sources[ms].path, row=mr, group=int(g),
-                related=[Related(run.sources[fs].path, fr)], extra={"similarity": round(s, 4)}))
+                related=[Related(run.sources[cs].path, cr)], extra={"similarity": round(s, 4)}))
         return findings
 
     def stats(self, state, run):
-        ids, member, first, sim, _direct, n_pairs = self._clusters(state)
+        ids, member, first, _cited, sim, n_pairs = self._clusters(state)
         _firsts, later = np.unique(first, return_counts=True)
         return {"near_duplicate_rows": int(member.size), "clusters": int(later.size),
                 "verified_pairs": n_pairs, "threshold": self.options.threshold,
                 "largest_clusters": sorted((int(n) + 1 for n in later), reverse=True)[:10]}
+
+
+def nearest_neighbours(member: np.ndarray, i: np.ndarray, j: np.ndarray,
+                       sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cited row, similarity) of each cluster ``member``: the verified pair the finding rests on,
+    so a reader judges two texts that were compared, never a chain.  The most similar earlier row
+    it was verified against (ties: the earliest); a member whose only verified pairs are with later
+    rows (joined to the cluster through them) cites the most similar of those.  ``(i, j, sim)``:
+    the verified pairs, ``i < j``."""
+    cited = np.full(member.size, -1, np.int64)
+    best = np.zeros(member.size)
+    for node, other in ((i, j), (j, i)):  # later rows first, then earlier rows overwrite them
+        o = np.lexsort((other, -sim, node))
+        n, oth, s = node[o], other[o], sim[o]
+        top = np.concatenate(([True], n[1:] != n[:-1])) if n.size else np.zeros(0, bool)
+        at = np.searchsorted(member, n[top])
+        hit = (at < member.size) & (member[np.minimum(at, member.size - 1)] == n[top])
+        cited[at[hit]], best[at[hit]] = oth[top][hit], s[top][hit]
+    return cited, best
