@@ -4,8 +4,8 @@ One module, used by every human-facing output, so that data can never drive what
 
 * ``text``: a terminal or a CI log (the text and concise reports, stderr).  Control characters
   (C0, DEL, C1: escape sequences that set the window title, clear the screen or make OSC 8
-  hyperlinks), line and paragraph separators, bidi overrides and zero-width characters are shown
-  as ``\\x1b``-style escapes, so one finding stays one line; a line that would start with ``::`` (a GitHub Actions
+  hyperlinks), line and paragraph separators and bidi overrides are shown as ``\\x1b``-style
+  escapes, so one finding stays one line; a line that would start with ``::`` (a GitHub Actions
   workflow command such as ``::error``) gets its first colon escaped.
 * ``markdown``: a table cell of a pull-request comment: HTML and Markdown syntax become entities,
   so data makes no link, image, emphasis, table column or @mention; a bare URL is shown as code
@@ -19,12 +19,15 @@ import re
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
 # C0 but tab kept only by ``keep_tab``, DEL, C1, NEL, line/paragraph separators, bidi controls, and
-# the characters that print as nothing (zero-width space and joiners, word joiner, BOM, soft hyphen,
-# fillers: EN003's list), so two texts that differ only by one do not look the same
-_INVISIBLE = ("\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\u00ad\u034f\u115f\u1160\u17b4"
-              "\u17b5\u180e\u2060-\u2064\u3164\ufeff\uffa0")
-_CONTROL = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_INVISIBLE}]")
-_CONTROL_AND_TAB = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+# the characters that print as nothing and are never part of a script's spelling (zero-width space,
+# word joiner and invisible operators, a byte order mark, Hangul fillers): shown, they are the
+# evidence of an invisible-character finding and explain why two "equal" texts differ.  Zero-width
+# (non-)joiners are kept: Persian, Indic scripts and emoji sequences need them.
+_INVISIBLE = "\u200b\u2060-\u2064\ufeff\u3164\u115f\u1160\uffa0"
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+                      + _INVISIBLE + "]")
+_CONTROL_AND_TAB = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+                              + _INVISIBLE + "]")
 
 
 def _one(m: re.Match) -> str:
