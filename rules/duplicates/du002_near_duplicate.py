@@ -63,12 +63,16 @@ class NearDuplicate(Rule):
         word of length (under 20 words: none; 20-39: one; 40-59: two).  Chosen on
         banking77 (short intent utterances; the issue-22 review: one changed content word in an
         8-word utterance is a different example): with the Jaccard alone 473 findings, with the
-        word test 247, reviewed sample 30/30 right (tests/data/reviewed/DU002.jsonl, with
-        sms_spam, MRPC and ShareGPT); at 0.1 a 10-19-word utterance could differ in a noun.  On
+        word test 231, reviewed sample 30/30 right (tests/data/reviewed/DU002.jsonl, with
+        sms_spam, MRPC and ShareGPT); reviewed again from both texts of each cited pair, 80/80
+        (50 of a fresh draw, 20 of them banking77 paraphrase clusters, and the noise budget's
+        draw); at 0.1 a 10-19-word utterance could differ in a noun.  On
         the templated benchmark (``../shared/bench/templated.py``, 100k rows, planted 1-3 word,
         character, case and punctuation edits): recall 0.99 of the 2,000 planted near-copies
-        (with DU001/DU003 for the case-only ones), precision 0.987 against the planted pairs
-        (the rest: unplanted true near-copies, a text with one sentence or fragment more); the
+        (with DU001/DU003 for the case-only ones), precision 0.987 against the planted pairs;
+        the other 24 are near-copies the generator made by chance (rows sharing their long
+        sentences, one with a 4-7-word sentence or a cut-off fragment more: 1.000 counting
+        them, ``benchmarks/templated_quality.py --list``); the
         Jaccard alone gave 0.37, without the order test (below) 0.91 (the same sentences in
         another order are 95% similar as 5-gram sets).  A verified pair must also align in
         order: normalised Indel similarity (rapidfuzz) of the two texts >= 0.85.  On MRPC
