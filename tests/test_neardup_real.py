@@ -77,15 +77,15 @@ def test_sharegpt_templated_conversations_form_near_duplicate_clusters():
     near = _codes(res, "DU002")
     groups = {f.group for f in near}
     assert len(near) >= 50 and len(groups) >= 5
-    # each member cites the row it was verified against: an earlier one, unless the member is
-    # joined to the cluster only through later rows; never a row of another cluster
+    # each member cites a row it was verified against, one step nearer its cluster's first row in
+    # the graph of verified pairs: mostly an earlier row; never a row of another cluster
     group_of = {f.row: f.group for f in near}
     firsts = {g: min(r for r, h in group_of.items() if h == g) for g in groups}
     for f in near:
         r = f.related[0].row
         assert group_of.get(r, None) == f.group or r < firsts[f.group]
         assert ("earlier" in f.message) == (r < f.row)
-    assert sum(f.related[0].row < f.row for f in near) > 0.9 * len(near)
+    assert sum(f.related[0].row < f.row for f in near) > 0.75 * len(near)  # 364 of 448
 
 
 def _mrpc_pairs():

@@ -36,9 +36,10 @@ class NearDuplicate(Rule):
         first member of each bucket it falls in and its predecessor there), so the work per row
         is bounded whatever the data; every candidate pair is then verified exactly.  Verified
         pairs are joined into clusters (union-find); each member after the first is reported with
-        the cluster's ``group`` and, as ``related``, the row it was verified against (its most
-        similar earlier verified neighbour, else a later one), with that pair's similarity: the
-        reports show both texts, so every finding can be judged from the two rows it names.
+        the cluster's ``group`` and, as ``related``, a row it was verified against (the most
+        similar of its verified neighbours one step nearer the cluster's first row, usually an
+        earlier row), with that pair's similarity: the reports show both texts, so every finding
+        can be judged from the two rows it names.
         Rows that are exact or case/space-only copies of an earlier row are left to
         ``exact-duplicate`` and ``normalized-duplicate``.  Works on one text column, several
         joined, and whole chat conversations; when ``near-duplicate-record`` runs too, the rows
@@ -64,9 +65,9 @@ class NearDuplicate(Rule):
         banking77 (short intent utterances; the issue-22 review: one changed content word in an
         8-word utterance is a different example): with the Jaccard alone 473 findings, with the
         word test 231, reviewed sample 30/30 right (tests/data/reviewed/DU002.jsonl, with
-        sms_spam, MRPC and ShareGPT); reviewed again from both texts of each cited pair, 80/80
-        (50 of a fresh draw, 20 of them banking77 paraphrase clusters, and the noise budget's
-        draw); at 0.1 a 10-19-word utterance could differ in a noun.  On
+        sms_spam, MRPC and ShareGPT); reviewed again from both texts of each cited pair, 92/92
+        (50 of a fresh draw, 20 of them banking77 paraphrase clusters, and 42 of the noise
+        budget's draw); at 0.1 a 10-19-word utterance could differ in a noun.  On
         the templated benchmark (``../shared/bench/templated.py``, 100k rows, planted 1-3 word,
         character, case and punctuation edits): recall 0.99 of the 2,000 planted near-copies
         (with DU001/DU003 for the case-only ones), precision 0.987 against the planted pairs;
@@ -157,7 +158,7 @@ class NearDuplicate(Rule):
                                    words=words)
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
-        cited, sim = nearest_neighbours(member, i, j, _sim)
+        cited, sim = nearest_neighbours(member, root, i, j, _sim)
         state.result = (t.ids, member, root[member], cited, sim, int(i.size))
         return state.result
 
@@ -187,20 +188,32 @@ class NearDuplicate(Rule):
                 "largest_clusters": sorted((int(n) + 1 for n in later), reverse=True)[:10]}
 
 
-def nearest_neighbours(member: np.ndarray, i: np.ndarray, j: np.ndarray,
+def nearest_neighbours(member: np.ndarray, root: np.ndarray, i: np.ndarray, j: np.ndarray,
                        sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cited row, similarity) of each cluster ``member``: the verified pair the finding rests on,
-    so a reader judges two texts that were compared, never a chain.  The most similar earlier row
-    it was verified against (ties: the earliest); a member whose only verified pairs are with later
-    rows (joined to the cluster through them) cites the most similar of those.  ``(i, j, sim)``:
-    the verified pairs, ``i < j``."""
-    cited = np.full(member.size, -1, np.int64)
-    best = np.zeros(member.size)
-    for node, other in ((i, j), (j, i)):  # later rows first, then earlier rows overwrite them
-        o = np.lexsort((other, -sim, node))
-        n, oth, s = node[o], other[o], sim[o]
-        top = np.concatenate(([True], n[1:] != n[:-1])) if n.size else np.zeros(0, bool)
-        at = np.searchsorted(member, n[top])
-        hit = (at < member.size) & (member[np.minimum(at, member.size - 1)] == n[top])
-        cited[at[hit]], best[at[hit]] = oth[top][hit], s[top][hit]
-    return cited, best
+    """(cited row, similarity) of each cluster ``member``: the verified pair its finding rests on,
+    so a reader judges two texts that were compared, never a chain.  The verified pairs form a
+    graph; walked breadth-first from each cluster's first row, a member cites the most similar of
+    its verified neighbours one step nearer that row (ties: the earliest), usually an earlier row.
+    So every row of a cluster is flagged or cited, the first row too (a baseline keeps the cluster
+    accepted whichever copy comes first after a shuffle).  ``(i, j, sim)``: the verified pairs,
+    ``root``: each row's cluster's first row (``components``)."""
+    n = root.size
+    depth = np.full(n, -1, np.int64)
+    depth[root[member]] = 0
+    parent = np.full(n, -1, np.int64)
+    best = np.zeros(n)
+    a, b, s = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([sim, sim])  # both directions
+    d = 0
+    while a.size:
+        step = (depth[a] == d) & (depth[b] < 0)
+        if not step.any():
+            break
+        child, par, ps = b[step], a[step], s[step]
+        o = np.lexsort((par, -ps, child))
+        child, par, ps = child[o], par[o], ps[o]
+        top = np.concatenate(([True], child[1:] != child[:-1]))
+        depth[child[top]], parent[child[top]], best[child[top]] = d + 1, par[top], ps[top]
+        keep = (depth[a] < 0) | (depth[b] < 0)  # pairs that may still place a row
+        a, b, s = a[keep], b[keep], s[keep]
+        d += 1
+    return parent[member], best[member]
