@@ -188,6 +188,11 @@ class NearDuplicate(Rule):
                 "largest_clusters": sorted((int(n) + 1 for n in later), reverse=True)[:10]}
 
 
+#: breadth-first levels walked from a cluster's first row; members further away (a chain of
+#: near-copies thousands long) cite their most similar verified neighbour instead
+MAX_LEVELS = 256
+
+
 def nearest_neighbours(member: np.ndarray, root: np.ndarray, i: np.ndarray, j: np.ndarray,
                        sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cited row, similarity) of each cluster ``member``: the verified pair its finding rests on,
@@ -195,25 +200,45 @@ def nearest_neighbours(member: np.ndarray, root: np.ndarray, i: np.ndarray, j: n
     graph; walked breadth-first from each cluster's first row, a member cites the most similar of
     its verified neighbours one step nearer that row (ties: the earliest), usually an earlier row.
     So every row of a cluster is flagged or cited, the first row too (a baseline keeps the cluster
-    accepted whichever copy comes first after a shuffle).  ``(i, j, sim)``: the verified pairs,
-    ``root``: each row's cluster's first row (``components``)."""
+    accepted whichever copy comes first after a shuffle).  Each pair is looked at twice in all (an
+    adjacency list walked level by level).  ``(i, j, sim)``: the verified pairs, ``root``: each
+    row's cluster's first row (``components``)."""
     n = root.size
-    depth = np.full(n, -1, np.int64)
-    depth[root[member]] = 0
+    a, b, s = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([sim, sim])  # both directions
+    o = np.argsort(a, kind="stable")
+    a, b, s = a[o], b[o], s[o]
+    off = np.searchsorted(a, np.arange(n + 1))
+    seen = np.zeros(n, bool)
     parent = np.full(n, -1, np.int64)
     best = np.zeros(n)
-    a, b, s = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([sim, sim])  # both directions
-    d = 0
-    while a.size:
-        step = (depth[a] == d) & (depth[b] < 0)
-        if not step.any():
+    frontier = unique(root[member])
+    seen[frontier] = True
+    for _level in range(MAX_LEVELS):
+        if frontier.size == 0:
             break
-        child, par, ps = b[step], a[step], s[step]
-        o = np.lexsort((par, -ps, child))
-        child, par, ps = child[o], par[o], ps[o]
-        top = np.concatenate(([True], child[1:] != child[:-1]))
-        depth[child[top]], parent[child[top]], best[child[top]] = d + 1, par[top], ps[top]
-        keep = (depth[a] < 0) | (depth[b] < 0)  # pairs that may still place a row
-        a, b, s = a[keep], b[keep], s[keep]
-        d += 1
+        at = _pairs_of(frontier, off)
+        new = ~seen[b[at]]
+        frontier = _most_similar(b[at][new], a[at][new], s[at][new], parent, best)
+        seen[frontier] = True
+    left = member[parent[member] < 0]  # beyond MAX_LEVELS: the most similar verified neighbour
+    if left.size:
+        at = _pairs_of(left, off)
+        _most_similar(a[at], b[at], s[at], parent, best)
     return parent[member], best[member]
+
+
+def _pairs_of(nodes: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Positions of the pairs of ``nodes`` in an adjacency list with offsets ``off``."""
+    start, cnt = off[nodes], off[nodes + 1] - off[nodes]
+    return np.repeat(start - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+
+
+def _most_similar(node: np.ndarray, other: np.ndarray, sim: np.ndarray, cited: np.ndarray,
+                  best: np.ndarray) -> np.ndarray:
+    """For each distinct ``node``: cite the ``other`` of its most similar pair (ties: the smallest);
+    the nodes, sorted."""
+    o = np.lexsort((other, -sim, node))
+    node, other, sim = node[o], other[o], sim[o]
+    top = np.concatenate(([True], node[1:] != node[:-1])) if node.size else np.zeros(0, bool)
+    cited[node[top]], best[node[top]] = other[top], sim[top]
+    return node[top]
