@@ -256,9 +256,10 @@ def cluster(members: list[Finding], reported: set | None = None) -> Entry:
     places = {Place(f.source, f.row, f.line) for f in members}
     related = Counter(Place(r.source, r.row, r.line) for f in members for r in f.related[:1])
     if related and not context and len(related) > 1 and all(is_pair(f) for f in members):
-        # pair findings that cite different rows (a near-duplicate cluster: each member cites the
-        # row it was verified against): the cluster's first row
-        anchor = min(places | set(related), key=lambda p: (p.source != first.source, p.row or 0))
+        # pair findings that cite different rows (a near-duplicate cluster: each member cites a row
+        # it was verified against): the cluster's first row, the one row cited and never flagged
+        unflagged = set(related) - places
+        anchor = min(unflagged or places, key=lambda p: (p.source or "", p.row or 0))
     elif related and not context:
         # the row the members point at (the first copy, the train row), ties to the earliest
         top = max(related.values())
