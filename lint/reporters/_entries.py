@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
 
 from ..finding import Finding, Fix, Severity
-from ._evidence import EVIDENCE_CHARS, is_pair
+from ._evidence import EVIDENCE_CHARS, READ_CHARS, is_pair, window
 from ._snippets import is_private, lookup
 
 #: other rows an entry lists before "and N more".
@@ -63,6 +63,9 @@ class Entry:
     #: (``add_snippets``)
     texts: dict[Place, str] = field(default_factory=dict)
     cited: dict[Place, str] = field(default_factory=dict)
+    #: the cited row's text from the same point as the row's, when both are shown from where they
+    #: first differ (``_evidence.window``)
+    windows: dict[Place, str] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -86,9 +89,12 @@ class Entry:
         members = {p.place for p in pairs}
         cited = [c for c in dict.fromkeys(p.cited for p in pairs)
                  if c != self.anchor and c not in members and c in self.cited]
-        return ([(self.where(c), self.cited[c]) for c in cited]
-                + [(f"{self.where(p.place)}, {p.similarity:.0%} similar to {self.where(p.cited)}", self.texts[p.place])
-                   for p in pairs])
+        out = [(self.where(c), self.cited[c]) for c in cited]
+        for p in pairs:
+            out.append((f"{self.where(p.place)}, {p.similarity:.0%} similar to {self.where(p.cited)}", self.texts[p.place]))
+            if p.place in self.windows:  # shown from where the two first differ: the other text from there too
+                out.append((f"  {self.where(p.cited)} from the same point", self.windows[p.place]))
+        return out
 
     def others_text(self, limit: int = OTHERS_SHOWN, skip: Iterable[Place] = ()) -> str:
         """``lines 224, 340, 445 and 21 more``; another source's rows after its path; rows in
@@ -195,19 +201,21 @@ def add_snippets(report, made: list[Entry]) -> None:
     pairs = {(q.source, q.row, None) for e in made if not e.private for p in e.pairs[:OTHERS_SHOWN]
              for q in (p.place, p.cited, e.anchor)}
     found = lookup(report, [w for w in wants.values() if w is not None], focus=focus)
-    texts = lookup(report, pairs, EVIDENCE_CHARS) if pairs else {}
+    texts = lookup(report, pairs, READ_CHARS) if pairs else {}
     for e in made:
         w = wants[id(e)]
         e.snippet = found.get(w) if w is not None else None
         if e.pairs and (e.anchor.source, e.anchor.row, None) in texts:  # as long as the texts it is compared with
-            e.snippet = texts[(e.anchor.source, e.anchor.row, None)]
-        e.texts, e.cited = {}, {}
+            e.snippet = window(texts[(e.anchor.source, e.anchor.row, None)], None)[0]
+        e.texts, e.cited, e.windows = {}, {}, {}
         for p in e.pairs[:OTHERS_SHOWN]:
             mine, theirs = (texts.get((q.source, q.row, None)) for q in (p.place, p.cited))
             if mine is not None and _folded(mine) != _folded(theirs):  # an exact copy shows nothing new
-                e.texts[p.place] = mine
+                e.texts[p.place], there, moved = window(mine, theirs, EVIDENCE_CHARS)
                 if theirs is not None:
-                    e.cited[p.cited] = theirs
+                    e.cited[p.cited] = window(theirs, None)[0]
+                    if moved:
+                        e.windows[p.place] = there
 
 
 def _folded(text: str | None) -> str | None:

@@ -89,3 +89,22 @@ def test_near_leak_shows_the_train_text_next_to_the_evaluation_text(tmp_path):
     (f,) = doc["findings"]
     assert f["extra"]["related_text"] == "how do I order a new virtual card for my account"
     assert f["extra"]["text"] == "how can I order a new virtual card for my account?"
+
+
+def test_texts_that_first_differ_past_the_cut_are_both_shown_from_there(tmp_path):
+    head = ("I ordered a new debit card three weeks ago and it still has not arrived at my home address, "
+            "I have checked the tracking page every day and called twice, the agent said it was posted "
+            "on the fifth but nothing came, ")
+    rows = [head + "can you tell me where it is and whether I should cancel it now please",
+            head + "can you tell me where it is and whether I should block it now please"]
+    p = tmp_path / "long.jsonl"
+    p.write_text("".join(json.dumps({"text": t, "label": "a"}) + "\n" for t in rows))
+    lines = check(str(p), "--select", "DU002").splitlines()
+    head_at = next(k for k, ln in enumerate(lines) if " DU002 " in ln)
+    mine, theirs = lines[head_at + 2], lines[head_at + 3]
+    assert mine.startswith("    | line 2, ") and ": …" in mine and "block it now please" in mine
+    assert theirs.startswith("    |   line 1 from the same point: …") and "cancel it now please" in theirs
+    doc = json.loads(check(str(p), "--select", "DU002", "--output-format", "json"))
+    (f,) = doc["findings"]
+    assert f["extra"]["text"].startswith("…") and f["extra"]["text"].endswith("block it now please")
+    assert f["extra"]["related_text"].startswith("…") and f["extra"]["related_text"].endswith("cancel it now please")
