@@ -99,6 +99,7 @@ class NearDuplicate(Rule):
     fix = Fix.UNSAFE
     #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
     distributed_finish = KEYED_SHUFFLE
+    heavy_finish = True
     requires = ("text",)
 
     @dataclasses.dataclass(frozen=True)

@@ -72,6 +72,7 @@ class SplitLeakage(Rule):
     fix = Fix.UNSAFE
     #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
     distributed_finish = KEYED_SHUFFLE
+    heavy_finish = True
     requires = ("text",)
 
     Options = mh.ExactOrNearOptions
