@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import TrainlintError, UsageError
+from .memory import return_freed_memory
 from .paths import ensure_not_an_input
 from .sources.stream import compression_of
 
@@ -89,18 +90,6 @@ def _open_compressed(f, path: str):
     return None
 
 
-def _return_freed_memory() -> None:
-    """Hand the heap that ``finish`` freed (hash states, sort temporaries) back to the OS before the
-    copies are written: glibc keeps it otherwise, and the write's own buffers would add to it
-    (~30 MB less peak RSS at 1M-4M rows).  A no-op where the C library has no malloc_trim."""
-    import ctypes
-
-    try:  # the name, not ctypes.util.find_library, which runs ldconfig in a subprocess
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _here(fn: Callable, calls: list[tuple]) -> list:
     return [fn(*args) for args in calls]
 
@@ -136,7 +125,7 @@ def write_outputs(report: Report, sources: Sequence[SourceSpec] | Any, output_di
     drop = report.rows_to_drop(unsafe)
     edit = report.rows_to_edit(unsafe) if report.mask else {}
     rows_by_path = {src["path"]: src["rows"] for src in report.sources}
-    _return_freed_memory()
+    return_freed_memory()
     token = uuid.uuid4().hex[:12]
     started = time.time()
     temps: list[tuple[str, str]] = []

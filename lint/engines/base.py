@@ -14,6 +14,7 @@ import numpy as np
 from ..context import BatchContext, RunContext, SourceInfo
 from ..finding import Finding
 from ..findings import FindingStore, RowFindings, located_store
+from ..memory import return_freed_memory
 from ..rule import Rule
 from ..sources import Block, BlockMiscount, LineIndex, Reader
 from .shards import finishing
@@ -217,6 +218,7 @@ def _spill(states: list[Any], start: int):
         f.close()
         raise
     states[start:] = [None] * (len(states) - start)
+    return_freed_memory()
     return f
 
 
@@ -255,6 +257,8 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
             # (issue 21: the near rules' finish is the peak of a large run)
             states[k] = None
         del state
+        if rule.heavy_finish:
+            return_freed_memory()
         if st:
             stats[rule.name] = st
     return EngineResult(located_store(findings, sources, line_index), stats, dict(rows_by_source), line_index)

@@ -29,6 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trainlint.memory import return_freed_memory
+
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
@@ -298,6 +300,7 @@ def arena_bands(stored: list[Stored]) -> tuple[np.ndarray, dict[int, int]]:
         starts[id(s)] = at
         at += n
     _ARENAS[id(arena)] = arena
+    return_freed_memory()  # the blocks' old arrays (heap, not mmap: glibc kept them)
     return arena, starts
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainlint.memory import return_freed_memory
+
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
 from ._words import fingerprints
@@ -160,7 +162,7 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
 #: pair at once was the peak of a 1M-row run and grew with the rows)
 _VERIFY_BYTES = 1 << 22
 #: text bytes of the pairs whose texts are gathered at once (``in_chunks``)
-_GATHER_BYTES = 1 << 26
+_GATHER_BYTES = 1 << 25
 #: pairs given the word lower bounds at once
 _WORD_PAIRS = 1 << 20
 
@@ -178,7 +180,7 @@ def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray, budget: int = _VERIF
 
 def in_chunks(table: Table, i: np.ndarray, j: np.ndarray, fn) -> list:
     """``fn(local, li, lj)`` over chunks of the pairs (i, j), results concatenated per output in
-    pair order: the texts of ~``_GATHER_BYTES`` of pairs are gathered into a local table at once
+    pair order: the texts of ~``_GATHER_BYTES`` (32 MB) of pairs are gathered into a local table at once
     (one pass over the compressed blocks, not one per chunk: at 4M rows that was quadratic),
     and ``fn`` gets ``_VERIFY_BYTES`` of them at a time."""
     outs: list[list] = []
@@ -322,6 +324,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     are out (verification reads texts only): 128 bytes a row less at the peak of ``finish``."""
     i, j = candidates(table.bands, bucket, mask, table.nkey)
     table.bands = None
+    return_freed_memory()  # the candidates' temporaries
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
