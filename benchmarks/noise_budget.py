@@ -200,12 +200,12 @@ def table(findings: list[dict], meta: dict, sampled: dict[str, list[dict]], revi
 
 
 def not_run_notes(meta: dict) -> list[str]:
-    """One line per reason some rules did not run (under the table)."""
+    """The line under the table that says why rules did not run (none when all ran)."""
     why: dict[str, list[str]] = {}
     for code, m in sorted(meta.items()):
         if "not_run" in m:
             why.setdefault(m["not_run"], []).append(code)
-    return [f"*not run*: {', '.join(codes)}: {reason}" for reason, codes in why.items()]
+    return ["*not run*: " + "; ".join(f"{', '.join(codes)}: {reason}" for reason, codes in why.items())] if why else []
 
 
 def write_stubs(folder: Path, sampled: dict[str, list[dict]], reviews: dict, reports: list) -> None:
