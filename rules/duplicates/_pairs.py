@@ -248,29 +248,42 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
     ``words`` (a ``_words.WordTest``) None skips the token test (diff comes back as -1)."""
     sim = np.zeros(i.size, np.float64)
     diff = np.full(i.size, -1, np.int64)
-    if i.size == 0:
-        return np.zeros(0, bool), sim, diff
-    ok = np.ones(i.size, bool)
-    if words is not None:
-        # the fingerprints of the rows in some pair, and each table row's place among them
-        # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
-        need = np.zeros(table.ids.size, bool)
-        need[i] = True
-        need[j] = True
-        rows = np.flatnonzero(need)
-        pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
-        del need
-        fp = fingerprints(lambda a, b: table.texts(rows[a:b]), rows.size, words.clean)
-        del rows
-        for a in range(0, i.size, _WORD_PAIRS):
-            ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
-        del fp, pos
     keep = np.zeros(i.size, bool)
-    k = np.flatnonzero(ok)
+    k = may_pass(table, i, j, words)
     if k.size:
-        keep[k], sim[k], diff[k] = in_chunks(table, i[k], j[k],
-                                             lambda t, a, b: _verify(t, a, b, params, threshold, words))
+        keep[k], sim[k], diff[k] = exact(table, i[k], j[k], params, threshold, words)
     return keep, sim, diff
+
+
+def may_pass(table: Table, i: np.ndarray, j: np.ndarray, words) -> np.ndarray:
+    """Positions of the pairs (i, j) that the word test's exact lower bounds
+    (``WordTest.could_pass``) leave (all of them when ``words`` is None)."""
+    if words is None or i.size == 0:
+        return np.arange(i.size)
+    # the fingerprints of the rows in some pair, and each table row's place among them
+    # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
+    need = np.zeros(table.ids.size, bool)
+    need[i] = True
+    need[j] = True
+    rows = np.flatnonzero(need)
+    pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
+    del need
+    fp = fingerprints(lambda a, b: table.texts(rows[a:b]), rows.size, words.clean)
+    del rows
+    ok = np.zeros(i.size, bool)
+    for a in range(0, i.size, _WORD_PAIRS):
+        ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+    del fp, pos
+    return_freed_memory()
+    return np.flatnonzero(ok)
+
+
+def exact(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+          words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify``'s (keep, similarity, content words differing) of pairs that ``may_pass``."""
+    if i.size == 0:
+        return np.zeros(0, bool), np.zeros(0, np.float64), np.zeros(0, np.int64)
+    return tuple(in_chunks(table, i, j, lambda t, a, b: _verify(t, a, b, params, threshold, words)))
 
 
 def _verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
@@ -328,7 +341,12 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
-    keep, sim, _diff = verify(table, i, j, params, threshold, words)
+    # the pairs the lower bounds leave, then the exact tests: no per-candidate similarity and
+    # word-count arrays (17 bytes a candidate pair, ~28M pairs at 4M templated rows)
+    k = may_pass(table, i, j, words)
+    i, j = i[k], j[k]
+    del k
+    keep, sim, _diff = exact(table, i, j, params, threshold, words)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
 
