@@ -43,12 +43,15 @@ class DieMidWrite:
 
 
 def spy_finish_states(monkeypatch, module) -> dict:
-    """``module.finish_run`` wrapped so the test can see each rule's merged state (by code)."""
+    """``module.finish_run`` wrapped so the test can see each rule's merged state (by code), as it
+    was when finish began (a shallow copy: a rule's finish may let go of what it has read)."""
+    import copy
+
     seen: dict = {}
     real = module.finish_run
 
     def spy(rules, states, *a, **kw):
-        seen.update({r.code: s for r, s in zip(rules, states)})
+        seen.update({r.code: copy.copy(s) for r, s in zip(rules, states)})
         return real(rules, states, *a, **kw)
 
     monkeypatch.setattr(module, "finish_run", spy)
