@@ -15,6 +15,11 @@ from trainlint.memory import return_freed_memory
 _ARENAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
+#: bytes of old block arrays freed between two hand-backs to the OS while the arena fills (else
+#: the arena and the blocks it replaces were both resident: 2x the band hashes at 2M rows)
+_TRIM_BYTES = 64 << 20
+
+
 def arena_bands(stored: list) -> tuple[np.ndarray, dict[int, int]]:
     """(one uint32 matrix holding the band hashes of all ``stored`` blocks, id of block -> its
     first row there).  The blocks' own arrays become views of it, so the matrix replaces them
@@ -30,16 +35,20 @@ def arena_bands(stored: list) -> tuple[np.ndarray, dict[int, int]]:
                       for s in uniq}
     width = max((s.bands.shape[1] for s in uniq), default=0)
     arena = np.zeros((sum(s.bands.shape[0] for s in uniq), width), np.uint32)
-    starts, at = {}, 0
+    starts, at, moved = {}, 0, 0
     for s in uniq:
         n = s.bands.shape[0]
         if s.bands.shape[1] == width:
             arena[at:at + n] = s.bands
+        moved += s.bands.nbytes
         s.bands = arena[at:at + n]
         starts[id(s)] = at
         at += n
+        if moved >= _TRIM_BYTES:  # the blocks' old arrays are heap, not mmap: glibc keeps them
+            return_freed_memory()
+            moved = 0
     _ARENAS[id(arena)] = arena
-    return_freed_memory()  # the blocks' old arrays (heap, not mmap: glibc kept them)
+    return_freed_memory()
     return arena, starts
 
 
