@@ -18,9 +18,16 @@ from __future__ import annotations
 import re
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
-# C0 but tab kept only by ``keep_tab``, DEL, C1, NEL, line/paragraph separators, bidi controls
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_CONTROL_AND_TAB = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# C0 but tab kept only by ``keep_tab``, DEL, C1, NEL, line/paragraph separators, bidi controls, and
+# the characters that print as nothing and are never part of a script's spelling (zero-width space,
+# word joiner and invisible operators, a byte order mark, Hangul fillers): shown, they are the
+# evidence of an invisible-character finding and explain why two "equal" texts differ.  Zero-width
+# (non-)joiners are kept: Persian, Indic scripts and emoji sequences need them.
+_INVISIBLE = "\u200b\u2060-\u2064\ufeff\u3164\u115f\u1160\uffa0"
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+                      + _INVISIBLE + "]")
+_CONTROL_AND_TAB = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+                              + _INVISIBLE + "]")
 
 
 def _one(m: re.Match) -> str:

@@ -280,6 +280,10 @@ def test_escape_helpers():
 
     assert escape.text("a\x1b[31mb\nc\u202e") == "a\\x1b[31mb\\nc\\u202e"
     assert escape.text("::error::x", line_start=True).startswith("\\x3a")
+    # invisible characters are shown (the evidence of EN003); joiners that scripts need are kept
+    assert escape.text("pass\u200bword\ufeff") == "pass\\u200bword\\ufeff"
+    assert escape.text("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645 \U0001f468\u200d\U0001f469") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645 \U0001f468\u200d\U0001f469")
     md = escape.markdown("[x](http://e.vil) ![i](y) @bob <b> a|b")
     assert "[" not in md and "@bob" not in md and "<b>" not in md and "|" not in md
     assert "(`http://e.vil`)" in md  # a URL is code: shown and copied exactly, never a link
