@@ -17,6 +17,11 @@ The directory is capped (``max_bytes``); the least recently used entries go firs
 
 A file that only grew (CSV/TSV, JSONL) is read from where its cached content ended; a Parquet file
 is kept row group by row group (``appends``).
+
+``finish`` still runs over every row; what it verified last time over the same files is kept as
+a *finish memo* (``FinishMemo``, ``RunContext.memo``: near-pair verification results keyed by
+content, ``trainlint.rules.duplicates._memo``), so after an append it verifies only pairs with a
+new row.  Local engine only (the others keep whole runs).
 """
 
 from __future__ import annotations
