@@ -183,7 +183,9 @@ class NearState:
         if all(s is None for s in stored):  # keys only
             return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
-        band = np.concatenate([c[STORED].bands[c[SEL]] for c in self.chunks])
+        # gathered when candidates are made (``Table.band_matrix``): 128 bytes a row that a run
+        # whose pairs all come from the finish memo (``_memo``) never reads
+        band = LazyBands([(c[STORED], c[SEL]) for c in self.chunks])
         src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
                        np.concatenate([c[SEL] for c in self.chunks]))
         return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
@@ -211,6 +213,20 @@ class NearState:
             return Table(ids, split, label, nkey, tag, np.concatenate([p.bands for p in ps]), off,
                          b"".join(p.data for p in ps), rkey=rkey).sorted()
         return Table(ids, split, label, nkey, tag, None, None, None, remote, rkey=rkey)
+
+
+class LazyBands:
+    """The band hashes of a table's rows, in its stored blocks until ``get`` gathers them."""
+
+    def __init__(self, parts: list, order: np.ndarray | None = None) -> None:
+        self.parts, self.order = parts, order
+
+    def __getitem__(self, o: np.ndarray) -> LazyBands:  # a reordered table (``Table.sorted``)
+        return LazyBands(self.parts, o if self.order is None else self.order[o])
+
+    def get(self) -> np.ndarray:
+        out = np.concatenate([stored.bands[sel] for stored, sel in self.parts])
+        return out if self.order is None else out[self.order]
 
 
 @dataclass
@@ -247,7 +263,7 @@ class Table:
     label: np.ndarray
     nkey: np.ndarray
     tag: np.ndarray
-    bands: np.ndarray | None
+    bands: np.ndarray | LazyBands | None  # LazyBands: read through band_matrix()
     off: np.ndarray | None
     data: bytes | None
     #: set when bands and texts are detached: they are reached through tasks (``_shuffle.py``)
@@ -272,6 +288,12 @@ class Table:
         data = buf[ranges(starts, lens)].tobytes()
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
                      np.concatenate(([0], np.cumsum(lens))), data, rkey=rkey)
+
+    def band_matrix(self) -> np.ndarray | None:
+        """The band hashes (rows x bands), gathered now when they were left in the stored blocks."""
+        if isinstance(self.bands, LazyBands):
+            self.bands = self.bands.get()
+        return self.bands
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of rows ``idx``; gathered 65536 rows at a time (the byte index is 8 bytes a

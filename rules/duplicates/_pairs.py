@@ -233,7 +233,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    i, j = candidates(table.bands, bucket, mask, table.nkey)
+    i, j = candidates(table.band_matrix(), bucket, mask, table.nkey)
     table.bands = None
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
@@ -257,7 +257,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
         table.bands = None
         slot.used, slot.after = "same", before
         return look.packed >> 32, look.packed & 0xFFFFFFFF, look.sim
-    i, j = candidates(table.bands, bucket, mask, table.nkey)
+    i, j = candidates(table.band_matrix(), bucket, mask, table.nkey)
     table.bands = None
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
