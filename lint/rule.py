@@ -54,6 +54,10 @@ class Rule:
     #: whose bulky per-block state (``detach``) ``finish`` reaches through ``shuffle.keyed_shuffle``
     #: (lint/shuffle.py); None for the usual rule.
     distributed_finish: ClassVar[str | None] = None
+    #: ``finish`` needs much memory (near-duplicate candidates and verification): while it runs,
+    #: the engine keeps the later rules' states in a temporary file, not in memory
+    #: (``engines.base.finish_run``)
+    heavy_finish: ClassVar[bool] = False
 
     @dataclasses.dataclass(frozen=True)
     class Options:

@@ -82,16 +82,15 @@ def _lb001(t):
             lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]), t.label)
 
 
-def _pairs_of(rows, call, slot=None, dslot=None):
+def _pairs_of(rows, call, slot=None):
+    """(pair ids, similarities, cluster members) of ``rows`` with the memo ``slot`` (or none)."""
     t = _table(rows)
     mask, bucket, ok, extra = call(t)
     i, j, sim = _pairs.near_pairs(t, PARAMS, 0.7, mask, bucket, ok, WORDS, memo=slot,
                                   extra=extra if slot is not None else None)
     root = mh.components(t.ids.size, i, j)
     member = np.flatnonzero(root != np.arange(root.size))
-    d = _pairs.direct(t, root[member], member, PARAMS, 0.7, WORDS, None if slot is None else (dslot, slot))
-    return (t.ids[i].tolist(), t.ids[j].tolist(), sim.tolist(), t.ids[member].tolist(), d[0].tolist(),
-            d[1].tolist())
+    return t.ids[i].tolist(), t.ids[j].tolist(), sim.tolist(), t.ids[member].tolist()
 
 
 def _edit(rng: random.Random, rows: list[dict], op: str) -> list[dict]:
@@ -114,20 +113,20 @@ def _edit(rng: random.Random, rows: list[dict], op: str) -> list[dict]:
 @pytest.mark.parametrize("call", [_du002, _lk001, _lb001])
 def test_memo_gives_the_results_of_a_run_without_it(call):
     """Chains of random edits: every run with the previous run's memo finds exactly the pairs,
-    similarities and direct evidence of a run without one; each of the memo's cases happens."""
+    similarities and clusters of a run without one; each of the memo's cases happens."""
     rng = random.Random(11)
     used = set()
     sig = "test"
     for _chain in range(40):
         rows = [_row(rng, k) for k in range(rng.randint(6, 30))]
-        before = dbefore = None
+        before = None
         for op in ["none"] + rng.choices(["append", "append_copies", "delete", "delete_renumber", "relabel", "none"],
                                          k=4):
             rows = _edit(rng, rows, op)
-            slot, dslot = _memo.Slot(before, sig), _memo.Slot(dbefore, sig)
-            assert _pairs_of(rows, call, slot, dslot) == _pairs_of(rows, call), op
+            slot = _memo.Slot(before, sig)
+            assert _pairs_of(rows, call, slot) == _pairs_of(rows, call), op
             used.add(slot.used)
-            before, dbefore = slot.after, dslot.after
+            before = slot.after
     assert {"same", "grown", "partial"} <= used
 
 
@@ -137,7 +136,7 @@ def test_memo_never_decides_a_pair_with_a_new_row(monkeypatch):
     rng = random.Random(3)
     rows = [_row(rng, k) for k in range(40)]
     slot = _memo.Slot(None, "t")
-    _pairs_of(rows, _du002, slot, _memo.Slot(None, "t"))
+    _pairs_of(rows, _du002, slot)
     # new texts (a row with the text, split and label of an earlier row is that row's element)
     grown = _edit(random.Random(4), rows, "append") + [dict(rows[0], id=100, text=rows[0]["text"] + " again")]
     seen_before = {(o["text"], o["split"], o["label"]) for o in rows}
@@ -172,7 +171,7 @@ def test_a_delete_does_not_let_an_old_negative_stand(monkeypatch):
     for _ in range(200):
         rows = [_row(rng, k) for k in range(12)]
         slot = _memo.Slot(None, "t")
-        before = _pairs_of(rows, _du002, slot, _memo.Slot(None, "t"))
+        before = _pairs_of(rows, _du002, slot)
         after = _edit(rng, rows, "delete")
         plain = _pairs_of(after, _du002)
         if set(zip(plain[0], plain[1])) - set(zip(before[0], before[1])):
@@ -180,18 +179,18 @@ def test_a_delete_does_not_let_an_old_negative_stand(monkeypatch):
     else:
         pytest.fail("no delete paired two earlier rows anew: the test checks nothing")
     again = _memo.Slot(slot.after, "t")
-    assert _pairs_of(after, _du002, again, _memo.Slot(None, "t")) == plain
+    assert _pairs_of(after, _du002, again) == plain
     assert again.used == "partial"
     # the memo read as "covered, so decided" (a pair it does not hold fails) loses that pair
     monkeypatch.setattr(_memo, "covers", lambda small, big: True)
-    assert _pairs_of(after, _du002, _memo.Slot(slot.after, "t"), _memo.Slot(None, "t")) != plain
+    assert _pairs_of(after, _du002, _memo.Slot(slot.after, "t")) != plain
 
 
 def test_a_damaged_or_foreign_memo_is_ignored():
     rng = random.Random(8)
     rows = [_row(rng, k) for k in range(20)]
     slot = _memo.Slot(None, "opts")
-    _pairs_of(rows, _du002, slot, _memo.Slot(None, "opts"))
+    _pairs_of(rows, _du002, slot)
     good = slot.after
     assert _memo.Slot(good, "opts").before is good
     assert _memo.Slot(good, "other options").before is None

@@ -80,3 +80,37 @@ def test_bucket_order_equals_stable_argsort_without_singletons(seed):
         assert got is None
     else:
         assert got is not None and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("test", [(0.05, 0.1, 1), (0.0, 0.0, 0), (0.2, 0.3, 2)])
+def test_word_lower_bounds_never_reject_a_passing_pair(seed, test):
+    """``WordTest.may_pass`` (lengths, word fingerprints) is exact evidence of failing: every
+    pair ``passes`` keeps, it keeps too; and on unrelated texts it rejects most pairs."""
+    from trainlint.rules.duplicates._words import WordTest
+
+    rng = random.Random(seed)
+    vocab = [f"w{k}" for k in range(60)] + ["the", "a", "of", "not", "is", "to"]
+    base = [[rng.choice(vocab) for _ in range(rng.randint(0, 45))] for _ in range(150)]
+    texts = []
+    for words in base:  # each text, and an edited copy of it: 0-4 words changed, dropped, added
+        texts.append(" ".join(words))
+        edited = list(words)
+        for _ in range(rng.randint(0, 4)):
+            op, k = rng.random(), rng.randrange(len(edited) + 1)
+            if op < 0.4 and edited:
+                edited[min(k, len(edited) - 1)] = rng.choice(vocab)
+            elif op < 0.7 and edited:
+                del edited[min(k, len(edited) - 1)]
+            else:
+                edited.insert(k, rng.choice(vocab))
+        texts.append(" ".join(edited))
+    texts += ["中文文本没有空格" * 3, "中文文本没有空格" * 3 + "再加"]
+    arr = pa.array(texts)
+    n = len(texts)
+    li, lj = np.triu_indices(n, 1)
+    wt = WordTest(*test)
+    may = wt.may_pass(lambda a, b: arr[a:b], n, li, lj)
+    ok, _diff = wt.passes(lambda a, b: arr[a:b], n, li, lj)
+    assert not (ok & ~may).any()
+    assert ok.sum() > 100 and may.sum() < 0.2 * li.size

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ..finding import Finding, Fix, Severity
+from ._evidence import EVIDENCE_CHARS, READ_CHARS, is_pair, window
 from ._snippets import is_private, lookup
 
 #: other rows an entry lists before "and N more".
@@ -26,6 +27,15 @@ class Place:
     source: str | None
     row: int | None
     line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A pair finding's evidence: its row, the row it was compared with, their similarity."""
+
+    place: Place
+    cited: Place
+    similarity: float
 
 
 @dataclass
@@ -47,6 +57,15 @@ class Entry:
     snippet: str | None = None
     group: str | int | None = None
     private: bool = False  # its rows' text is never shown (see _snippets.is_private)
+    #: pair findings' evidence (``_evidence``), in row order; shown with both texts
+    pairs: list[Pair] = field(default_factory=list)
+    #: the snippets of the pairs' rows that differ from the row they cite, and of the cited rows
+    #: (``add_snippets``)
+    texts: dict[Place, str] = field(default_factory=dict)
+    cited: dict[Place, str] = field(default_factory=dict)
+    #: the cited row's text from the same point as the row's, when both are shown from where they
+    #: first differ (``_evidence.window``)
+    windows: dict[Place, str] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -56,12 +75,36 @@ class Entry:
             return f"{src}:{a.line}"
         return f"{src}:row {a.row}" if a.row is not None else src
 
-    def others_text(self, limit: int = OTHERS_SHOWN) -> str:
-        """``lines 224, 340, 445 and 21 more``; another source's rows after its path."""
-        if not self.others:
+    def where(self, p: Place) -> str:
+        """``line 224`` in the anchor's source, else ``other.csv line 224`` (rows 0-based)."""
+        at = f"line {p.line}" if p.line is not None else f"row {p.row} (0-based)"
+        return at if p.source == self.anchor.source else f"{p.source} {at}"
+
+    def evidence(self, limit: int = OTHERS_SHOWN) -> list[tuple[str, str]]:
+        """(what, text) lines that show the pairs of the first ``limit`` pair findings whose row's
+        text was read and differs from the cited row's (``add_snippets``): a row cited but shown
+        nowhere else (the train row of a leak anchored on its evaluation row), ``line 118``, then
+        each row with what it was compared with, ``line 4153, 74% similar to line 4143``."""
+        pairs = [p for p in self.pairs[:limit] if p.place in self.texts]
+        members = {p.place for p in pairs}
+        cited = [c for c in dict.fromkeys(p.cited for p in pairs)
+                 if c != self.anchor and c not in members and c in self.cited]
+        out = [(self.where(c), self.cited[c]) for c in cited]
+        for p in pairs:
+            out.append((f"{self.where(p.place)}, {p.similarity:.0%} similar to {self.where(p.cited)}", self.texts[p.place]))
+            if p.place in self.windows:  # shown from where the two first differ: the other text from there too
+                out.append((f"  {self.where(p.cited)} from the same point", self.windows[p.place]))
+        return out
+
+    def others_text(self, limit: int = OTHERS_SHOWN, skip: Iterable[Place] = ()) -> str:
+        """``lines 224, 340, 445 and 21 more``; another source's rows after its path; rows in
+        ``skip`` (shown with their text already) are left out."""
+        skip = set(skip)
+        others = [o for o in self.others if o not in skip]
+        if not others:
             return ""
         by_source: dict[str | None, list[Place]] = {}
-        for o in self.others[:limit]:
+        for o in others[:limit]:
             by_source.setdefault(o.source, []).append(o)
         parts = []
         for src, places in by_source.items():
@@ -69,7 +112,7 @@ class Entry:
             nums = ", ".join(str(p.line if lines else p.row) for p in places)
             kind = ("line" if lines else "row") + ("s" if len(places) > 1 else "") + ("" if lines else " (0-based)")
             parts.append(f"{kind} {nums}" if src == self.anchor.source else f"{src} {kind} {nums}")
-        rest = len(self.others) - limit + self.more if len(self.others) > limit else self.more
+        rest = len(others) - limit + self.more if len(others) > limit else self.more
         return "; ".join(parts) + (f" and {rest:,} more" if rest > 0 else "")
 
 
@@ -151,13 +194,32 @@ def by_rule(report, per_rule: int | None, code: str | None = None) -> list[tuple
 
 
 def add_snippets(report, made: list[Entry]) -> None:
-    """Put the text each entry is about (its anchor row's) on it, read back from the sources."""
+    """Put the text each entry is about (its anchor row's) on it, read back from the sources, and
+    the texts of the rows its pair findings compare (``Entry.pairs``)."""
     wants = {id(e): _want(e) for e in made}
     focus = {w: e.message for e in made if (w := wants[id(e)]) is not None and e.findings == 1}
+    pairs = {(q.source, q.row, None) for e in made if not e.private for p in e.pairs[:OTHERS_SHOWN]
+             for q in (p.place, p.cited, e.anchor)}
     found = lookup(report, [w for w in wants.values() if w is not None], focus=focus)
+    texts = lookup(report, pairs, READ_CHARS) if pairs else {}
     for e in made:
         w = wants[id(e)]
         e.snippet = found.get(w) if w is not None else None
+        if e.pairs and (e.anchor.source, e.anchor.row, None) in texts:  # as long as the texts it is compared with
+            e.snippet = window(texts[(e.anchor.source, e.anchor.row, None)], None)[0]
+        e.texts, e.cited, e.windows = {}, {}, {}
+        for p in e.pairs[:OTHERS_SHOWN]:
+            mine, theirs = (texts.get((q.source, q.row, None)) for q in (p.place, p.cited))
+            if mine is not None and _folded(mine) != _folded(theirs):  # an exact copy shows nothing new
+                e.texts[p.place], there, moved = window(mine, theirs, EVIDENCE_CHARS)
+                if theirs is not None:
+                    e.cited[p.cited] = window(theirs, None)[0]
+                    if moved:
+                        e.windows[p.place] = there
+
+
+def _folded(text: str | None) -> str | None:
+    return None if text is None else " ".join(text.split()).casefold()
 
 
 def _want(e: Entry):
@@ -173,7 +235,14 @@ def _single(f: Finding) -> Entry:
         others = [Place(f.source, r, None) for r in f.rows_sample]
         more = max(0, f.n_rows - len(f.rows_sample))
     return Entry(f.code, f.name, f.severity, f.message, Place(f.source, f.row, f.line), f.column, f.pointer,
-                 1, f.n_rows, others, more, f.fix, group=f.group, private=is_private(f))
+                 1, f.n_rows, others, more, f.fix, group=f.group, private=is_private(f), pairs=_pairs([f]))
+
+
+def _pairs(members: list[Finding]) -> list[Pair]:
+    """The evidence of the pair findings among ``members``, in row order."""
+    out = [Pair(Place(f.source, f.row, f.line), Place(r.source, r.row, r.line), float(f.extra["similarity"]))
+           for f in members if is_pair(f) for r in f.related[:1]]
+    return sorted(out, key=lambda p: (p.place.source or "", p.place.row or 0))
 
 
 def cluster(members: list[Finding], reported: set | None = None) -> Entry:
@@ -190,10 +259,16 @@ def cluster(members: list[Finding], reported: set | None = None) -> Entry:
         r = first.related[0]
         anchor, other = Place(r.source, r.row, r.line), Place(first.source, first.row, first.line)
         return Entry(first.code, first.name, first.severity, headline(first.name, members, 2), anchor,
-                     first.column, None, 1, 2, [other], 0, first.fix, group=first.group, private=is_private(first))
+                     first.column, None, 1, 2, [other], 0, first.fix, group=first.group, private=is_private(first),
+                     pairs=_pairs(members))
     places = {Place(f.source, f.row, f.line) for f in members}
     related = Counter(Place(r.source, r.row, r.line) for f in members for r in f.related[:1])
-    if related and not context:
+    if related and not context and len(related) > 1 and all(is_pair(f) for f in members):
+        # pair findings that cite different rows (a near-duplicate cluster: each member cites a row
+        # it was verified against): the cluster's first row, the one row cited and never flagged
+        unflagged = set(related) - places
+        anchor = min(unflagged or places, key=lambda p: (p.source or "", p.row or 0))
+    elif related and not context:
         # the row the members point at (the first copy, the train row), ties to the earliest
         top = max(related.values())
         anchor = min((p for p, n in related.items() if n == top), key=lambda p: (p.row is None, p.row or 0))
@@ -210,7 +285,7 @@ def cluster(members: list[Finding], reported: set | None = None) -> Entry:
                      len(members), len(members), others, 0, fix, private=private)
     return Entry(first.code, first.name, severity, headline(first.name, members, len(everyone)),
                  anchor, first.column, None, len(members), len(everyone), others, 0, fix, group=first.group,
-                 private=private)
+                 private=private, pairs=[] if private else _pairs(members))
 
 
 # -- what an entry says ----------------------------------------------------------------------------
@@ -306,9 +381,12 @@ def text_lines(e: Entry, color: bool = False) -> list[str]:
     col = f" [{esc(e.column)}]" if e.column and e.anchor.row is None else ""
     ptr = f" {esc(e.pointer)}" if e.pointer else ""
     out = [f"{loc}: {code} {e.name}{col}{ptr} {esc(e.message)}"]
-    if e.snippet:
+    if e.snippet and e.anchor not in e.texts:  # else its evidence line shows it
         out.append(f"    | {esc(e.snippet)}")
-    others = e.others_text()
+    shown = e.evidence()
+    for where, text in shown:
+        out.append(f"    | {esc(where)}: {esc(text)}")
+    others = e.others_text(skip=[p.place for p in e.pairs[:OTHERS_SHOWN] if p.place in e.texts] + list(e.cited))
     if others:
         out.append(f"    = also {esc(others)}" if e.group is not None else f"    = {esc(others)}")
     return out

@@ -22,7 +22,9 @@ escape_data = github_data
 escape_property = github_property
 
 
-def annotation(f, root: str | None = None) -> str:
+def annotation(f, root: str | None = None, found=None) -> str:
+    """One workflow command; ``found`` (``_evidence.texts``): a pair finding's message is followed
+    by both texts it compares, one a line."""
     props = []
     path = relative_path(f.source, root)
     if path is not None and not path.startswith("<"):
@@ -35,7 +37,21 @@ def annotation(f, root: str | None = None) -> str:
         message = f"[{f.column}] {message}"
     elif f.line is None and f.row is not None:
         message = f"row {f.row}: {message}"
+    if found:
+        message += _evidence_lines(f, found, root)
     return f"::{GITHUB_COMMAND[f.severity.value]} {','.join(props)}::{escape_data(message)}"
+
+
+def _evidence_lines(f, found, root: str | None) -> str:
+    from ._evidence import is_pair, wants, window
+
+    if not is_pair(f):
+        return ""
+    mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+    r = f.related[0]
+    at = f"line {r.line}" if r.line is not None else f"row {r.row}"
+    where = at if r.source == f.source else f"{relative_path(r.source, root)} {at}"
+    return "".join(f"\n{label}: {text}" for label, text in (("this row", mine), (where, theirs)) if text)
 
 
 def _chosen(report, per_level: int, summary_level: str):
@@ -54,10 +70,15 @@ def _chosen(report, per_level: int, summary_level: str):
 
 
 def render(report, *, per_level: int = PER_LEVEL, root: str | None = None, full_report: str | None = None,
-           **_opts) -> str:
+           show_text: bool = True, **_opts) -> str:
     level = "notice" if report.passed else "error"
     chosen = _chosen(report, per_level, level)
-    lines = [annotation(f, root) for f in chosen]
+    found = None
+    if show_text:
+        from ._evidence import texts
+
+        found = texts(report, chosen)
+    lines = [annotation(f, root, found) for f in chosen]
     s = report.summary
     n = s["findings"]
     if n:

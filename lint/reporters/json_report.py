@@ -23,31 +23,44 @@ def _tail(report) -> dict[str, Any]:
             "stats": report.stats}
 
 
-def as_dict(report) -> dict[str, Any]:
+def _finding_dict(report, show_text: bool):
+    """Finding -> its dict: with ``show_text``, a pair finding (a near-duplicate, a leaked row) also
+    carries both texts it compares (``extra.text``, ``extra.related_text``: ``_evidence``)."""
+    if not show_text:
+        return lambda f: f.to_dict()
+    from ._evidence import texts, with_texts
+
+    found = texts(report)
+    return lambda f: with_texts(f.to_dict(), f, found) if found else f.to_dict()
+
+
+def as_dict(report, show_text: bool = True) -> dict[str, Any]:
     """The whole document as one dict (every finding made at once: for small reports)."""
-    return {**_head(report), "findings": [f.to_dict() for f in report.findings], **_tail(report)}
+    to_dict = _finding_dict(report, show_text)
+    return {**_head(report), "findings": [to_dict(f) for f in report.findings], **_tail(report)}
 
 
-def dumps(report, indent: int | None = 2) -> str:
+def dumps(report, indent: int | None = 2, show_text: bool = True) -> str:
     """The document as a string.  With ``indent``, it is laid out but each finding stays on one
     line: readable and diffable, and written by the C encoder (an indented dump of 50k findings
     goes through json's pure-Python encoder, about a second)."""
     out = io.StringIO()
-    write_document(report, out, indent)
+    write_document(report, out, indent, show_text)
     return out.getvalue()
 
 
-def write_document(report, fp: TextIO, indent: int | None = 2) -> None:
+def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool = True) -> None:
     """``dumps`` written to ``fp`` as it is made, a few thousand findings at a time, so the document
     never exists whole in memory.  Keys in the contract's order: sources, findings, summary."""
     enc = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
     head, tail = _head(report), _tail(report)
+    to_dict = _finding_dict(report, show_text)
     if indent is None:
         fp.write(enc(head)[:-1] + ', "findings": [')
         sep = ", "
         first = True
         for chunk in _chunks(report.findings):
-            fp.write(("" if first else sep) + sep.join(enc(f.to_dict()) for f in chunk))
+            fp.write(("" if first else sep) + sep.join(enc(to_dict(f)) for f in chunk))
             first = False
         fp.write("], " + enc(tail)[1:])
         return
@@ -63,7 +76,7 @@ def write_document(report, fp: TextIO, indent: int | None = 2) -> None:
         sep = ",\n" + pad * 2
         first = True
         for chunk in _chunks(report.findings):
-            fp.write(("" if first else ",\n") + pad * 2 + sep.join(enc(f.to_dict()) for f in chunk))
+            fp.write(("" if first else ",\n") + pad * 2 + sep.join(enc(to_dict(f)) for f in chunk))
             first = False
         fp.write(f"\n{pad}],\n")
     else:
@@ -71,13 +84,13 @@ def write_document(report, fp: TextIO, indent: int | None = 2) -> None:
     fp.write(",\n".join(field(k, v) for k, v in tail.items()) + "\n}")
 
 
-def render(report, **_opts) -> str:
-    return dumps(report, indent=2) + "\n"
+def render(report, show_text: bool = True, **_opts) -> str:
+    return dumps(report, indent=2, show_text=show_text) + "\n"
 
 
-def write(report, fp, **_opts) -> None:
+def write(report, fp, show_text: bool = True, **_opts) -> None:
     """``render`` streamed to ``fp``, a few thousand findings at a time."""
-    write_document(report, fp, indent=2)
+    write_document(report, fp, indent=2, show_text=show_text)
     fp.write("\n")
 
 

@@ -46,6 +46,14 @@ def _snippet_cell(snippet: str | None) -> str:
     return _EMPHASIS.sub(lambda m: f"&#{ord(m.group())};", cell(snippet, None))
 
 
+def _text_cell(e) -> str:
+    """An entry's snippet and, for pair findings, each compared row's text with what it was
+    compared with (``Entry.evidence``), one per line of the cell."""
+    parts = [_snippet_cell(e.snippet)] if e.snippet and e.anchor not in e.texts else []
+    parts += [f"{cell(where, None)}: {_snippet_cell(text)}" for where, text in e.evidence()]
+    return "<br>".join(parts)
+
+
 def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None = None,
            show_text: bool = True, **_opts) -> str:
     s = report.summary
@@ -77,12 +85,12 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
         ranked = by_rule(report, per_rule)
         if show_text:
             add_snippets(report, [e for shown, _ in ranked for e in shown])
-        text_col = show_text and any(e.snippet for shown, _ in ranked for e in shown)
+        text_col = show_text and any(e.snippet or e.texts for shown, _ in ranked for e in shown)
         head = "| where | problem | text | also |" if text_col else "| where | problem | also |"
         sep = "|---|---|---|---|" if text_col else "|---|---|---|"
 
         def row(e) -> str:
-            text = f" {_snippet_cell(e.snippet)} |" if text_col else ""
+            text = f" {_text_cell(e)} |" if text_col else ""
             return f"| {cell(_where(e, root))} | {cell(e.message, 240)} |{text} {cell(e.others_text(), 240)} |"
 
         top_entries = sorted((e for shown, _ in ranked for e in shown), key=lambda e: (-e.severity.rank, -e.rows))
@@ -91,7 +99,7 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
                 "| where | code | problem |" + (" text |" if text_col else ""),
                 "|---|---|---|" + ("---|" if text_col else "")]
         out += [f"| {cell(_where(e, root))} | {cell(e.code)} | {cell(e.message, 240)} |"
-                + (f" {_snippet_cell(e.snippet)} |" if text_col else "") for e in top_entries[:top]]
+                + (f" {_text_cell(e)} |" if text_col else "") for e in top_entries[:top]]
         out.append("")
         for shown, left in sorted(ranked, key=lambda r: r[0][0].code):
             code = shown[0].code

@@ -10,9 +10,9 @@ and its rank among the rows of the same (text, bucket) in row order (0 unless co
 so every element is unique.  An element fixes everything candidate generation looks at: its band
 hashes (a function of the text), its bucket, its place in the content order (``_pairs.content_order``:
 by text hash, copies in row order, which the rank carries) and ``pair_ok``.  A copy appended
-after the earlier ones is a new element; the earlier rows keep theirs, whatever their row numbers.  The memo of a call is
-(the sorted elements it verified over, the element pairs that passed with their similarity):
-8 bytes a row plus 24 a passing pair.  The next run, with elements ``E`` and the memo's ``E0``:
+after the earlier ones is a new element; the earlier rows keep theirs, whatever their row numbers.
+The memo of a call is (the sorted elements it verified over, the element pairs that passed with
+their similarity): 8 bytes a row plus 24 a passing pair.  The next run, with elements ``E`` and the memo's ``E0``:
 
 - ``E0 == E``: the candidates are those of the earlier run, so the passing pairs are the memo's
   (no candidates, no verification: an append of rows that are all exact copies of earlier rows);
@@ -43,15 +43,13 @@ U64 = np.uint64
 @dataclass(frozen=True)
 class PairMemo:
     """One call's memo: ``sig`` (what the verification depended on), sorted unique ``elems``,
-    pairs ``(a, b)`` of elements (a < b) with ``sim``: the passing pairs, or with ``keep`` every
-    pair looked at and whether it passed (``direct``)."""
+    the passing pairs ``(a, b)`` of elements (a < b) with their ``sim``."""
 
     sig: str
     elems: np.ndarray
     a: np.ndarray
     b: np.ndarray
     sim: np.ndarray
-    keep: np.ndarray | None = None
 
     def valid(self, sig: str) -> bool:
         """Whether the memo is one of this call and whole (a damaged or foreign value is ignored)."""
@@ -61,15 +59,12 @@ class PairMemo:
                                             for x in arrays)
                     and isinstance(self.sim, np.ndarray) and self.sim.dtype == np.float64
                     and self.a.size == self.b.size == self.sim.size
-                    and (self.keep is None or (isinstance(self.keep, np.ndarray) and self.keep.dtype == bool
-                                               and self.keep.size == self.a.size))
                     and bool(np.all(self.elems[1:] > self.elems[:-1])))
         except Exception:  # noqa: BLE001 - anything else is not a memo of ours
             return False
 
     def nbytes(self) -> int:
-        keep = 0 if self.keep is None else self.keep.nbytes
-        return int(self.elems.nbytes + self.a.nbytes + self.b.nbytes + self.sim.nbytes + keep)
+        return int(self.elems.nbytes + self.a.nbytes + self.b.nbytes + self.sim.nbytes)
 
 
 class Slot:
@@ -80,7 +75,7 @@ class Slot:
         self.sig = sig
         self.before = before if isinstance(before, PairMemo) and before.valid(sig) else None
         self.after: PairMemo | None = None
-        #: the element of each table row and the mask they were made for (``direct``'s memo)
+        #: the element of each table row and the mask they were made for
         self.rows: np.ndarray | None = None
         self.mask: np.ndarray | None = None
         #: how the last call used the memo: "same", "grown", "partial", "none" (tests, stats)
@@ -118,12 +113,11 @@ def _pack(i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 class Lookup:
     """A memo's pairs as packed pairs of the current table's rows (sorted), with their
-    similarities (and ``keep``): pairs whose elements are not in the table any more are dropped."""
+    similarities: pairs whose elements are not in the table any more are dropped."""
 
     def __init__(self, memo: PairMemo | None, rows: np.ndarray, mask: np.ndarray) -> None:
         self.packed = np.zeros(0, np.int64)
         self.sim = np.zeros(0, np.float64)
-        self.keep = np.zeros(0, bool)
         if memo is None or memo.a.size == 0:
             return
         idx = np.flatnonzero(mask)
@@ -135,16 +129,15 @@ class Lookup:
         p = _pack(ra[ok], rb[ok])
         o = np.argsort(p, kind="stable")
         self.packed, self.sim = p[o], memo.sim[ok][o]
-        self.keep = np.ones(o.size, bool) if memo.keep is None else memo.keep[ok][o]
 
-    def get(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(held, similarity, keep) of pairs (i, j) of table rows."""
+    def get(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(held, similarity) of pairs (i, j) of table rows."""
         p = _pack(i, j)
         if self.packed.size == 0:
-            return np.zeros(p.size, bool), np.zeros(p.size, np.float64), np.zeros(p.size, bool)
+            return np.zeros(p.size, bool), np.zeros(p.size, np.float64)
         pos = np.minimum(np.searchsorted(self.packed, p), self.packed.size - 1)
         held = self.packed[pos] == p
-        return held, np.where(held, self.sim[pos], 0.0), held & self.keep[pos]
+        return held, np.where(held, self.sim[pos], 0.0)
 
 
 def _find(sorted_elems: np.ndarray, rows: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,11 +148,11 @@ def _find(sorted_elems: np.ndarray, rows: np.ndarray, want: np.ndarray) -> tuple
 
 
 def remember(slot: Slot, elems_sorted: np.ndarray, rows: np.ndarray, i: np.ndarray, j: np.ndarray,
-             sim: np.ndarray, keep: np.ndarray | None = None) -> None:
-    """This run's memo: the elements verified over and the pairs (i, j, sim[, keep])."""
+             sim: np.ndarray) -> None:
+    """This run's memo: the elements verified over and the passing pairs (i, j, sim)."""
     a, b = rows[i], rows[j]
     slot.after = PairMemo(slot.sig, elems_sorted, np.minimum(a, b), np.maximum(a, b),
-                          np.asarray(sim, np.float64).copy(), None if keep is None else np.asarray(keep, bool))
+                          np.asarray(sim, np.float64).copy())
 
 
 def covers(small: np.ndarray, big: np.ndarray) -> bool:

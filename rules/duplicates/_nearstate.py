@@ -22,6 +22,7 @@ back.  The rules' ``finish`` code is the same either way.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,11 +184,11 @@ class NearState:
         if all(s is None for s in stored):  # keys only
             return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
-        # gathered when candidates are made (``Table.band_matrix``): 128 bytes a row that a run
-        # whose pairs all come from the finish memo (``_memo``) never reads
-        band = LazyBands([(c[STORED], c[SEL]) for c in self.chunks])
         src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
                        np.concatenate([c[SEL] for c in self.chunks]))
+        arena, start = arena_bands(stored)
+        pos = np.concatenate([c[SEL] + start[id(c[STORED])] for c in self.chunks])
+        band = ArenaBands(arena, pos.astype(np.int32 if arena.shape[0] < 2**31 else np.int64))
         return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
@@ -215,20 +216,6 @@ class NearState:
         return Table(ids, split, label, nkey, tag, None, None, None, remote, rkey=rkey)
 
 
-class LazyBands:
-    """The band hashes of a table's rows, in its stored blocks until ``get`` gathers them."""
-
-    def __init__(self, parts: list, order: np.ndarray | None = None) -> None:
-        self.parts, self.order = parts, order
-
-    def __getitem__(self, o: np.ndarray) -> LazyBands:  # a reordered table (``Table.sorted``)
-        return LazyBands(self.parts, o if self.order is None else self.order[o])
-
-    def get(self) -> np.ndarray:
-        out = np.concatenate([stored.bands[sel] for stored, sel in self.parts])
-        return out if self.order is None else out[self.order]
-
-
 @dataclass
 class Segments:
     """Where a table's texts are: row ``r`` is row ``local[r]`` of ``stored[block[r]]``."""
@@ -239,6 +226,20 @@ class Segments:
 
     def take(self, o: np.ndarray) -> Segments:
         return Segments(self.stored, self.block[o], self.local[o])
+
+    def lengths(self, idx: np.ndarray) -> np.ndarray:
+        """UTF-8 bytes of the texts of table rows ``idx``."""
+        out = np.zeros(idx.size, np.int64)
+        for blk, pos in self.groups(idx):
+            out[pos] = self.stored[blk].lens[self.local[idx[pos]]]
+        return out
+
+    def groups(self, idx: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(block, positions in ``idx`` of its rows) for the blocks that rows ``idx`` are in."""
+        blk = self.block[idx]
+        o = np.argsort(blk, kind="stable")
+        cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
+        return [(int(blk[o[a]]), o[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of table rows ``idx``, each block decompressed once."""
@@ -256,6 +257,57 @@ class Segments:
         return arr.take(pa.array(inv))
 
 
+#: the band-hash arenas made by ``arena_bands`` (id -> array), so a block whose band hashes are
+#: rows of one is known to be in it
+_ARENAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def arena_bands(stored: list[Stored]) -> tuple[np.ndarray, dict[int, int]]:
+    """(one uint32 matrix holding the band hashes of all ``stored`` blocks, id of block -> its
+    first row there).  The blocks' own arrays become views of it, so the matrix replaces them
+    rather than copying them (a table's concatenated copy was 128 bytes a row more at the peak
+    of ``finish``, issue 21): blocks are moved in one by one, each old array freed as it goes.
+    Blocks already in one arena (a second near rule of the run) are not moved again."""
+    uniq = list({id(s): s for s in stored if s is not None}.values())
+    base = uniq[0].bands.base if uniq else None
+    if base is not None and _ARENAS.get(id(base)) is base and all(s.bands.base is base for s in uniq):
+        start = base.__array_interface__["data"][0]
+        row = base.strides[0]
+        return base, {id(s): (s.bands.__array_interface__["data"][0] - start) // row if s.bands.size else 0
+                      for s in uniq}
+    width = max((s.bands.shape[1] for s in uniq), default=0)
+    arena = np.zeros((sum(s.bands.shape[0] for s in uniq), width), np.uint32)
+    starts, at = {}, 0
+    for s in uniq:
+        n = s.bands.shape[0]
+        if s.bands.shape[1] == width:
+            arena[at:at + n] = s.bands
+        s.bands = arena[at:at + n]
+        starts[id(s)] = at
+        at += n
+    _ARENAS[id(arena)] = arena
+    return arena, starts
+
+
+class ArenaBands:
+    """A table's band hashes as rows ``pos`` of an arena (``arena_bands``), indexed as the
+    matrix would be: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``."""
+
+    def __init__(self, arena: np.ndarray, pos: np.ndarray) -> None:
+        self.arena = arena
+        self.pos = pos
+        self.shape = (pos.size, arena.shape[1])
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            idx, col = key
+            return self.arena[self.pos[idx], col]
+        return self.arena[self.pos[key]]
+
+    def take(self, o: np.ndarray) -> ArenaBands:
+        return ArenaBands(self.arena, self.pos[o])
+
+
 @dataclass
 class Table:
     ids: np.ndarray
@@ -263,7 +315,7 @@ class Table:
     label: np.ndarray
     nkey: np.ndarray
     tag: np.ndarray
-    bands: np.ndarray | LazyBands | None  # LazyBands: read through band_matrix()
+    bands: np.ndarray | None
     off: np.ndarray | None
     data: bytes | None
     #: set when bands and texts are detached: they are reached through tasks (``_shuffle.py``)
@@ -280,7 +332,7 @@ class Table:
         o = np.argsort(self.ids, kind="stable")
         rkey = None if self.rkey is None else self.rkey[o]
         if self.src is not None:
-            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
+            return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands.take(o),
                          None, None, src=self.src.take(o), rkey=rkey)
         lens = np.diff(self.off)[o]
         starts = self.off[:-1][o]
@@ -289,11 +341,19 @@ class Table:
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
                      np.concatenate(([0], np.cumsum(lens))), data, rkey=rkey)
 
-    def band_matrix(self) -> np.ndarray | None:
-        """The band hashes (rows x bands), gathered now when they were left in the stored blocks."""
-        if isinstance(self.bands, LazyBands):
-            self.bands = self.bands.get()
-        return self.bands
+    def lengths(self, idx: np.ndarray) -> np.ndarray:
+        """UTF-8 bytes of the texts of rows ``idx`` (what ``texts`` would hold)."""
+        if self.src is not None:
+            return self.src.lengths(idx)
+        return np.diff(self.off)[idx]
+
+    def texts_of(self, rows: np.ndarray) -> Table:
+        """A table of the texts of ``rows`` (ascending) alone, gathered at once: its row ``k`` is
+        row ``rows[k]`` here.  Reading a block's texts decompresses the whole block, so pairs
+        verified chunk by chunk read their rows through this, one pass over the blocks."""
+        data, off = utf8_buffer(self.texts(rows))
+        z = np.zeros(rows.size, U64)
+        return Table(rows, z, z, z, np.zeros(rows.size, np.int8), None, off, data.tobytes())
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of rows ``idx``; gathered 65536 rows at a time (the byte index is 8 bytes a

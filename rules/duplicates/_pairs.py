@@ -12,6 +12,7 @@ import numpy as np
 from . import _memo
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
+from ._words import fingerprints
 from ._nearstate import Table
 
 
@@ -122,15 +123,67 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
             p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
         pairs.add(p)
     pair = pairs.result()
-    return pair >> 32, pair & 0xFFFFFFFF
+    del pairs
+    # uint32 (rows are < 2**32): 8 bytes a pair less, ~5 pairs a row on templated text
+    i = (pair >> 32).astype(np.uint32)
+    pair &= 0xFFFFFFFF
+    return i, pair.astype(np.uint32)
+
+
+#: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
+#: 5-gram sets take ~25 bytes a byte of text, so ~100 MB (issue 21: verifying every candidate
+#: pair at once was the peak of a 1M-row run and grew with the rows)
+_VERIFY_BYTES = 1 << 22
+#: text bytes of the pairs whose texts are gathered at once (``in_chunks``)
+_GATHER_BYTES = 1 << 26
+#: pairs given the word lower bounds at once
+_WORD_PAIRS = 1 << 20
+
+
+def pair_chunks(table: Table, i: np.ndarray, j: np.ndarray, budget: int = _VERIFY_BYTES) -> list[slice]:
+    """Consecutive slices of the pairs (i, j) whose texts add up to about ``budget`` bytes (a
+    pair at least), so memory is bounded by the chunk, not the number of pairs."""
+    if i.size == 0:
+        return []
+    cum = np.cumsum(table.lengths(i) + table.lengths(j) + 1)
+    cuts = np.unique(np.searchsorted(cum, np.arange(1, int(cum[-1]) // budget + 1) * budget))
+    bounds = [0, *[int(c) + 1 for c in cuts if int(c) + 1 < i.size], i.size]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def in_chunks(table: Table, i: np.ndarray, j: np.ndarray, fn) -> list:
+    """``fn(local, li, lj)`` over chunks of the pairs (i, j), results concatenated per output in
+    pair order: the texts of ~``_GATHER_BYTES`` of pairs are gathered into a local table at once
+    (one pass over the compressed blocks, not one per chunk: at 4M rows that was quadratic),
+    and ``fn`` gets ``_VERIFY_BYTES`` of them at a time."""
+    outs: list[list] = []
+    for g in pair_chunks(table, i, j, _GATHER_BYTES):
+        gi, gj = i[g], j[g]
+        rows = unique(np.concatenate([gi, gj]))
+        local = table.texts_of(rows)
+        li, lj = np.searchsorted(rows, gi), np.searchsorted(rows, gj)
+        del rows, gi, gj
+        for c in pair_chunks(local, li, lj):
+            for k, v in enumerate(fn(local, li[c], lj[c])):
+                if k == len(outs):
+                    outs.append([])
+                outs[k].append(v)
+    return [np.concatenate(o) for o in outs]
 
 
 def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
-    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised).
+    """Exact Jaccard similarity of the shingle sets of texts i and j (pairs, vectorised), in
+    ``pair_chunks``.  A local table only (``near.jaccard`` sends a detached one's pairs to the
+    engine)."""
+    if i.size == 0:
+        return np.zeros(0, np.float64)
+    return in_chunks(table, i, j, lambda t, a, b: (_jaccard(t, a, b, params),))[0]
 
-    Shingles are compared by 40 bits of their 64-bit hash (a false match inside one pair has
-    odds ~ 1e-7); each sort is one radix-friendly uint64 sort rather than a lexsort.  A local
-    table only (``near.jaccard`` sends a detached one's pairs to the engine)."""
+
+def _jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
+    """``jaccard`` of one chunk of pairs.  Shingles are compared by 40 bits of their 64-bit hash
+    (a false match inside one pair has odds ~ 1e-7); each sort is one radix-friendly uint64
+    sort rather than a lexsort."""
     out = np.zeros(i.size, np.float64)
     if i.size == 0:
         return out
@@ -138,10 +191,12 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     h, r = shingles(table.texts(rows), params)
     # per row: sorted unique shingle hashes (rows come out of shingles() in order)
     key = (r.astype(U64) << U64(40)) | (h >> U64(24))
+    del h, r
     key.sort()
     key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     r = (key >> U64(40)).astype(np.int64)
     h = key & U64((1 << 40) - 1)
+    del key
     cnt = np.bincount(r, minlength=rows.size)
     off = np.concatenate(([0], np.cumsum(cnt)))
     li = np.searchsorted(rows, i)
@@ -157,26 +212,51 @@ def verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
            words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(keep, similarity, content words differing) of pairs (i, j) of a local table.
 
-    The token-level test runs first (``_words``: ~10x cheaper than the shingle sets, and on
-    templated text it rejects most candidates); only the pairs it keeps get the exact Jaccard of
-    their 5-gram sets, and those above the threshold the order test (``aligned``, at
-    ``words.min_aligned``).  ``words`` (a ``_words.WordTest``) None skips the token test
-    (diff comes back as -1)."""
+    The token-level test runs first (``_words``: ~10x cheaper than the shingle sets): its exact
+    lower bounds (``WordTest.may_pass``: ~40 bytes a row, pairs in bounded chunks) reject
+    nearly every candidate of templated text, and the pairs left are verified in
+    ``pair_chunks``: the word sets, the exact Jaccard of their 5-gram sets for
+    those passing, and the order test (``aligned``, at ``words.min_aligned``) for those above
+    the threshold.  So memory is bounded by the chunk, not the number of candidates.
+    ``words`` (a ``_words.WordTest``) None skips the token test (diff comes back as -1)."""
     sim = np.zeros(i.size, np.float64)
     diff = np.full(i.size, -1, np.int64)
     if i.size == 0:
         return np.zeros(0, bool), sim, diff
     ok = np.ones(i.size, bool)
     if words is not None:
+        # the fingerprints of the rows in some pair, and each table row's place among them
+        # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
+        need = np.zeros(table.ids.size, bool)
+        need[i] = True
+        need[j] = True
+        rows = np.flatnonzero(need)
+        pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
+        del need
+        fp = fingerprints(lambda a, b: table.texts(rows[a:b]), rows.size, words.clean)
+        del rows
+        for a in range(0, i.size, _WORD_PAIRS):
+            ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+        del fp, pos
+    keep = np.zeros(i.size, bool)
+    k = np.flatnonzero(ok)
+    if k.size:
+        keep[k], sim[k], diff[k] = in_chunks(table, i[k], j[k],
+                                             lambda t, a, b: _verify(t, a, b, params, threshold, words))
+    return keep, sim, diff
+
+
+def _verify(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
+            words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify`` of one chunk of pairs that ``may_pass``."""
+    sim = np.zeros(i.size, np.float64)
+    diff = np.full(i.size, -1, np.int64)
+    ok = np.ones(i.size, bool)
+    if words is not None:
         rows = unique(np.concatenate([i, j]))
-        ok = words.may_pass(lambda a, b: table.texts(rows[a:b]), rows.size,
-                            np.searchsorted(rows, i), np.searchsorted(rows, j))
-        k = np.flatnonzero(ok)
-        rows = unique(np.concatenate([i[k], j[k]]))  # the word sets of these rows only
-        if k.size:
-            ok[k], diff[k] = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
-                                          np.searchsorted(rows, i[k]), np.searchsorted(rows, j[k]))
-    sim[ok] = jaccard(table, i[ok], j[ok], params)
+        ok, diff = words.passes(lambda a, b: table.texts(rows[a:b]), rows.size,
+                                np.searchsorted(rows, i), np.searchsorted(rows, j))
+    sim[ok] = _jaccard(table, i[ok], j[ok], params)
     keep = ok & (sim >= threshold - 1e-12)
     if words is not None and words.min_aligned > 0 and keep.any():
         k = np.flatnonzero(keep)
@@ -199,22 +279,10 @@ def aligned(table: Table, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
-           words=None, memo=None) -> tuple[np.ndarray, np.ndarray]:
+           words=None) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
     and its first row, which union-find may have joined through other members.  A local table
-    only (``near.direct``).  ``memo``: (its ``_memo.Slot``, the ``near_pairs`` slot that named
-    the rows): pairs the previous run measured are looked up (a pure function of the texts)."""
-    if memo is not None and memo[1].rows is not None:
-        slot, named = memo
-        held, sim, keep = _memo.Lookup(slot.before, named.rows, named.mask).get(i, j)
-        k = np.flatnonzero(~held)
-        sim[k], keep[k] = direct(table, i[k], j[k], params, threshold, words)
-        slot.verified = int(k.size)
-        if k.size == 0 and slot.before is not None and slot.before.a.size == i.size:
-            slot.after = slot.before  # the same pairs: kept as they are
-        else:
-            _memo.remember(slot, np.zeros(0, np.uint64), named.rows, i, j, sim, keep)
-        return sim, keep
+    only (``near.direct``)."""
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
     if words is not None:  # verify skips the Jaccard of pairs failing the token test
         sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
@@ -233,13 +301,13 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    i, j = candidates(table.band_matrix(), bucket, mask, table.nkey)
+    i, j = candidates(table.bands, bucket, mask, table.nkey)
     table.bands = None
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
     keep, sim, _diff = verify(table, i, j, params, threshold, words)
-    return i[keep], j[keep], sim[keep]
+    return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
 
 def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
@@ -257,12 +325,13 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
         table.bands = None
         slot.used, slot.after = "same", before
         return look.packed >> 32, look.packed & 0xFFFFFFFF, look.sim
-    i, j = candidates(table.band_matrix(), bucket, mask, table.nkey)
+    i, j = candidates(table.bands, bucket, mask, table.nkey)
     table.bands = None
     if pair_ok is not None and i.size:
         ok = pair_ok(i, j)
         i, j = i[ok], j[ok]
-    held, sim, keep = look.get(i, j)
+    keep, sim = look.get(i, j)
+    held = keep.copy()
     if before is not None and _memo.covers(before.elems, elems):
         # only rows added: a pair of two earlier rows was verified by the earlier run
         old = np.zeros(mask.size, bool)
@@ -275,7 +344,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
     k = np.flatnonzero(~decided)
     keep[k], sim[k], _diff = verify(table, i[k], j[k], params, threshold, words)
     slot.verified = int(k.size)
-    i, j, sim = i[keep], j[keep], sim[keep]
+    i, j, sim = i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
     _memo.remember(slot, elems, rows, i, j, sim)
     return i, j, sim
 

@@ -95,14 +95,6 @@ def _words(texts: pa.Array, clean: bool) -> tuple[pa.Array, pa.ListArray]:
     return texts, pc.utf8_split_whitespace(texts if clean else pc.replace_substring_regex(texts, PUNCTUATION, ""))
 
 
-def _lengths(texts: pa.Array, clean: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(words per row, written without spaces per row), as ``_word_sets`` counts them."""
-    texts, words = _words(texts, clean)
-    counts = np.asarray(pc.list_value_length(words).fill_null(0), dtype=np.int64)
-    chars = np.asarray(pc.utf8_length(texts), dtype=np.int64)
-    return counts, chars > SPACELESS_CHARS_PER_WORD * np.maximum(counts, 1)
-
-
 def _word_sets(texts: pa.Array, clean: bool) -> tuple:
     """``word_sets`` of one chunk: content hashes and counts per row, all-word (multiset) hashes
     and counts per row, words per row, spaceless per row.  ``clean``: the texts are normalised
@@ -134,6 +126,46 @@ def _word_sets(texts: pa.Array, clean: bool) -> tuple:
         multi = (key & ~_LOW32) | ((key + occ * U64(0x9E3779B1)) & _LOW32)
     everything = _per_row(multi, n)
     return content[0], content[1], everything[0], everything[1], counts, spaceless
+
+
+#: bits of a row's word fingerprint (a word sets bit ``hash % _BITS``) and pairs tested at once
+_BITS = 128
+_PAIRS = 1 << 20
+
+
+def fingerprints(texts_of, n: int, clean: bool) -> tuple[np.ndarray, ...]:
+    """(words per row (int32), spaceless per row, content-word fingerprints, all-word (multiset)
+    fingerprints): a fingerprint is ``_BITS`` bits (uint64 (n, _BITS // 64)) with the bit
+    ``hash % _BITS`` of each element of the row's set set.  A bit set in A's and not in B's is
+    set by an element of A that B lacks, a distinct one per bit, so the bits apart bound the
+    set difference from below (``_bits_apart``): exact evidence that a pair fails, never that
+    it passes.  Texts are cut ``_ROWS`` rows at a time, as in ``word_sets``."""
+    w = _BITS // 64
+    counts = np.zeros(n, np.int32)
+    spaceless = np.zeros(n, bool)
+    content = np.zeros((n, w), U64)
+    every = np.zeros((n, w), U64)
+    for a in range(0, n, _ROWS):
+        b = min(n, a + _ROWS)
+        hc, cc, ha, ca, cnt, spaceless[a:b] = _word_sets(texts_of(a, b), clean)
+        counts[a:b] = cnt
+        content[a:b] = _fingerprint(hc, cc, b - a)
+        every[a:b] = _fingerprint(ha, ca, b - a)
+    return counts, spaceless, content, every
+
+
+def _fingerprint(h: np.ndarray, cnt: np.ndarray, n: int) -> np.ndarray:
+    bits = np.zeros((n, _BITS), bool)
+    bits[np.repeat(np.arange(n), cnt), (h & np.uint32(_BITS - 1)).astype(np.intp)] = True
+    return np.packbits(bits, axis=1, bitorder="little").view(U64)
+
+
+def _bits_apart(f: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """max(bits of x's fingerprint not in y's, bits of y's not in x's): at most the larger side
+    of the set difference, which is what ``word_diff`` measures."""
+    fx, fy = f[x], f[y]
+    return np.maximum(np.bitwise_count(fx & ~fy).sum(axis=1, dtype=np.int64),
+                      np.bitwise_count(fy & ~fx).sum(axis=1, dtype=np.int64))
 
 
 def word_diff(texts_of, n: int, li: np.ndarray, lj: np.ndarray, clean: bool = False) -> tuple[np.ndarray, ...]:
@@ -172,19 +204,29 @@ class WordTest:
     min_aligned: float = MIN_ALIGNED
 
     def may_pass(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> np.ndarray:
-        """False for pairs that cannot pass: their lengths in words differ by more than the words
-        allowed to differ (the multiset difference is at least the length difference).  Exact,
-        and it needs 8 bytes a row, not the word sets' ~400: on templated text it leaves ~15%
-        of the candidate pairs (issue 21: the word sets of every candidate row were the peak
-        of a 1M-row run and grew with the rows)."""
-        counts = np.zeros(n, np.int64)
-        spaceless = np.zeros(n, bool)
-        for a in range(0, n, _ROWS):
-            b = min(n, a + _ROWS)
-            counts[a:b], spaceless[a:b] = _lengths(texts_of(a, b), self.clean)
-        length = np.maximum(counts[li], counts[lj])
-        allowed = np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack
-        return spaceless[li] | spaceless[lj] | (np.abs(counts[li] - counts[lj]) <= allowed)
+        """False for pairs that cannot pass, by exact lower bounds of what ``passes`` measures:
+        the lengths in words differ by more than the words allowed to differ (the multiset
+        difference is at least the length difference), or the rows' word fingerprints
+        (``fingerprints``) differ in more bits than words may differ.  Per row it keeps ~40
+        bytes, not the word sets' ~400, and the pairs are tested in bounded chunks: on
+        templated text it leaves ~1% of the candidate pairs to ``passes`` (issue 21: the word
+        sets of every candidate row were the peak of a 1M-row run and grew with the rows)."""
+        return self.could_pass(fingerprints(texts_of, n, self.clean), li, lj)
+
+    def could_pass(self, fp: tuple, li: np.ndarray, lj: np.ndarray) -> np.ndarray:
+        """``may_pass`` of pairs ``(li, lj)`` of rows whose ``fingerprints`` are ``fp``."""
+        counts, spaceless, content, every = fp
+        out = np.zeros(li.size, bool)
+        for a in range(0, li.size, _PAIRS):
+            x, y = li[a:a + _PAIRS], lj[a:a + _PAIRS]
+            length = np.maximum(counts[x], counts[y])
+            allowed = np.floor(length * self.max_diff + 1e-9).astype(np.int64)
+            allowed_all = np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack
+            ok = np.abs(counts[x] - counts[y]) <= allowed_all
+            ok &= _bits_apart(content, x, y) <= allowed
+            ok &= _bits_apart(every, x, y) <= allowed_all
+            out[a:a + _PAIRS] = ok | spaceless[x] | spaceless[y]
+        return out
 
     def passes(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passes, content words differing) of pairs ``(li, lj)``: row indices as in ``word_sets``."""

@@ -12,7 +12,6 @@ from trainlint.shuffle import KEYED_SHUFFLE
 
 from . import near as mh
 from ._hashstate import unique
-from .near import direct as direct_evidence
 from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
@@ -37,8 +36,10 @@ class NearDuplicate(Rule):
         first member of each bucket it falls in and its predecessor there), so the work per row
         is bounded whatever the data; every candidate pair is then verified exactly.  Verified
         pairs are joined into clusters (union-find); each member after the first is reported with
-        the cluster's ``group``, the first member as ``related`` and its measured similarity to
-        it ("linked through another member" when the two are related only through the chain).
+        the cluster's ``group`` and, as ``related``, a row it was verified against (the most
+        similar of its verified neighbours one step nearer the cluster's first row, usually an
+        earlier row), with that pair's similarity: the reports show both texts, so every finding
+        can be judged from the two rows it names.
         Rows that are exact or case/space-only copies of an earlier row are left to
         ``exact-duplicate`` and ``normalized-duplicate``.  Works on one text column, several
         joined, and whole chat conversations; when ``near-duplicate-record`` runs too, the rows
@@ -63,12 +64,16 @@ class NearDuplicate(Rule):
         word of length (under 20 words: none; 20-39: one; 40-59: two).  Chosen on
         banking77 (short intent utterances; the issue-22 review: one changed content word in an
         8-word utterance is a different example): with the Jaccard alone 473 findings, with the
-        word test 247, reviewed sample 30/30 right (tests/data/reviewed/DU002.jsonl, with
-        sms_spam, MRPC and ShareGPT); at 0.1 a 10-19-word utterance could differ in a noun.  On
+        word test 231, reviewed sample 30/30 right (tests/data/reviewed/DU002.jsonl, with
+        sms_spam, MRPC and ShareGPT); reviewed again from both texts of each cited pair, 92/92
+        (50 of a fresh draw, 20 of them banking77 paraphrase clusters, and 42 of the noise
+        budget's draw); at 0.1 a 10-19-word utterance could differ in a noun.  On
         the templated benchmark (``../shared/bench/templated.py``, 100k rows, planted 1-3 word,
         character, case and punctuation edits): recall 0.99 of the 2,000 planted near-copies
-        (with DU001/DU003 for the case-only ones), precision 0.987 against the planted pairs
-        (the rest: unplanted true near-copies, a text with one sentence or fragment more); the
+        (with DU001/DU003 for the case-only ones), precision 0.987 against the planted pairs;
+        the other 24 are near-copies the generator made by chance (rows sharing their long
+        sentences, one with a 4-7-word sentence or a cut-off fragment more: 1.000 counting
+        them, ``benchmarks/templated_quality.py --list``); the
         Jaccard alone gave 0.37, without the order test (below) 0.91 (the same sentences in
         another order are 95% similar as 5-gram sets).  A verified pair must also align in
         order: normalised Indel similarity (rapidfuzz) of the two texts >= 0.85.  On MRPC
@@ -94,6 +99,7 @@ class NearDuplicate(Rule):
     fix = Fix.UNSAFE
     #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
     distributed_finish = KEYED_SHUFFLE
+    heavy_finish = True
     requires = ("text",)
 
     @dataclasses.dataclass(frozen=True)
@@ -155,35 +161,87 @@ class NearDuplicate(Rule):
                                    words=words, memo=memo)
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
-        first = root[member]
-        dmemo = mh.memo_slot(run, f"{self.code}.direct", self.params, self.options.threshold, words)
-        sim, direct = direct_evidence(t, first, member, self.params, self.options.threshold, words,
-                                      None if memo is None else (dmemo, memo))
-        state.result = (t.ids, member, first, sim, direct, int(i.size))
+        cited, sim = nearest_neighbours(member, root, i, j, _sim)
+        state.result = (t.ids, member, root[member], cited, sim, int(i.size))
         return state.result
 
     def finish(self, state, run):
-        ids, member, first, sim, direct, _n = self._clusters(state, run)
+        ids, member, first, cited, sim, _n = self._clusters(state, run)
         if member.size == 0:
             return []
         firsts = unique(first)
         group = np.searchsorted(firsts, first) + 1
         size = np.bincount(group)[group] + 1
         findings = []
-        for m, f, g, s, d, n in zip(member.tolist(), first.tolist(), group.tolist(), sim.tolist(), direct.tolist(),
-                                    size.tolist()):
+        for m, c, g, s, n in zip(member.tolist(), cited.tolist(), group.tolist(), sim.tolist(), size.tolist()):
             ms, mr = unpack_id(ids[m])
-            fs, fr = unpack_id(ids[f])
-            via = "" if d else ", linked through another member"
+            cs, cr = unpack_id(ids[c])
+            where = "an earlier row" if c < m else "a later row"
             findings.append(self.finding(
-                f"text is {s:.0%} similar to an earlier row ({{related}}){via}; {n} rows in this cluster",
+                f"text is {s:.0%} similar to {where} ({{related}}); {n} rows in this cluster",
                 source=run.sources[ms].path, row=mr, group=int(g),
-                related=[Related(run.sources[fs].path, fr)], extra={"similarity": round(s, 4)}))
+                related=[Related(run.sources[cs].path, cr)], extra={"similarity": round(s, 4)}))
         return findings
 
     def stats(self, state, run):
-        ids, member, first, sim, _direct, n_pairs = self._clusters(state, run)
+        ids, member, first, _cited, sim, n_pairs = self._clusters(state, run)
         _firsts, later = np.unique(first, return_counts=True)
         return {"near_duplicate_rows": int(member.size), "clusters": int(later.size),
                 "verified_pairs": n_pairs, "threshold": self.options.threshold,
                 "largest_clusters": sorted((int(n) + 1 for n in later), reverse=True)[:10]}
+
+
+#: breadth-first levels walked from a cluster's first row; members further away (a chain of
+#: near-copies thousands long) cite their most similar verified neighbour instead
+MAX_LEVELS = 256
+
+
+def nearest_neighbours(member: np.ndarray, root: np.ndarray, i: np.ndarray, j: np.ndarray,
+                       sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cited row, similarity) of each cluster ``member``: the verified pair its finding rests on,
+    so a reader judges two texts that were compared, never a chain.  The verified pairs form a
+    graph; walked breadth-first from each cluster's first row, a member cites the most similar of
+    its verified neighbours one step nearer that row (ties: the earliest), usually an earlier row.
+    So every row of a cluster is flagged or cited, the first row too (a baseline keeps the cluster
+    accepted whichever copy comes first after a shuffle).  Each pair is looked at twice in all (an
+    adjacency list walked level by level).  ``(i, j, sim)``: the verified pairs, ``root``: each
+    row's cluster's first row (``components``)."""
+    n = root.size
+    a, b, s = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([sim, sim])  # both directions
+    o = np.argsort(a, kind="stable")
+    a, b, s = a[o], b[o], s[o]
+    off = np.searchsorted(a, np.arange(n + 1))
+    seen = np.zeros(n, bool)
+    parent = np.full(n, -1, np.int64)
+    best = np.zeros(n)
+    frontier = unique(root[member])
+    seen[frontier] = True
+    for _level in range(MAX_LEVELS):
+        if frontier.size == 0:
+            break
+        at = _pairs_of(frontier, off)
+        new = ~seen[b[at]]
+        frontier = _most_similar(b[at][new], a[at][new], s[at][new], parent, best)
+        seen[frontier] = True
+    left = member[parent[member] < 0]  # beyond MAX_LEVELS: the most similar verified neighbour
+    if left.size:
+        at = _pairs_of(left, off)
+        _most_similar(a[at], b[at], s[at], parent, best)
+    return parent[member], best[member]
+
+
+def _pairs_of(nodes: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Positions of the pairs of ``nodes`` in an adjacency list with offsets ``off``."""
+    start, cnt = off[nodes], off[nodes + 1] - off[nodes]
+    return np.repeat(start - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+
+
+def _most_similar(node: np.ndarray, other: np.ndarray, sim: np.ndarray, cited: np.ndarray,
+                  best: np.ndarray) -> np.ndarray:
+    """For each distinct ``node``: cite the ``other`` of its most similar pair (ties: the smallest);
+    the nodes, sorted."""
+    o = np.lexsort((other, -sim, node))
+    node, other, sim = node[o], other[o], sim[o]
+    top = np.concatenate(([True], node[1:] != node[:-1])) if node.size else np.zeros(0, bool)
+    cited[node[top]], best[node[top]] = other[top], sim[top]
+    return node[top]

@@ -33,11 +33,11 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
 
 
 def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
-           words=None, memo=None) -> tuple[np.ndarray, np.ndarray]:
+           words=None) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, passes the threshold and the token test) of given pairs (``_pairs.direct``)."""
     if table.remote is not None:
         return _shuffle.remote_verify(table, i, j, params, False, threshold, words)
-    return _pairs.direct(table, i, j, params, threshold, words, memo)
+    return _pairs.direct(table, i, j, params, threshold, words)
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,

@@ -62,6 +62,7 @@ class ConflictingLabel(Rule):
     fix = Fix.UNSAFE
     #: band hashes and texts stay where each block ran; finish verifies pairs through keyed shuffles
     distributed_finish = KEYED_SHUFFLE
+    heavy_finish = True
     requires = ("text", "label")
 
     @dataclasses.dataclass(frozen=True)

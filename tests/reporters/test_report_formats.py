@@ -134,6 +134,21 @@ def test_golden(at_root, name, args):
     matches_golden(name, out)
 
 
+BANKING77 = ["../shared/data/banking77/train.csv", "../shared/data/banking77/test.csv"]
+
+
+@pytest.mark.parametrize("name,args", [
+    ("banking77_near.txt", []),
+    ("banking77_near.md", ["--output-format", "markdown"]),
+])
+def test_golden_near_duplicate_evidence(at_root, name, args):
+    """Near-duplicates and near leaks with both texts of every pair they rest on."""
+    r = CliRunner().invoke(cli, ["check", *BANKING77, *args, "--isolated", "--no-progress", "--select", "DU002,LK001",
+                                 "--max-per-rule", "3"], catch_exceptions=False)
+    assert r.exit_code == 1
+    matches_golden(name, r.output)
+
+
 def test_markdown_escapes_and_collapses():
     md = get_reporter("markdown").render(tricky_report())
     assert "<script>" not in md and "<img" not in md

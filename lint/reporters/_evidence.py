@@ -1,0 +1,83 @@
+"""Evidence of a pair finding: both texts it compares, so a person can judge it.
+
+A near-duplicate or a leaked evaluation row is judged from two texts, not from one and a line
+number: a finding that names a related row and the similarity of the two (``extra["similarity"]``:
+near-duplicate, split-leakage, near-duplicate-record) is shown with its own text and the related
+row's, read back from the sources like every snippet (``_snippets.lookup``: escaped, private
+values masked).  The text and Markdown reports show them under the cluster's entry, the GitHub
+annotation in its message, the JSON report as ``extra.text`` and ``extra.related_text``.  When
+the two texts first differ past what is shown, both are shown from a little before that point
+(``window``): two long texts cut at the same place would look equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ._snippets import Want, is_private, lookup
+
+#: characters shown of each text of a pair: twice a snippet's, since the difference that decides
+#: whether two texts are copies is often past the first 80 characters
+EVIDENCE_CHARS = 160
+#: characters read of each text, to find where the two differ (``window``)
+READ_CHARS = 1000
+#: characters shown before the first difference when the texts are shown from there
+BEFORE = 40
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def window(mine: str | None, theirs: str | None, limit: int = EVIDENCE_CHARS) -> tuple[str | None, str | None, bool]:
+    """(``mine``, ``theirs``, moved): both texts at most ``limit`` characters, from the start, or,
+    when they first differ past ``limit - BEFORE``, both from the same word a little before that
+    point, after a "…" (moved True)."""
+    if mine is None or theirs is None:
+        return (None if mine is None else _cut(mine, limit)), (None if theirs is None else _cut(theirs, limit)), False
+    k = 0
+    n = min(len(mine), len(theirs))
+    while k < n and mine[k] == theirs[k]:
+        k += 1
+    if k <= limit - BEFORE:
+        return _cut(mine, limit), _cut(theirs, limit), False
+    start = mine.rfind(" ", 0, k - BEFORE) + 1 or k - BEFORE  # the same prefix in both: one start
+    return _cut("…" + mine[start:], limit), _cut("…" + theirs[start:], limit), True
+
+
+def is_pair(f) -> bool:
+    """A finding judged from two texts: one related row and the similarity of the two."""
+    return (len(f.related) == 1 and f.row is not None and not is_private(f) and isinstance(f.extra, Mapping)
+            and isinstance(f.extra.get("similarity"), (int, float)))
+
+
+def wants(f) -> tuple[Want, Want]:
+    r = f.related[0]
+    return (f.source, f.row, None), (r.source, r.row, None)
+
+
+def texts(report, findings: Iterable | None = None) -> dict[Want, str]:
+    """The escaped, masked texts (``READ_CHARS`` of each; ``window`` cuts them) of both rows of every
+    pair finding in ``findings`` (default: the report's; findings stored as columns carry no
+    similarity and are not looked at)."""
+    if findings is None:
+        from ..findings import RowFindings
+
+        findings = (f for part in report.findings.parts if not isinstance(part, RowFindings) for f in part)
+    wanted = {w for f in findings if is_pair(f) for w in wants(f)}
+    return lookup(report, wanted, READ_CHARS) if wanted else {}
+
+
+def with_texts(d: dict, f, found: Mapping[Want, str]) -> dict:
+    """``d`` (the finding's dict) with ``extra.text`` and ``extra.related_text`` when found."""
+    if not is_pair(f):
+        return d
+    mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+    if mine is None and theirs is None:
+        return d
+    extra = dict(d.get("extra") or {})
+    if mine is not None:
+        extra["text"] = mine
+    if theirs is not None:
+        extra["related_text"] = theirs
+    return {**d, "extra": extra}
