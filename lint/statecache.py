@@ -16,12 +16,7 @@ rule whose state is too large to keep (``cacheable = False``) makes the run bypa
 The directory is capped (``max_bytes``); the least recently used entries go first.
 
 A file that only grew (CSV/TSV, JSONL) is read from where its cached content ended; a Parquet file
-is kept row group by row group (``appends``).
-
-``finish`` still runs over every row; what it verified last time over the same files is kept as
-a *finish memo* (``FinishMemo``, ``RunContext.memo``: near-pair verification results keyed by
-content, ``trainlint.rules.duplicates._memo``), so after an append it verifies only pairs with a
-new row.  Local engine only (the others keep whole runs).
+is kept row group by row group (``appends``); what ``finish`` verified, as a memo (``finishmemo``).
 """
 
 from __future__ import annotations
@@ -32,7 +27,6 @@ import pickle
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,21 +59,7 @@ def uncacheable(rules: Sequence[Any]) -> list[str]:
 def _digest(*parts: Any) -> str:
     return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=16).hexdigest()
 
-
-@dataclass
-class FinishMemo:
-    """What rules' ``finish`` keeps for the next run over the same files (``RunContext.memo``):
-    near-pair verification results, keyed by content (``trainlint.rules.duplicates._memo``).
-    ``before``: name -> what the previous run kept; ``after``: name -> a slot whose ``after``
-    this run keeps.  A value is a shortcut to the same result only, so a memo from another
-    run of other data is harmless, and one that is damaged or of another version is not used
-    (the entry's key holds the run key: version, rules, options)."""
-
-    before: dict
-    after: dict = field(default_factory=dict)
-
-    def kept(self) -> dict:
-        return {k: s.after for k, s in self.after.items() if getattr(s, "after", None) is not None}
+entry_name = _digest  # an entry's name from its parts, for the other keepers of entries (``finishmemo``)
 
 
 class StateCache:
@@ -211,22 +191,6 @@ class StateCache:
         if isinstance(before, str) and before != key:
             self._entry(before).unlink(missing_ok=True)
         self.store(last, key)
-
-    # -- the finish memo ----------------------------------------------------------------------------
-
-    def _memo_key(self, paths: Sequence[str | None]) -> str:
-        return _digest("finish-memo", self.run_key, [os.path.abspath(p) if p else None for p in paths])
-
-    def finish_memo(self, paths: Sequence[str | None]) -> FinishMemo:
-        """What ``finish`` kept the last time these files were linted with these rules (``FinishMemo``)."""
-        before = self.load(self._memo_key(paths), count=False)
-        return FinishMemo(before if isinstance(before, dict) else {})
-
-    def keep_memo(self, paths: Sequence[str | None], memo: FinishMemo) -> None:
-        """Store what this run's ``finish`` kept, in place of the earlier memo (unless it is that)."""
-        kept = memo.kept()
-        if kept.keys() != memo.before.keys() or any(v is not memo.before[k] for k, v in kept.items()):
-            self.store(self._memo_key(paths), kept)
 
     # -- appends ------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .. import finishmemo
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block
@@ -63,10 +64,10 @@ class LocalEngine(Engine):
             for res in parts:
                 merge_results(rules, states, res, findings, line_index, rows_by_source)
         paths = [s.info.path for s in specs]
-        memo = self.cache.finish_memo(paths)
+        memo = finishmemo.load(self.cache, paths)
         result = finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index,
                             memo=memo)
-        self.cache.keep_memo(paths, memo)
+        finishmemo.keep(self.cache, paths, memo)
         if whole is not None:
             self.cache.store_run(whole, result, paths)
         return result
