@@ -73,16 +73,52 @@ def test_default_rules_meet_the_precision_target(path):
                                  f"on its reviewed sample: below {TARGET}")
 
 
-def test_precision_is_recomputed_from_the_verdicts(tmp_path):
+def noise_budget():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("noise_budget", Path(__file__).parents[1] / "benchmarks" /
                                                   "noise_budget.py")
     nb = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(nb)
+    return nb
+
+
+def test_precision_is_recomputed_from_the_verdicts(tmp_path):
+    nb = noise_budget()
     (tmp_path / "XX001.jsonl").write_text("\n".join(json.dumps(
         {"code": "XX001", "file": "a", "line": i, "related_line": None, "snippet": None,
          "verdict": "right" if i < 8 else "wrong", "reason": "because"}) for i in range(1, 11)))
     reviews = nb.load_reviews(tmp_path)
     assert nb.precision_of(list(reviews.values())) == (7, 10, 0.7)
     assert nb.key("XX001", "a", 3, None) in reviews
+
+
+def test_a_rule_that_did_not_run_is_not_run_in_the_table(tmp_path, monkeypatch):
+    """PI002 without phonenumbers leaves one note per dataset ("rule skipped", no source): the table
+    once showed those 35 notes as PI002's findings over 0 rows.  They are no findings; the row says
+    "not run" and why."""
+    import trainlint
+    from trainlint.registry import all_rules
+    from trainlint.rules.hygiene import _scan
+
+    nb = noise_budget()
+    data = tmp_path / "sms.csv"
+    data.write_text("text,label\nTo claim call 09061701461 now,spam\nsee you soon,ham\n", encoding="utf-8")
+
+    def meta():
+        return {r.code: {"name": r.name, "severity": r.severity.value, "default": r.default} for r in all_rules()}
+
+    ran = meta()
+    found = nb.findings_of(trainlint.lint([str(data)], select=["PI002"]), ran, "sms")
+    assert [(f["code"], f["line"]) for f in found] == [("PI002", 2)] and "not_run" not in ran["PI002"]
+
+    real = _scan._installed
+    monkeypatch.setattr(_scan, "_installed", lambda module: module != "phonenumbers" and real(module))
+    skipped = meta()
+    report = trainlint.lint([str(data)], select=["PI002"])
+    assert [f.source for f in report.findings] == [None]  # the note
+    assert nb.findings_of(report, skipped, "sms") == []
+    assert skipped["PI002"]["not_run"].startswith("needs phonenumbers")
+    row = next(r for r in nb.table([], {"PI002": skipped["PI002"]}, {}, {}) if r.startswith("| PI002"))
+    assert "| not run | — |" in row
+    assert nb.not_run_notes(skipped) == ["*not run*: PI002: needs phonenumbers (pip install 'trainlint[hygiene]')"]

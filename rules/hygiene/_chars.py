@@ -32,7 +32,36 @@ def repair(text: str) -> tuple[str, str] | None:
         return None
     encs = [arg for step, arg in plan if step in ("encode", "decode")]
     how = f"{encs[-1]} read as {encs[0].replace('sloppy-', '')}" if len(encs) >= 2 else "mis-decoded"
+    mac = _mac_roman_instead(text, fixed)
+    if mac is not None:
+        return mac, "mac-roman read as latin-1"
     return fixed, how
+
+
+_C1 = re.compile("[\x80-\x9f]")
+def _case_breaks(text: str) -> int:
+    return sum(1 for a, b in zip(text, text[1:]) if a.islower() and b.isupper())
+
+
+def _mac_roman_instead(text: str, fixed: str) -> str | None:
+    """Mac Roman's reading of the C1 bytes when it reads as words and ftfy's Windows-1252 does not.
+
+    C1 controls are bytes 0x80-0x9f read as Latin-1; ftfy reads them as Windows-1252, but Mac
+    Roman puts the Nordic and German vowels there (0x8a is "ä": Finnish "tietää" became
+    "tietŠŠ").  Mac Roman wins only when its reading has fewer lower-to-upper case breaks inside
+    words, so Windows-1252's punctuation ("that\x92s" -> "that’s") and "š" stay ftfy's.
+    """
+    if not _C1.search(text) or _C1.sub(lambda m: _cp1252(m.group()), text) != fixed:
+        return None
+    mac = _C1.sub(lambda m: bytes([ord(m.group())]).decode("mac_roman"), text)
+    return mac if _case_breaks(mac) < _case_breaks(fixed) else None
+
+
+def _cp1252(ch: str) -> str:
+    try:
+        return bytes([ord(ch)]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: ftfy's sloppy codec keeps them
+        return ch
 
 
 def first_difference(a: str, b: str) -> tuple[int, int, int]:

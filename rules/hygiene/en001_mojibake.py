@@ -16,7 +16,9 @@ class Mojibake(ScanRule):
         given to ``ftfy``, which reverses the wrong decoding when it can explain it.  A text is
         reported only when ftfy's encoding repair changes it and the repair itself reads clean,
         and the finding shows the repair on the first broken words and the cause
-        (``'FÃ¼r' -> 'Für' (utf-8 read as latin-1)``).
+        (``'FÃ¼r' -> 'Für' (utf-8 read as latin-1)``).  Bytes 0x80-0x9f read as Latin-1 are
+        read back as Windows-1252 (ftfy's guess) unless Mac Roman reads them as words where
+        Windows-1252 breaks them (``tiet\\x8a\\x8a``: "tietää", not "tietŠŠ").
 
     Why it matters
         A model learns "donâ€™t" as a word.  Mojibake usually comes from a whole file or source
@@ -52,10 +54,9 @@ class Mojibake(ScanRule):
         s, ea, eb = first_difference(text, fixed)
         lo, hi = word_span(text, s, min(ea, s + 1))  # the first broken word
         if hi < ea:
-            import ftfy
-
             word = text[lo:hi]
-            shown = ftfy.fix_encoding(word)
+            alone = repair(word)  # ours, not bare ftfy: the same codec choice as the whole text
+            shown = word if alone is None else alone[0]
             if shown == word:  # the word alone is ambiguous: show the whole changed span
                 lo, hi = word_span(text, s, ea)
                 word, shown = text[lo:hi], fixed[lo:hi + (eb - ea)]

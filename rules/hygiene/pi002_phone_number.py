@@ -32,8 +32,10 @@ class PhoneNumber(PrivateRule):
         valid number of its region (right length and prefixes), not any run of digits.  Numbers
         written with ``+`` and a country code are found whatever the region; national numbers
         are read in each of ``regions``.  Dates, ISBNs and thousands-grouped counts
-        ("2.124.821.694 views") are left out.  The message names each number's region and shows it
-        masked, all digits but the last two: ``0906170**61`` -> ``*********61``.
+        ("2.124.821.694 views") are left out, as is a part of a number that another region reads
+        whole (``44 7732584351`` is one GB number, not also the US ``7732584351``).  The message
+        names each number's region and shows it masked, all digits but the last two:
+        ``0906170**61`` -> ``*********61``.
 
     Why it matters
         Phone numbers are personal data; a model that memorised them can reveal them.  In
@@ -80,4 +82,11 @@ class PhoneNumber(PrivateRule):
                     if key not in seen and not _not_a_phone(m.raw_string, text, lo + m.start):
                         where = phonenumbers.region_code_for_number(m.number) or "international"
                         seen[key] = Hit(where, mask_digits(m.raw_string, 2), key)
-        return [seen[k] for k in sorted(seen)]
+        return [seen[k] for k in sorted(seen)  if not _inside_another(k, seen)]
+
+
+def _inside_another(span: tuple[int, int], spans) -> bool:
+    """Whether ``span`` lies within another of ``spans``: one region's reading of part of a number
+    another region reads whole ("44 7732584351" is GB; its "7732584351" is also a valid US number)."""
+    lo, hi = span
+    return any(a <= lo and hi <= b and (a, b) != span for a, b in spans)
