@@ -4,8 +4,10 @@
 
 For the templated CSV and its JSONL, prints CPU seconds (user+sys of the ``trainlint check``
 process) of: a cold run (``--no-cache``), the first run with the cache (cold + writing it), a warm
-re-run of unchanged data, a warm run after appending 1 % rows in place (read from where the cached
-content ended); and the cache's bytes per row next to the data's.  Targets: warm <= 5 % of cold,
+re-run of unchanged data, a warm run after appending 1 % rows in place (copies of the file's first
+rows, read from where the cached content ended), then one after appending 1 % rows of new text (the
+generator with another seed: near-duplicate candidates are found again, only pairs with a new row
+are verified); and the cache's bytes per row next to the data's.  Targets: warm <= 5 % of cold,
 after the append <= 10 %, cache no larger than the data.  Every warm report is checked against a
 cold one (the cache must never change results).
 """
@@ -48,6 +50,17 @@ def _append(data: Path, rows: int, header: bool) -> None:
         f.writelines(lines)
 
 
+def _append_new(data: Path, rows: int, fmt: str, work: Path) -> None:
+    """1 % more rows of new content (the generator with another seed), appended in place."""
+    gen = work / f"new-{fmt}"
+    if not (gen / f"data.{fmt}").exists():
+        subprocess.run([sys.executable, str(TEMPLATED), "--rows", str(max(1, rows // 100)), "--seed", "99",
+                        "--out", str(gen), "--formats", fmt], check=True, capture_output=True)
+    lines = (gen / f"data.{fmt}").read_bytes().splitlines(keepends=True)[fmt == "csv":]
+    with open(data, "ab") as f:
+        f.writelines(lines)
+
+
 def _bench(work: Path, fmt: str, rows: int) -> tuple[dict[str, float], int, bool]:
     data = work / f"data.{fmt}"
     cache = work / f"cache-{fmt}"
@@ -62,6 +75,10 @@ def _bench(work: Path, fmt: str, rows: int) -> tuple[dict[str, float], int, bool
     t["warm, after appending 1 % rows"] = _run(data, cache, work / "append.json")
     t["cold after the append"] = _run(data, None, work / "append_cold.json")
     same &= (work / "append.json").read_bytes() == (work / "append_cold.json").read_bytes()
+    _append_new(data, rows, fmt, work)
+    t["warm, after 1 % new rows more"] = _run(data, cache, work / "new.json")
+    t["cold after that"] = _run(data, None, work / "new_cold.json")
+    same &= (work / "new.json").read_bytes() == (work / "new_cold.json").read_bytes()
     return t, cache_bytes, same
 
 

@@ -81,6 +81,8 @@ class RunContext:
 
     sources: list[SourceInfo] = field(default_factory=list)
     rows_by_source: dict[int, int] = field(default_factory=dict)
+    #: the finish memo the engine carries between runs (``finishmemo.FinishMemo``), or None
+    memo: Any = None
 
     def source(self, index: int) -> SourceInfo:
         return self.sources[index]

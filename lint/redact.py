@@ -125,7 +125,7 @@ def _strings(value: Any, out: list[str]) -> None:
             _strings(v, out)
 
 
-def _flagged(strings: list[str], with_: Redactors) -> set[str] | None:
+def flagged(strings: list[str], with_: Redactors) -> set[str] | None:
     """The strings a redactor may change, by one vectorised RE2 search of the rules' prefilters
     (``prefilter_pattern``) over all of them; None when a redactor names no prefilter."""
     patterns = [getattr(r, "prefilter_pattern", lambda: None)() for r in with_.rules]
@@ -163,22 +163,22 @@ def redact_findings(store: Any, rules: Iterable[Any] = ()) -> Any:
             if not (f.extra and "masked" in f.extra):
                 strings.append(f.message)
                 _strings(f.extra, strings)
-    flagged = _flagged(strings, with_)
-    if flagged is not None and not flagged:
+    flagged_ = flagged(strings, with_)
+    if flagged_ is not None and not flagged_:
         return store
 
     def text(s: str) -> str:
-        return with_.text(s) if flagged is None or s in flagged else s
+        return with_.text(s) if flagged_ is None or s in flagged_ else s
 
     def finding(f):
         if f.extra and "masked" in f.extra:
             return f
         m = text(f.message)
         x = f.extra
-        if x and flagged is not None:
+        if x and flagged_ is not None:
             inner: list[str] = []
             _strings(x, inner)
-            if any(v in flagged for v in inner):
+            if any(v in flagged_ for v in inner):
                 x = redact_value(x, with_)
         elif x:
             x = redact_value(x, with_)

@@ -16,7 +16,7 @@ rule whose state is too large to keep (``cacheable = False``) makes the run bypa
 The directory is capped (``max_bytes``); the least recently used entries go first.
 
 A file that only grew (CSV/TSV, JSONL) is read from where its cached content ended; a Parquet file
-is kept row group by row group (``appends``).
+is kept row group by row group (``appends``); what ``finish`` verified, as a memo (``finishmemo``).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def uncacheable(rules: Sequence[Any]) -> list[str]:
 
 def _digest(*parts: Any) -> str:
     return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=16).hexdigest()
+
+entry_name = _digest  # an entry's name from its parts, for the other keepers of entries (``finishmemo``)
 
 
 class StateCache:

@@ -232,12 +232,12 @@ def _unspill(f) -> list[Any]:
 
 def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInfo],
                findings: list[Finding | RowFindings], rows_by_source: dict[int, int],
-               line_index: dict[int, LineIndex], supplied: Mapping[int, tuple[Any, Sequence[Any]]] | None = None
-               ) -> EngineResult:
+               line_index: dict[int, LineIndex], supplied: Mapping[int, tuple[Any, Sequence[Any]]] | None = None,
+               memo: Any = None) -> EngineResult:
     """Every rule's ``finish`` and ``stats``, and the findings located.  ``supplied``: rule index ->
     (executor, handles of its detached parts) for the rules whose keyed shuffles the engine runs
-    (lint/engines/shards.py)."""
-    run = RunContext(sources=list(sources), rows_by_source=dict(rows_by_source))
+    (lint/engines/shards.py).  ``memo``: the state cache's finish memo (``RunContext.memo``)."""
+    run = RunContext(sources=list(sources), rows_by_source=dict(rows_by_source), memo=memo)
     stats: dict[str, Any] = {}
     spilled = None
     for k, rule in enumerate(rules):

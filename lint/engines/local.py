@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .. import finishmemo
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block
@@ -62,9 +63,13 @@ class LocalEngine(Engine):
                 progress(sum(p.records for p in parts))
             for res in parts:
                 merge_results(rules, states, res, findings, line_index, rows_by_source)
-        result = finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index)
+        paths = [s.info.path for s in specs]
+        memo = finishmemo.load(self.cache, paths)
+        result = finish_run(rules, states, [s.info for s in specs], findings, rows_by_source, line_index,
+                            memo=memo)
+        finishmemo.keep(self.cache, paths, memo)
         if whole is not None:
-            self.cache.store_run(whole, result, [s.info.path for s in specs])
+            self.cache.store_run(whole, result, paths)
         return result
 
     def _lint(self, spec, key: str | None, rules, progress) -> list[BlockResult]:

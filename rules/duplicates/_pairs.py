@@ -11,6 +11,7 @@ import numpy as np
 
 from trainlint.memory import return_freed_memory
 
+from . import _memo
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
 from ._words import fingerprints
@@ -330,11 +331,17 @@ def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-               pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               pair_ok=None, words=None, memo=None, extra=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
     ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
     table only (``near.near_pairs``).  The table's band hashes are dropped once the candidates
-    are out (verification reads texts only): 128 bytes a row less at the peak of ``finish``."""
+    are out (verification reads texts only): 128 bytes a row less at the peak of ``finish``.
+
+    ``memo`` (a ``_memo.Slot``): what the previous run verified decides the pairs it covers, and
+    this run's is left in it (``_memo``); ``extra`` then holds, per row, whatever ``pair_ok``
+    reads besides the text hash."""
+    if memo is not None:
+        return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
     i, j = candidates(table.bands, bucket, mask, table.nkey)
     table.bands = None
     return_freed_memory()  # the candidates' temporaries
@@ -348,6 +355,45 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     del k
     keep, sim, _diff = exact(table, i, j, params, threshold, words)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
+
+
+def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
+                     pair_ok, words, slot, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``near_pairs`` with a memo: the three cases of ``_memo``'s doc."""
+    rows = _memo.elements(table, mask, bucket, extra)
+    elems = unique(rows[mask])
+    if elems.size < 2 or elems.size != int(np.count_nonzero(mask)):
+        # nothing to pair, or two rows with one element (a hash collision): no memo
+        return near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
+    slot.rows, slot.mask = rows, mask
+    before = slot.before
+    look = _memo.Lookup(before, rows, mask)
+    if before is not None and np.array_equal(before.elems, elems):
+        table.bands = None
+        slot.used, slot.after = "same", before
+        return look.packed >> 32, look.packed & 0xFFFFFFFF, look.sim
+    i, j = candidates(table.bands, bucket, mask, table.nkey)
+    table.bands = None
+    if pair_ok is not None and i.size:
+        ok = pair_ok(i, j)
+        i, j = i[ok], j[ok]
+    keep, sim = look.get(i, j)
+    held = keep.copy()
+    if before is not None and _memo.covers(before.elems, elems):
+        # only rows added: a pair of two earlier rows was verified by the earlier run
+        old = np.zeros(mask.size, bool)
+        old[mask] = np.isin(rows[mask], before.elems)
+        decided = old[i] & old[j]
+        slot.used = "grown"
+    else:
+        decided = held
+        slot.used = "partial" if before is not None else "none"
+    k = np.flatnonzero(~decided)
+    keep[k], sim[k], _diff = verify(table, i[k], j[k], params, threshold, words)
+    slot.verified = int(k.size)
+    i, j, sim = i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
+    _memo.remember(slot, elems, rows, i, j, sim)
+    return i, j, sim
 
 
 def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

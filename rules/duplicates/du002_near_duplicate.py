@@ -147,7 +147,7 @@ class NearDuplicate(Rule):
     def merge(self, a, b):
         return a.merge(b)
 
-    def _clusters(self, state):
+    def _clusters(self, state, run=None):
         if state.result is not None:
             return state.result
         t = state.arrays(self.params.bands)
@@ -160,7 +160,9 @@ class NearDuplicate(Rule):
         bucket = combine(t.split, t.label)
         t.split = t.label = t.rkey = None  # not read past here
         words = WordTest(self.options.max_word_diff, clean=self.params.normalize)
-        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, bucket, words=words)
+        # with the state cache: what the previous run verified (``_memo``)
+        memo = mh.memo_slot(run, f"{self.code}.pairs", self.params, self.options.threshold, words)
+        i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, bucket, words=words, memo=memo)
         del rep, bucket
         root = mh.components(len(t.ids), i, j)
         member = np.flatnonzero(root != np.arange(root.size))
@@ -169,7 +171,7 @@ class NearDuplicate(Rule):
         return state.result
 
     def finish(self, state, run):
-        ids, member, first, cited, sim, _n = self._clusters(state)
+        ids, member, first, cited, sim, _n = self._clusters(state, run)
         if member.size == 0:
             return []
         firsts = unique(first)
@@ -187,7 +189,7 @@ class NearDuplicate(Rule):
         return findings
 
     def stats(self, state, run):
-        ids, member, first, _cited, sim, n_pairs = self._clusters(state)
+        ids, member, first, _cited, sim, n_pairs = self._clusters(state, run)
         _firsts, later = np.unique(first, return_counts=True)
         return {"near_duplicate_rows": int(member.size), "clusters": int(later.size),
                 "verified_pairs": n_pairs, "threshold": self.options.threshold,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _pairs, _shuffle
+from . import _memo, _pairs, _shuffle
 from ._hashstate import unique
 from ._minhash import (DEFAULT_MAX_WORD_DIFF, DEFAULT_THRESHOLD, EMPTY, SHORT, ExactOrNearOptions, Params,
                        band_hashes, batch_bands, codepoints, kgram_hashes, mix64, prepared_texts, shingles,
@@ -21,7 +21,7 @@ from ._words import WordTest
 __all__ = ["DEFAULT_MAX_WORD_DIFF", "DEFAULT_THRESHOLD", "EMPTY", "NO_NEAR", "SHORT", "ExactOrNearOptions",
            "NearState", "Params", "Table", "WordTest", "add_batch", "band_hashes", "batch_bands", "candidates",
            "codepoints", "components", "direct", "first_of_groups", "has_bands", "jaccard", "kgram_hashes",
-           "mix64", "near_pairs", "prepared_texts", "shingles", "signatures", "signatures_of", "unique",
+           "memo_slot", "mix64", "near_pairs", "prepared_texts", "shingles", "signatures", "signatures_of", "unique",
            "utf8_buffer"]
 
 
@@ -41,8 +41,21 @@ def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-               pair_ok=None, words=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Verified pairs (i, j, similarity) among rows in ``mask`` (``_pairs.near_pairs``)."""
+               pair_ok=None, words=None, memo=None, extra=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Verified pairs (i, j, similarity) among rows in ``mask`` (``_pairs.near_pairs``).  ``memo``
+    (``memo_slot``) and ``extra``: see there; a detached table keeps no memo."""
     if table.remote is not None:
         return _shuffle.remote_near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
-    return _pairs.near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
+    return _pairs.near_pairs(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
+
+
+def memo_slot(run, name: str, *options) -> _memo.Slot | None:
+    """The finish memo of the call ``name`` of a run whose engine keeps one (``run.memo``, the
+    state cache's), with what the previous run left; None otherwise.  ``options``: everything
+    the call's verification depends on (a memo made with other options is ignored)."""
+    memo = getattr(run, "memo", None)
+    if memo is None:
+        return None
+    slot = _memo.Slot(memo.before.get(name), repr(options))
+    memo.after[name] = slot
+    return slot

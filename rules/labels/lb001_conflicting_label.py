@@ -118,10 +118,12 @@ class ConflictingLabel(Rule):
         ni = nj = np.zeros(0, np.int64)
         if self.options.near:
             mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split), t.rkey)
+            words = mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0, clean=self.params.normalize)
             ni, nj, _s = mh.near_pairs(t, self.params, self.options.threshold, mask, t.split,
                                        pair_ok=lambda i, j: (t.label[i] != t.label[j]) & (t.nkey[i] != t.nkey[j]),
-                                       words=mh.WordTest(self.options.max_word_diff, self.options.max_word_diff, 0,
-                                                          clean=self.params.normalize))
+                                       words=words, extra=t.label,
+                                       memo=mh.memo_slot(run, f"{self.code}.pairs", self.params,
+                                                         self.options.threshold, words))
         root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
         # clusters holding more than one label
         order = np.lexsort((t.label, root))

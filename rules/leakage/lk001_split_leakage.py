@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-
 import numpy as np
 
 from trainlint.context import unpack_id
 from trainlint.finding import Fix, Related, Severity
+from trainlint.hashing import combine
 from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
 from trainlint.rules.duplicates import near as mh
@@ -125,10 +125,13 @@ class SplitLeakage(Rule):
             # a near copy under another label is a different example (a hard negative: "I need to
             # verify my identity" / "Why do I need to verify my identity?"), not a leak; without
             # a label column every label hash is 0, so all pairs qualify
+            words = mh.WordTest(self.options.max_word_diff, clean=self.params.normalize)
             i, j, sim = mh.near_pairs(t, self.params, self.options.threshold, mask,
                                       np.zeros(t.ids.size, np.uint64),
                                       pair_ok=lambda i, j: (tag[i] != tag[j]) & (t.label[i] == t.label[j]),
-                                      words=mh.WordTest(self.options.max_word_diff, clean=self.params.normalize))
+                                      words=words, extra=combine(tag.astype(np.uint64), t.label),
+                                      memo=mh.memo_slot(run, f"{self.code}.pairs", self.params,
+                                                        self.options.threshold, words))
             ev = np.where(tag[i] == EVAL, i, j)
             tr = np.where(tag[i] == EVAL, j, i)
             # most similar train row per eval row; ties go to the first train row
