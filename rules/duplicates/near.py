@@ -2,7 +2,7 @@
 public, because rules of other categories use it too (conflicting-label, split-leakage);
 and the one place that picks where pairs are verified: here, or through the keyed shuffle the
 engine supplies (``_shuffle``) when the rule's state was detached (``Table.remote``).  The modules below import
-each other in one direction only: ``_minhash``, ``_arena`` <- ``_nearstate`` <- ``_pairs`` <- ``_shuffle`` <- here.
+each other in one direction only: ``_minhash``, ``_arena`` <- ``_nearstate`` <- ``_pairset``, ``_pairs`` <- ``_shuffle`` <- here.
 """
 
 from __future__ import annotations
