@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from ..finding import Finding, Fix, Severity
 from ._evidence import EVIDENCE_CHARS, READ_CHARS, is_pair, window
-from ._snippets import is_private, lookup
+from ._snippets import is_private, read_texts, shown
 
 #: other rows an entry lists before "and N more".
 OTHERS_SHOWN = 8
@@ -200,8 +200,9 @@ def add_snippets(report, made: list[Entry]) -> None:
     focus = {w: e.message for e in made if (w := wants[id(e)]) is not None and e.findings == 1}
     pairs = {(q.source, q.row, None) for e in made if not e.private for p in e.pairs[:OTHERS_SHOWN]
              for q in (p.place, p.cited, e.anchor)}
-    found = lookup(report, [w for w in wants.values() if w is not None], focus=focus)
-    texts = lookup(report, pairs, READ_CHARS) if pairs else {}
+    read = read_texts(report, {w for w in wants.values() if w is not None} | pairs)  # one pass over the sources
+    found = shown({w: read[w] for w in wants.values() if w in read}, focus=focus)
+    texts = shown({w: read[w] for w in pairs if w in read}, READ_CHARS)
     for e in made:
         w = wants[id(e)]
         e.snippet = found.get(w) if w is not None else None

@@ -49,6 +49,18 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
     """Escaped snippets of the wanted rows, read from ``report.inputs`` (none for a report made
     without inputs, a row that no longer parses, or an empty text).  ``focus``: the message of the
     finding a row is shown for; a piece of text it quotes is what the snippet shows (``around``)."""
+    return shown(read_texts(report, wanted), limit, focus)
+
+
+def shown(texts: Mapping[Want, str], limit: int = SNIPPET_CHARS,
+          focus: Mapping[Want, str] | None = None) -> dict[Want, str]:
+    """``read_texts``'s texts as snippets: escaped, at most ``limit`` characters (``lookup``)."""
+    return {w: escape_snippet(around(t, (focus or {}).get(w)), limit) for w, t in texts.items()}
+
+
+def read_texts(report, wanted: Iterable[Want]) -> dict[Want, str]:
+    """The whole texts of the wanted rows, private values masked, not escaped: one pass over the
+    sources for every snippet a report shows (reading a source means cutting all its blocks)."""
     by_source: dict[str, dict[int, list[Want]]] = {}
     for w in wanted:
         if w[0] is not None and w[1] is not None:
@@ -82,9 +94,7 @@ def lookup(report, wanted: Iterable[Want], limit: int = SNIPPET_CHARS,
     # value are redacted one by one
     maybe = flagged([t for _w, t in got], redactors) if redactors else set()
     for w, text in got:
-        if maybe is None or text in maybe:
-            text = redactors.text(text)
-        out[w] = escape_snippet(around(text, (focus or {}).get(w)), limit)
+        out[w] = redactors.text(text) if maybe is None or text in maybe else text
     return out
 
 
