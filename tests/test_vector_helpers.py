@@ -118,7 +118,7 @@ def test_word_lower_bounds_never_reject_a_passing_pair(seed, test):
 
 @pytest.mark.parametrize("rows", [1, 7, 1000, 100_003])
 def test_pair_set_in_parts_equals_one_unique(rows):
-    from trainlint.rules.duplicates._pairs import PairSet, _pack
+    from trainlint.rules.duplicates._pairset import PairSet, pack as _pack
 
     rng = np.random.default_rng(rows)
     batches = [_pack(rng.integers(0, rows, 5000), rng.integers(0, rows, 5000)) for _ in range(7)]

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._hashstate import repeated
+from ._pairset import pack
 
 U64 = np.uint64
 
@@ -106,11 +107,6 @@ def elements(table, mask: np.ndarray, bucket: np.ndarray, extra: np.ndarray | No
     return out
 
 
-def _pack(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    i, j = i.astype(np.int64), j.astype(np.int64)
-    return (np.minimum(i, j) << 32) | np.maximum(i, j)
-
-
 class Lookup:
     """A memo's pairs as packed pairs of the current table's rows (sorted), with their
     similarities: pairs whose elements are not in the table any more are dropped."""
@@ -126,13 +122,13 @@ class Lookup:
         ra, oka = _find(se, srow, memo.a)
         rb, okb = _find(se, srow, memo.b)
         ok = oka & okb
-        p = _pack(ra[ok], rb[ok])
+        p = pack(ra[ok], rb[ok])
         o = np.argsort(p, kind="stable")
         self.packed, self.sim = p[o], memo.sim[ok][o]
 
     def get(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(held, similarity) of pairs (i, j) of table rows."""
-        p = _pack(i, j)
+        p = pack(i, j)
         if self.packed.size == 0:
             return np.zeros(p.size, bool), np.zeros(p.size, np.float64)
         pos = np.minimum(np.searchsorted(self.packed, p), self.packed.size - 1)

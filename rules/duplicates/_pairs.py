@@ -14,7 +14,7 @@ from trainlint.memory import return_freed_memory
 from . import _memo
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
-from ._pairset import PairSet
+from ._pairset import PairSet, pack
 from ._words import fingerprints
 from ._nearstate import Table
 
@@ -43,12 +43,8 @@ def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     start = np.flatnonzero(np.concatenate(([True], ~same)))
     first = start[np.searchsorted(start, pos, side="right") - 1]
     later = row[o[pos]].astype(np.int64)
-    return np.concatenate([_pack(row[o[first]].astype(np.int64), later),
-                           _pack(row[o[pos - 1]].astype(np.int64), later)])
-
-
-def _pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (np.minimum(a, b) << 32) | np.maximum(a, b)
+    return np.concatenate([pack(row[o[first]].astype(np.int64), later),
+                           pack(row[o[pos - 1]].astype(np.int64), later)])
 
 
 def content_order(rows: np.ndarray, content: np.ndarray) -> np.ndarray:
@@ -211,7 +207,7 @@ def may_pass(table: Table, i: np.ndarray, j: np.ndarray, words) -> np.ndarray:
     rows = np.flatnonzero(need)
     pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
     del need
-    fp = fingerprints(lambda a, b: table.texts(rows[a:b]), rows.size, words.clean)
+    fp = fingerprints(lambda a, b, rows=rows: table.texts(rows[a:b]), rows.size, words.clean)
     del rows
     ok = np.zeros(i.size, bool)
     for a in range(0, i.size, _WORD_PAIRS):

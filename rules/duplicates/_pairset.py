@@ -7,6 +7,12 @@ import numpy as np
 from ._hashstate import unique
 
 
+def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unordered pairs of row numbers as int64: the smaller row in the high 32 bits."""
+    a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
+    return (np.minimum(a, b) << 32) | np.maximum(a, b)
+
+
 class PairSet:
     """Packed pairs gathered band by band, kept unique in bounded memory: new pairs are buffered
     and folded into the sorted set once the buffer holds ``fold`` of them (one sort per fold,

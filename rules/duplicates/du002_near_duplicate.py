@@ -11,7 +11,7 @@ from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
 
 from . import near as mh
-from ._hashstate import unique
+from ._hashstate import ranges, unique
 from ._words import WordTest
 
 #: chosen on the benchmark's planted edits and MRPC (see the docstring and benchmarks/bench_neardup.py)
@@ -237,8 +237,7 @@ def nearest_neighbours(member: np.ndarray, root: np.ndarray, i: np.ndarray, j: n
 
 def _pairs_of(nodes: np.ndarray, off: np.ndarray) -> np.ndarray:
     """Positions of the pairs of ``nodes`` in an adjacency list with offsets ``off``."""
-    start, cnt = off[nodes], off[nodes + 1] - off[nodes]
-    return np.repeat(start - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+    return ranges(off[nodes], off[nodes + 1] - off[nodes])
 
 
 def _most_similar(node: np.ndarray, other: np.ndarray, sim: np.ndarray, cited: np.ndarray,
