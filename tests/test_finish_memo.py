@@ -234,3 +234,32 @@ def test_warm_runs_through_the_cli_use_the_memo_and_equal_cold_runs(tmp_path, mo
     for e in _entries(cache):
         e.write_bytes(e.read_bytes()[:20])
     _same([train, test], cache)
+
+
+DATA = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "banking77").exists(), reason="../shared/data not present")
+def test_banking77_append_verifies_only_pairs_with_a_new_row(tmp_path, monkeypatch):
+    """Real paraphrase clusters: banking77's train split, then 300 rows of its test split appended.
+    The warm run equals a cold one, the near-duplicate memo is used as grown, and it verifies
+    fewer pairs than the cold run of the grown file (only those with an appended row)."""
+    from test_statecache import _same
+
+    slots = []
+    memo_slot = mh.memo_slot
+    monkeypatch.setattr(mh, "memo_slot", lambda run, name, *o: slots.append((name, memo_slot(run, name, *o)))
+                        or slots[-1][1])
+    train = tmp_path / "train.csv"
+    train.write_bytes((DATA / "banking77" / "train.csv").read_bytes())
+    cache = tmp_path / "c"
+    _same([train], cache)
+    cold_verified = {name: s.verified for name, s in slots if s is not None}["DU002.pairs"]
+    test_lines = (DATA / "banking77" / "test.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    with open(train, "a", encoding="utf-8") as f:
+        f.write("".join(test_lines[1:301]))
+    slots.clear()
+    _same([train], cache)
+    warm = {name: s for name, s in slots if s is not None}["DU002.pairs"]
+    assert warm.used == "grown"
+    assert 0 < warm.verified < cold_verified, (warm.verified, cold_verified)

@@ -285,3 +285,16 @@ def test_language_options_are_checked():
         UnexpectedLanguage({"language": "english"})
     with pytest.raises(ConfigError, match="backend"):
         MixedLanguage({"backend": "cld3"})
+
+
+def test_mojibake_of_mac_roman_bytes_is_repaired_as_mac_roman():
+    """lingua fi.txt line 680 holds "tietää" as Mac Roman bytes read as Latin-1 (C1 0x8a): the
+    repair, shown and used by --mask, is "tietää", not Windows-1252's "tietŠŠ"; line 388's 0x9a
+    stays Windows-1252 ("tšekkoslovakialaista")."""
+    import trainlint
+
+    report = trainlint.lint(str(DATA / "lingua_sentences" / "fi.txt"), select=["EN001"])
+    by_line = {f.line: f for f in report.findings}
+    assert "'tietää:'" in by_line[680].message and "mac-roman" in by_line[680].message
+    assert [e.replacement for e in by_line[680].edits] == ["ää", "ä"]
+    assert "'tšekkoslovakialaista'" in by_line[388].message
