@@ -38,3 +38,21 @@ def test_later_states_are_spilled_during_a_heavy_finish_and_restored():
     assert last[2][0] is last[2][1]  # one pickle: shared objects stay shared
     assert light[1] == [False, False, False, False]
     assert states == [None, None, None, None]  # each dropped once finished
+
+
+def test_no_writable_temp_dir_keeps_the_states_in_memory(monkeypatch):
+    """A temp dir that cannot be written (read-only, full) is no error: the states stay where they
+    were and every rule still finishes with its own."""
+    import tempfile
+
+    def refuse(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    log: list = []
+    states: list = []
+    rules = [_Seen(log, states, heavy=True), _Seen(log, states)]
+    states += [{"a": 1}, {"b": 2}]
+    finish_run(rules, states, [], [], {}, {})
+    heavy, after = log
+    assert heavy[1] == [False, False] and after[2] == {"b": 2}

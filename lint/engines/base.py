@@ -211,9 +211,15 @@ def _spill(states: list[Any], start: int):
     import pickle
     import tempfile
 
-    f = tempfile.TemporaryFile(prefix="trainlint-states-")
+    try:
+        f = tempfile.TemporaryFile(prefix="trainlint-states-")
+    except OSError:  # no writable temp dir: the states stay in memory (a higher peak, same result)
+        return None
     try:
         pickle.dump(states[start:], f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:  # the temp dir is full: likewise
+        f.close()
+        return None
     except BaseException:
         f.close()
         raise
