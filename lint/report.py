@@ -44,6 +44,8 @@ class Report:
         #: every finding of the run, before per-file-ignores, suppressions and a baseline hid
         #: some (``lint/accept.py``); None when nothing was hidden
         self.every_finding: FindingStore | None = None
+        #: the texts of rows an earlier run's report read (``trainlint.textmemo``), or None
+        self.text_memo = None
 
     @property
     def findings(self) -> FindingStore:

@@ -143,6 +143,11 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         findings = redact_findings(result.findings, rules)  # no private value in any output
         report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
         report.mask = tuple(settings.mask)
+        cache = getattr(engine, "cache", None)
+        if cache is not None:  # the texts reports show, kept between runs (``textmemo``)
+            from .textmemo import TextMemo
+
+            report.text_memo = TextMemo(cache, [s.info for s in specs])
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys

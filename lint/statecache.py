@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .appends import Anchor, Blocks, Grown, Link, Merged, clean_end, hash_prefix, last_line, reader_print
+from .cachedir import cache_files, tag_dir, clean, size as dir_size  # noqa: F401 - re-exported (``trainlint clean``)
 
 #: bump when the layout of an entry changes
 FORMAT = 2  # 2: links (appends), row-group blocks, anchors
@@ -82,6 +83,9 @@ class StateCache:
         self.appends = 0
         self._stat: dict[str, tuple[int, int]] = {}
         self._newlines: dict[str, int] = {}
+        self._digests: dict[str, str] = {}
+        #: path -> the content hash of the earlier content a grown file was read on from
+        self._grown_from: dict[str, str] = {}
         #: keep whole runs' finished results too (``run_entry``)
         self.whole_runs = whole_runs
 
@@ -123,6 +127,7 @@ class StateCache:
         try:
             digest, newlines = memo.read_text("ascii").split()
             self._newlines[path] = int(newlines)
+            self._digests[path] = digest
             return digest
         except (OSError, ValueError):
             pass
@@ -138,12 +143,22 @@ class StateCache:
             return None
         digest = f"{h.hexdigest()}-{st2.st_size}"
         self._newlines[path] = newlines
+        self._digests[path] = digest
         # remembered only when the file did not change while read and its mtime is older than
         # the clock's resolution could hide: a same-size edit in the same tick (``racy git``)
         # would otherwise keep the old hash
         if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
             self._write(memo, f"{digest} {newlines}".encode("ascii"))
         return digest
+
+    def digest(self, path: str) -> str | None:
+        """The content hash this run keyed the file by (``content_hash``), or None."""
+        return self._digests.get(path) if path in self._digests else self.content_hash(path)
+
+    def grown_from(self, path: str) -> str | None:
+        """The content hash of the earlier content this run read the grown file ``path`` on from
+        (its rows are the same records), or None when it was not read as grown."""
+        return self._grown_from.get(path)
 
     def unchanged(self, path: str) -> bool:
         """Whether the file still has the size and mtime it had when hashed: a result read from a
@@ -252,6 +267,7 @@ class StateCache:
         if parts is None or sum(int(p.records) for p in parts) != anchor.records:
             return None
         self.appends += 1
+        self._grown_from[path] = anchor.digest
         return Grown(parts, (anchor.size, anchor.records, anchor.newlines + 1), anchor)
 
     def load_parts(self, key: str) -> list | None:
@@ -331,7 +347,7 @@ class StateCache:
         no error (the run goes on uncached)."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _tag(self.root)
+            tag_dir(self.root)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -346,7 +362,7 @@ class StateCache:
 
     def evict(self) -> None:
         """Remove the least recently used entries until the directory fits ``max_bytes``."""
-        files = _files(self.root)
+        files = cache_files(self.root)
         total = sum(s for _, s, _ in files)
         if total <= self.max_bytes:
             return
@@ -359,40 +375,3 @@ class StateCache:
             except OSError:
                 pass
 
-
-def _tag(root: Path) -> None:
-    """A CACHEDIR.TAG and a .gitignore, as ruff's cache has: backup tools and git skip it."""
-    if not (root / ".gitignore").exists():
-        (root / ".gitignore").write_text("# created by trainlint\n*\n")
-        (root / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
-
-
-def _files(root: Path) -> list[tuple[Path, int, float]]:
-    out = []
-    for sub in ("entries", "stat"):
-        for p in (root / sub).rglob("*"):
-            try:
-                st = p.stat()
-            except OSError:
-                continue
-            if p.is_file():
-                out.append((p, st.st_size, st.st_atime if sub == "stat" else st.st_mtime))
-    return out
-
-
-def size(root: str) -> tuple[int, int]:
-    """(files, bytes) in the cache directory ``root``."""
-    files = _files(Path(root))
-    return len(files), sum(s for _, s, _ in files)
-
-
-def clean(root: str, dry_run: bool = False) -> tuple[int, int]:
-    """Remove the cache directory ``root`` (only when it is one: it has our CACHEDIR.TAG);
-    returns (files, bytes) it held."""
-    import shutil
-
-    n, b = size(root)
-    r = Path(root)
-    if not dry_run and (r / "CACHEDIR.TAG").exists():
-        shutil.rmtree(r, ignore_errors=True)
-    return n, b

@@ -1,0 +1,44 @@
+"""The state cache's directory on disk: its tags (CACHEDIR.TAG, .gitignore), its files and size,
+and ``trainlint clean`` (``statecache`` keeps the entries in it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def tag_dir(root: Path) -> None:
+    """A CACHEDIR.TAG and a .gitignore, as ruff's cache has: backup tools and git skip it."""
+    if not (root / ".gitignore").exists():
+        (root / ".gitignore").write_text("# created by trainlint\n*\n")
+        (root / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+
+
+def cache_files(root: Path) -> list[tuple[Path, int, float]]:
+    out = []
+    for sub in ("entries", "stat"):
+        for p in (root / sub).rglob("*"):
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            if p.is_file():
+                out.append((p, st.st_size, st.st_atime if sub == "stat" else st.st_mtime))
+    return out
+
+
+def size(root: str) -> tuple[int, int]:
+    """(files, bytes) in the cache directory ``root``."""
+    files = cache_files(Path(root))
+    return len(files), sum(s for _, s, _ in files)
+
+
+def clean(root: str, dry_run: bool = False) -> tuple[int, int]:
+    """Remove the cache directory ``root`` (only when it is one: it has our CACHEDIR.TAG);
+    returns (files, bytes) it held."""
+    import shutil
+
+    n, b = size(root)
+    r = Path(root)
+    if not dry_run and (r / "CACHEDIR.TAG").exists():
+        shutil.rmtree(r, ignore_errors=True)
+    return n, b
