@@ -106,6 +106,13 @@ class Edit:
         return {"start": self.start, "end": self.end, "before": self.before, "after": self.replacement,
                 "length": self.length}
 
+    def __getstate__(self) -> tuple:  # as Finding's: no ``fields()`` per call (20k at 1M rows)
+        return (self.start, self.end, self.replacement, self.before, self.length)
+
+    def __setstate__(self, state: Any) -> None:
+        for name, value in zip(("start", "end", "replacement", "before", "length"), state):
+            object.__setattr__(self, name, value)
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Edit:
         return cls(int(d["start"]), int(d["end"]), str(d["after"]), str(d.get("before", "")), int(d["length"]))

@@ -140,7 +140,8 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         from .redact import redact_findings
 
-        findings = redact_findings(result.findings, rules)  # no private value in any output
+        # no private value in any output (a finished run the cache kept was redacted when kept)
+        findings = result.findings if result.redacted else redact_findings(result.findings, rules)
         report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
         report.mask = tuple(settings.mask)
         cache = getattr(engine, "cache", None)

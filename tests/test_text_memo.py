@@ -92,3 +92,20 @@ def test_damaged_memo_is_ignored(tmp_path, reads):
         if e.is_file():
             e.write_bytes(e.read_bytes()[:30])  # every entry cut short, the memo among them
     assert _same([f], cache) == first
+
+
+def test_a_kept_finished_run_is_shown_redacted(tmp_path):
+    """The finished run is kept redacted (``engines.cached.redacted``): a warm run that reuses it
+    shows no private value, as the cold one.  Label variants quote the labels (an address here)."""
+    f = tmp_path / "labels.jsonl"
+    labels = ["jane.doe@privatemail.org", "Jane.Doe@privatemail.org "]
+    f.write_text("".join(json.dumps({"text": f"hello world {i}", "label": labels[i % 2]}) + "\n" for i in range(20)))
+    cache = tmp_path / "c"
+    for fmt in ("json", "text"):
+        first = _same([f], cache, "--output-format", fmt)
+        assert _report([f], "--cache", "--cache-dir", str(cache), "--output-format", fmt) == first
+        # the message quotes both labels masked (the stats count labels as they are)
+        msgs = ([x["message"] for x in json.loads(first)["findings"]] if fmt == "json"
+                else [line for line in first.splitlines() if "differs from" in line])
+        variant = [m for m in msgs if "differs from" in m]
+        assert variant and all("j***@" in m and "privatemail" not in m for m in variant), msgs

@@ -27,6 +27,16 @@ def finished_run(cache, keys: Sequence[str | None], engine: str = "",
     return whole, done
 
 
+def redacted(result: EngineResult, rules: Sequence[Rule]) -> EngineResult:
+    """``result`` with its findings redacted as the runner would (``redact.redact_findings``), for
+    keeping: a warm run does not redact the same findings again."""
+    from dataclasses import replace
+
+    from ..redact import redact_findings
+
+    return replace(result, findings=redact_findings(result.findings, rules), redacted=True)
+
+
 class WholeRunCache(Engine):
     """``inner`` with its finished runs kept in ``cache`` (a ``statecache.StateCache``)."""
 
@@ -42,6 +52,7 @@ class WholeRunCache(Engine):
             return done
         result = self.inner.run(specs, rules, progress)
         if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
+            result = redacted(result, rules)
             self.cache.store_run(whole, result, [s.info.path for s in specs])
         return result
 

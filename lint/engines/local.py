@@ -10,7 +10,7 @@ from .. import finishmemo
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block
-from .cached import finished_run
+from .cached import finished_run, redacted
 
 
 class LocalEngine(Engine):
@@ -69,6 +69,7 @@ class LocalEngine(Engine):
                             memo=memo)
         finishmemo.keep(self.cache, paths, memo)
         if whole is not None:
+            result = redacted(result, rules)
             self.cache.store_run(whole, result, paths)
         return result
 
