@@ -46,6 +46,8 @@ class Report:
         self.every_finding: FindingStore | None = None
         #: the texts of rows an earlier run's report read (``trainlint.textmemo``), or None
         self.text_memo = None
+        #: reports of this run rendered before (``trainlint.rendermemo``), or None
+        self.render_memo = None
 
     @property
     def findings(self) -> FindingStore:

@@ -166,6 +166,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
             from .accept import only_sources
 
             report.findings = only_sources(report.findings, report_on)
+        if result.entry is not None and report.findings is findings and report.keys is None:
+            from .rendermemo import RenderMemo  # the report of the run as it finished: kept whole
+
+            report.render_memo = RenderMemo(cache, result.entry, report)
         if output_dir is not None:
             from .clean import write_outputs
 

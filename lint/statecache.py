@@ -204,7 +204,7 @@ class StateCache:
         last = _digest("last-run", self.run_key, [os.path.abspath(p) for p in paths])
         before = self.load(last, count=False)
         if isinstance(before, str) and before != key:
-            self._entry(before).unlink(missing_ok=True)
+            self.drop(before)
         self.store(last, key)
 
     # -- appends ------------------------------------------------------------------------------------
@@ -301,6 +301,9 @@ class StateCache:
 
     def _entry(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / key
+
+    def drop(self, key: str) -> None:
+        self._entry(key).unlink(missing_ok=True)
 
     def load(self, key: str, count: bool = True) -> Any | None:
         """The stored result, or None (missing, damaged, another format: a miss).  ``count``:

@@ -40,6 +40,8 @@ class EngineResult:
     line_index: dict[int, LineIndex] = field(default_factory=dict)
     #: ``findings`` are redacted already (``trainlint.redact``: a finished run kept by the cache)
     redacted: bool = False
+    #: the state cache's entry that keeps this finished run (``StateCache.run_entry``), or None
+    entry: str | None = None
 
 
 def active_rules(rules: Sequence[Rule], info: SourceInfo) -> list[int]:

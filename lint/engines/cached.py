@@ -22,6 +22,8 @@ def finished_run(cache, keys: Sequence[str | None], engine: str = "",
     (near-duplicate verification is most of a warm run otherwise)."""
     whole = cache.run_entry(keys, engine)
     done = cache.load(whole) if whole is not None else None
+    if done is not None:
+        done.entry = whole
     if done is not None and progress:
         progress(sum(done.rows_by_source.values()))
     return whole, done
@@ -34,7 +36,7 @@ def redacted(result: EngineResult, rules: Sequence[Rule]) -> EngineResult:
 
     from ..redact import redact_findings
 
-    return replace(result, findings=redact_findings(result.findings, rules), redacted=True)
+    return replace(result, findings=redact_findings(result.findings, rules), redacted=True, entry=None)
 
 
 class WholeRunCache(Engine):
@@ -54,6 +56,7 @@ class WholeRunCache(Engine):
         if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
             result = redacted(result, rules)
             self.cache.store_run(whole, result, [s.info.path for s in specs])
+            result.entry = whole
         return result
 
     def tasks(self, fn: Callable, calls: list[tuple]) -> list:

@@ -71,6 +71,7 @@ class LocalEngine(Engine):
         if whole is not None:
             result = redacted(result, rules)
             self.cache.store_run(whole, result, paths)
+            result.entry = whole
         return result
 
     def _lint(self, spec, key: str | None, rules, progress) -> list[BlockResult]:
