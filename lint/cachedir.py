@@ -1,19 +1,18 @@
-"""The state cache's directory on disk: its tags (CACHEDIR.TAG, .gitignore), its files and size,
-and ``trainlint clean`` (``statecache`` keeps the entries in it)."""
+"""The cache directory as files: its tags, what it holds, its removal (``trainlint clean``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def tag_dir(root: Path) -> None:
+def tag(root: Path) -> None:
     """A CACHEDIR.TAG and a .gitignore, as ruff's cache has: backup tools and git skip it."""
     if not (root / ".gitignore").exists():
         (root / ".gitignore").write_text("# created by trainlint\n*\n")
         (root / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
 
 
-def cache_files(root: Path) -> list[tuple[Path, int, float]]:
+def files(root: Path) -> list[tuple[Path, int, float]]:
     out = []
     for sub in ("entries", "stat"):
         for p in (root / sub).rglob("*"):
@@ -28,8 +27,8 @@ def cache_files(root: Path) -> list[tuple[Path, int, float]]:
 
 def size(root: str) -> tuple[int, int]:
     """(files, bytes) in the cache directory ``root``."""
-    files = cache_files(Path(root))
-    return len(files), sum(s for _, s, _ in files)
+    found = files(Path(root))
+    return len(found), sum(s for _, s, _ in found)
 
 
 def clean(root: str, dry_run: bool = False) -> tuple[int, int]:
