@@ -185,7 +185,7 @@ class Finding:
         d: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
-            "severity": self.severity.value,
+            "severity": self.severity._value_,  # ``.value`` is a descriptor call: 150k findings at 1M rows
             "message": self.message,
             "source": self.source,
             "row": self.row,
@@ -195,7 +195,7 @@ class Finding:
             "rows_sample": list(self.rows_sample),
             "group": self.group,
             "related": [r.to_dict() for r in self.related],
-            "fix": self.fix.value if self.fix is not None else None,
+            "fix": self.fix._value_ if self.fix is not None else None,
         }
         if self.pointer is not None:
             d["pointer"] = self.pointer
