@@ -158,6 +158,26 @@ class Finding:
                 value = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
             object.__setattr__(self, f.name, value)
 
+    @staticmethod
+    def columns(findings: list[Finding]) -> list[tuple]:
+        """The values of every field of ``findings``, a tuple per field (``from_columns``)."""
+        return list(zip(*map(_finding_values, findings))) if findings else []
+
+    @staticmethod
+    def from_columns(columns: list[tuple]) -> list[Finding]:
+        """The findings whose fields hold ``columns`` (``columns``, or one pickled by an earlier
+        version with fewer fields: those get their defaults, as ``__setstate__`` does)."""
+        if len(columns) != len(_FINDING_FIELDS):
+            rows = zip(*columns) if columns else ()
+            return [_restored(values) for values in rows]
+        new, put, names, out = object.__new__, object.__setattr__, _FINDING_FIELDS, []
+        for values in zip(*columns):
+            f = new(Finding)
+            for name, value in zip(names, values):
+                put(f, name, value)
+            out.append(f)
+        return out
+
     @property
     def location(self) -> str:
         """``path:line`` as ruff prints it, else ``path:row N`` (0-based), else the path."""
@@ -229,3 +249,9 @@ class Finding:
 
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 _finding_values = operator.attrgetter(*_FINDING_FIELDS)
+
+
+def _restored(values: tuple) -> Finding:
+    f = object.__new__(Finding)
+    f.__setstate__(values)
+    return f
