@@ -34,6 +34,20 @@ def _finding_dict(report, show_text: bool):
     return lambda f: with_texts(f.to_dict(), f, found) if found else f.to_dict()
 
 
+def _finding_line(report, show_text: bool, enc):
+    """Finding -> its line of the document: ``enc(_finding_dict(...)(f))``, made directly
+    (``_jsonline``)."""
+    from ._jsonline import line_maker
+
+    found = None
+    if show_text:
+        from ._evidence import texts, with_texts
+
+        found = texts(report)
+    to_dict = (lambda f: with_texts(f.to_dict(), f, found)) if found else (lambda f: f.to_dict())
+    return line_maker(enc, found, lambda f: enc(to_dict(f)))
+
+
 def as_dict(report, show_text: bool = True) -> dict[str, Any]:
     """The whole document as one dict (every finding made at once: for small reports)."""
     to_dict = _finding_dict(report, show_text)
@@ -54,13 +68,13 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
     never exists whole in memory.  Keys in the contract's order: sources, findings, summary."""
     enc = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
     head, tail = _head(report), _tail(report)
-    to_dict = _finding_dict(report, show_text)
+    line = _finding_line(report, show_text, enc)
     if indent is None:
         fp.write(enc(head)[:-1] + ', "findings": [')
         sep = ", "
         first = True
         for chunk in _chunks(report.findings):
-            fp.write(("" if first else sep) + sep.join(enc(to_dict(f)) for f in chunk))
+            fp.write(("" if first else sep) + sep.join(map(line, chunk)))
             first = False
         fp.write("], " + enc(tail)[1:])
         return
@@ -76,7 +90,7 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
         sep = ",\n" + pad * 2
         first = True
         for chunk in _chunks(report.findings):
-            fp.write(("" if first else ",\n") + pad * 2 + sep.join(enc(to_dict(f)) for f in chunk))
+            fp.write(("" if first else ",\n") + pad * 2 + sep.join(map(line, chunk)))
             first = False
         fp.write(f"\n{pad}],\n")
     else:
