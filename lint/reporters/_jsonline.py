@@ -31,6 +31,28 @@ def _i(v: Any) -> str:
     raise TypeError
 
 
+def _related(related) -> str:
+    return ", ".join(f'{{"source": {_s(r.source)}, "row": {_i(r.row)}, "line": {_i(r.line)}}}' for r in related)
+
+
+def _group(group) -> str:
+    return "null" if group is None else _s(group) if type(group) is str else _i(group)
+
+
+def row_lines(part, idx, line: Callable[[Finding], str]) -> list[str]:
+    """The lines of a ``RowFindings``' entries at ``idx``, made from its columns (no pointer,
+    extra or edits; never a pair); ``line`` (``line_maker``'s) for its findings otherwise."""
+    try:
+        head = f'{{"code": {_s(part.code)}, "name": {_s(part.name)}, "severity": {_s(part.severity._value_)}, '
+        tail = f', "fix": {_s(None if part.fix is None else part.fix._value_)}}}'
+        return [f'{head}"message": {_s(m)}, "source": {_s(s)}, "row": {_i(r)}, "line": {_i(ln)}, '
+                f'"column": {_s(c)}, "n_rows": 1, "rows_sample": [], "group": {_group(g)}, '
+                f'"related": [{_related(rel)}]{tail}'
+                for m, s, r, ln, c, g, rel in zip(*part.values(idx))]
+    except (TypeError, AttributeError):
+        return [line(f) for f in part.findings(idx)]
+
+
 def line_maker(enc: Callable[[Any], str], found: Mapping | None,
                slow: Callable[[Finding], str]) -> Callable[[Finding], str]:
     """Finding -> its line: ``enc`` encodes a value as the report does, ``found`` holds the pair
@@ -40,10 +62,7 @@ def line_maker(enc: Callable[[Any], str], found: Mapping | None,
         if type(f) is not Finding:
             return slow(f)
         try:
-            group = f.group
-            g = "null" if group is None else _s(group) if type(group) is str else _i(group)
-            related = ", ".join(f'{{"source": {_s(r.source)}, "row": {_i(r.row)}, "line": {_i(r.line)}}}'
-                                for r in f.related)
+            g, related = _group(f.group), _related(f.related)
             sample = ", ".join(_i(r) for r in f.rows_sample)
             out = (f'{{"code": {_s(f.code)}, "name": {_s(f.name)}, "severity": {_s(f.severity._value_)}, '
                    f'"message": {_s(f.message)}, "source": {_s(f.source)}, "row": {_i(f.row)}, '

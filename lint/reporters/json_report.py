@@ -73,8 +73,8 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
         fp.write(enc(head)[:-1] + ', "findings": [')
         sep = ", "
         first = True
-        for chunk in _chunks(report.findings):
-            fp.write(("" if first else sep) + sep.join(map(line, chunk)))
+        for chunk in _line_chunks(report.findings, line):
+            fp.write(("" if first else sep) + sep.join(chunk))
             first = False
         fp.write("], " + enc(tail)[1:])
         return
@@ -89,8 +89,8 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
         fp.write(f'{pad}"findings": [\n')
         sep = ",\n" + pad * 2
         first = True
-        for chunk in _chunks(report.findings):
-            fp.write(("" if first else ",\n") + pad * 2 + sep.join(map(line, chunk)))
+        for chunk in _line_chunks(report.findings, line):
+            fp.write(("" if first else ",\n") + pad * 2 + sep.join(chunk))
             first = False
         fp.write(f"\n{pad}],\n")
     else:
@@ -108,9 +108,20 @@ def write(report, fp, show_text: bool = True, **_opts) -> None:
     fp.write("\n")
 
 
-def _chunks(findings, size: int = 2048) -> Iterable[list]:
-    for start in range(0, len(findings), size):
-        yield findings[start:start + size]
+def _line_chunks(findings, line) -> Iterable[list[str]]:
+    """The findings' lines, chunk by chunk; a ``RowFindings``' made from its columns."""
+    from ..findings import FindingStore, RowFindings
+    from ._jsonline import row_lines
+
+    if not isinstance(findings, FindingStore):
+        for start in range(0, len(findings), 2048):
+            yield [line(f) for f in findings[start:start + 2048]]
+        return
+
+    def lines(part, idx) -> list[str]:
+        return row_lines(part, idx, line) if isinstance(part, RowFindings) else [line(part[i]) for i in idx.tolist()]
+
+    yield from findings.chunks(lines)
 
 
 def _json_default(o: Any) -> Any:

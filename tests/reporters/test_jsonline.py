@@ -53,3 +53,16 @@ def test_unusual_values_take_the_dict_path():
            Finding("X001", "x", Severity.WARNING, "m", group="g", extra={"n": np.float32(0.25)})]
     line = _jsonline.line_maker(ENC, None, lambda f: ENC(f.to_dict()))
     assert [line(f) for f in odd] == [ENC(f.to_dict()) for f in odd]
+
+
+@pytest.mark.parametrize("data, opts", [("sms_spam/SMSSpamCollection", {"input_format": "tsv", "header": False}),
+                                        ("titanic/titanic.csv", {}), ("uci_sentiment", {})])
+def test_document_equals_the_dict_path(data, opts, monkeypatch):
+    """The whole report, row findings (columns, never made into ``Finding``s) among them."""
+    report = trainlint.lint(str(DATA / data), **opts)
+    assert any(type(p).__name__ == "RowFindings" for p in report.findings.parts)
+    fast = json_report.dumps(report)
+    to_dict = json_report._finding_dict(report, True)
+    monkeypatch.setattr(json_report, "_finding_line", lambda report, show_text, enc: lambda f: enc(to_dict(f)))
+    monkeypatch.setattr(_jsonline, "row_lines", lambda part, idx, line: [line(f) for f in part.findings(idx)])
+    assert json_report.dumps(report) == fast
