@@ -85,6 +85,8 @@ class StateCache:
         self._stat: dict[str, tuple[int, int]] = {}
         self._newlines: dict[str, int] = {}
         self._digests: dict[str, str] = {}
+        #: path -> (size, hash of the file's first size bytes), read with its content hash
+        self._prefixes: dict[str, tuple[int, str]] = {}
         #: path -> the content hash of the earlier content a grown file was read on from
         self._grown_from: dict[str, str] = {}
         #: keep whole runs' finished results too (``run_entry``)
@@ -111,10 +113,11 @@ class StateCache:
 
     # -- keys ---------------------------------------------------------------------------------------
 
-    def content_hash(self, path: str) -> str | None:
+    def content_hash(self, path: str, prefix: Any = None) -> str | None:
         """The xxhash of the file's bytes, remembered by (path, size, mtime) so an unchanged file
         is not read again; None when it is no regular file.  Its newlines are counted on the way
-        (``newlines``: the line a record appended after them starts on)."""
+        (``newlines``: the line a record appended after them starts on), and, when the file is
+        read, the hash of its first ``prefix()`` bytes (``grown`` then needs no second read)."""
         import numpy as np
         import xxhash
 
@@ -134,11 +137,18 @@ class StateCache:
         except (OSError, ValueError):
             pass
         h = xxhash.xxh3_128()
-        newlines = 0
+        newlines = pos = 0
+        at = prefix() if prefix is not None else None
         try:
             with open(path, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)
+                    if at is not None and pos < at <= pos + len(chunk):
+                        h.update(memoryview(chunk)[:at - pos])
+                        self._prefixes[path] = (at, f"{h.hexdigest()}-{at}")  # as ``hash_prefix``
+                        h.update(memoryview(chunk)[at - pos:])
+                    else:
+                        h.update(chunk)
+                    pos += len(chunk)
                     newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
             st2 = os.stat(path)
         except OSError:
@@ -152,6 +162,10 @@ class StateCache:
         if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
             self._write(memo, f"{digest} {newlines}".encode("ascii"))
         return digest
+
+    def _anchor_size(self, info: Any) -> int | None:
+        anchor = self.load(self._anchor_key(info), count=False)
+        return anchor.size if isinstance(anchor, Anchor) else None
 
     def digest(self, path: str) -> str | None:
         """The content hash this run keyed the file by (``content_hash``), or None."""
@@ -174,7 +188,7 @@ class StateCache:
     def key(self, info: Any) -> str | None:
         """The entry's name for the source ``info`` (its roles, columns, format and position are
         part of it), or None when it cannot be cached (no file: a DataFrame, a stream)."""
-        content = self.content_hash(info.path) if info.path else None
+        content = self.content_hash(info.path, lambda: self._anchor_size(info)) if info.path else None
         if content is None:
             return None
         return _digest(self.run_key, content, pickle.dumps(info, protocol=4))
@@ -263,7 +277,8 @@ class StateCache:
             return None
         if anchor.reader != _digest(*reader_print(reader)) or not reader.can_start_at_offset():
             return None
-        if hash_prefix(path, anchor.size) != anchor.digest:
+        known = self._prefixes.get(path)
+        if (known[1] if known and known[0] == anchor.size else hash_prefix(path, anchor.size)) != anchor.digest:
             return None
         parts = self.load_parts(anchor.entry)
         if parts is None or sum(int(p.records) for p in parts) != anchor.records:
