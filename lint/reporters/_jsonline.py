@@ -15,20 +15,18 @@ from ..finding import Finding
 from ._evidence import is_pair, wants, window
 
 
+def _exact(v: Any, kind: type) -> Any:
+    if type(v) is not kind:
+        raise TypeError
+    return v
+
+
 def _s(v: Any) -> str:
-    if v is None:
-        return "null"
-    if type(v) is str:
-        return encode_basestring(v)
-    raise TypeError
+    return "null" if v is None else encode_basestring(_exact(v, str))
 
 
 def _i(v: Any) -> str:
-    if v is None:
-        return "null"
-    if type(v) is int:
-        return str(v)
-    raise TypeError
+    return "null" if v is None else str(_exact(v, int))
 
 
 def _related(related) -> str:
