@@ -1,71 +1,65 @@
-"""The band hashes of a run's near-duplicate blocks as one matrix (an arena), and a table's view of
-it: ``_nearstate``'s tables index it by row instead of copying it (issue 21)."""
+"""A table's band hashes read band by band from its blocks' spilled columns (issue 21): a local
+``finish`` holds one band of every row at a time (4 bytes a row), not the matrix (128 bytes a
+row, the largest per-row item at the peak of a 4M-row run)."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
-from trainlint.memory import return_freed_memory
 
+class ColumnBands:
+    """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``_nearstate.Stored``)
+    laid end to end.  ``column(b)`` reads band ``b`` of every row; ``bands[idx, b]`` and ``bands[idx]``
+    index it as the matrix would be (the latter reads every band)."""
 
-#: the band-hash arenas made by ``arena_bands`` (id -> array), so a block whose band hashes are
-#: rows of one is known to be in it
-_ARENAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-#: bytes of old block arrays freed between two hand-backs to the OS while the arena fills (else
-#: the arena and the blocks it replaces were both resident: 2x the band hashes at 2M rows)
-_TRIM_BYTES = 64 << 20
-
-
-def arena_bands(stored: list) -> tuple[np.ndarray, dict[int, int]]:
-    """(one uint32 matrix holding the band hashes of all ``stored`` blocks, id of block -> its
-    first row there).  The blocks' own arrays become views of it, so the matrix replaces them
-    rather than copying them (a table's concatenated copy was 128 bytes a row more at the peak
-    of ``finish``, issue 21): blocks are moved in one by one, each old array freed as it goes.
-    Blocks already in one arena (a second near rule of the run) are not moved again."""
-    uniq = list({id(s): s for s in stored if s is not None}.values())
-    base = uniq[0].bands.base if uniq else None
-    if base is not None and _ARENAS.get(id(base)) is base and all(s.bands.base is base for s in uniq):
-        start = base.__array_interface__["data"][0]
-        row = base.strides[0]
-        return base, {id(s): (s.bands.__array_interface__["data"][0] - start) // row if s.bands.size else 0
-                      for s in uniq}
-    width = max((s.bands.shape[1] for s in uniq), default=0)
-    arena = np.zeros((sum(s.bands.shape[0] for s in uniq), width), np.uint32)
-    starts, at, moved = {}, 0, 0
-    for s in uniq:
-        n = s.bands.shape[0]
-        if s.bands.shape[1] == width:
-            arena[at:at + n] = s.bands
-        moved += s.bands.nbytes
-        s.bands = arena[at:at + n]
-        starts[id(s)] = at
-        at += n
-        if moved >= _TRIM_BYTES:  # the blocks' old arrays are heap, not mmap: glibc keeps them
-            return_freed_memory()
-            moved = 0
-    _ARENAS[id(arena)] = arena
-    return_freed_memory()
-    return arena, starts
-
-
-class ArenaBands:
-    """A table's band hashes as rows ``pos`` of an arena (``arena_bands``), indexed as the
-    matrix would be: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``."""
-
-    def __init__(self, arena: np.ndarray, pos: np.ndarray) -> None:
-        self.arena = arena
+    def __init__(self, blocks: list, starts: np.ndarray, pos: np.ndarray) -> None:
+        self.blocks = blocks
+        self.starts = starts  # first row of each block, and the total last
         self.pos = pos
-        self.shape = (pos.size, arena.shape[1])
+        self.shape = (pos.size, max((s.width for s in blocks), default=0))
+
+    @classmethod
+    def of(cls, stored: list, sel: list[np.ndarray]) -> ColumnBands:
+        """The bands of the rows ``sel[k]`` of ``stored[k]`` for every chunk ``k``, in that order
+        (chunks may share a block)."""
+        uniq = list({id(s): s for s in stored}.values())
+        starts = np.concatenate(([0], np.cumsum([s.n for s in uniq]))).astype(np.int64)
+        first = {id(s): int(a) for s, a in zip(uniq, starts[:-1])}
+        pos = np.concatenate([c + first[id(s)] for s, c in zip(stored, sel)]) if sel else np.zeros(0, np.int64)
+        return cls(uniq, starts, pos.astype(np.int32 if starts[-1] < 2**31 else np.int64))
+
+    def column(self, b: int) -> np.ndarray:
+        """Band ``b`` of every row (uint32)."""
+        whole = np.zeros(int(self.starts[-1]), np.uint32)
+        for s, a in zip(self.blocks, self.starts[:-1].tolist()):
+            if b < s.width:  # a block of another width (none today) keeps zeros, as the matrix did
+                s.band(b, whole[a:a + s.n])
+        return whole[self.pos]
 
     def __getitem__(self, key):
         if isinstance(key, tuple):
             idx, col = key
-            return self.arena[self.pos[idx], col]
-        return self.arena[self.pos[key]]
+            return self.column(col)[idx]
+        return np.stack([self.column(b)[key] for b in range(self.shape[1])], axis=-1)
 
-    def take(self, o: np.ndarray) -> ArenaBands:
-        return ArenaBands(self.arena, self.pos[o])
+    def take(self, o: np.ndarray) -> ColumnBands:
+        return ColumnBands(self.blocks, self.starts, self.pos[o])
+
+
+def column(bands, b: int) -> np.ndarray:
+    """Band ``b`` of every row of ``bands`` (a matrix or a :class:`ColumnBands`)."""
+    return bands.column(b) if isinstance(bands, ColumnBands) else bands[:, b]
+
+
+def shared_count(bands, i: np.ndarray, j: np.ndarray, chunk: int) -> np.ndarray:
+    """Number of equal band hashes of each pair (i, j): a :class:`ColumnBands` band by band (one
+    band of every row held), a matrix in chunks of ``chunk`` pairs."""
+    out = np.zeros(i.size, np.int16)
+    if isinstance(bands, ColumnBands):
+        for b in range(bands.shape[1]):
+            col = bands.column(b)
+            out += col[i] == col[j]
+        return out
+    for a in range(0, i.size, chunk):
+        out[a:a + chunk] = (bands[i[a:a + chunk]] == bands[j[a:a + chunk]]).sum(axis=1)
+    return out

@@ -28,7 +28,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arena import ArenaBands, arena_bands
+from trainlint.spill import Spilled
+
+from ._arena import ColumnBands
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
@@ -43,31 +45,54 @@ def _string_array(lens: np.ndarray, data: bytes) -> pa.Array:
 
 class Stored:
     """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
-    by the rules that keep rows of that batch."""
+    by the rules that keep rows of that batch.  Kept in the process's spill file
+    (``trainlint.spill``), the band hashes band by band, so ``finish`` reads one band of every
+    block at a time (``_arena.ColumnBands``) and a text block when it verifies its pairs."""
 
-    __slots__ = ("bands", "lens", "size", "blob")
+    __slots__ = ("cols", "n", "width", "size")
 
     def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
         data, off = utf8_buffer(texts)
-        self.bands = np.ascontiguousarray(bands, np.uint32)
-        self.lens = np.diff(off).astype(np.int32)
-        self.size = int(data.size)
-        self.blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if self.size else b""
+        size = int(data.size)
+        blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if size else b""
+        self._keep(np.asarray(bands, np.uint32), np.diff(off).astype(np.int32), size, blob)
+
+    def _keep(self, bands: np.ndarray, lens: np.ndarray, size: int, blob: bytes) -> None:
+        self.n, self.width = bands.shape
+        self.size = size
+        self.cols = Spilled((np.ascontiguousarray(bands.T), lens, np.frombuffer(blob, np.uint8)))
+
+    @property
+    def bands(self) -> np.ndarray:
+        """The band hashes, rows x bands (read back)."""
+        return self.cols.read(0).T.copy()
+
+    def band(self, b: int, out: np.ndarray) -> None:
+        """Band ``b`` of every row into ``out``."""
+        self.cols.read(0, b * self.n, (b + 1) * self.n, out)
+
+    @property
+    def lens(self) -> np.ndarray:
+        return self.cols.read(1)
+
+    @property
+    def blob(self) -> bytes:
+        return self.cols.read(2).tobytes()
 
     def __getstate__(self):
-        return tuple(getattr(self, k) for k in self.__slots__)
+        return self.bands, self.lens, self.size, self.blob
 
     def __setstate__(self, st) -> None:
-        for k, v in zip(self.__slots__, st):
-            setattr(self, k, v)
+        self._keep(*st)
 
     def texts(self) -> pa.Array:
         """Every text of the block, decompressed into one buffer."""
+        lens = self.lens
         if not self.size:
-            return _string_array(np.zeros(self.lens.size, np.int64), b"")
+            return _string_array(np.zeros(lens.size, np.int64), b"")
         raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
-        off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64))).astype(np.int32)
-        return pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
+        off = np.concatenate(([0], np.cumsum(lens, dtype=np.int64))).astype(np.int32)
+        return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off), raw)
 
     def take(self, rows: np.ndarray) -> pa.Array:
         """The texts of ``rows``: the block decompressed, and Arrow's gather."""
@@ -188,9 +213,7 @@ class NearState:
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
         src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
                        np.concatenate([c[SEL] for c in self.chunks]))
-        arena, start = arena_bands(stored)
-        pos = np.concatenate([c[SEL] + start[id(c[STORED])] for c in self.chunks])
-        band = ArenaBands(arena, pos.astype(np.int32 if arena.shape[0] < 2**31 else np.int64))
+        band = ColumnBands.of(stored, [c[SEL] for c in self.chunks])
         return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:

@@ -12,6 +12,7 @@ import numpy as np
 from trainlint.memory import return_freed_memory
 
 from . import _memo
+from ._arena import column, shared_count
 from ._hashstate import pair_intersections, repeated, unique
 from ._minhash import U64, Params, shingles
 from ._pairset import PairSet, pack
@@ -56,23 +57,24 @@ def content_order(rows: np.ndarray, content: np.ndarray) -> np.ndarray:
 
 #: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
 _AND_OR_CHUNK = 1 << 18
+#: pairs of consecutive bands given the two-shared-bands test together (a spilled table reads
+#: every band once per test: ~2 pairs a row and band on templated text)
+_SHARED_PAIRS = 1 << 22
 
 
-def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Number of equal band hashes of each pair, in bounded chunks."""
-    out = np.zeros(i.size, np.int16)
-    for a in range(0, i.size, _AND_OR_CHUNK):
-        out[a:a + _AND_OR_CHUNK] = (bands[i[a:a + _AND_OR_CHUNK]] == bands[j[a:a + _AND_OR_CHUNK]]).sum(axis=1)
-    return out
+def shared_bands(bands, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Number of equal band hashes of each pair, in bounded chunks (``_arena.shared_count``)."""
+    return shared_count(bands, i, j, _AND_OR_CHUNK)
 
 
-def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
+def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
                content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
     or more bands, a second band).  In a bucket of m rows each member is paired with the first
     and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
     not O(m^2), so at most ``2 * bands`` per row; union-find only needs a connected graph, and
-    the chain keeps recall when the first is off."""
+    the chain keeps recall when the first is off.  ``bands``: a matrix or ``_arena.ColumnBands``
+    (read one band at a time)."""
     from trainlint.hashing import combine
 
     idx = np.flatnonzero(mask)
@@ -82,16 +84,28 @@ def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
     pairs = PairSet(rows=bands.shape[0])
     bk = bucket[idx]
     and_or = bands.shape[1] >= 16
+    held: list[np.ndarray] = []
+
+    def flush() -> None:
+        # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands,
+        # unrelated texts that collide share one; needing two cuts the pairs to verify ~10x
+        # at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).  Applied to a few
+        # bands' pairs at a time, so only those pairs are ever held: on templated text nearly
+        # every row collides in every band (~60 pairs a row before this filter, ~5 after).
+        p = np.concatenate(held)
+        held.clear()
+        pairs.add(p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2])
+
     for b in range(bands.shape[1]):
-        p = bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx)
-        if and_or and p is not None:
-            # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands,
-            # unrelated texts that collide share one; needing two cuts the pairs to verify ~10x
-            # at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).  Applied band
-            # by band, so only those pairs are ever held: on templated text nearly every row
-            # collides in every band (~60 pairs a row before this filter, ~5 after).
-            p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
-        pairs.add(p)
+        p = bucket_pairs(combine(column(bands, b)[idx].astype(U64), bk), idx)
+        if not and_or:
+            pairs.add(p)
+        elif p is not None:
+            held.append(p)
+            if sum(h.size for h in held) >= _SHARED_PAIRS:
+                flush()
+    if held:
+        flush()
     # uint32 (rows are < 2**32): 8 bytes a pair less, ~5 pairs a row on templated text
     return pairs.split()
 
