@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from trainlint.spill import Spilled
 
 from ._arena import ColumnBands
+from ._chunk import IDS, LABEL, NKEY, RKEY, SEL, SPLIT, STORED, TAG, Chunk, field
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
 
@@ -128,8 +129,6 @@ class Remote:
         return int(self.offsets.size - 1)
 
 
-#: chunk layout: the keys, then where the bulky columns are
-IDS, SPLIT, LABEL, NKEY, TAG, SEL, RKEY, STORED = range(8)
 _KEYS = (IDS, SPLIT, LABEL, NKEY, TAG, RKEY)
 
 
@@ -137,7 +136,7 @@ class NearState:
     """Chunks appended in row order; merge is concatenation.  Picklable, NumPy only."""
 
     def __init__(self) -> None:
-        self.chunks: list[tuple] = []
+        self.chunks: list[Chunk] = []
         #: what finish() computed, so stats() does not compute it again
         self.result = None
         #: row counts of the detached parts, in block order (see detach)
@@ -154,8 +153,8 @@ class NearState:
         if ids.size == 0:
             return
         rkey = np.zeros(ids.size, U64) if rkey is None else rkey.astype(U64)
-        self.chunks.append((ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
-                            tag.astype(np.int8), None if sel is None else sel.astype(np.int32), rkey, stored))
+        self.chunks.append(Chunk(ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
+                                 tag.astype(np.int8), None if sel is None else sel.astype(np.int32), rkey, stored))
 
     def merge(self, other: NearState) -> NearState:
         self.chunks.extend(other.chunks)
@@ -163,7 +162,7 @@ class NearState:
         return self
 
     def __len__(self) -> int:
-        return sum(c[IDS].size for c in self.chunks)
+        return sum(c.n for c in self.chunks)
 
     def has_tag(self, tag: int) -> bool:
         """Whether some row carries ``tag`` (SHORT aside), without building the table."""
@@ -182,22 +181,23 @@ class NearState:
         bands, lens, data = [], [], []
         for c in self.chunks:
             if c[STORED] is None:  # keys only
-                bands.append(np.zeros((c[IDS].size, 0), np.uint32))
-                lens.append(np.zeros(c[IDS].size, np.int64))
+                bands.append(np.zeros((c.n, 0), np.uint32))
+                lens.append(np.zeros(c.n, np.int64))
                 continue
-            d, off = utf8_buffer(c[STORED].take(c[SEL]))
-            bands.append(c[STORED].bands[c[SEL]])
+            sel = c[SEL]
+            d, off = utf8_buffer(c[STORED].take(sel))
+            bands.append(c[STORED].bands[sel])
             lens.append(np.diff(off))
             data.append(d.tobytes())
         width = max(b.shape[1] for b in bands)
         bands = [b if b.shape[1] == width else np.zeros((b.shape[0], width), np.uint32) for b in bands]
         part = Part(np.concatenate(bands), np.concatenate(([0], np.cumsum(np.concatenate(lens)))).astype(np.int64),
                     b"".join(data))
-        self.chunks = [c[:SEL] + (None, c[RKEY], None) for c in self.chunks]
+        self.chunks = [c.keys_only() for c in self.chunks]
         return part
 
     def _keys(self) -> list[np.ndarray]:
-        return [np.concatenate([c[f] for c in self.chunks]) for f in _KEYS]
+        return [field(self.chunks, f) for f in _KEYS]
 
     def arrays(self, bands: int) -> Table:
         if self.parts:
@@ -211,9 +211,10 @@ class NearState:
         if all(s is None for s in stored):  # keys only
             return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
-        src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
-                       np.concatenate([c[SEL] for c in self.chunks]))
-        band = ColumnBands.of(stored, [c[SEL] for c in self.chunks])
+        sel = [c[SEL] for c in self.chunks]
+        src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c.n for c in self.chunks]),
+                       np.concatenate(sel))
+        band = ColumnBands.of(stored, sel)
         return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
