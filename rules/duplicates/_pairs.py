@@ -69,6 +69,11 @@ def shared_bands(bands, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
                content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``candidate_set``'s pairs as (first rows, second rows), uint32, sorted."""
+    return candidate_set(bands, bucket, mask, content).split()
+
+
+def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarray) -> PairSet:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
     or more bands, a second band).  In a bucket of m rows each member is paired with the first
     and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
@@ -77,11 +82,11 @@ def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
     (read one band at a time)."""
     from trainlint.hashing import combine
 
+    pairs = PairSet(rows=bands.shape[0])
     idx = np.flatnonzero(mask)
     if idx.size < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return pairs
     idx = content_order(idx, content)
-    pairs = PairSet(rows=bands.shape[0])
     bk = bucket[idx]
     and_or = bands.shape[1] >= 16
     held: list[np.ndarray] = []
@@ -106,8 +111,7 @@ def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
                 flush()
     if held:
         flush()
-    # uint32 (rows are < 2**32): 8 bytes a pair less, ~5 pairs a row on templated text
-    return pairs.split()
+    return pairs
 
 
 #: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
@@ -213,22 +217,43 @@ def may_pass(table: Table, i: np.ndarray, j: np.ndarray, words) -> np.ndarray:
     (``WordTest.could_pass``) leave (all of them when ``words`` is None)."""
     if words is None or i.size == 0:
         return np.arange(i.size)
-    # the fingerprints of the rows in some pair, and each table row's place among them
-    # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
+    return np.flatnonzero(np.concatenate([ok for _i, _j, ok in _could_pass(table, lambda: [(i, j)], words)]))
+
+
+def passing(table: Table, chunks, words) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``chunks()`` (an iterable of (first rows, second rows), read twice) that the
+    word test's lower bounds leave, in order: only those are ever held, not every candidate
+    (at 4M templated rows ~28M candidate pairs, 8 bytes each, ~1% left)."""
+    got = [(i[ok], j[ok]) for i, j, ok in _could_pass(table, chunks, words)]
+    if not got:
+        return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
+    return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+
+
+def _could_pass(table: Table, chunks, words):
+    """(i, j, ok) of every chunk of ``chunks()``, ok from ``WordTest.could_pass`` (all True when
+    ``words`` is None).  A first pass marks the rows in some pair: their fingerprints are made
+    once, with each table row's place among them (4 bytes a table row: no sorted copy of every
+    pair's rows, no per-pair positions)."""
+    if words is None:
+        yield from ((i, j, np.ones(i.size, bool)) for i, j in chunks())
+        return
     need = np.zeros(table.ids.size, bool)
-    need[i] = True
-    need[j] = True
+    for i, j in chunks():
+        need[i] = True
+        need[j] = True
     rows = np.flatnonzero(need)
-    pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
+    pos = np.cumsum(need, dtype=np.int32) - 1
     del need
     fp = fingerprints(lambda a, b, rows=rows: table.texts(rows[a:b]), rows.size, words.clean)
     del rows
-    ok = np.zeros(i.size, bool)
-    for a in range(0, i.size, _WORD_PAIRS):
-        ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+    for i, j in chunks():
+        ok = np.zeros(i.size, bool)
+        for a in range(0, i.size, _WORD_PAIRS):
+            ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+        yield i, j, ok
     del fp, pos
     return_freed_memory()
-    return np.flatnonzero(ok)
 
 
 def exact(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
@@ -294,17 +319,21 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    i, j = candidates(table.bands, bucket, mask, table.nkey)
+    pairs = candidate_set(table.bands, bucket, mask, table.nkey)
     table.bands = None
     return_freed_memory()  # the candidates' temporaries
-    if pair_ok is not None and i.size:
-        ok = pair_ok(i, j)
-        i, j = i[ok], j[ok]
-    # the pairs the lower bounds leave, then the exact tests: no per-candidate similarity and
-    # word-count arrays (17 bytes a candidate pair, ~28M pairs at 4M templated rows)
-    k = may_pass(table, i, j, words)
-    i, j = i[k], j[k]
-    del k
+
+    def chunks():
+        # the candidates a range of first rows at a time, as ``pair_ok`` leaves them
+        for i, j in pairs.parts():
+            if pair_ok is not None and i.size:
+                ok = pair_ok(i, j)
+                i, j = i[ok], j[ok]
+            yield i, j
+
+    # the pairs the lower bounds leave, then the exact tests: no per-candidate arrays (8 bytes
+    # a candidate pair and more, ~28M pairs at 4M templated rows)
+    i, j = passing(table, chunks, words)
     keep, sim, _diff = exact(table, i, j, params, threshold, words)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
