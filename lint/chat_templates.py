@@ -20,6 +20,15 @@ _CHATML = (
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
+
+
+def _chatml_with_default_system(system: str) -> str:
+    """Qwen2's and Qwen2.5's templates: ChatML, and a conversation that does not open with a system
+    message gets the model's default one (its tokens count toward ``--max-length`` on every row)."""
+    return ("{% if messages and messages[0].role != 'system' %}"
+            "<|im_start|>system\n" + system + "<|im_end|>\n{% endif %}" + _CHATML)
+
+
 _LLAMA3 = (
     "<|begin_of_text|>"
     "{% for m in messages %}"
@@ -125,10 +134,16 @@ _GEMMA = (
 #: family -> (template, control tokens, end-of-turn marker of an assistant turn)
 FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "chatml": (_CHATML, ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
+    "qwen2": (_chatml_with_default_system("You are a helpful assistant."),
+              ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
+    "qwen2.5": (_chatml_with_default_system("You are Qwen, created by Alibaba Cloud. You are a helpful assistant."),
+                ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
     "llama3": (_LLAMA3, ("<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
                          "<|eot_id|>", "<|eom_id|>", "<|python_tag|>"), "<|eot_id|>"),
     "mistral": (_MISTRAL, ("<s>", "</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]",
                            "[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]"), "</s>"),
     "gemma": (_GEMMA, ("<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"), "<end_of_turn>"),
 }
-ALIASES = {"qwen": "chatml", "qwen2": "chatml", "llama-3": "llama3", "gemma2": "gemma"}
+#: ``qwen`` is the Qwen most fine-tuned today (2.5); Qwen3's template adds no system message (plain
+#: ChatML, its reasoning aside: CH011)
+ALIASES = {"qwen": "qwen2.5", "qwen3": "chatml", "llama-3": "llama3", "gemma2": "gemma"}

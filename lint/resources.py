@@ -105,7 +105,7 @@ def _template_tokens(source: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8)
 def chat_template(spec: str, tokenizer: str | None = None) -> ChatTemplate:
-    """A bundled family (``chatml``/``qwen``, ``llama3``, ``mistral``, ``gemma``), a Jinja file, or
+    """A bundled family (``chatml``, ``qwen2``, ``qwen2.5``/``qwen``, ``llama3``, ``mistral``, ``gemma``), a Jinja file, or
     (``spec`` empty) the ``chat_template`` of the model folder ``tokenizer``."""
     import json
 

@@ -17,7 +17,8 @@ from .common import CONTEXT, fail, guarded, split_values, write_atomic
 def clean_cmd(cache_dir: str | None, config: str | None, dry_run: bool) -> None:
     """Remove the cache of rule states (.trainlint_cache)."""
     from ..config import resolve_settings
-    from ..statecache import clean, default_dir
+    from ..cachedir import clean
+    from ..statecache import default_dir
 
     root = cache_dir or default_dir(resolve_settings(config, {}))
     files, size = clean(root, dry_run=dry_run)

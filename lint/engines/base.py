@@ -202,7 +202,7 @@ def add_findings(findings: list[Finding | RowFindings], out: Iterable) -> None:
         findings.extend(out)
 
 
-def _spill(states: list[Any], start: int):
+def spill(states: list[Any], start: int):
     """``states[start:]`` pickled (one pickle: states sharing blocks stay sharing) into an anonymous
     temporary file under the system temp dir, unlinked from the start, so it is gone when closed
     or when the process ends, even on error; the list slots are emptied, freeing them while a
@@ -230,7 +230,7 @@ def _spill(states: list[Any], start: int):
     return f, handles
 
 
-def _unspill(spilled) -> list[Any]:
+def unspill(spilled) -> list[Any]:
     from ..spill import load_handles
 
     f, handles = spilled
@@ -251,10 +251,10 @@ def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInf
     spilled = None
     for k, rule in enumerate(rules):
         if spilled is not None:
-            states[k:] = _unspill(spilled)
+            states[k:] = unspill(spilled)
             spilled = None
         if rule.heavy_finish and isinstance(states, list) and k + 1 < len(states):
-            spilled = _spill(states, k + 1)
+            spilled = spill(states, k + 1)
         state = states[k]
         with finishing(k, supplied):
             out = rule.finish(state, run)

@@ -10,7 +10,7 @@ from .. import finishmemo
 from ..findings.spilled import spilled
 from ..rule import Rule
 from ..sources import LineIndex
-from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block
+from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block, spill, unspill
 from .cached import finished_run
 
 
@@ -95,8 +95,12 @@ class LocalEngine(Engine):
                 self.cache.remember(spec.reader, key, res, grown)
             fresh = [res]
         # the cached copy and this one must be the same value: merge a copy, since ``merge`` may
-        # keep (and later change) the states it is given
-        fresh = pickle.loads(pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
+        # keep (and later change) the states it is given.  Copied through an anonymous temporary
+        # file (``spill``), so the states are never held twice (three times: states, pickle, copy)
+        del res
+        spilled = spill(fresh, 0)
+        fresh = (unspill(spilled) if spilled is not None
+                 else pickle.loads(pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)))
         return fresh if grown is None else grown.parts + fresh
 
     def _lint_blocks(self, spec, key: str, blocks: list, rules, progress) -> list[BlockResult]:

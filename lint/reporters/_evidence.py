@@ -5,7 +5,9 @@ number: a finding that names a related row and the similarity of the two (``extr
 near-duplicate, split-leakage, near-duplicate-record) is shown with its own text and the related
 row's, read back from the sources like every snippet (``_snippets.lookup``: escaped, private
 values masked).  The text and Markdown reports show them under the cluster's entry, the GitHub
-annotation in its message, the JSON report as ``extra.text`` and ``extra.related_text``.  When
+annotation in its message, the JSON report as ``extra.text`` and ``extra.related_text`` (SARIF in
+``properties.extra`` and the related location's message; the HTML page as the row's value and after
+its related location).  When
 the two texts first differ past what is shown, both are shown from a little before that point
 (``window``): two long texts cut at the same place would look equal.
 """

@@ -305,6 +305,24 @@ def _with_snippets(report, shown: list) -> dict:
                            if f.row is not None and not is_private(f)})
 
 
+def _with_pair_texts(report, shown: list, rows: list[dict]) -> None:
+    """A pair finding (a near-duplicate, a leaked row: ``_evidence``) is judged from both texts: its
+    value is its own text and its related row is followed by that row's text."""
+    from ._evidence import is_pair, texts, wants, window
+
+    found = texts(report, shown)
+    if not found:
+        return
+    for f, row in zip(shown, rows):
+        if not is_pair(f):
+            continue
+        mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+        if mine is not None:
+            row["v"] = mine
+        if theirs is not None and row["r"]:
+            row["r"][0] += f": {theirs}"
+
+
 def render_summary(report, max_rows: int = 10) -> str:
     """The compact notebook view: summary, charts and the first findings; no script."""
     return (f"<div class='tl-report tl-compact'><style>{_asset('report.css')}</style>"
@@ -323,6 +341,7 @@ def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint 
         for f, row in zip(shown, rows):
             if not row["v"] and f.row is not None and not is_private(f):
                 row["v"] = snippets.get((f.source, f.row, f.pointer or f.column), "")
+        _with_pair_texts(report, shown, rows)
     data = {"findings": rows, "counts": report.summary["by_code"],
             "total": len(report.findings), "names": {c: m["name"] for c, m in info.items()}}
     script = _asset("report.js")

@@ -69,7 +69,9 @@ def _rule(meta: dict) -> dict:
     return d
 
 
-def _result(f, index: dict[str, int], root: str, key: str | None = None) -> dict:
+def _result(f, index: dict[str, int], root: str, key: str | None = None, found: dict | None = None) -> dict:
+    """One SARIF result; ``found`` (``_evidence.texts``): a pair finding's related location says the
+    related row's text and ``properties.extra`` carries both texts, as the JSON report's does."""
     message = f.message
     if f.column and f.row is None:
         message = f"[{f.column}] {message}"
@@ -88,6 +90,13 @@ def _result(f, index: dict[str, int], root: str, key: str | None = None) -> dict
         props["source"] = f.source
     if f.extra:
         props["extra"] = json.loads(json.dumps(dict(f.extra), default=str))
+    if found:
+        from ._evidence import with_texts
+
+        props = with_texts(props, f, found)
+        theirs = props.get("extra", {}).get("related_text")
+        if theirs is not None and related:
+            related[0]["message"]["text"] += f": {theirs}"
     r["properties"] = props
     if key is not None:
         r["partialFingerprints"] = {FINGERPRINT: key}
@@ -106,8 +115,9 @@ def _fallback_key(f) -> str:
     return f"{xxhash.xxh3_64_intdigest(text.encode('utf-8', 'surrogatepass')):016x}"
 
 
-def _results(report, index: dict[str, int], root: str) -> tuple[list[dict], int]:
-    """Results in report order (the most severe first past MAX_RESULTS), with fingerprints."""
+def _results(report, index: dict[str, int], root: str, show_text: bool = True) -> tuple[list[dict], int]:
+    """Results in report order (the most severe first past MAX_RESULTS), with fingerprints and,
+    with ``show_text``, both texts of every pair finding."""
     import numpy as np
 
     store = report.findings
@@ -119,23 +129,29 @@ def _results(report, index: dict[str, int], root: str) -> tuple[list[dict], int]
     keys = report.keys
     seen: dict[tuple, int] = {}
     out = []
-    for g, f in zip(order[keep].tolist(), store.at(order[keep])):
+    chosen = list(store.at(order[keep]))
+    found = None
+    if show_text:
+        from ._evidence import texts
+
+        found = texts(report, chosen)
+    for g, f in zip(order[keep].tolist(), chosen):
         key = f"{int(keys.own[g]):016x}" if keys is not None else _fallback_key(f)
         occurrence = (f.code, f.source, key)
         n = seen.get(occurrence, 0)
         seen[occurrence] = n + 1
-        r = _result(f, index, root, key if not n else f"{key}:{n}")
+        r = _result(f, index, root, key if not n else f"{key}:{n}", found)
         r["partialFingerprints"]["primaryLocationLineHash"] = f"{key}:{n + 1}"
         out.append(r)
     return out, int(order.size - keep.size)
 
 
-def to_sarif(report, root: str | None = None) -> dict:
+def to_sarif(report, root: str | None = None, show_text: bool = True) -> dict:
     root = os.path.abspath(root or os.getcwd())
     info = rule_info(report)
     index = {code: i for i, code in enumerate(info)}
     root_uri = Path(root).as_uri().rstrip("/") + "/"
-    results, omitted = _results(report, index, root)
+    results, omitted = _results(report, index, root, show_text)
     run = {
         "tool": {"driver": {"name": "trainlint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFO_URI, "rules": [_rule(m) for m in info.values()]}},
@@ -150,7 +166,7 @@ def to_sarif(report, root: str | None = None) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report, *, root: str | None = None, **_opts) -> str:
+def render(report, *, root: str | None = None, show_text: bool = True, **_opts) -> str:
     # indented for people while small; compact when large (100k results: 115 MB indented)
     indent = 2 if len(report.findings) <= 5000 else None
-    return json.dumps(to_sarif(report, root), indent=indent, ensure_ascii=False) + "\n"
+    return json.dumps(to_sarif(report, root, show_text), indent=indent, ensure_ascii=False) + "\n"

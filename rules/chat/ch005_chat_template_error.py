@@ -11,8 +11,8 @@ class ChatTemplateError(ViewRule, Rule):
 
     What it checks
         Each readable conversation rendered with the chat template the trainer will use
-        (``--chat-template``: ``chatml``/``qwen``, ``llama3``, ``mistral``, ``gemma`` or a Jinja
-        file; else the ``chat_template`` of the ``--tokenizer`` model folder).  A template that
+        (``--chat-template``: ``chatml``, ``qwen2``, ``qwen2.5``/``qwen``, ``llama3``, ``mistral``,
+        ``gemma`` or a Jinja file; else the ``chat_template`` of the ``--tokenizer`` model folder).  A template that
         raises (an unsupported role, roles out of order, no system support) is reported with the
         template's own message.  User templates run in Jinja's immutable sandbox.
 

@@ -34,11 +34,12 @@ class Chunk:
         """The same rows without their band hashes and texts."""
         return Chunk(*(self[f] for f in (IDS, SPLIT, LABEL, NKEY, TAG)), None, self[RKEY], None)
 
+    # pickled as its spilled arrays (their data, or their handles under ``spill.dump_handles``)
     def __getstate__(self):
-        return tuple(self[f] for f in range(8))
+        return self.cols, self.n, self.stored
 
     def __setstate__(self, st) -> None:
-        Chunk.__init__(self, *st)
+        self.cols, self.n, self.stored = st
 
 
 def field(chunks: list[Chunk], f: int) -> np.ndarray:

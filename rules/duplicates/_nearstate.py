@@ -80,11 +80,12 @@ class Stored:
     def blob(self) -> bytes:
         return self.cols.read(2).tobytes()
 
+    # pickled as its spilled arrays (their data, or their handles under ``spill.dump_handles``)
     def __getstate__(self):
-        return self.bands, self.lens, self.size, self.blob
+        return self.cols, self.n, self.width, self.size
 
     def __setstate__(self, st) -> None:
-        self._keep(*st)
+        self.cols, self.n, self.width, self.size = st
 
     def texts(self) -> pa.Array:
         """Every text of the block, decompressed into one buffer."""

@@ -108,3 +108,25 @@ def test_texts_that_first_differ_past_the_cut_are_both_shown_from_there(tmp_path
     (f,) = doc["findings"]
     assert f["extra"]["text"].startswith("…") and f["extra"]["text"].endswith("block it now please")
     assert f["extra"]["related_text"].startswith("…") and f["extra"]["related_text"].endswith("cancel it now please")
+
+
+def test_sarif_and_html_carry_both_texts(near_file):
+    """Code-scanning (SARIF) and the HTML page are where a team reviews findings: each pair finding
+    carries its own text and the text of the row it was verified against, masked and escaped."""
+    import re
+
+    doc = json.loads(check(str(near_file), "--select", "DU002", "--output-format", "sarif"))
+    res = [r for r in doc["runs"][0]["results"] if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 3]
+    assert len(res) == 1
+    extra = res[0]["properties"]["extra"]
+    assert extra["text"].endswith("5521 today\\u200b!") and extra["related_text"].startswith("please write to j***")
+    assert res[0]["relatedLocations"][0]["message"]["text"].startswith("row 0: please write to j***@g***.com")
+    _safe(json.dumps(doc, ensure_ascii=False))
+    page = check(str(near_file), "--select", "DU002", "--output-format", "html")
+    data = json.loads(re.search(r'id="tl-data">(.*?)</script>', page, re.S).group(1))
+    row = next(r for r in data["findings"] if r["w"].endswith(":3"))
+    assert row["v"].endswith("5521 today\\u200b!")
+    assert row["r"][0].endswith(": please write to j***@g***.com about the refund for order 5521 today")
+    assert "john.smith" not in page and "\u200b" not in page
+    plain = json.loads(check(str(near_file), "--select", "DU002", "--output-format", "sarif", "--no-show-text"))
+    assert all("text" not in r["properties"].get("extra", {}) for r in plain["runs"][0]["results"])

@@ -368,3 +368,19 @@ def test_model_folder_chat_template_with_its_bos_and_eos_tokens(tmp_path):
     report = lint(str(data), select=["CH005", "CH006", "CH010"], rules={
         name: {"tokenizer": model} for name in ("chat-template-error", "control-token-in-text", "assistant-span-dropped")})
     assert [(f.code, f.pointer) for f in report.findings] == [("CH006", "/messages/1/content")]
+
+
+def test_qwen_templates_add_their_default_system_message():
+    """Qwen2 and Qwen2.5 put a default system message before a conversation that has none, so its
+    tokens count in every row's length; Qwen3 (and plain ChatML) add none."""
+    from trainlint.resources import chat_template
+
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    body = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+    assert chat_template("qwen2").render(turns) == ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                                                    + body)
+    qwen25 = "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+    assert chat_template("qwen").render(turns) == chat_template("qwen2.5").render(turns) == qwen25 + body
+    assert chat_template("qwen3").render(turns) == chat_template("chatml").render(turns) == body
+    own = [{"role": "system", "content": "Be brief."}, *turns]
+    assert chat_template("qwen2.5").render(own) == "<|im_start|>system\nBe brief.<|im_end|>\n" + body
