@@ -138,3 +138,19 @@ def test_same_findings_with_and_without_a_writable_temp_dir(monkeypatch, tmp_pat
     monkeypatch.setattr(spill, "_CURRENT", None)
     monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
     assert _report(tmp_path / "data.csv") == on_disk
+
+
+def test_candidates_by_slices_of_the_key_space_are_the_same(monkeypatch):
+    """A large table pairs each band's buckets a slice of the key space at a time: the same pairs."""
+    from trainlint.rules.duplicates import _candidates
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    bands = rng.integers(0, 40, (n, 16), dtype=np.uint32)  # small values: big buckets in every band
+    bucket = rng.integers(0, 3, n).astype(np.uint64)
+    content = rng.integers(0, 2**63, n, dtype=np.int64).astype(np.uint64)
+    mask = rng.random(n) < 0.9
+    whole = _candidates.candidates(bands, bucket, mask, content)
+    monkeypatch.setattr(_candidates, "_PARTITION_ROWS", 200)  # 16 slices
+    sliced = _candidates.candidates(bands, bucket, mask, content)
+    assert whole[0].size > n and all(np.array_equal(a, b) for a, b in zip(whole, sliced))

@@ -1,14 +1,86 @@
-"""A table's band hashes read band by band from its blocks' spilled columns (issue 21): a local
-``finish`` holds one band of every row at a time (4 bytes a row), not the matrix (128 bytes a
-row, the largest per-row item at the peak of a 4M-row run)."""
+"""The near rules' blocks (``Stored``: one batch's band hashes and compressed texts, in the spill
+file) and a table's band hashes read band by band from them (issue 21): a local ``finish``
+holds one band of every row at a time (4 bytes a row), not the matrix (128 bytes a row, the
+largest per-row item at the peak of a 4M-row run)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+
+from trainlint.spill import Spilled
+
+from ._minhash import utf8_buffer
+
+#: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
+_CODEC_LEVEL = 1
+
+
+def string_array(lens: np.ndarray, data: bytes) -> pa.Array:
+    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
+    return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off.tobytes()), pa.py_buffer(data))
+
+
+class Stored:
+    """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
+    by the rules that keep rows of that batch.  Kept in the process's spill file
+    (``trainlint.spill``), the band hashes band by band, so ``finish`` reads one band of every
+    block at a time (``_arena.ColumnBands``) and a text block when it verifies its pairs."""
+
+    __slots__ = ("cols", "n", "width", "size")
+
+    def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
+        data, off = utf8_buffer(texts)
+        size = int(data.size)
+        blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if size else b""
+        self._keep(np.asarray(bands, np.uint32), np.diff(off).astype(np.int32), size, blob)
+
+    def _keep(self, bands: np.ndarray, lens: np.ndarray, size: int, blob: bytes) -> None:
+        self.n, self.width = bands.shape
+        self.size = size
+        self.cols = Spilled((np.ascontiguousarray(bands.T), lens, np.frombuffer(blob, np.uint8)))
+
+    @property
+    def bands(self) -> np.ndarray:
+        """The band hashes, rows x bands (read back)."""
+        return self.cols.read(0).T.copy()
+
+    def band(self, b: int, out: np.ndarray) -> None:
+        """Band ``b`` of every row into ``out``."""
+        self.cols.read(0, b * self.n, (b + 1) * self.n, out)
+
+    @property
+    def lens(self) -> np.ndarray:
+        return self.cols.read(1)
+
+    @property
+    def blob(self) -> bytes:
+        return self.cols.read(2).tobytes()
+
+    # pickled as its spilled arrays (their data, or their handles under ``spill.dump_handles``)
+    def __getstate__(self):
+        return self.cols, self.n, self.width, self.size
+
+    def __setstate__(self, st) -> None:
+        self.cols, self.n, self.width, self.size = st
+
+    def texts(self) -> pa.Array:
+        """Every text of the block, decompressed into one buffer."""
+        lens = self.lens
+        if not self.size:
+            return string_array(np.zeros(lens.size, np.int64), b"")
+        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
+        off = np.concatenate(([0], np.cumsum(lens, dtype=np.int64))).astype(np.int32)
+        return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off), raw)
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``: the block decompressed, and Arrow's gather."""
+        return self.texts().take(pa.array(np.asarray(rows, np.int64)))
+
 
 
 class ColumnBands:
-    """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``_nearstate.Stored``)
+    """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``Stored``)
     laid end to end.  ``column(b)`` reads band ``b`` of every row; ``bands[idx, b]`` and ``bands[idx]``
     index it as the matrix would be (the latter reads every band)."""
 

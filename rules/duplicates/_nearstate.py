@@ -28,78 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trainlint.spill import Spilled
-
-from ._arena import ColumnBands
+from ._arena import ColumnBands, Stored, string_array
 from ._chunk import IDS, LABEL, NKEY, RKEY, SEL, SPLIT, STORED, TAG, Chunk, field
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
-
-#: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
-_CODEC_LEVEL = 1
-
-
-def _string_array(lens: np.ndarray, data: bytes) -> pa.Array:
-    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
-    return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off.tobytes()), pa.py_buffer(data))
-
-
-class Stored:
-    """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
-    by the rules that keep rows of that batch.  Kept in the process's spill file
-    (``trainlint.spill``), the band hashes band by band, so ``finish`` reads one band of every
-    block at a time (``_arena.ColumnBands``) and a text block when it verifies its pairs."""
-
-    __slots__ = ("cols", "n", "width", "size")
-
-    def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
-        data, off = utf8_buffer(texts)
-        size = int(data.size)
-        blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if size else b""
-        self._keep(np.asarray(bands, np.uint32), np.diff(off).astype(np.int32), size, blob)
-
-    def _keep(self, bands: np.ndarray, lens: np.ndarray, size: int, blob: bytes) -> None:
-        self.n, self.width = bands.shape
-        self.size = size
-        self.cols = Spilled((np.ascontiguousarray(bands.T), lens, np.frombuffer(blob, np.uint8)))
-
-    @property
-    def bands(self) -> np.ndarray:
-        """The band hashes, rows x bands (read back)."""
-        return self.cols.read(0).T.copy()
-
-    def band(self, b: int, out: np.ndarray) -> None:
-        """Band ``b`` of every row into ``out``."""
-        self.cols.read(0, b * self.n, (b + 1) * self.n, out)
-
-    @property
-    def lens(self) -> np.ndarray:
-        return self.cols.read(1)
-
-    @property
-    def blob(self) -> bytes:
-        return self.cols.read(2).tobytes()
-
-    # pickled as its spilled arrays (their data, or their handles under ``spill.dump_handles``)
-    def __getstate__(self):
-        return self.cols, self.n, self.width, self.size
-
-    def __setstate__(self, st) -> None:
-        self.cols, self.n, self.width, self.size = st
-
-    def texts(self) -> pa.Array:
-        """Every text of the block, decompressed into one buffer."""
-        lens = self.lens
-        if not self.size:
-            return _string_array(np.zeros(lens.size, np.int64), b"")
-        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
-        off = np.concatenate(([0], np.cumsum(lens, dtype=np.int64))).astype(np.int32)
-        return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off), raw)
-
-    def take(self, rows: np.ndarray) -> pa.Array:
-        """The texts of ``rows``: the block decompressed, and Arrow's gather."""
-        return self.texts().take(pa.array(np.asarray(rows, np.int64)))
-
 
 @dataclass
 class Part:
@@ -285,7 +217,7 @@ class Segments:
         got = [self._block(int(blk[o[a]])).take(pa.array(loc[o[a:b]].astype(np.int64)))
                for a, b in zip(cuts[:-1], cuts[1:])]
         if not got:
-            return _string_array(np.zeros(0, np.int64), b"")
+            return string_array(np.zeros(0, np.int64), b"")
         arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
         if o.size and bool(np.all(o[1:] > o[:-1])):
             return arr
@@ -350,7 +282,7 @@ class Table:
         starts = self.off[:-1][idx]
         buf = np.frombuffer(self.data, np.uint8)
         parts = [buf[ranges(starts[a:a + 65536], lens[a:a + 65536])].tobytes() for a in range(0, len(idx), 65536)]
-        return _string_array(lens, b"".join(parts))
+        return string_array(lens, b"".join(parts))
 
 
 # -- what the rules share -------------------------------------------------------------------------

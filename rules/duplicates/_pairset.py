@@ -1,4 +1,4 @@
-"""Candidate pairs gathered band by band, unique, in bounded memory (``_pairs.candidates``)."""
+"""Candidate pairs gathered band by band, unique, in bounded memory (``_candidates.candidates``)."""
 
 from __future__ import annotations
 
