@@ -36,7 +36,7 @@ from .cacheio import dump_entry, read_entry
 from .appends import Anchor, Blocks, Grown, Link, Merged, clean_end, hash_prefix, last_line, reader_print
 
 #: bump when the layout of an entry changes
-FORMAT = 2  # 2: links (appends), row-group blocks, anchors
+FORMAT = 3  # 2: links (appends), row-group blocks, anchors; 3: states holding spilled arrays (trainlint.spill)
 DIRNAME = ".trainlint_cache"
 #: appends kept as links before a grown file's result is stored whole again
 MAX_LINKS = 8

@@ -65,7 +65,7 @@ def test_in_rows_equals_isin():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_bucket_order_equals_stable_argsort_without_singletons(seed):
-    from trainlint.rules.duplicates._pairs import bucket_order
+    from trainlint.rules.duplicates._candidates import bucket_order
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(0, 3000))

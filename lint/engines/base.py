@@ -211,16 +211,18 @@ def spill(states: list[Any], start: int):
     temporary file under the system temp dir, unlinked from the start, so it is gone when closed
     or when the process ends, even on error; the list slots are emptied, freeing them while a
     ``heavy_finish`` runs (issue 21: at 4M rows the other rules' states were ~100 bytes a row of
-    that peak)."""
-    import pickle
+    that peak).  Arrays already in the spill file (``trainlint.spill``) stay there: the pickle
+    keeps their handles.  (file, handles), or None when nothing was written."""
     import tempfile
+
+    from ..spill import dump_handles
 
     try:
         f = tempfile.TemporaryFile(prefix="trainlint-states-")
     except OSError:  # no writable temp dir: the states stay in memory (a higher peak, same result)
         return None
     try:
-        pickle.dump(states[start:], f, protocol=pickle.HIGHEST_PROTOCOL)
+        handles = dump_handles(states[start:], f)
     except OSError:  # the temp dir is full: likewise
         f.close()
         return None
@@ -229,15 +231,16 @@ def spill(states: list[Any], start: int):
         raise
     states[start:] = [None] * (len(states) - start)
     return_freed_memory()
-    return f
+    return f, handles
 
 
-def unspill(f) -> list[Any]:
-    import pickle
+def unspill(spilled) -> list[Any]:
+    from ..spill import load_handles
 
+    f, handles = spilled
     with f:
         f.seek(0)
-        return pickle.load(f)
+        return load_handles(f, handles)
 
 
 def finish_run(rules: Sequence[Rule], states: list[Any], sources: list[SourceInfo],

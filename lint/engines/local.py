@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .. import finishmemo
+from ..findings.spilled import spilled
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block, spill, unspill
@@ -32,7 +33,7 @@ class LocalEngine(Engine):
             total = 0
             for block, contexts in parsed_blocks(spec.reader):
                 res = run_block(spec.reader, block, rules, fresh=False, states=states, contexts=contexts)
-                findings.extend(res.findings)
+                findings.extend(spilled(res.findings))  # pickled in the spill file until located
                 idx.add(res.line_rows, res.line_lines)
                 total += res.records
                 if progress:

@@ -11,6 +11,7 @@ import numpy as np
 from ..finding import Finding, Related
 from .rows import RowFindings, lines_or_none
 from .sort import sort_findings
+from .spilled import expanded
 from .store import FindingStore
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,7 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def located_store(findings: list, sources: Sequence[SourceInfo], line_index: dict[int, LineIndex]) -> FindingStore:
-    """Findings (objects and ``RowFindings``) with their lines filled in, in report order."""
+    """Findings (objects, ``RowFindings``, ``SpilledFindings``) with their lines filled in, in
+    report order."""
+    findings[:] = expanded(findings)
     objects = [k for k, f in enumerate(findings) if not isinstance(f, RowFindings)]
     for k, f in zip(objects, locate([findings[k] for k in objects], sources, line_index)):
         findings[k] = f

@@ -1,71 +1,137 @@
-"""The band hashes of a run's near-duplicate blocks as one matrix (an arena), and a table's view of
-it: ``_nearstate``'s tables index it by row instead of copying it (issue 21)."""
+"""The near rules' blocks (``Stored``: one batch's band hashes and compressed texts, in the spill
+file) and a table's band hashes read band by band from them (issue 21): a local ``finish``
+holds one band of every row at a time (4 bytes a row), not the matrix (128 bytes a row, the
+largest per-row item at the peak of a 4M-row run)."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
+import pyarrow as pa
 
-from trainlint.memory import return_freed_memory
+from trainlint.spill import Spilled
 
+from ._minhash import utf8_buffer
 
-#: the band-hash arenas made by ``arena_bands`` (id -> array), so a block whose band hashes are
-#: rows of one is known to be in it
-_ARENAS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-#: bytes of old block arrays freed between two hand-backs to the OS while the arena fills (else
-#: the arena and the blocks it replaces were both resident: 2x the band hashes at 2M rows)
-_TRIM_BYTES = 64 << 20
+#: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
+_CODEC_LEVEL = 1
 
 
-def arena_bands(stored: list) -> tuple[np.ndarray, dict[int, int]]:
-    """(one uint32 matrix holding the band hashes of all ``stored`` blocks, id of block -> its
-    first row there).  The blocks' own arrays become views of it, so the matrix replaces them
-    rather than copying them (a table's concatenated copy was 128 bytes a row more at the peak
-    of ``finish``, issue 21): blocks are moved in one by one, each old array freed as it goes.
-    Blocks already in one arena (a second near rule of the run) are not moved again."""
-    uniq = list({id(s): s for s in stored if s is not None}.values())
-    base = uniq[0].bands.base if uniq else None
-    if base is not None and _ARENAS.get(id(base)) is base and all(s.bands.base is base for s in uniq):
-        start = base.__array_interface__["data"][0]
-        row = base.strides[0]
-        return base, {id(s): (s.bands.__array_interface__["data"][0] - start) // row if s.bands.size else 0
-                      for s in uniq}
-    width = max((s.bands.shape[1] for s in uniq), default=0)
-    arena = np.zeros((sum(s.bands.shape[0] for s in uniq), width), np.uint32)
-    starts, at, moved = {}, 0, 0
-    for s in uniq:
-        n = s.bands.shape[0]
-        if s.bands.shape[1] == width:
-            arena[at:at + n] = s.bands
-        moved += s.bands.nbytes
-        s.bands = arena[at:at + n]
-        starts[id(s)] = at
-        at += n
-        if moved >= _TRIM_BYTES:  # the blocks' old arrays are heap, not mmap: glibc keeps them
-            return_freed_memory()
-            moved = 0
-    _ARENAS[id(arena)] = arena
-    return_freed_memory()
-    return arena, starts
+def string_array(lens: np.ndarray, data: bytes) -> pa.Array:
+    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
+    return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off.tobytes()), pa.py_buffer(data))
 
 
-class ArenaBands:
-    """A table's band hashes as rows ``pos`` of an arena (``arena_bands``), indexed as the
-    matrix would be: ``bands[idx, b]`` (band ``b`` of rows ``idx``) and ``bands[idx]``."""
+class Stored:
+    """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
+    by the rules that keep rows of that batch.  Kept in the process's spill file
+    (``trainlint.spill``), the band hashes band by band, so ``finish`` reads one band of every
+    block at a time (``_arena.ColumnBands``) and a text block when it verifies its pairs."""
 
-    def __init__(self, arena: np.ndarray, pos: np.ndarray) -> None:
-        self.arena = arena
+    __slots__ = ("cols", "n", "width", "size")
+
+    def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
+        data, off = utf8_buffer(texts)
+        size = int(data.size)
+        blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if size else b""
+        self._keep(np.asarray(bands, np.uint32), np.diff(off).astype(np.int32), size, blob)
+
+    def _keep(self, bands: np.ndarray, lens: np.ndarray, size: int, blob: bytes) -> None:
+        self.n, self.width = bands.shape
+        self.size = size
+        self.cols = Spilled((np.ascontiguousarray(bands.T), lens, np.frombuffer(blob, np.uint8)))
+
+    @property
+    def bands(self) -> np.ndarray:
+        """The band hashes, rows x bands (read back)."""
+        return self.cols.read(0).T.copy()
+
+    def band(self, b: int, out: np.ndarray) -> None:
+        """Band ``b`` of every row into ``out``."""
+        self.cols.read(0, b * self.n, (b + 1) * self.n, out)
+
+    @property
+    def lens(self) -> np.ndarray:
+        return self.cols.read(1)
+
+    @property
+    def blob(self) -> bytes:
+        return self.cols.read(2).tobytes()
+
+    # pickled as its spilled arrays (their data, or their handles under ``spill.dump_handles``)
+    def __getstate__(self):
+        return self.cols, self.n, self.width, self.size
+
+    def __setstate__(self, st) -> None:
+        self.cols, self.n, self.width, self.size = st
+
+    def texts(self) -> pa.Array:
+        """Every text of the block, decompressed into one buffer."""
+        lens = self.lens
+        if not self.size:
+            return string_array(np.zeros(lens.size, np.int64), b"")
+        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
+        off = np.concatenate(([0], np.cumsum(lens, dtype=np.int64))).astype(np.int32)
+        return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off), raw)
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of ``rows``: the block decompressed, and Arrow's gather."""
+        return self.texts().take(pa.array(np.asarray(rows, np.int64)))
+
+
+
+class ColumnBands:
+    """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``Stored``)
+    laid end to end.  ``column(b)`` reads band ``b`` of every row; ``bands[idx, b]`` and ``bands[idx]``
+    index it as the matrix would be (the latter reads every band)."""
+
+    def __init__(self, blocks: list, starts: np.ndarray, pos: np.ndarray) -> None:
+        self.blocks = blocks
+        self.starts = starts  # first row of each block, and the total last
         self.pos = pos
-        self.shape = (pos.size, arena.shape[1])
+        self.shape = (pos.size, max((s.width for s in blocks), default=0))
+
+    @classmethod
+    def of(cls, stored: list, sel: list[np.ndarray]) -> ColumnBands:
+        """The bands of the rows ``sel[k]`` of ``stored[k]`` for every chunk ``k``, in that order
+        (chunks may share a block)."""
+        uniq = list({id(s): s for s in stored}.values())
+        starts = np.concatenate(([0], np.cumsum([s.n for s in uniq]))).astype(np.int64)
+        first = {id(s): int(a) for s, a in zip(uniq, starts[:-1])}
+        pos = np.concatenate([c + first[id(s)] for s, c in zip(stored, sel)]) if sel else np.zeros(0, np.int64)
+        return cls(uniq, starts, pos.astype(np.int32 if starts[-1] < 2**31 else np.int64))
+
+    def column(self, b: int) -> np.ndarray:
+        """Band ``b`` of every row (uint32)."""
+        whole = np.zeros(int(self.starts[-1]), np.uint32)
+        for s, a in zip(self.blocks, self.starts[:-1].tolist()):
+            if b < s.width:  # a block of another width (none today) keeps zeros, as the matrix did
+                s.band(b, whole[a:a + s.n])
+        return whole[self.pos]
 
     def __getitem__(self, key):
         if isinstance(key, tuple):
             idx, col = key
-            return self.arena[self.pos[idx], col]
-        return self.arena[self.pos[key]]
+            return self.column(col)[idx]
+        return np.stack([self.column(b)[key] for b in range(self.shape[1])], axis=-1)
 
-    def take(self, o: np.ndarray) -> ArenaBands:
-        return ArenaBands(self.arena, self.pos[o])
+    def take(self, o: np.ndarray) -> ColumnBands:
+        return ColumnBands(self.blocks, self.starts, self.pos[o])
+
+
+def column(bands, b: int) -> np.ndarray:
+    """Band ``b`` of every row of ``bands`` (a matrix or a :class:`ColumnBands`)."""
+    return bands.column(b) if isinstance(bands, ColumnBands) else bands[:, b]
+
+
+def shared_count(bands, i: np.ndarray, j: np.ndarray, chunk: int) -> np.ndarray:
+    """Number of equal band hashes of each pair (i, j): a :class:`ColumnBands` band by band (one
+    band of every row held), a matrix in chunks of ``chunk`` pairs."""
+    out = np.zeros(i.size, np.int16)
+    if isinstance(bands, ColumnBands):
+        for b in range(bands.shape[1]):
+            col = bands.column(b)
+            out += col[i] == col[j]
+        return out
+    for a in range(0, i.size, chunk):
+        out[a:a + chunk] = (bands[i[a:a + chunk]] == bands[j[a:a + chunk]]).sum(axis=1)
+    return out

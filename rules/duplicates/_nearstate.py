@@ -28,51 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arena import ArenaBands, arena_bands
+from ._arena import ColumnBands, Stored, string_array
+from ._chunk import IDS, LABEL, NKEY, RKEY, SEL, SPLIT, STORED, TAG, Chunk, field
 from ._hashstate import ranges
 from ._minhash import SHORT, U64, Params, batch_bands, utf8_buffer
-
-#: zstd level 1: ~0.3 s per 100 MB of text each way; templated text compresses ~7x, prose ~3x
-_CODEC_LEVEL = 1
-
-
-def _string_array(lens: np.ndarray, data: bytes) -> pa.Array:
-    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
-    return pa.StringArray.from_buffers(lens.size, pa.py_buffer(off.tobytes()), pa.py_buffer(data))
-
-
-class Stored:
-    """One batch's band hashes (uint32, rows x bands) and capped texts, zstd-compressed; shared
-    by the rules that keep rows of that batch."""
-
-    __slots__ = ("bands", "lens", "size", "blob")
-
-    def __init__(self, bands: np.ndarray, texts: pa.Array) -> None:
-        data, off = utf8_buffer(texts)
-        self.bands = np.ascontiguousarray(bands, np.uint32)
-        self.lens = np.diff(off).astype(np.int32)
-        self.size = int(data.size)
-        self.blob = pa.Codec("zstd", _CODEC_LEVEL).compress(data.tobytes(), asbytes=True) if self.size else b""
-
-    def __getstate__(self):
-        return tuple(getattr(self, k) for k in self.__slots__)
-
-    def __setstate__(self, st) -> None:
-        for k, v in zip(self.__slots__, st):
-            setattr(self, k, v)
-
-    def texts(self) -> pa.Array:
-        """Every text of the block, decompressed into one buffer."""
-        if not self.size:
-            return _string_array(np.zeros(self.lens.size, np.int64), b"")
-        raw = pa.Codec("zstd").decompress(self.blob, decompressed_size=self.size)
-        off = np.concatenate(([0], np.cumsum(self.lens, dtype=np.int64))).astype(np.int32)
-        return pa.StringArray.from_buffers(self.lens.size, pa.py_buffer(off), raw)
-
-    def take(self, rows: np.ndarray) -> pa.Array:
-        """The texts of ``rows``: the block decompressed, and Arrow's gather."""
-        return self.texts().take(pa.array(np.asarray(rows, np.int64)))
-
 
 @dataclass
 class Part:
@@ -103,8 +62,6 @@ class Remote:
         return int(self.offsets.size - 1)
 
 
-#: chunk layout: the keys, then where the bulky columns are
-IDS, SPLIT, LABEL, NKEY, TAG, SEL, RKEY, STORED = range(8)
 _KEYS = (IDS, SPLIT, LABEL, NKEY, TAG, RKEY)
 
 
@@ -112,7 +69,7 @@ class NearState:
     """Chunks appended in row order; merge is concatenation.  Picklable, NumPy only."""
 
     def __init__(self) -> None:
-        self.chunks: list[tuple] = []
+        self.chunks: list[Chunk] = []
         #: what finish() computed, so stats() does not compute it again
         self.result = None
         #: row counts of the detached parts, in block order (see detach)
@@ -129,8 +86,8 @@ class NearState:
         if ids.size == 0:
             return
         rkey = np.zeros(ids.size, U64) if rkey is None else rkey.astype(U64)
-        self.chunks.append((ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
-                            tag.astype(np.int8), None if sel is None else sel.astype(np.int32), rkey, stored))
+        self.chunks.append(Chunk(ids.astype(np.int64), split.astype(U64), label.astype(U64), nkey.astype(U64),
+                                 tag.astype(np.int8), None if sel is None else sel.astype(np.int32), rkey, stored))
 
     def merge(self, other: NearState) -> NearState:
         self.chunks.extend(other.chunks)
@@ -138,7 +95,7 @@ class NearState:
         return self
 
     def __len__(self) -> int:
-        return sum(c[IDS].size for c in self.chunks)
+        return sum(c.n for c in self.chunks)
 
     def has_tag(self, tag: int) -> bool:
         """Whether some row carries ``tag`` (SHORT aside), without building the table."""
@@ -157,22 +114,23 @@ class NearState:
         bands, lens, data = [], [], []
         for c in self.chunks:
             if c[STORED] is None:  # keys only
-                bands.append(np.zeros((c[IDS].size, 0), np.uint32))
-                lens.append(np.zeros(c[IDS].size, np.int64))
+                bands.append(np.zeros((c.n, 0), np.uint32))
+                lens.append(np.zeros(c.n, np.int64))
                 continue
-            d, off = utf8_buffer(c[STORED].take(c[SEL]))
-            bands.append(c[STORED].bands[c[SEL]])
+            sel = c[SEL]
+            d, off = utf8_buffer(c[STORED].take(sel))
+            bands.append(c[STORED].bands[sel])
             lens.append(np.diff(off))
             data.append(d.tobytes())
         width = max(b.shape[1] for b in bands)
         bands = [b if b.shape[1] == width else np.zeros((b.shape[0], width), np.uint32) for b in bands]
         part = Part(np.concatenate(bands), np.concatenate(([0], np.cumsum(np.concatenate(lens)))).astype(np.int64),
                     b"".join(data))
-        self.chunks = [c[:SEL] + (None, c[RKEY], None) for c in self.chunks]
+        self.chunks = [c.keys_only() for c in self.chunks]
         return part
 
     def _keys(self) -> list[np.ndarray]:
-        return [np.concatenate([c[f] for c in self.chunks]) for f in _KEYS]
+        return [field(self.chunks, f) for f in _KEYS]
 
     def arrays(self, bands: int) -> Table:
         if self.parts:
@@ -186,11 +144,10 @@ class NearState:
         if all(s is None for s in stored):  # keys only
             return Table(ids, split, label, nkey, tag, np.zeros((ids.size, 0), np.uint32),
                          np.zeros(ids.size + 1, np.int64), b"", rkey=rkey).sorted()
-        src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c[IDS].size for c in self.chunks]),
-                       np.concatenate([c[SEL] for c in self.chunks]))
-        arena, start = arena_bands(stored)
-        pos = np.concatenate([c[SEL] + start[id(c[STORED])] for c in self.chunks])
-        band = ArenaBands(arena, pos.astype(np.int32 if arena.shape[0] < 2**31 else np.int64))
+        sel = [c[SEL] for c in self.chunks]
+        src = Segments(stored, np.repeat(np.arange(len(stored), dtype=np.int32), [c.n for c in self.chunks]),
+                       np.concatenate(sel))
+        band = ColumnBands.of(stored, sel)
         return Table(ids, split, label, nkey, tag, band, None, None, src=src, rkey=rkey).sorted()
 
     def _detached_arrays(self, bands: int) -> Table:
@@ -260,7 +217,7 @@ class Segments:
         got = [self._block(int(blk[o[a]])).take(pa.array(loc[o[a:b]].astype(np.int64)))
                for a, b in zip(cuts[:-1], cuts[1:])]
         if not got:
-            return _string_array(np.zeros(0, np.int64), b"")
+            return string_array(np.zeros(0, np.int64), b"")
         arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
         if o.size and bool(np.all(o[1:] > o[:-1])):
             return arr
@@ -325,7 +282,7 @@ class Table:
         starts = self.off[:-1][idx]
         buf = np.frombuffer(self.data, np.uint8)
         parts = [buf[ranges(starts[a:a + 65536], lens[a:a + 65536])].tobytes() for a in range(0, len(idx), 65536)]
-        return _string_array(lens, b"".join(parts))
+        return string_array(lens, b"".join(parts))
 
 
 # -- what the rules share -------------------------------------------------------------------------

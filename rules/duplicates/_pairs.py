@@ -12,88 +12,11 @@ import numpy as np
 from trainlint.memory import return_freed_memory
 
 from . import _memo
-from ._hashstate import pair_intersections, repeated, unique
+from ._hashstate import pair_intersections, unique
 from ._minhash import U64, Params, shingles
-from ._pairset import PairSet, pack
+from ._candidates import candidate_set, candidates
 from ._words import fingerprints
 from ._nearstate import Table
-
-
-def bucket_order(key: np.ndarray) -> np.ndarray | None:
-    """Positions of the entries of ``key`` whose value repeats, sorted by value, equal values in
-    position order: what ``np.argsort(key, kind="stable")`` gives once entries with a unique
-    value are dropped (None when no value repeats).  Nearly every band hash is unique, so this
-    sorts only the few that repeat: 0.10 s -> 0.03 s per band at 1M rows."""
-    member = repeated(key)
-    return None if member is None else member[np.argsort(key[member], kind="stable")]
-
-
-def bucket_pairs(key: np.ndarray, row: np.ndarray) -> np.ndarray | None:
-    """Pairs of one band, packed ``lo << 32 | hi`` (rows are < 2**32): each later member of a
-    bucket (equal ``key``) with the bucket's first member and with its predecessor, members taken
-    in the order given, so at most two pairs per row and band whatever the bucket sizes.  The
-    callers give the rows in content order (``content_order``), so which pairs a bucket yields
-    does not depend on the order of the rows in the file."""
-    o = bucket_order(key)  # members of buckets, each bucket in the given order
-    if o is None:
-        return None
-    k = key[o]
-    same = k[1:] == k[:-1]
-    pos = np.flatnonzero(same) + 1  # later members of a bucket, in sorted positions
-    start = np.flatnonzero(np.concatenate(([True], ~same)))
-    first = start[np.searchsorted(start, pos, side="right") - 1]
-    later = row[o[pos]].astype(np.int64)
-    return np.concatenate([pack(row[o[first]].astype(np.int64), later),
-                           pack(row[o[pos - 1]].astype(np.int64), later)])
-
-
-def content_order(rows: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """``rows`` sorted by their content hash (ties: in the given order).  Buckets walked in this
-    order pair the same texts however the file is shuffled (issue 16: a baseline keyed by content
-    stays valid), where row order made a pair found or missed depending on which rows came first."""
-    return rows[np.argsort(content[rows], kind="stable")]
-
-
-#: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
-_AND_OR_CHUNK = 1 << 18
-
-
-def shared_bands(bands: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Number of equal band hashes of each pair, in bounded chunks."""
-    out = np.zeros(i.size, np.int16)
-    for a in range(0, i.size, _AND_OR_CHUNK):
-        out[a:a + _AND_OR_CHUNK] = (bands[i[a:a + _AND_OR_CHUNK]] == bands[j[a:a + _AND_OR_CHUNK]]).sum(axis=1)
-    return out
-
-
-def candidates(bands: np.ndarray, bucket: np.ndarray, mask: np.ndarray,
-               content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
-    or more bands, a second band).  In a bucket of m rows each member is paired with the first
-    and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
-    not O(m^2), so at most ``2 * bands`` per row; union-find only needs a connected graph, and
-    the chain keeps recall when the first is off."""
-    from trainlint.hashing import combine
-
-    idx = np.flatnonzero(mask)
-    if idx.size < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    idx = content_order(idx, content)
-    pairs = PairSet(rows=bands.shape[0])
-    bk = bucket[idx]
-    and_or = bands.shape[1] >= 16
-    for b in range(bands.shape[1]):
-        p = bucket_pairs(combine(bands[idx, b].astype(U64), bk), idx)
-        if and_or and p is not None:
-            # AND-OR amplification: two texts at the threshold (0.7) share ~8 of 32 bands,
-            # unrelated texts that collide share one; needing two cuts the pairs to verify ~10x
-            # at a recall cost of ~0.2% for pairs exactly at 0.7 (less above it).  Applied band
-            # by band, so only those pairs are ever held: on templated text nearly every row
-            # collides in every band (~60 pairs a row before this filter, ~5 after).
-            p = p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2]
-        pairs.add(p)
-    # uint32 (rows are < 2**32): 8 bytes a pair less, ~5 pairs a row on templated text
-    return pairs.split()
 
 
 #: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
@@ -199,22 +122,43 @@ def may_pass(table: Table, i: np.ndarray, j: np.ndarray, words) -> np.ndarray:
     (``WordTest.could_pass``) leave (all of them when ``words`` is None)."""
     if words is None or i.size == 0:
         return np.arange(i.size)
-    # the fingerprints of the rows in some pair, and each table row's place among them
-    # (4 bytes a table row: no sorted copy of every pair's rows, no per-pair positions)
+    return np.flatnonzero(np.concatenate([ok for _i, _j, ok in _could_pass(table, lambda: [(i, j)], words)]))
+
+
+def passing(table: Table, chunks, words) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``chunks()`` (an iterable of (first rows, second rows), read twice) that the
+    word test's lower bounds leave, in order: only those are ever held, not every candidate
+    (at 4M templated rows ~28M candidate pairs, 8 bytes each, ~1% left)."""
+    got = [(i[ok], j[ok]) for i, j, ok in _could_pass(table, chunks, words)]
+    if not got:
+        return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
+    return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+
+
+def _could_pass(table: Table, chunks, words):
+    """(i, j, ok) of every chunk of ``chunks()``, ok from ``WordTest.could_pass`` (all True when
+    ``words`` is None).  A first pass marks the rows in some pair: their fingerprints are made
+    once, with each table row's place among them (4 bytes a table row: no sorted copy of every
+    pair's rows, no per-pair positions)."""
+    if words is None:
+        yield from ((i, j, np.ones(i.size, bool)) for i, j in chunks())
+        return
     need = np.zeros(table.ids.size, bool)
-    need[i] = True
-    need[j] = True
+    for i, j in chunks():
+        need[i] = True
+        need[j] = True
     rows = np.flatnonzero(need)
-    pos = (np.cumsum(need, dtype=np.int64) - 1).astype(np.int32)
+    pos = np.cumsum(need, dtype=np.int32) - 1
     del need
     fp = fingerprints(lambda a, b, rows=rows: table.texts(rows[a:b]), rows.size, words.clean)
     del rows
-    ok = np.zeros(i.size, bool)
-    for a in range(0, i.size, _WORD_PAIRS):
-        ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+    for i, j in chunks():
+        ok = np.zeros(i.size, bool)
+        for a in range(0, i.size, _WORD_PAIRS):
+            ok[a:a + _WORD_PAIRS] = words.could_pass(fp, pos[i[a:a + _WORD_PAIRS]], pos[j[a:a + _WORD_PAIRS]])
+        yield i, j, ok
     del fp, pos
     return_freed_memory()
-    return np.flatnonzero(ok)
 
 
 def exact(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
@@ -280,17 +224,21 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    i, j = candidates(table.bands, bucket, mask, table.nkey)
+    pairs = candidate_set(table.bands, bucket, mask, table.nkey)
     table.bands = None
     return_freed_memory()  # the candidates' temporaries
-    if pair_ok is not None and i.size:
-        ok = pair_ok(i, j)
-        i, j = i[ok], j[ok]
-    # the pairs the lower bounds leave, then the exact tests: no per-candidate similarity and
-    # word-count arrays (17 bytes a candidate pair, ~28M pairs at 4M templated rows)
-    k = may_pass(table, i, j, words)
-    i, j = i[k], j[k]
-    del k
+
+    def chunks():
+        # the candidates a range of first rows at a time, as ``pair_ok`` leaves them
+        for i, j in pairs.parts():
+            if pair_ok is not None and i.size:
+                ok = pair_ok(i, j)
+                i, j = i[ok], j[ok]
+            yield i, j
+
+    # the pairs the lower bounds leave, then the exact tests: no per-candidate arrays (8 bytes
+    # a candidate pair and more, ~28M pairs at 4M templated rows)
+    i, j = passing(table, chunks, words)
     keep, sim, _diff = exact(table, i, j, params, threshold, words)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 

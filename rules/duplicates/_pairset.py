@@ -1,8 +1,10 @@
-"""Candidate pairs gathered band by band, unique, in bounded memory (``_pairs.candidates``)."""
+"""Candidate pairs gathered band by band, unique, in bounded memory (``_candidates.candidates``)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from trainlint.spill import Spilled
 
 from ._hashstate import unique
 
@@ -14,12 +16,12 @@ def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class PairSet:
-    """Packed pairs gathered band by band, kept unique in bounded memory: new pairs are buffered
-    and folded into the sorted set once the buffer holds ``fold`` of them (one sort per fold,
-    not per band: at 1M templated rows 32 sorts of a growing ~10M set cost ~10 s).  With
-    ``rows`` (the rows are < rows) the set is kept in ``parts`` ranges of the first row, each
-    folded on its own, so a fold's temporaries are a part's, not the whole set's (at 4M
-    templated rows ~28M pairs: a whole-set fold held ~3 copies of it)."""
+    """Packed pairs gathered band by band, unique, in bounded memory: new pairs are buffered and,
+    once the buffer holds ``fold`` of them, made unique and cut into ``parts`` ranges of the first
+    row (with ``rows``: the rows are < rows), each range's pieces kept in the process's spill file
+    (``trainlint.spill``).  A range is made unique when it is read (``parts``), so memory holds a
+    buffer and one range, not the set (at 4M templated rows ~28M pairs: with the set resident and
+    merged fold by fold, the candidates' peak held ~530 MB, issue 21)."""
 
     def __init__(self, fold: int = 1 << 22, rows: int | None = None, parts: int = 16) -> None:
         self.fold = fold
@@ -27,7 +29,8 @@ class PairSet:
         #: packed values where each part starts (the last bound is past every pair)
         self.bounds = np.array([k * step for k in range(1, -(-(rows or 1) // step))] if rows else [],
                                np.int64) << 32
-        self.done = [np.zeros(0, np.int64) for _ in range(self.bounds.size + 1)]
+        #: every range's pieces (unique and sorted each; one piece once the range is read)
+        self.done: list[list[Spilled]] = [[] for _ in range(self.bounds.size + 1)]
         self.buf: list[np.ndarray] = []
         self.n = 0
 
@@ -47,26 +50,40 @@ class PairSet:
         cuts = [0, *np.searchsorted(new, self.bounds).tolist(), new.size]
         for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
             if b > a:
-                self.done[k] = unique(np.concatenate([self.done[k], new[a:b]])) if self.done[k].size else new[a:b].copy()
+                self.done[k].append(Spilled((new[a:b],)))
+
+    def _part(self, k: int) -> np.ndarray:
+        """Range ``k``'s pairs, unique and sorted (kept so, as one piece, for the next read)."""
+        pieces = self.done[k]
+        if len(pieces) > 1:
+            got = unique(np.concatenate([p.read(0) for p in pieces]))
+            self.done[k] = [Spilled((got,))]
+            return got
+        return pieces[0].read(0) if pieces else np.zeros(0, np.int64)
+
+    def parts(self):
+        """(first rows, second rows) of every range in order, uint32: the pairs, sorted, a range
+        at a time."""
+        self._fold()
+        for k in range(len(self.done)):
+            d = self._part(k)
+            yield (d >> 32).astype(np.uint32), (d & 0xFFFFFFFF).astype(np.uint32)
 
     def result(self) -> np.ndarray:
         """The pairs, sorted, packed."""
         self._fold()
-        out = np.concatenate(self.done)
-        self.done = []
-        return out
+        return np.concatenate([self._part(k) for k in range(len(self.done))])
 
     def split(self) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs, sorted, as (first rows, second rows), uint32, made part by part (each part
-        freed as it goes: never the packed set and the two arrays at once)."""
+        """The pairs, sorted, as (first rows, second rows), uint32, made range by range."""
         self._fold()
-        total = sum(d.size for d in self.done)
+        total = 0
+        for k in range(len(self.done)):
+            self._part(k)
+            total += sum(p.size(0) for p in self.done[k])
         i, j = np.empty(total, np.uint32), np.empty(total, np.uint32)
         at = 0
-        for k, d in enumerate(self.done):
-            i[at:at + d.size] = d >> 32
-            j[at:at + d.size] = d & 0xFFFFFFFF
-            at += d.size
-            self.done[k] = None
-        self.done = []
+        for a, b in self.parts():
+            i[at:at + a.size], j[at:at + a.size] = a, b
+            at += a.size
         return i, j

@@ -33,7 +33,8 @@ from ._hashstate import unique
 
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
-from ._pairs import PairSet, bucket_pairs, jaccard, shared_bands, verify
+from ._candidates import PairSet, bucket_pairs, shared_bands
+from ._pairs import jaccard, verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000

@@ -2,7 +2,7 @@
 public, because rules of other categories use it too (conflicting-label, split-leakage);
 and the one place that picks where pairs are verified: here, or through the keyed shuffle the
 engine supplies (``_shuffle``) when the rule's state was detached (``Table.remote``).  The modules below import
-each other in one direction only: ``_minhash``, ``_arena`` <- ``_nearstate`` <- ``_pairset``, ``_pairs`` <- ``_shuffle`` <- here.
+each other in one direction only: ``_minhash``, ``_arena`` <- ``_nearstate`` <- ``_pairset``, ``_candidates``, ``_pairs`` <- ``_shuffle`` <- here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from ._minhash import (DEFAULT_MAX_WORD_DIFF, DEFAULT_THRESHOLD, EMPTY, SHORT, E
                        band_hashes, batch_bands, codepoints, kgram_hashes, mix64, prepared_texts, shingles,
                        signatures, signatures_of, utf8_buffer)
 from ._nearstate import NO_NEAR, NearState, Table, add_batch, first_of_groups, has_bands
-from ._pairs import candidates, components
+from ._candidates import candidates
+from ._pairs import components
 from ._words import WordTest
 
 __all__ = ["DEFAULT_MAX_WORD_DIFF", "DEFAULT_THRESHOLD", "EMPTY", "NO_NEAR", "SHORT", "ExactOrNearOptions",

@@ -110,11 +110,6 @@ class ConflictingLabel(Rule):
         if n < 2:
             return []
         # exact: rows with the same normalised text (and split) join; near: differing-label pairs
-        key = combine(t.nkey, t.split)
-        o = np.argsort(key, kind="stable")
-        k = key[o]
-        same = np.flatnonzero(k[1:] == k[:-1])
-        ei, ej = o[same], o[same + 1]
         ni = nj = np.zeros(0, np.int64)
         if self.options.near:
             mask = mh.has_bands(t) & mh.first_of_groups(combine(combine(t.nkey, t.label), t.split), t.rkey)
@@ -124,18 +119,43 @@ class ConflictingLabel(Rule):
                                        words=words, extra=t.label,
                                        memo=mh.memo_slot(run, f"{self.code}.pairs", self.params,
                                                          self.options.threshold, words))
-        root = mh.components(n, np.concatenate([ei, ni]), np.concatenate([ej, nj]))
-        # clusters holding more than one label
-        order = np.lexsort((t.label, root))
-        r_s, l_s = root[order], t.label[order]
-        new_label = np.concatenate(([True], (r_s[1:] != r_s[:-1]) | (l_s[1:] != l_s[:-1])))
-        n_labels = np.bincount(r_s[new_label], minlength=n)
-        bad_roots = np.flatnonzero(n_labels > 1)
-        if bad_roots.size == 0:
+        key = combine(t.nkey, t.split)
+        t.nkey = t.split = t.rkey = t.tag = None  # not read past here (issue 21: bounded finish)
+        o = np.argsort(key, kind="stable")
+        key = key[o]
+        start = np.concatenate(([True], key[1:] != key[:-1]))
+        del key
+        if ni.size:
+            same = np.flatnonzero(~start[1:])
+            root = mh.components(n, np.concatenate([o[same], ni]), np.concatenate([o[same + 1], nj]))
+            del same
+            # clusters holding more than one label
+            order = np.lexsort((t.label, root))
+            r_s, l_s = root[order], t.label[order]
+            del order
+            new_label = np.concatenate(([True], (r_s[1:] != r_s[:-1]) | (l_s[1:] != l_s[:-1])))
+            n_labels = np.bincount(r_s[new_label], minlength=n)
+            del r_s, l_s, new_label
+            members = np.flatnonzero(np.isin(root, np.flatnonzero(n_labels > 1)))
+            del n_labels
+        else:
+            # exact groups only: a group is a run of equal keys in ``o`` and its first row (the
+            # smallest: a stable sort) is what ``components`` would name, without its N-row arrays
+            gid = np.cumsum(start) - 1
+            first = o[start]
+            lab = t.label[o]
+            bad = np.zeros(first.size, bool)
+            bad[gid[lab != lab[start][gid]]] = True
+            del lab
+            root = np.empty(n, np.int64)
+            root[o] = first[gid]
+            members = np.sort(o[bad[gid]])
+            del gid, first, bad
+        del o, start
+        if members.size == 0:
             return []
         near_roots = set(root[ni].tolist()) if ni.size else set()
         findings = []
-        members = np.flatnonzero(np.isin(root, bad_roots))
         by_root: dict[int, list[int]] = {}
         for m in members.tolist():
             by_root.setdefault(int(root[m]), []).append(m)

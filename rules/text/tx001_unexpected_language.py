@@ -6,6 +6,7 @@ import numpy as np
 
 from trainlint.finding import Severity
 from trainlint.rule import Rule
+from trainlint.spill import Spilled
 
 from . import _langid as L
 from ._langmask import flagged, pack_mask
@@ -14,16 +15,14 @@ from ._langmask import flagged, pack_mask
 class LangRows:
     """Per judged row: global id, its TOP (8) best language codes (uint16), a uint16 mask of which
     are plausible and whether the tail is weak, and the best probability (float16): 28 bytes a
-    row, in NumPy chunks.  With a
+    row, in chunks kept in the process's spill file (``trainlint.spill``, issue 21).  With a
     fixed ``language`` only the rows already known to be in another language are kept."""
 
-    __slots__ = ("ids", "codes", "mask", "prob", "top_counts", "judged", "unjudged")
+    __slots__ = ("chunks", "top_counts", "judged", "unjudged")
 
     def __init__(self) -> None:
-        self.ids: list[np.ndarray] = []
-        self.codes: list[np.ndarray] = []
-        self.mask: list[np.ndarray] = []  # bit k: codes[k] strong; bit 15: tail weak
-        self.prob: list[np.ndarray] = []
+        #: (ids, codes, mask, prob) of every batch; mask bit k: codes[k] strong; bit 15: tail weak
+        self.chunks: list[Spilled] = []
         self.top_counts: dict[int, int] = {}
         self.judged = 0
         self.unjudged = 0
@@ -36,14 +35,11 @@ class LangRows:
             self.top_counts[c] = self.top_counts.get(c, 0) + k
         if keep.any():
             bits = pack_mask(r.strong[keep], r.tail_weak[keep], r.prob[keep] >= min_probability)
-            self.ids.append(ids[keep].astype(np.int64))
-            self.codes.append(r.codes[keep])
-            self.mask.append(bits)
-            self.prob.append(r.prob[keep].astype(np.float16))
+            self.chunks.append(Spilled((ids[keep].astype(np.int64), r.codes[keep], bits,
+                                        r.prob[keep].astype(np.float16))))
 
     def merge(self, other: LangRows) -> LangRows:
-        for name in ("ids", "codes", "mask", "prob"):
-            getattr(self, name).extend(getattr(other, name))
+        self.chunks.extend(other.chunks)
         for c, k in other.top_counts.items():
             self.top_counts[c] = self.top_counts.get(c, 0) + k
         self.judged += other.judged
@@ -51,11 +47,10 @@ class LangRows:
         return self
 
     def arrays(self):
-        if not self.ids:
+        if not self.chunks:
             return (np.zeros(0, np.int64), np.zeros((0, L.TOP), np.uint16), np.zeros(0, np.uint16),
                     np.zeros(0, np.float16))
-        return (np.concatenate(self.ids), np.concatenate(self.codes), np.concatenate(self.mask),
-                np.concatenate(self.prob))
+        return tuple(np.concatenate([c.read(k) for c in self.chunks]) for k in range(4))
 
     def dominant(self) -> tuple[int, int]:
         """The most frequent best language among judged rows (ties: the smaller code) and its count."""
