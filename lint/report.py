@@ -44,6 +44,10 @@ class Report:
         #: every finding of the run, before per-file-ignores, suppressions and a baseline hid
         #: some (``lint/accept.py``); None when nothing was hidden
         self.every_finding: FindingStore | None = None
+        #: the texts of rows an earlier run's report read (``trainlint.textmemo``), or None
+        self.text_memo = None
+        #: reports of this run rendered before (``trainlint.rendermemo``), or None
+        self.render_memo = None
 
     @property
     def findings(self) -> FindingStore:

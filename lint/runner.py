@@ -140,9 +140,15 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
         sources = [s.info.to_dict(result.rows_by_source.get(s.info.index, 0)) for s in specs]
         from .redact import redact_findings
 
-        findings = redact_findings(result.findings, rules)  # no private value in any output
+        # no private value in any output (a finished run the cache kept was redacted when kept)
+        findings = result.findings if result.redacted else redact_findings(result.findings, rules)
         report = Report(findings, sources, result.stats, settings.fail_on, rules, given)
         report.mask = tuple(settings.mask)
+        cache = getattr(engine, "cache", None)
+        if cache is not None:  # the texts reports show, kept between runs (``textmemo``)
+            from .textmemo import TextMemo
+
+            report.text_memo = TextMemo(cache, [s.info for s in specs])
         infos = [s.info for s in specs]
         if content is not None:
             from .keys import finding_keys
@@ -160,6 +166,10 @@ def run(inputs: Any, settings: Settings, progress: Callable[[int], None] | None 
             from .accept import only_sources
 
             report.findings = only_sources(report.findings, report_on)
+        if result.entry is not None and report.findings is findings and report.keys is None:
+            from .rendermemo import RenderMemo  # the report of the run as it finished: kept whole
+
+            report.render_memo = RenderMemo(cache, result.entry, report)
         if output_dir is not None:
             from .clean import write_outputs
 

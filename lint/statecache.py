@@ -32,6 +32,7 @@ from typing import Any
 
 from .cachedir import files as _files
 from .cachedir import tag as _tag
+from .cacheio import dump_entry, read_entry
 from .appends import Anchor, Blocks, Grown, Link, Merged, clean_end, hash_prefix, last_line, reader_print
 
 #: bump when the layout of an entry changes
@@ -41,7 +42,6 @@ DIRNAME = ".trainlint_cache"
 MAX_LINKS = 8
 #: default size cap of the directory
 MAX_BYTES = 2 << 30
-_MAGIC = b"TLC2"  # 2: the pickle zstd-compressed
 #: seconds: a file modified more recently is hashed on every run
 _RACY = 2.0
 #: the settings that change how a file is read into records
@@ -84,6 +84,11 @@ class StateCache:
         self.appends = 0
         self._stat: dict[str, tuple[int, int]] = {}
         self._newlines: dict[str, int] = {}
+        self._digests: dict[str, str] = {}
+        #: path -> (size, hash of the file's first size bytes), read with its content hash
+        self._prefixes: dict[str, tuple[int, str]] = {}
+        #: path -> the content hash of the earlier content a grown file was read on from
+        self._grown_from: dict[str, str] = {}
         #: keep whole runs' finished results too (``run_entry``)
         self.whole_runs = whole_runs
 
@@ -108,10 +113,12 @@ class StateCache:
 
     # -- keys ---------------------------------------------------------------------------------------
 
-    def content_hash(self, path: str) -> str | None:
+    def content_hash(self, path: str, prefix: Any = None) -> str | None:
         """The xxhash of the file's bytes, remembered by (path, size, mtime) so an unchanged file
         is not read again; None when it is no regular file.  Its newlines are counted on the way
-        (``newlines``: the line a record appended after them starts on)."""
+        (``newlines``: the line a record appended after them starts on), and, when the file is
+        read, the hash of its first ``prefix()`` bytes (``grown`` then needs no second read)."""
+        import numpy as np
         import xxhash
 
         try:
@@ -125,27 +132,49 @@ class StateCache:
         try:
             digest, newlines = memo.read_text("ascii").split()
             self._newlines[path] = int(newlines)
+            self._digests[path] = digest
             return digest
         except (OSError, ValueError):
             pass
         h = xxhash.xxh3_128()
-        newlines = 0
+        newlines = pos = 0
+        at = prefix() if prefix is not None else None
         try:
             with open(path, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)
-                    newlines += chunk.count(b"\n")
+                    if at is not None and pos < at <= pos + len(chunk):
+                        h.update(memoryview(chunk)[:at - pos])
+                        self._prefixes[path] = (at, f"{h.hexdigest()}-{at}")  # as ``hash_prefix``
+                        h.update(memoryview(chunk)[at - pos:])
+                    else:
+                        h.update(chunk)
+                    pos += len(chunk)
+                    newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))  # 3x bytes.count
             st2 = os.stat(path)
         except OSError:
             return None
         digest = f"{h.hexdigest()}-{st2.st_size}"
         self._newlines[path] = newlines
+        self._digests[path] = digest
         # remembered only when the file did not change while read and its mtime is older than
         # the clock's resolution could hide: a same-size edit in the same tick (``racy git``)
         # would otherwise keep the old hash
         if (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns) and time.time() - st.st_mtime > _RACY:
             self._write(memo, f"{digest} {newlines}".encode("ascii"))
         return digest
+
+    def _anchor_size(self, info: Any) -> int | None:
+        anchor = self.load(self._anchor_key(info), count=False)
+        return anchor.size if isinstance(anchor, Anchor) else None
+
+    def digest(self, path: str) -> str | None:
+        """The content hash this run keyed the file by (``content_hash``), or None."""
+        return self._digests.get(path) if path in self._digests else self.content_hash(path)
+
+    def grown_from(self, path: str) -> str | None:
+        """The content hash of the earlier content this run read the grown file ``path`` on from
+        (its rows are the same records), or None when it was not read as grown."""
+        return self._grown_from.get(path)
 
     def unchanged(self, path: str) -> bool:
         """Whether the file still has the size and mtime it had when hashed: a result read from a
@@ -159,7 +188,7 @@ class StateCache:
     def key(self, info: Any) -> str | None:
         """The entry's name for the source ``info`` (its roles, columns, format and position are
         part of it), or None when it cannot be cached (no file: a DataFrame, a stream)."""
-        content = self.content_hash(info.path) if info.path else None
+        content = self.content_hash(info.path, lambda: self._anchor_size(info)) if info.path else None
         if content is None:
             return None
         return _digest(self.run_key, content, pickle.dumps(info, protocol=4))
@@ -191,7 +220,7 @@ class StateCache:
         last = _digest("last-run", self.run_key, [os.path.abspath(p) for p in paths])
         before = self.load(last, count=False)
         if isinstance(before, str) and before != key:
-            self._entry(before).unlink(missing_ok=True)
+            self.drop(before)
         self.store(last, key)
 
     # -- appends ------------------------------------------------------------------------------------
@@ -248,12 +277,14 @@ class StateCache:
             return None
         if anchor.reader != _digest(*reader_print(reader)) or not reader.can_start_at_offset():
             return None
-        if hash_prefix(path, anchor.size) != anchor.digest:
+        known = self._prefixes.get(path)
+        if (known[1] if known and known[0] == anchor.size else hash_prefix(path, anchor.size)) != anchor.digest:
             return None
         parts = self.load_parts(anchor.entry)
         if parts is None or sum(int(p.records) for p in parts) != anchor.records:
             return None
         self.appends += 1
+        self._grown_from[path] = anchor.digest
         return Grown(parts, (anchor.size, anchor.records, anchor.newlines + 1), anchor)
 
     def load_parts(self, key: str) -> list | None:
@@ -288,19 +319,16 @@ class StateCache:
     def _entry(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / key
 
+    def drop(self, key: str) -> None:
+        self._entry(key).unlink(missing_ok=True)
+
     def load(self, key: str, count: bool = True) -> Any | None:
         """The stored result, or None (missing, damaged, another format: a miss).  ``count``:
         add it to ``hits``/``misses`` (an entry of a file's result, not an anchor)."""
         p = self._entry(key)
         try:
             with open(p, "rb") as f:
-                if f.read(4) != _MAGIC:
-                    raise ValueError("foreign entry")
-                import zstandard
-
-                # streamed: a large state never exists a second time as bytes (compressed or not)
-                with zstandard.ZstdDecompressor().stream_reader(f, read_size=1 << 20) as z:
-                    value = pickle.load(z)
+                value = read_entry(f)
         except FileNotFoundError:
             self.misses += count
             return None
@@ -319,7 +347,7 @@ class StateCache:
         return value
 
     def store(self, key: str, value: Any) -> None:
-        if self._write(self._entry(key), lambda f: _dump(value, f)):
+        if self._write(self._entry(key), lambda f: dump_entry(value, f)):
             self.evict()
 
     def _write(self, path: Path, data: bytes | Callable[[Any], None]) -> bool:
@@ -358,13 +386,3 @@ class StateCache:
                 total -= size
             except OSError:
                 pass
-
-
-def _dump(value: Any, f) -> None:
-    import zstandard
-
-    f.write(_MAGIC)
-    # level 1: rule states hold text and hashes; ~2.5x smaller, 0.15 s per 100 MB.  Streamed into
-    # the file: a large state is never held a second time as its pickle's bytes
-    with zstandard.ZstdCompressor(level=1).stream_writer(f, closefd=False) as z:
-        pickle.dump(value, z, protocol=pickle.HIGHEST_PROTOCOL)

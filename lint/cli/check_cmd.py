@@ -19,10 +19,12 @@ from .common import CONTEXT, describe, fail, split_values
 @check_options
 def check(paths: tuple[str, ...], **o: Any) -> None:
     """Lint training data files, directories or globs."""
+    from ..cacheio import frozen_loads
     from ..errors import TrainlintError
 
     try:
-        code = _check(paths, o)
+        with frozen_loads():  # what the cache loads lives until the command ends: out of gc's walks
+            code = _check(paths, o)
     except TrainlintError as e:
         fail(str(e), e.exit_code)
     except KeyboardInterrupt:

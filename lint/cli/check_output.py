@@ -50,8 +50,13 @@ def write_reports(report: Any, reporters: list[tuple[Any, str, str | None]], o: 
         # a reporter with ``write`` streams the report (a large one never exists whole in memory)
         write = getattr(module, "write", None)
         plain = fmt in PLAIN_TEXT and not opts["color"]
+        memo = getattr(report, "render_memo", None) if path else None  # this run's report, kept
+        if memo is not None and memo.write(path, module, fmt, opts):
+            continue
         if path:
             write_atomic(path, functools.partial(write, report, **opts) if write else module.render(report, **opts))
+            if memo is not None:
+                memo.keep(path, module, fmt, opts)
         elif write:
             write(report, Echo(plain=plain), **opts)
         elif plain:

@@ -38,6 +38,10 @@ class EngineResult:
     stats: dict[str, Any]
     rows_by_source: dict[int, int]
     line_index: dict[int, LineIndex] = field(default_factory=dict)
+    #: ``findings`` are redacted already (``trainlint.redact``: a finished run kept by the cache)
+    redacted: bool = False
+    #: the state cache's entry that keeps this finished run (``StateCache.run_entry``), or None
+    entry: str | None = None
 
 
 def active_rules(rules: Sequence[Rule], info: SourceInfo) -> list[int]:

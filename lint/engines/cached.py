@@ -22,9 +22,21 @@ def finished_run(cache, keys: Sequence[str | None], engine: str = "",
     (near-duplicate verification is most of a warm run otherwise)."""
     whole = cache.run_entry(keys, engine)
     done = cache.load(whole) if whole is not None else None
+    if done is not None:
+        done.entry = whole
     if done is not None and progress:
         progress(sum(done.rows_by_source.values()))
     return whole, done
+
+
+def redacted(result: EngineResult, rules: Sequence[Rule]) -> EngineResult:
+    """``result`` with its findings redacted as the runner would (``redact.redact_findings``), for
+    keeping: a warm run does not redact the same findings again."""
+    from dataclasses import replace
+
+    from ..redact import redact_findings
+
+    return replace(result, findings=redact_findings(result.findings, rules), redacted=True, entry=None)
 
 
 class WholeRunCache(Engine):
@@ -42,7 +54,9 @@ class WholeRunCache(Engine):
             return done
         result = self.inner.run(specs, rules, progress)
         if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
+            result = redacted(result, rules)
             self.cache.store_run(whole, result, [s.info.path for s in specs])
+            result.entry = whole
         return result
 
     def tasks(self, fn: Callable, calls: list[tuple]) -> list:

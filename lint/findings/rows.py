@@ -84,14 +84,19 @@ class RowFindings:
 
     def findings(self, idx: np.ndarray) -> list[Finding]:
         """The findings at positions ``idx`` (vectorised gathering, then one object each)."""
+        code, name, sev, fix = self.code, self.name, self.severity, self.fix
+        return [Finding(code, name, sev, m, s, r, ln, c, 1, (), g, rel, fix, None, NO_EXTRA)
+                for m, s, r, ln, c, g, rel in zip(*self.values(idx))]
+
+    def values(self, idx: np.ndarray) -> tuple[list, ...]:
+        """(messages, sources, rows, lines, columns, groups, related) of the findings at ``idx``,
+        as lists: what differs between them (a reporter may format them without ``Finding``s)."""
         idx = np.asarray(idx, dtype=np.int64)
         src, rows, lines = self.locations(idx)
         cols = [self.columns[i] for i in self.column[idx].tolist()]
         groups = [None] * len(rows) if self.group is None else self.group[idx].tolist()
         msgs, related = self.messages(idx)
-        code, name, sev, fix = self.code, self.name, self.severity, self.fix
-        return [Finding(code, name, sev, m, s, r, ln, c, 1, (), g, rel, fix, None, NO_EXTRA)
-                for m, s, r, ln, c, g, rel in zip(msgs, src, rows, lines, cols, groups, related)]
+        return msgs, src, rows, lines, cols, groups, related
 
     def locations(self, idx: np.ndarray) -> tuple[list, list, list]:
         """Source paths, rows and lines (None: no line) of the findings at ``idx``, as lists."""

@@ -14,10 +14,21 @@ from .rows import RowFindings
 
 
 class _Objects(list):
-    """A run of ``Finding`` objects among the parts of a store."""
+    """A run of ``Finding`` objects among the parts of a store.  Pickled as columns (the values of
+    each field): one call for the run, not a ``__getstate__``/``__setstate__`` per finding (the
+    state cache keeps ~150k of them for a 1M-row run: half the time to store and load them)."""
 
     def findings(self, idx: np.ndarray) -> list[Finding]:
         return [self[i] for i in idx.tolist()]
+
+    def __reduce__(self):
+        if not all(type(f) is Finding for f in self):
+            return (_Objects, (list(self),))
+        return (_from_columns, (Finding.columns(self),))
+
+
+def _from_columns(columns: list[tuple]) -> _Objects:
+    return _Objects(Finding.from_columns(columns))
 
 
 _SEV_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ._snippets import Want, is_private, lookup
+from ._snippets import Want, lookup
 
 #: characters shown of each text of a pair: twice a snippet's, since the difference that decides
 #: whether two texts are copies is often past the first 80 characters
@@ -49,8 +49,11 @@ def window(mine: str | None, theirs: str | None, limit: int = EVIDENCE_CHARS) ->
 
 def is_pair(f) -> bool:
     """A finding judged from two texts: one related row and the similarity of the two."""
-    return (len(f.related) == 1 and f.row is not None and not is_private(f) and isinstance(f.extra, Mapping)
-            and isinstance(f.extra.get("similarity"), (int, float)))
+    if len(f.related) != 1 or f.row is None:  # most findings: decided without touching ``extra``
+        return False
+    extra = f.extra
+    return ((type(extra) is dict or isinstance(extra, Mapping)) and "masked" not in extra
+            and isinstance(extra.get("similarity"), (int, float)))
 
 
 def wants(f) -> tuple[Want, Want]:

@@ -61,11 +61,15 @@ def shown(texts: Mapping[Want, str], limit: int = SNIPPET_CHARS,
 def read_texts(report, wanted: Iterable[Want]) -> dict[Want, str]:
     """The whole texts of the wanted rows, private values masked, not escaped: one pass over the
     sources for every snippet a report shows (reading a source means cutting all its blocks)."""
+    memo = getattr(report, "text_memo", None)  # the texts an earlier run read (``textmemo``)
+    known: dict[Want, str] = {}
+    if memo is not None:
+        known, wanted = memo.known(w for w in wanted if w[0] is not None and w[1] is not None)
     by_source: dict[str, dict[int, list[Want]]] = {}
     for w in wanted:
         if w[0] is not None and w[1] is not None:
             by_source.setdefault(w[0], {}).setdefault(int(w[1]), []).append(w)
-    out: dict[Want, str] = {}
+    out: dict[Want, str] = {w: t for w, t in known.items() if t}
     inputs = getattr(report, "inputs", None)
     if not by_source or inputs is None:
         return out
@@ -76,6 +80,7 @@ def read_texts(report, wanted: Iterable[Want]) -> dict[Want, str]:
     except Exception:  # the data changed or went away since the run: the report is shown without text
         return out
     got: list[tuple[Want, str]] = []
+    done: list[Want] = []  # the rows of every source read through
     for spec in specs:
         rows = by_source.get(spec.info.path)
         if not rows:
@@ -86,6 +91,7 @@ def read_texts(report, wanted: Iterable[Want]) -> dict[Want, str]:
                     got.append((w, text))
         except Exception:  # a report is still shown when its source changed or went away
             continue
+        done += [w for ws in rows.values() for w in ws]
     from ..redact import flagged
 
     redactors = _redactors(report)
@@ -93,8 +99,10 @@ def read_texts(report, wanted: Iterable[Want]) -> dict[Want, str]:
     # shows two texts a finding, 270k at 1M templated rows): only those that may hold a private
     # value are redacted one by one
     maybe = flagged([t for _w, t in got], redactors) if redactors else set()
-    for w, text in got:
-        out[w] = redactors.text(text) if maybe is None or text in maybe else text
+    read = {w: redactors.text(text) if maybe is None or text in maybe else text for w, text in got}
+    if memo is not None:
+        memo.add(read, done)
+    out.update(read)
     return out
 
 

@@ -34,6 +34,20 @@ def _finding_dict(report, show_text: bool):
     return lambda f: with_texts(f.to_dict(), f, found) if found else f.to_dict()
 
 
+def _finding_line(report, show_text: bool, enc):
+    """Finding -> its line of the document: ``enc(_finding_dict(...)(f))``, made directly
+    (``_jsonline``)."""
+    from ._jsonline import line_maker
+
+    found = None
+    if show_text:
+        from ._evidence import texts, with_texts
+
+        found = texts(report)
+    to_dict = (lambda f: with_texts(f.to_dict(), f, found)) if found else (lambda f: f.to_dict())
+    return line_maker(enc, found, lambda f: enc(to_dict(f)))
+
+
 def as_dict(report, show_text: bool = True) -> dict[str, Any]:
     """The whole document as one dict (every finding made at once: for small reports)."""
     to_dict = _finding_dict(report, show_text)
@@ -54,13 +68,13 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
     never exists whole in memory.  Keys in the contract's order: sources, findings, summary."""
     enc = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
     head, tail = _head(report), _tail(report)
-    to_dict = _finding_dict(report, show_text)
+    line = _finding_line(report, show_text, enc)
     if indent is None:
         fp.write(enc(head)[:-1] + ', "findings": [')
         sep = ", "
         first = True
-        for chunk in _chunks(report.findings):
-            fp.write(("" if first else sep) + sep.join(enc(to_dict(f)) for f in chunk))
+        for chunk in _line_chunks(report.findings, line):
+            fp.write(("" if first else sep) + sep.join(chunk))
             first = False
         fp.write("], " + enc(tail)[1:])
         return
@@ -75,8 +89,8 @@ def write_document(report, fp: TextIO, indent: int | None = 2, show_text: bool =
         fp.write(f'{pad}"findings": [\n')
         sep = ",\n" + pad * 2
         first = True
-        for chunk in _chunks(report.findings):
-            fp.write(("" if first else ",\n") + pad * 2 + sep.join(enc(to_dict(f)) for f in chunk))
+        for chunk in _line_chunks(report.findings, line):
+            fp.write(("" if first else ",\n") + pad * 2 + sep.join(chunk))
             first = False
         fp.write(f"\n{pad}],\n")
     else:
@@ -94,9 +108,20 @@ def write(report, fp, show_text: bool = True, **_opts) -> None:
     fp.write("\n")
 
 
-def _chunks(findings, size: int = 2048) -> Iterable[list]:
-    for start in range(0, len(findings), size):
-        yield findings[start:start + size]
+def _line_chunks(findings, line) -> Iterable[list[str]]:
+    """The findings' lines, chunk by chunk; a ``RowFindings``' made from its columns."""
+    from ..findings import FindingStore, RowFindings
+    from ._jsonline import row_lines
+
+    if not isinstance(findings, FindingStore):
+        for start in range(0, len(findings), 2048):
+            yield [line(f) for f in findings[start:start + 2048]]
+        return
+
+    def lines(part, idx) -> list[str]:
+        return row_lines(part, idx, line) if isinstance(part, RowFindings) else [line(part[i]) for i in idx.tolist()]
+
+    yield from findings.chunks(lines)
 
 
 def _json_default(o: Any) -> Any:
