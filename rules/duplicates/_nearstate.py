@@ -3,12 +3,13 @@
 A state is a list of chunks appended in row order; ``merge`` is concatenation.  Each chunk holds
 the row's global id, split/label/normalised-text/whole-row hashes (8 bytes each) and a 1-byte
 tag: the *keys*, 41 bytes a row, which are the rule's own.  The bulky columns, the band hashes
-(4 bytes a band) and the capped texts for verification, are a :class:`Stored` block made once per
+(4 bytes a band) and the capped texts for verification, are a ``_arena.Stored`` block made once per
 batch (``BatchContext.cached``) and shared by every near rule of the run: a chunk only points at
 it and at its rows (``sel``, 4 bytes a row).  So near-duplicate, split-leakage and (with ``near``)
 conflicting-label hold one copy of the band hashes and texts, not one each, and the texts are
 kept zstd-compressed (level 1; decompressed a block at a time when pairs are verified): at 1M
-templated rows ~50 bytes a row instead of ~330.  A worker process pickles its rules' states in
+templated rows ~50 bytes a row instead of ~330.  Keys and blocks are kept in the process's spill
+file (``trainlint.spill``, issue 21), not in memory.  A worker process pickles its rules' states in
 one go, so the blocks stay shared in the parent too.
 
 Detached state (the rules declare a keyed-shuffle finish, ``trainlint/shuffle.py``): ``detach()``

@@ -84,10 +84,11 @@ class NearDuplicate(Rule):
         ``permutations`` (128, a power of two) and ``bands`` (32): more bands find more
         low-similarity candidates at more verification cost.  ``min-chars`` (20): shorter texts
         are not compared.  ``max-chars`` (5000): longer texts are compared on their first
-        max-chars characters.  ``normalize`` (true): compare normalised text.  Memory: about 220
+        max-chars characters.  ``normalize`` (true): compare normalised text.  State: about 220
         bytes a row for ~50-word texts (band hashes 128 bytes, keys 45, the capped text for
-        verification zstd-compressed), the band hashes and texts shared with ``split-leakage``
-        and ``conflicting-label``.  Which pairs a bucket yields and which of several exact
+        verification zstd-compressed), kept in the process's spill file (``trainlint.spill``),
+        not in memory; the band hashes and texts shared with ``split-leakage`` and
+        ``conflicting-label``.  Which pairs a bucket yields and which of several exact
         copies stands for them depend on content, not row order, so a shuffled file gives the
         same findings (a ``--baseline`` stays valid).
     """
