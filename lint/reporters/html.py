@@ -308,15 +308,13 @@ def _with_snippets(report, shown: list) -> dict:
 def _with_pair_texts(report, shown: list, rows: list[dict]) -> None:
     """A pair finding (a near-duplicate, a leaked row: ``_evidence``) is judged from both texts: its
     value is its own text and its related row is followed by that row's text."""
-    from ._evidence import is_pair, texts, wants, window
+    from ._evidence import pair_texts, texts
 
     found = texts(report, shown)
     if not found:
         return
     for f, row in zip(shown, rows):
-        if not is_pair(f):
-            continue
-        mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+        mine, theirs = pair_texts(f, found)
         if mine is not None:
             row["v"] = mine
         if theirs is not None and row["r"]:
