@@ -261,7 +261,7 @@ class StateCache:
         self.store(akey, anchor)
         if isinstance(before, Anchor):
             for old in set(before.chain) - set(chain):
-                self._entry(old).unlink(missing_ok=True)
+                self.drop(old)
 
     @staticmethod
     def compact(grown: Grown) -> bool:
