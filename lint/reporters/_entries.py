@@ -96,6 +96,10 @@ class Entry:
                 out.append((f"  {self.where(p.cited)} from the same point", self.windows[p.place]))
         return out
 
+    def shown_with_text(self) -> list[Place]:
+        """The rows ``evidence`` shows with their text: left out of ``others_text`` beside it."""
+        return [p.place for p in self.pairs[:OTHERS_SHOWN] if p.place in self.texts] + list(self.cited)
+
     def others_text(self, limit: int = OTHERS_SHOWN, skip: Iterable[Place] = ()) -> str:
         """``lines 224, 340, 445 and 21 more``; another source's rows after its path; rows in
         ``skip`` (shown with their text already) are left out."""
@@ -387,7 +391,7 @@ def text_lines(e: Entry, color: bool = False) -> list[str]:
     shown = e.evidence()
     for where, text in shown:
         out.append(f"    | {esc(where)}: {esc(text)}")
-    others = e.others_text(skip=[p.place for p in e.pairs[:OTHERS_SHOWN] if p.place in e.texts] + list(e.cited))
+    others = e.others_text(skip=e.shown_with_text())
     if others:
         out.append(f"    = also {esc(others)}" if e.group is not None else f"    = {esc(others)}")
     return out

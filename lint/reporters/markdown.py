@@ -91,7 +91,7 @@ def render(report, *, top: int = TOP, per_rule: int = PER_RULE, root: str | None
 
         def row(e) -> str:
             text = f" {_text_cell(e)} |" if text_col else ""
-            return f"| {cell(_where(e, root))} | {cell(e.message, 240)} |{text} {cell(e.others_text(), 240)} |"
+            return f"| {cell(_where(e, root))} | {cell(e.message, 240)} |{text} {cell(e.others_text(skip=e.shown_with_text() if text_col else ()), 240)} |"
 
         top_entries = sorted((e for shown, _ in ranked for e in shown), key=lambda e: (-e.severity.rank, -e.rows))
         n_entries = sum(len(shown) + left for shown, left in ranked)
