@@ -240,7 +240,6 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
     if elems.size < 2 or elems.size != int(np.count_nonzero(mask)):
         # nothing to pair, or two rows with one element (a hash collision): no memo
         return near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
-    slot.rows, slot.mask = rows, mask
     before = slot.before
     look = _memo.Lookup(before, rows, mask)
     if before is not None and np.array_equal(before.elems, elems):
