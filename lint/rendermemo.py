@@ -75,8 +75,4 @@ class RenderMemo:
         except OSError:
             return
         self.cache.store(key, data)
-        last = self._last(path, fmt)
-        before = self.cache.load(last, count=False)
-        if isinstance(before, str) and before != key:
-            self.cache.drop(before)
-        self.cache.store(last, key)
+        self.cache.point(self._last(path, fmt), key)

@@ -217,7 +217,11 @@ class StateCache:
         """Keep a whole run's finished result; the one kept before for the same files and
         rules goes (it describes data that is no longer there)."""
         self.store(key, result)
-        last = _digest("last-run", self.run_key, [os.path.abspath(p) for p in paths])
+        self.point(_digest("last-run", self.run_key, [os.path.abspath(p) for p in paths]), key)
+
+    def point(self, last: str, key: str) -> None:
+        """Store ``key`` under ``last`` (the entry kept last for something), dropping the entry
+        ``last`` named before unless it is ``key``."""
         before = self.load(last, count=False)
         if isinstance(before, str) and before != key:
             self.drop(before)
@@ -257,7 +261,7 @@ class StateCache:
         self.store(akey, anchor)
         if isinstance(before, Anchor):
             for old in set(before.chain) - set(chain):
-                self._entry(old).unlink(missing_ok=True)
+                self.drop(old)
 
     @staticmethod
     def compact(grown: Grown) -> bool:

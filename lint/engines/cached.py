@@ -39,6 +39,15 @@ def redacted(result: EngineResult, rules: Sequence[Rule]) -> EngineResult:
     return replace(result, findings=redact_findings(result.findings, rules), redacted=True, entry=None)
 
 
+def keep_run(cache, whole: str, result: EngineResult, rules: Sequence[Rule], paths: list) -> EngineResult:
+    """``result`` redacted (``redacted``) and kept in ``cache`` as the finished run ``whole`` over
+    ``paths``; the redacted result, which names its entry, is what the run goes on with."""
+    result = redacted(result, rules)
+    cache.store_run(whole, result, paths)
+    result.entry = whole
+    return result
+
+
 class WholeRunCache(Engine):
     """``inner`` with its finished runs kept in ``cache`` (a ``statecache.StateCache``)."""
 
@@ -54,9 +63,7 @@ class WholeRunCache(Engine):
             return done
         result = self.inner.run(specs, rules, progress)
         if whole is not None and all(self.cache.unchanged(s.info.path) for s in specs):
-            result = redacted(result, rules)
-            self.cache.store_run(whole, result, [s.info.path for s in specs])
-            result.entry = whole
+            result = keep_run(self.cache, whole, result, rules, [s.info.path for s in specs])
         return result
 
     def tasks(self, fn: Callable, calls: list[tuple]) -> list:

@@ -11,7 +11,7 @@ from ..findings.spilled import spilled
 from ..rule import Rule
 from ..sources import LineIndex
 from .base import BlockResult, Engine, EngineResult, finish_run, parsed_blocks, run_block, spill, unspill
-from .cached import finished_run, redacted
+from .cached import finished_run, keep_run
 
 
 class LocalEngine(Engine):
@@ -70,9 +70,7 @@ class LocalEngine(Engine):
                             memo=memo)
         finishmemo.keep(self.cache, paths, memo)
         if whole is not None:
-            result = redacted(result, rules)
-            self.cache.store_run(whole, result, paths)
-            result.entry = whole
+            result = keep_run(self.cache, whole, result, rules, paths)
         return result
 
     def _lint(self, spec, key: str | None, rules, progress) -> list[BlockResult]:

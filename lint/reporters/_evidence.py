@@ -73,16 +73,28 @@ def texts(report, findings: Iterable | None = None) -> dict[Want, str]:
     return lookup(report, wanted, READ_CHARS) if wanted else {}
 
 
+def pair_texts(f, found: Mapping[Want, str]) -> tuple[str | None, str | None]:
+    """(its text, the related row's) as the pair finding ``f`` shows them (``window``), from
+    ``found`` (``texts``); (None, None) for any other finding."""
+    if not is_pair(f):
+        return None, None
+    mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+    return mine, theirs
+
+
+def extra_with_texts(extra: Mapping | None, mine: str | None, theirs: str | None) -> dict:
+    """A copy of ``extra`` with ``text`` and ``related_text`` (those not None)."""
+    out = dict(extra or {})
+    if mine is not None:
+        out["text"] = mine
+    if theirs is not None:
+        out["related_text"] = theirs
+    return out
+
+
 def with_texts(d: dict, f, found: Mapping[Want, str]) -> dict:
     """``d`` (the finding's dict) with ``extra.text`` and ``extra.related_text`` when found."""
-    if not is_pair(f):
-        return d
-    mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+    mine, theirs = pair_texts(f, found)
     if mine is None and theirs is None:
         return d
-    extra = dict(d.get("extra") or {})
-    if mine is not None:
-        extra["text"] = mine
-    if theirs is not None:
-        extra["related_text"] = theirs
-    return {**d, "extra": extra}
+    return {**d, "extra": extra_with_texts(d.get("extra"), mine, theirs)}

@@ -12,7 +12,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from ..finding import Finding
-from ._evidence import is_pair, wants, window
+from ._evidence import extra_with_texts, pair_texts
 
 
 def _exact(v: Any, kind: type) -> Any:
@@ -74,14 +74,10 @@ def line_maker(enc: Callable[[Any], str], found: Mapping | None,
                 return slow(f)
             out += f', "pointer": {_s(f.pointer)}'
         extra = f.extra
-        if found and is_pair(f):
-            mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+        if found:
+            mine, theirs = pair_texts(f, found)
             if mine is not None or theirs is not None:
-                extra = dict(extra)
-                if mine is not None:
-                    extra["text"] = mine
-                if theirs is not None:
-                    extra["related_text"] = theirs
+                extra = extra_with_texts(extra, mine, theirs)
         if extra:
             out += f', "extra": {enc(dict(extra))}'
         if f.edits:

@@ -43,11 +43,11 @@ def annotation(f, root: str | None = None, found=None) -> str:
 
 
 def _evidence_lines(f, found, root: str | None) -> str:
-    from ._evidence import is_pair, wants, window
+    from ._evidence import pair_texts
 
-    if not is_pair(f):
+    mine, theirs = pair_texts(f, found)
+    if mine is None and theirs is None:  # no pair finding, or neither text read
         return ""
-    mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
     r = f.related[0]
     at = f"line {r.line}" if r.line is not None else f"row {r.row}"
     where = at if r.source == f.source else f"{relative_path(r.source, root)} {at}"

@@ -297,26 +297,24 @@ def _static_rows(report, limit: int) -> str:
             f"<tbody>{rows}</tbody></table>{more}") if rows else ""
 
 
-def _with_snippets(report, shown: list) -> dict:
-    """(source, row, pointer) -> the snippet of each shown row finding's text."""
-    from ._snippets import lookup
+def _with_texts(report, shown: list, rows: list[dict]) -> None:
+    """Each shown row finding's value, where the rule gave none, is a snippet of its text; a pair
+    finding (a near-duplicate, a leaked row: ``_evidence``) is judged from both texts: its value is
+    its own text and its related row is followed by that row's text.  One read of the sources
+    serves both (``read_texts``)."""
+    from ._evidence import READ_CHARS, is_pair, pair_texts, wants
+    from ._snippets import read_texts
+    from ._snippets import shown as snippets_of
 
-    return lookup(report, {(f.source, f.row, f.pointer or f.column) for f in shown
-                           if f.row is not None and not is_private(f)})
-
-
-def _with_pair_texts(report, shown: list, rows: list[dict]) -> None:
-    """A pair finding (a near-duplicate, a leaked row: ``_evidence``) is judged from both texts: its
-    value is its own text and its related row is followed by that row's text."""
-    from ._evidence import is_pair, texts, wants, window
-
-    found = texts(report, shown)
-    if not found:
-        return
+    own = {(f.source, f.row, f.pointer or f.column) for f in shown if f.row is not None and not is_private(f)}
+    pairs = {w for f in shown if is_pair(f) for w in wants(f)}
+    texts = read_texts(report, own | pairs)
+    snippets = snippets_of({w: t for w, t in texts.items() if w in own})
+    found = snippets_of({w: t for w, t in texts.items() if w in pairs}, READ_CHARS)
     for f, row in zip(shown, rows):
-        if not is_pair(f):
-            continue
-        mine, theirs, _moved = window(*(found.get(w) for w in wants(f)))
+        if not row["v"] and f.row is not None and not is_private(f):
+            row["v"] = snippets.get((f.source, f.row, f.pointer or f.column), "")
+        mine, theirs = pair_texts(f, found)
         if mine is not None:
             row["v"] = mine
         if theirs is not None and row["r"]:
@@ -336,12 +334,8 @@ def render(report, *, max_findings: int = MAX_FINDINGS, title: str = "trainlint 
     info = rule_info(report)
     names = _display_names(report)
     rows = [_finding_row(f, names) for f in shown]
-    if show_text:  # the text a row finding is about, where the rule gave no value
-        snippets = _with_snippets(report, shown)
-        for f, row in zip(shown, rows):
-            if not row["v"] and f.row is not None and not is_private(f):
-                row["v"] = snippets.get((f.source, f.row, f.pointer or f.column), "")
-        _with_pair_texts(report, shown, rows)
+    if show_text:
+        _with_texts(report, shown, rows)
     data = {"findings": rows, "counts": report.summary["by_code"],
             "total": len(report.findings), "names": {c: m["name"] for c, m in info.items()}}
     script = _asset("report.js")

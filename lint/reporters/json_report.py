@@ -23,15 +23,28 @@ def _tail(report) -> dict[str, Any]:
             "stats": report.stats}
 
 
+def _pair_texts(report, show_text: bool) -> dict | None:
+    """With ``show_text``, the texts of the report's pair findings (``_evidence.texts``); None
+    when none is shown."""
+    if not show_text:
+        return None
+    from ._evidence import texts
+
+    return texts(report) or None
+
+
+def _to_dict(found: dict | None):
+    if not found:
+        return lambda f: f.to_dict()
+    from ._evidence import with_texts
+
+    return lambda f: with_texts(f.to_dict(), f, found)
+
+
 def _finding_dict(report, show_text: bool):
     """Finding -> its dict: with ``show_text``, a pair finding (a near-duplicate, a leaked row) also
     carries both texts it compares (``extra.text``, ``extra.related_text``: ``_evidence``)."""
-    if not show_text:
-        return lambda f: f.to_dict()
-    from ._evidence import texts, with_texts
-
-    found = texts(report)
-    return lambda f: with_texts(f.to_dict(), f, found) if found else f.to_dict()
+    return _to_dict(_pair_texts(report, show_text))
 
 
 def _finding_line(report, show_text: bool, enc):
@@ -39,12 +52,8 @@ def _finding_line(report, show_text: bool, enc):
     (``_jsonline``)."""
     from ._jsonline import line_maker
 
-    found = None
-    if show_text:
-        from ._evidence import texts, with_texts
-
-        found = texts(report)
-    to_dict = (lambda f: with_texts(f.to_dict(), f, found)) if found else (lambda f: f.to_dict())
+    found = _pair_texts(report, show_text)
+    to_dict = _to_dict(found)
     return line_maker(enc, found, lambda f: enc(to_dict(f)))
 
 

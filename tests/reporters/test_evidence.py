@@ -130,3 +130,37 @@ def test_sarif_and_html_carry_both_texts(near_file):
     assert "john.smith" not in page and "\u200b" not in page
     plain = json.loads(check(str(near_file), "--select", "DU002", "--output-format", "sarif", "--no-show-text"))
     assert all("text" not in r["properties"].get("extra", {}) for r in plain["runs"][0]["results"])
+
+
+def test_sarif_and_html_carry_both_texts_on_banking77():
+    """On real data (banking77's test split), the SARIF result and the HTML row of a near-duplicate
+    carry the row's text and the text of the row it was verified against, read from the file."""
+    import csv
+    import re
+
+    from helpers import DATA
+
+    path = DATA / "banking77" / "test.csv"
+    if not path.exists():
+        pytest.skip("../shared/data not present")
+    texts = {}  # the line a record starts on -> its text (a few records span lines)
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        start = 2
+        for row in reader:
+            texts[start] = row["text"]
+            start = reader.line_num + 1
+    doc = json.loads(check(str(path), "--select", "DU002", "--output-format", "sarif"))
+    results = doc["runs"][0]["results"]
+    assert results
+    for r in results:
+        line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        other = r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]
+        assert r["properties"]["extra"]["text"] == texts[line]
+        assert r["properties"]["extra"]["related_text"] == texts[other]
+        assert r["relatedLocations"][0]["message"]["text"].endswith(": " + texts[other])
+    page = check(str(path), "--select", "DU002", "--output-format", "html")
+    rows = json.loads(re.search(r'id="tl-data">(.*?)</script>', page, re.S).group(1))["findings"]
+    for row in rows:
+        line, other = int(row["w"].rsplit(":", 1)[1]), int(row["r"][0].split(":")[1])
+        assert row["v"] == texts[line] and row["r"][0].endswith(": " + texts[other])

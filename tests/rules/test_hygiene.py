@@ -354,3 +354,15 @@ def test_mask_from_config(planted_file, tmp_path):
     assert res.exit_code == 0, res.output
     texts = [json.loads(x)["text"] for x in (out / "leaky.jsonl").read_text().splitlines()]
     assert "row 0: <EMAIL>" in texts and not any("0566" in t for t in texts)  # the card's row dropped
+
+
+@needs_data
+def test_template_addresses_in_real_data_are_left_out():
+    """The reviewed wrong PI001 findings that were template addresses (``alice@email.com`` in an
+    Alpaca table, ``nom@VotreDomaine.com`` in the French sentences) are not reported; the real
+    addresses next to them still are."""
+    found = _real_findings("PI001")
+    lines = {(rel, line) for rel, line, _p, _m in found}
+    assert ("chat/alpaca_en_demo.json", 1787) not in lines
+    assert ("lingua_sentences/fr.txt", 456) not in lines
+    assert ("lingua_sentences/de.txt", 213) in lines  # a real address, reviewed right

@@ -384,3 +384,23 @@ def test_qwen_templates_add_their_default_system_message():
     assert chat_template("qwen3").render(turns) == chat_template("chatml").render(turns) == body
     own = [{"role": "system", "content": "Be brief."}, *turns]
     assert chat_template("qwen2.5").render(own) == "<|im_start|>system\nBe brief.<|im_end|>\n" + body
+
+
+def test_qwen2_adds_its_system_message_to_real_conversations_without_one():
+    """The OpenAI toy chat file (../shared/data/chat): its conversations open with their own system
+    message, which Qwen2 keeps; with that message removed, Qwen2 puts its default one first."""
+    from helpers import DATA
+
+    from trainlint.resources import chat_template
+
+    path = DATA / "chat" / "openai_toy_chat_fine_tuning.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/data not present")
+    convs = [json.loads(ln)["messages"] for ln in path.read_text(encoding="utf-8").splitlines()]
+    convs = [m for m in convs if m and m[0]["role"] == "system"]
+    assert len(convs) >= 4
+    qwen2 = chat_template("qwen2")
+    for msgs in convs:
+        assert qwen2.render(msgs) == chat_template("chatml").render(msgs)
+        assert qwen2.render(msgs[1:]) == ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                                          + chat_template("chatml").render(msgs[1:]))
