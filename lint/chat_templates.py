@@ -19,7 +19,8 @@ _CHATML = (
     "{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-
+#: the control tokens of every ChatML family (``FAMILIES``)
+_CHATML_TOKENS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>")
 
 
 def _chatml_with_default_system(system: str) -> str:
@@ -133,11 +134,10 @@ _GEMMA = (
 
 #: family -> (template, control tokens, end-of-turn marker of an assistant turn)
 FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "chatml": (_CHATML, ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
-    "qwen2": (_chatml_with_default_system("You are a helpful assistant."),
-              ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
+    "chatml": (_CHATML, _CHATML_TOKENS, "<|im_end|>"),
+    "qwen2": (_chatml_with_default_system("You are a helpful assistant."), _CHATML_TOKENS, "<|im_end|>"),
     "qwen2.5": (_chatml_with_default_system("You are Qwen, created by Alibaba Cloud. You are a helpful assistant."),
-                ("<|im_start|>", "<|im_end|>", "<|endoftext|>"), "<|im_end|>"),
+                _CHATML_TOKENS, "<|im_end|>"),
     "llama3": (_LLAMA3, ("<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
                          "<|eot_id|>", "<|eom_id|>", "<|python_tag|>"), "<|eot_id|>"),
     "mistral": (_MISTRAL, ("<s>", "</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]",

@@ -78,7 +78,6 @@ class Stored:
         return self.texts().take(pa.array(np.asarray(rows, np.int64)))
 
 
-
 class ColumnBands:
     """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``Stored``)
     laid end to end.  ``column(b)`` reads band ``b`` of every row; ``bands[idx, b]`` and ``bands[idx]``

@@ -76,9 +76,6 @@ class Slot:
         self.sig = sig
         self.before = before if isinstance(before, PairMemo) and before.valid(sig) else None
         self.after: PairMemo | None = None
-        #: the element of each table row and the mask they were made for
-        self.rows: np.ndarray | None = None
-        self.mask: np.ndarray | None = None
         #: how the last call used the memo: "same", "grown", "partial", "none" (tests, stats)
         self.used = "none"
         #: pairs this run verified

@@ -212,14 +212,12 @@ class Segments:
 
     def texts(self, idx: np.ndarray) -> pa.Array:
         """The texts of table rows ``idx``, each block decompressed once."""
-        blk, loc = self.block[idx], self.local[idx]
-        o = np.argsort(blk, kind="stable")
-        cuts = np.flatnonzero(np.concatenate(([True], blk[o][1:] != blk[o][:-1], [True])))
-        got = [self._block(int(blk[o[a]])).take(pa.array(loc[o[a:b]].astype(np.int64)))
-               for a, b in zip(cuts[:-1], cuts[1:])]
+        groups = self.groups(idx)
+        got = [self._block(blk).take(pa.array(self.local[idx[pos]].astype(np.int64))) for blk, pos in groups]
         if not got:
             return string_array(np.zeros(0, np.int64), b"")
         arr = pa.concat_arrays(got) if len(got) > 1 else got[0]
+        o = np.concatenate([pos for _blk, pos in groups])
         if o.size and bool(np.all(o[1:] > o[:-1])):
             return arr
         inv = np.empty_like(o)

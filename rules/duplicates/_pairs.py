@@ -201,17 +201,6 @@ def aligned(table: Table, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return np.array([sim(texts[a] or "", texts[b] or "") for a, b in zip(li, lj)], np.float64)
 
 
-def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
-           words=None) -> tuple[np.ndarray, np.ndarray]:
-    """(Jaccard, passes the threshold and the token test) of given pairs, e.g. a cluster member
-    and its first row, which union-find may have joined through other members.  A local table
-    only (``near.direct``)."""
-    keep, sim, _diff = verify(table, i, j, params, threshold, words)
-    if words is not None:  # verify skips the Jaccard of pairs failing the token test
-        sim[~keep] = jaccard(table, i[~keep], j[~keep], params)
-    return sim, keep
-
-
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
                pair_ok=None, words=None, memo=None, extra=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
@@ -251,7 +240,6 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
     if elems.size < 2 or elems.size != int(np.count_nonzero(mask)):
         # nothing to pair, or two rows with one element (a hash collision): no memo
         return near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
-    slot.rows, slot.mask = rows, mask
     before = slot.before
     look = _memo.Lookup(before, rows, mask)
     if before is not None and np.array_equal(before.elems, elems):

@@ -34,7 +34,7 @@ from ._hashstate import unique
 from ._minhash import U64, Params, mix64
 from ._nearstate import Part, Table
 from ._candidates import PairSet, bucket_pairs, shared_bands
-from ._pairs import jaccard, verify
+from ._pairs import verify
 
 #: pairs per verification task, at most (texts of ~2 rows a pair travel to it)
 _PAIRS_PER_TASK = 100_000
@@ -148,9 +148,6 @@ def _verify(pieces: list, i: np.ndarray, j: np.ndarray, params: Params, and_or: 
         ok = shared_bands(mini.bands, li, lj) >= 2
     sim = np.zeros(i.size, np.float64)
     keep, sim[ok], _diff = verify(mini, li[ok], lj[ok], params, threshold, words)
-    if words is not None and not and_or:  # the Jaccard of every pair, as ``_pairs.direct`` gives
-        miss = np.flatnonzero(ok)[~keep]
-        sim[miss] = jaccard(mini, li[miss], lj[miss], params)
     ok[ok] = keep
     return sim, ok
 

@@ -219,9 +219,7 @@ class WordTest:
         out = np.zeros(li.size, bool)
         for a in range(0, li.size, _PAIRS):
             x, y = li[a:a + _PAIRS], lj[a:a + _PAIRS]
-            length = np.maximum(counts[x], counts[y])
-            allowed = np.floor(length * self.max_diff + 1e-9).astype(np.int64)
-            allowed_all = np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack
+            allowed, allowed_all = self._allowed(np.maximum(counts[x], counts[y]))
             ok = np.abs(counts[x] - counts[y]) <= allowed_all
             ok &= _bits_apart(content, x, y) <= allowed
             ok &= _bits_apart(every, x, y) <= allowed_all
@@ -231,6 +229,10 @@ class WordTest:
     def passes(self, texts_of, n: int, li: np.ndarray, lj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passes, content words differing) of pairs ``(li, lj)``: row indices as in ``word_sets``."""
         diff, diff_all, length, spaceless = word_diff(texts_of, n, li, lj, self.clean)
-        ok = diff <= np.floor(length * self.max_diff + 1e-9).astype(np.int64)
-        ok &= diff_all <= np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack
-        return spaceless | ok, diff
+        allowed, allowed_all = self._allowed(length)
+        return spaceless | ((diff <= allowed) & (diff_all <= allowed_all)), diff
+
+    def _allowed(self, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(content words, all words) allowed to differ in pairs whose longer text has ``length`` words."""
+        return (np.floor(length * self.max_diff + 1e-9).astype(np.int64),
+                np.floor(length * self.max_all_diff + 1e-9).astype(np.int64) + self.all_slack)

@@ -21,7 +21,7 @@ from ._words import WordTest
 
 __all__ = ["DEFAULT_MAX_WORD_DIFF", "DEFAULT_THRESHOLD", "EMPTY", "NO_NEAR", "SHORT", "ExactOrNearOptions",
            "NearState", "Params", "Table", "WordTest", "add_batch", "band_hashes", "batch_bands", "candidates",
-           "codepoints", "components", "direct", "first_of_groups", "has_bands", "jaccard", "kgram_hashes",
+           "codepoints", "components", "first_of_groups", "has_bands", "jaccard", "kgram_hashes",
            "memo_slot", "mix64", "near_pairs", "prepared_texts", "shingles", "signatures", "signatures_of", "unique",
            "utf8_buffer"]
 
@@ -31,14 +31,6 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
     if table.remote is not None:
         return _shuffle.remote_verify(table, i, j, params, and_or=False)[0]
     return _pairs.jaccard(table, i, j, params)
-
-
-def direct(table: Table, i: np.ndarray, j: np.ndarray, params: Params, threshold: float,
-           words=None) -> tuple[np.ndarray, np.ndarray]:
-    """(Jaccard, passes the threshold and the token test) of given pairs (``_pairs.direct``)."""
-    if table.remote is not None:
-        return _shuffle.remote_verify(table, i, j, params, False, threshold, words)
-    return _pairs.direct(table, i, j, params, threshold, words)
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,

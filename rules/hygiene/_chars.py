@@ -39,6 +39,8 @@ def repair(text: str) -> tuple[str, str] | None:
 
 
 _C1 = re.compile("[\x80-\x9f]")
+
+
 def _case_breaks(text: str) -> int:
     return sum(1 for a, b in zip(text, text[1:]) if a.islower() and b.isupper())
 

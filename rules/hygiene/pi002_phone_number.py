@@ -82,7 +82,7 @@ class PhoneNumber(PrivateRule):
                     if key not in seen and not _not_a_phone(m.raw_string, text, lo + m.start):
                         where = phonenumbers.region_code_for_number(m.number) or "international"
                         seen[key] = Hit(where, mask_digits(m.raw_string, 2), key)
-        return [seen[k] for k in sorted(seen)  if not _inside_another(k, seen)]
+        return [seen[k] for k in sorted(seen) if not _inside_another(k, seen)]
 
 
 def _inside_another(span: tuple[int, int], spans) -> bool:
