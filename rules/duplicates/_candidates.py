@@ -65,23 +65,27 @@ def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
     return candidate_set(bands, bucket, mask, content).split()
 
 
-def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarray) -> PairSet:
+def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarray | None,
+                  rows: np.ndarray | None = None) -> PairSet:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
     or more bands, a second band).  In a bucket of m rows each member is paired with the first
     and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
     not O(m^2), so at most ``2 * bands`` per row; union-find only needs a connected graph, and
     the chain keeps recall when the first is off.  ``bands``: a matrix or ``_arena.ColumnBands``
-    (read one band at a time).
+    (read one band at a time).  ``rows``: the masked rows in ``content`` order (``content_order``),
+    when the caller made them.
 
     A band's key is exact, not a hash: the row's bucket numbered among the buckets (high 32
     bits) and the band hash (low 32), built in one reused buffer.  Per row the loop holds ~28
     bytes (rows, their places in the blocks, bucket numbers, one band, the key), where hashing
     each band with the bucket held ~70 of temporaries at the peak of a 4M-row run (issue 21)."""
     pairs = PairSet(rows=bands.shape[0])
-    idx = np.flatnonzero(mask)
+    # ``rows``: the masked rows in content order already (the caller then needs no ``content``)
+    idx = np.flatnonzero(mask) if rows is None else rows
     if idx.size < 2:
         return pairs
-    idx = content_order(idx, content)
+    if rows is None:
+        idx = content_order(idx, content)
     if bands.shape[0] < 2**31:
         idx = idx.astype(np.int32)  # 4 bytes a row less in every band's temporaries
     code = bucket_numbers(bucket, idx)
@@ -126,14 +130,15 @@ def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarr
     return pairs
 
 
-def bucket_numbers(bucket: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """The bucket of each row ``idx`` numbered among the distinct buckets (uint32, in chunks: no
-    8-byte temporary for every row)."""
-    values = unique(bucket[idx])
-    code = np.zeros(idx.size, np.uint32)
+def bucket_numbers(bucket: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """The bucket of each row ``idx`` (default: every row) numbered among the distinct buckets:
+    uint32, made in chunks (no 8-byte temporary for every row).  Equal buckets, equal numbers."""
+    sub = bucket if idx is None else bucket[idx]
+    values = unique(sub)
+    code = np.zeros(sub.size, np.uint32)
     if values.size > 1:
-        for a in range(0, idx.size, 1 << 20):
-            code[a:a + (1 << 20)] = np.searchsorted(values, bucket[idx[a:a + (1 << 20)]])
+        for a in range(0, sub.size, 1 << 20):
+            code[a:a + (1 << 20)] = np.searchsorted(values, sub[a:a + (1 << 20)])
     return code
 
 
