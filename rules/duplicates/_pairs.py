@@ -14,7 +14,8 @@ from trainlint.memory import return_freed_memory
 from . import _memo
 from ._hashstate import pair_intersections, unique
 from ._minhash import U64, Params, shingles
-from ._candidates import candidate_set, candidates, content_order
+from ._candidates import candidate_set, content_order
+from ._pairset import pack
 from ._words import fingerprints
 from ._nearstate import Table
 
@@ -213,12 +214,7 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    rows = content_order(np.flatnonzero(mask), table.nkey)
-    with table.parked():
-        pairs = candidate_set(table.bands, bucket, mask, None, rows=rows)
-    del rows
-    table.bands = None
-    return_freed_memory()  # the candidates' temporaries
+    pairs = _candidates_parked(table, bucket, mask)
 
     def chunks():
         # the candidates a range of first rows at a time, as ``pair_ok`` leaves them
@@ -235,9 +231,24 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
 
+def _candidates_parked(table: Table, bucket: np.ndarray, mask: np.ndarray):
+    """``candidate_set`` of the table's masked rows, with what it does not read parked
+    (``Table.parked``); the table's band hashes are dropped after (verification reads texts)."""
+    rows = content_order(np.flatnonzero(mask), table.nkey)
+    with table.parked():
+        pairs = candidate_set(table.bands, bucket, mask, None, rows=rows)
+    del rows
+    table.bands = None
+    return_freed_memory()  # the candidates' temporaries
+    return pairs
+
+
 def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
                      pair_ok, words, slot, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``near_pairs`` with a memo: the three cases of ``_memo``'s doc."""
+    """``near_pairs`` with a memo: the three cases of ``_memo``'s doc.  The candidates are walked a
+    range at a time, as without a memo: only the pairs the memo keeps and those it leaves to
+    verify that pass the word test's bounds are ever held (holding every candidate pair with its
+    lookup was ~40 bytes a pair, the peak of a cold 4M-row run with the cache on, issue 21)."""
     rows = _memo.elements(table, mask, bucket, extra)
     elems = unique(rows[mask])
     if elems.size < 2 or elems.size != int(np.count_nonzero(mask)):
@@ -249,26 +260,35 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
         table.bands = None
         slot.used, slot.after = "same", before
         return look.packed >> 32, look.packed & 0xFFFFFFFF, look.sim
-    i, j = candidates(table.bands, bucket, mask, table.nkey)
-    table.bands = None
-    if pair_ok is not None and i.size:
-        ok = pair_ok(i, j)
-        i, j = i[ok], j[ok]
-    keep, sim = look.get(i, j)
-    held = keep.copy()
+    old = None
     if before is not None and _memo.covers(before.elems, elems):
         # only rows added: a pair of two earlier rows was verified by the earlier run
         old = np.zeros(mask.size, bool)
         old[mask] = np.isin(rows[mask], before.elems)
-        decided = old[i] & old[j]
         slot.used = "grown"
     else:
-        decided = held
         slot.used = "partial" if before is not None else "none"
-    k = np.flatnonzero(~decided)
-    keep[k], sim[k], _diff = verify(table, i[k], j[k], params, threshold, words)
-    slot.verified = int(k.size)
-    i, j, sim = i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
+    pairs = _candidates_parked(table, bucket, mask)
+
+    def parts():
+        # (pairs the memo decides, and keeps, with their similarity; pairs left to verify)
+        for i, j in pairs.parts():
+            if pair_ok is not None and i.size:
+                ok = pair_ok(i, j)
+                i, j = i[ok], j[ok]
+            held, sim = look.get(i, j)
+            decided = old[i] & old[j] if old is not None else held
+            keep = decided & held
+            yield (i[keep], j[keep], sim[keep]), (i[~decided], j[~decided])
+
+    got = [kept for kept, _left in parts()]
+    slot.verified = sum(left[0].size for _kept, left in parts())
+    vi, vj = passing(table, lambda: (left for _kept, left in parts()), words)
+    keep, vsim, _diff = exact(table, vi, vj, params, threshold, words)
+    p = np.concatenate([pack(k[0], k[1]) for k in got] + [pack(vi[keep], vj[keep])])
+    sim = np.concatenate([k[2] for k in got] + [vsim[keep]])
+    o = np.argsort(p, kind="stable")  # in pair order, as the candidates come
+    i, j, sim = (p[o] >> 32).astype(np.int64), (p[o] & 0xFFFFFFFF).astype(np.int64), sim[o]
     _memo.remember(slot, elems, rows, i, j, sim)
     return i, j, sim
 
