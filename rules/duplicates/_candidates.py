@@ -50,8 +50,10 @@ def content_order(rows: np.ndarray, content: np.ndarray) -> np.ndarray:
 #: pairs whose band hashes are compared at once (32 bands: 128 bytes a pair and side)
 _AND_OR_CHUNK = 1 << 18
 #: pairs of consecutive bands given the two-shared-bands test together (a spilled table reads
-#: every band once per test: ~2 pairs a row and band on templated text)
-_SHARED_PAIRS = 1 << 22
+#: every band once per test: ~2 pairs a row and band on templated text).  2M: ~50 MB held by a
+#: test (the pairs, their rows' places, the counts) for ~35 whole-band reads of 16 MB more at
+#: 4M rows (~2 s)
+_SHARED_PAIRS = 1 << 21
 
 
 def shared_bands(bands, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -76,10 +78,11 @@ def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarr
     when the caller made them.
 
     A band's key is exact, not a hash: the row's bucket numbered among the buckets (high 32
-    bits) and the band hash (low 32), built in one reused buffer.  Per row the loop holds ~28
-    bytes (rows, their places in the blocks, bucket numbers, one band, the key), where hashing
-    each band with the bucket held ~70 of temporaries at the peak of a 4M-row run (issue 21)."""
-    pairs = PairSet(rows=bands.shape[0])
+    bits) and the band hash (low 32), built in one reused buffer.  Per row the loop holds ~20
+    bytes (rows, their places in the blocks, bucket numbers, the key) while a flush runs, where
+    hashing each band with the bucket held ~70 of temporaries at the peak of a 4M-row run
+    (issue 21)."""
+    pairs = PairSet(fold=1 << 21, rows=bands.shape[0])
     # ``rows``: the masked rows in content order already (the caller then needs no ``content``)
     idx = np.flatnonzero(mask) if rows is None else rows
     if idx.size < 2:
@@ -107,18 +110,18 @@ def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarr
         pairs.add(p[shared_bands(bands, i, j) >= 2])
 
     place = gather(bands.pos, idx) if isinstance(bands, ColumnBands) else None
-    whole = None if place is None else np.empty(int(bands.starts[-1]), np.uint32)
-    band = np.empty(idx.size, np.uint32)
     key = np.empty(idx.size, U64)
     for b in range(bands.shape[1]):
-        if place is None:
-            np.take(bands[:, b], idx, out=band)
-        else:
-            gather(bands.block_band(b, whole), place, out=band)
         np.copyto(key, code)
         key <<= U64(32)
-        key |= band
-        for p in _partitioned_pairs(key, idx, band):
+        if place is None:
+            key |= bands[:, b][idx]
+        else:
+            whole = bands.block_band(b)  # held for this gather only: a flush holds its pairs' rows
+            for a in range(0, idx.size, 1 << 20):
+                key[a:a + (1 << 20)] |= np.take(whole, place[a:a + (1 << 20)])
+            del whole
+        for p in _partitioned_pairs(key, idx):
             if not and_or:
                 pairs.add(p)
             elif p is not None:
@@ -146,16 +149,17 @@ def bucket_numbers(bucket: np.ndarray, idx: np.ndarray | None = None) -> np.ndar
 _PARTITION_ROWS = 1 << 19
 
 
-def _partitioned_pairs(key: np.ndarray, row: np.ndarray, spread: np.ndarray):
-    """``bucket_pairs(key, row)``, by slices of the key space (the top bits of ``spread``, a
-    uniform hash equal wherever ``key`` is: the band hash) when there are many rows: equal keys
+def _partitioned_pairs(key: np.ndarray, row: np.ndarray):
+    """``bucket_pairs(key, row)``, by slices of the key space (the top bits of the band hash, the
+    key's low 32: uniform, and equal wherever the key is) when there are many rows: equal keys
     share a slice and each slice keeps the given order, so the pairs are the same, and the
     sort's temporaries (~80 bytes a row) are a slice's (issue 21)."""
     parts = 1 << max(0, int(np.ceil(np.log2(max(1, key.size / _PARTITION_ROWS)))))
     if parts == 1:
         yield bucket_pairs(key, row)
         return
-    top = (spread >> np.uint32(32 - parts.bit_length() + 1)).astype(np.uint16)
+    bits = parts.bit_length() - 1
+    top = ((key >> U64(32 - bits)) & U64(parts - 1)).astype(np.uint16)
     for q in range(parts):
         sel = np.flatnonzero(top == q)
         yield bucket_pairs(key[sel], row[sel])
