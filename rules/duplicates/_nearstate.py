@@ -261,6 +261,12 @@ class Table:
         return Table(self.ids[o], self.split[o], self.label[o], self.nkey[o], self.tag[o], self.bands[o],
                      np.concatenate(([0], np.cumsum(lens))), data, rkey=rkey)
 
+    def row_count(self) -> int:
+        """Rows of the table (from the text places when the ids are parked)."""
+        if self.ids is not None:
+            return int(self.ids.size)
+        return int(self.src.block.size) if self.src is not None else int(self.off.size - 1)
+
     @contextmanager
     def parked(self):
         """The row ids, text hashes and text places in the spill file (``trainlint.spill``) for

@@ -144,7 +144,7 @@ def _could_pass(table: Table, chunks, words):
     if words is None:
         yield from ((i, j, np.ones(i.size, bool)) for i, j in chunks())
         return
-    need = np.zeros(table.ids.size, bool)
+    need = np.zeros(table.row_count(), bool)
     for i, j in chunks():
         need[i] = True
         need[j] = True
@@ -203,7 +203,7 @@ def aligned(table: Table, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-               pair_ok=None, words=None, memo=None, extra=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               pair_ok=None, words=None, memo=None, extra=None, drop=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) with Jaccard >= threshold among rows in ``mask`` and, with
     ``words`` (a ``_words.WordTest``), few enough differing words for their length.  A local
     table only (``near.near_pairs``).  The table's band hashes are dropped once the candidates
@@ -211,10 +211,11 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
 
     ``memo`` (a ``_memo.Slot``): what the previous run verified decides the pairs it covers, and
     this run's is left in it (``_memo``); ``extra`` then holds, per row, whatever ``pair_ok``
-    reads besides the text hash."""
+    reads besides the text hash.  ``drop``: the names of table columns the caller reads no more
+    (``nkey``), dropped once the candidates are made."""
     if memo is not None:
-        return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    pairs = _candidates_parked(table, bucket, mask)
+        return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra, drop)
+    pairs = _candidates_parked(table, bucket, mask, drop)
 
     def chunks():
         # the candidates a range of first rows at a time, as ``pair_ok`` leaves them
@@ -231,20 +232,23 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
 
 
-def _candidates_parked(table: Table, bucket: np.ndarray, mask: np.ndarray):
+def _candidates_parked(table: Table, bucket: np.ndarray, mask: np.ndarray, drop=()):
     """``candidate_set`` of the table's masked rows, with what it does not read parked
-    (``Table.parked``); the table's band hashes are dropped after (verification reads texts)."""
+    (``Table.parked``); the table's band hashes and the columns named in ``drop`` are dropped
+    after (verification reads texts)."""
     rows = content_order(np.flatnonzero(mask), table.nkey)
     with table.parked():
         pairs = candidate_set(table.bands, bucket, mask, None, rows=rows)
     del rows
     table.bands = None
+    for name in drop:
+        setattr(table, name, None)
     return_freed_memory()  # the candidates' temporaries
     return pairs
 
 
 def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-                     pair_ok, words, slot, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     pair_ok, words, slot, extra, drop=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``near_pairs`` with a memo: the three cases of ``_memo``'s doc.  The candidates are walked a
     range at a time, as without a memo: only the pairs the memo keeps and those it leaves to
     verify that pass the word test's bounds are ever held (holding every candidate pair with its
@@ -253,7 +257,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
     elems = unique(rows[mask])
     if elems.size < 2 or elems.size != int(np.count_nonzero(mask)):
         # nothing to pair, or two rows with one element (a hash collision): no memo
-        return near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
+        return near_pairs(table, params, threshold, mask, bucket, pair_ok, words, drop=drop)
     before = slot.before
     look = _memo.Lookup(before, rows, mask)
     if before is not None and np.array_equal(before.elems, elems):
@@ -268,7 +272,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
         slot.used = "grown"
     else:
         slot.used = "partial" if before is not None else "none"
-    pairs = _candidates_parked(table, bucket, mask)
+    pairs = _candidates_parked(table, bucket, mask, drop)
 
     def parts():
         # (pairs the memo decides, and keeps, with their similarity; pairs left to verify)

@@ -34,12 +34,12 @@ def jaccard(table: Table, i: np.ndarray, j: np.ndarray, params: Params) -> np.nd
 
 
 def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray, bucket: np.ndarray,
-               pair_ok=None, words=None, memo=None, extra=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               pair_ok=None, words=None, memo=None, extra=None, drop=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Verified pairs (i, j, similarity) among rows in ``mask`` (``_pairs.near_pairs``).  ``memo``
-    (``memo_slot``) and ``extra``: see there; a detached table keeps no memo."""
+    (``memo_slot``), ``extra`` and ``drop``: see there; a detached table keeps no memo."""
     if table.remote is not None:
         return _shuffle.remote_near_pairs(table, params, threshold, mask, bucket, pair_ok, words)
-    return _pairs.near_pairs(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
+    return _pairs.near_pairs(table, params, threshold, mask, bucket, pair_ok, words, memo, extra, drop)
 
 
 def memo_slot(run, name: str, *options) -> _memo.Slot | None:
