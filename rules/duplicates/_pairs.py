@@ -21,9 +21,10 @@ from ._nearstate import Table
 
 
 #: text bytes of the pairs verified at once (``jaccard``, ``verify``): their texts, word sets and
-#: 5-gram sets take ~25 bytes a byte of text, so ~100 MB (issue 21: verifying every candidate
-#: pair at once was the peak of a 1M-row run and grew with the rows)
-_VERIFY_BYTES = 1 << 22
+#: 5-gram sets take ~25 bytes a byte of text, so ~50 MB (issue 21: verifying every candidate
+#: pair at once was the peak of a 1M-row run and grew with the rows; 4 MB at once was ~100 MB,
+#: the top of a 4M-row run's verification)
+_VERIFY_BYTES = 1 << 21
 #: text bytes of the pairs whose texts are gathered at once (``in_chunks``)
 _GATHER_BYTES = 1 << 25
 #: pairs given the word lower bounds at once
