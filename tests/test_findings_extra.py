@@ -135,3 +135,7 @@ def test_message_table_and_formatted():
     templates, idx = message_table(lambda p, n: f"{percents[p]} of {n}", at, np.array([3, 3, 4, 3]))
     assert [templates[k] for k in idx.tolist()] == ["75% of 3", "12% of 3", "90% of 4", "75% of 3"]
     assert len(templates) == 3
+    big = np.array([0, 1 << 40, 0, 5]), np.array([1 << 41, 0, 1 << 41, 3])  # too wide for one int64 key
+    templates, idx = message_table(lambda a, b: f"{a}/{b}", *big)
+    assert [templates[k] for k in idx.tolist()] == [f"{a}/{b}" for a, b in zip(*(c.tolist() for c in big))]
+    assert len(templates) == 3

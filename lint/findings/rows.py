@@ -199,6 +199,15 @@ def formatted(values: np.ndarray, fmt: Callable[[Any], Any]) -> tuple[list[Any],
 def message_table(make: Callable[..., str], *columns: np.ndarray) -> tuple[list[str], np.ndarray]:
     """(templates, index array), a ``RowFindings``' messages: ``make(*values)`` once for each
     distinct combination of ``columns`` (integers, one per finding each)."""
-    keys = np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1)
-    uniq, index = np.unique(keys, axis=0, return_inverse=True)
-    return [make(*row) for row in uniq.tolist()], index.reshape(-1)
+    cols = [np.asarray(c, dtype=np.int64).reshape(-1) for c in columns]
+    key = np.zeros(cols[0].size, np.int64)
+    scale = 1
+    for c in cols:  # one int64 key (mixed radix): a 1-D unique sorts, one over rows was 30x slower
+        lo, span = (int(c.min()), int(c.max()) - int(c.min()) + 1) if c.size else (0, 1)
+        if scale * span >= 1 << 62:
+            key = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+            break
+        key += (c - lo) * scale
+        scale *= span
+    _uniq, first, index = np.unique(key, return_index=True, return_inverse=True)
+    return [make(*row) for row in zip(*(c[first].tolist() for c in cols))], index.reshape(-1)
