@@ -139,3 +139,33 @@ def test_message_table_and_formatted():
     templates, idx = message_table(lambda a, b: f"{a}/{b}", *big)
     assert [templates[k] for k in idx.tolist()] == [f"{a}/{b}" for a, b in zip(*(c.tolist() for c in big))]
     assert len(templates) == 3
+
+
+def test_loaded_findings_share_equal_values():
+    """Spilled findings come back with one object per distinct message, extra and edits (1 and
+    1.0 apart: JSON keeps them apart), the same findings as before."""
+    from trainlint.finding import Edit
+    from trainlint.findings.spilled import Shared, expanded, spilled
+
+    rule = Near()
+
+    def block(k):
+        return [rule.finding("markup: &amp;", source="a.csv", row=k, extra={"count": 1, "kinds": ["entity"]},
+                             edits=[Edit(0, 5, "&", "&amp;", 9)]),
+                rule.finding("markup: &amp;", source="a.csv", row=k + 1, extra={"count": 1.0, "kinds": ["entity"]}),
+                rule.finding(f"other {k}", source="a.csv", row=k + 2, extra={"count": 2})]
+
+    items = [x for k in (0, 10, 20) for x in spilled(block(k))] + [_rows()]
+    out = expanded(items)
+    assert out[:9] == block(0) + block(10) + block(20) and isinstance(out[9], RowFindings)
+    objs = out[:9]
+    assert objs[0].message is objs[3].message is objs[6].message is objs[1].message
+    assert objs[0].extra is objs[3].extra is objs[6].extra and objs[1].extra is objs[4].extra
+    assert objs[0].extra is not objs[1].extra and type(objs[1].extra["count"]) is float
+    assert objs[0].edits is objs[6].edits and objs[2].extra is objs[5].extra
+    try:  # past the cap, values stay the findings' own
+        Shared.CAP = 0
+        again = expanded([x for k in (0, 10) for x in spilled(block(k))])
+        assert again == block(0) + block(10) and again[0].extra is not again[3].extra
+    finally:
+        Shared.CAP = 1 << 16
