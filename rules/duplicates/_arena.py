@@ -101,11 +101,18 @@ class ColumnBands:
 
     def column(self, b: int) -> np.ndarray:
         """Band ``b`` of every row (uint32)."""
-        whole = np.zeros(int(self.starts[-1]), np.uint32)
+        return self.block_band(b)[self.pos]
+
+    def block_band(self, b: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Band ``b`` of the blocks' rows laid end to end (``pos`` indexes it), into ``out`` when
+        given: a caller that gathers from it by ``pos[rows]`` skips the whole-table gather."""
+        whole = np.zeros(int(self.starts[-1]), np.uint32) if out is None else out
         for s, a in zip(self.blocks, self.starts[:-1].tolist()):
             if b < s.width:  # a block of another width (none today) keeps zeros, as the matrix did
                 s.band(b, whole[a:a + s.n])
-        return whole[self.pos]
+            elif out is not None:
+                whole[a:a + s.n] = 0
+        return whole
 
     def __getitem__(self, key):
         if isinstance(key, tuple):
@@ -122,14 +129,30 @@ def column(bands, b: int) -> np.ndarray:
     return bands.column(b) if isinstance(bands, ColumnBands) else bands[:, b]
 
 
+#: entries gathered at once by ``gather`` (its index temporaries are 8 bytes an entry)
+_GATHER = 1 << 20
+
+
+def gather(src: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``src[idx]`` in chunks of ``_GATHER``: NumPy turns a 4-byte index array into a temporary
+    8-byte one, which for every row of a 4M-row table is 32 MB (issue 21)."""
+    out = np.empty(idx.size, src.dtype) if out is None else out
+    for a in range(0, idx.size, _GATHER):
+        np.take(src, idx[a:a + _GATHER], out=out[a:a + _GATHER])
+    return out
+
+
 def shared_count(bands, i: np.ndarray, j: np.ndarray, chunk: int) -> np.ndarray:
     """Number of equal band hashes of each pair (i, j): a :class:`ColumnBands` band by band (one
-    band of every row held), a matrix in chunks of ``chunk`` pairs."""
+    band of the blocks held, and the pairs' places in it), a matrix in chunks of ``chunk`` pairs."""
     out = np.zeros(i.size, np.int16)
     if isinstance(bands, ColumnBands):
+        pi, pj = gather(bands.pos, i), gather(bands.pos, j)
+        whole = np.empty(int(bands.starts[-1]), np.uint32)
         for b in range(bands.shape[1]):
-            col = bands.column(b)
-            out += col[i] == col[j]
+            bands.block_band(b, whole)
+            for a in range(0, i.size, chunk):
+                out[a:a + chunk] += np.take(whole, pi[a:a + chunk]) == np.take(whole, pj[a:a + chunk])
         return out
     for a in range(0, i.size, chunk):
         out[a:a + chunk] = (bands[i[a:a + chunk]] == bands[j[a:a + chunk]]).sum(axis=1)

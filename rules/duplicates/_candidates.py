@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arena import column, shared_count
-from ._hashstate import repeated
+from ._arena import ColumnBands, gather, shared_count
+from ._hashstate import repeated, unique
 from ._minhash import U64
-from ._pairset import PairSet, pack
+from ._pairset import PairSet, halves, pack
 
 
 def bucket_order(key: np.ndarray) -> np.ndarray | None:
@@ -65,23 +65,30 @@ def candidates(bands, bucket: np.ndarray, mask: np.ndarray,
     return candidate_set(bands, bucket, mask, content).split()
 
 
-def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarray) -> PairSet:
+def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarray | None,
+                  rows: np.ndarray | None = None) -> PairSet:
     """Pairs (i < j, indices into the table) sharing a band hash and a bucket key (and, with 16
     or more bands, a second band).  In a bucket of m rows each member is paired with the first
     and with its predecessor (``bucket_pairs``), members in ``content`` hash order: O(m) pairs,
     not O(m^2), so at most ``2 * bands`` per row; union-find only needs a connected graph, and
     the chain keeps recall when the first is off.  ``bands``: a matrix or ``_arena.ColumnBands``
-    (read one band at a time)."""
-    from trainlint.hashing import combine
+    (read one band at a time).  ``rows``: the masked rows in ``content`` order (``content_order``),
+    when the caller made them.
 
+    A band's key is exact, not a hash: the row's bucket numbered among the buckets (high 32
+    bits) and the band hash (low 32), built in one reused buffer.  Per row the loop holds ~28
+    bytes (rows, their places in the blocks, bucket numbers, one band, the key), where hashing
+    each band with the bucket held ~70 of temporaries at the peak of a 4M-row run (issue 21)."""
     pairs = PairSet(rows=bands.shape[0])
-    idx = np.flatnonzero(mask)
+    # ``rows``: the masked rows in content order already (the caller then needs no ``content``)
+    idx = np.flatnonzero(mask) if rows is None else rows
     if idx.size < 2:
         return pairs
-    idx = content_order(idx, content)
+    if rows is None:
+        idx = content_order(idx, content)
     if bands.shape[0] < 2**31:
         idx = idx.astype(np.int32)  # 4 bytes a row less in every band's temporaries
-    bk = bucket[idx]
+    code = bucket_numbers(bucket, idx)
     and_or = bands.shape[1] >= 16
     held: list[np.ndarray] = []
 
@@ -93,13 +100,25 @@ def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarr
         # every row collides in every band (~60 pairs a row before this filter, ~5 after).
         # sorted: the first rows' band hashes are then read in order (half the gathers' cost
         # once a band outgrows the CPU cache, 4M rows); the set does not depend on the order
-        p = np.sort(np.concatenate(held))
+        p = np.concatenate(held) if len(held) > 1 else held[0]
         held.clear()
-        pairs.add(p[shared_bands(bands, p >> 32, p & 0xFFFFFFFF) >= 2])
+        p.sort()
+        i, j = halves(p)
+        pairs.add(p[shared_bands(bands, i, j) >= 2])
 
+    place = gather(bands.pos, idx) if isinstance(bands, ColumnBands) else None
+    whole = None if place is None else np.empty(int(bands.starts[-1]), np.uint32)
+    band = np.empty(idx.size, np.uint32)
+    key = np.empty(idx.size, U64)
     for b in range(bands.shape[1]):
-        key = combine(column(bands, b)[idx].astype(U64), bk)
-        for p in _partitioned_pairs(key, idx):
+        if place is None:
+            np.take(bands[:, b], idx, out=band)
+        else:
+            gather(bands.block_band(b, whole), place, out=band)
+        np.copyto(key, code)
+        key <<= U64(32)
+        key |= band
+        for p in _partitioned_pairs(key, idx, band):
             if not and_or:
                 pairs.add(p)
             elif p is not None:
@@ -111,19 +130,32 @@ def candidate_set(bands, bucket: np.ndarray, mask: np.ndarray, content: np.ndarr
     return pairs
 
 
+def bucket_numbers(bucket: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """The bucket of each row ``idx`` (default: every row) numbered among the distinct buckets:
+    uint32, made in chunks (no 8-byte temporary for every row).  Equal buckets, equal numbers."""
+    sub = bucket if idx is None else bucket[idx]
+    values = unique(sub)
+    code = np.zeros(sub.size, np.uint32)
+    if values.size > 1:
+        for a in range(0, sub.size, 1 << 20):
+            code[a:a + (1 << 20)] = np.searchsorted(values, sub[a:a + (1 << 20)])
+    return code
+
+
 #: rows of one band's keys above which its buckets are paired a slice of the key space at a time
 _PARTITION_ROWS = 1 << 19
 
 
-def _partitioned_pairs(key: np.ndarray, row: np.ndarray):
-    """``bucket_pairs(key, row)``, by slices of the key space (the keys' top bits) when there are
-    many rows: equal keys share a slice and each slice keeps the given order, so the pairs are
-    the same, and the sort's temporaries (~80 bytes a row) are a slice's (issue 21)."""
+def _partitioned_pairs(key: np.ndarray, row: np.ndarray, spread: np.ndarray):
+    """``bucket_pairs(key, row)``, by slices of the key space (the top bits of ``spread``, a
+    uniform hash equal wherever ``key`` is: the band hash) when there are many rows: equal keys
+    share a slice and each slice keeps the given order, so the pairs are the same, and the
+    sort's temporaries (~80 bytes a row) are a slice's (issue 21)."""
     parts = 1 << max(0, int(np.ceil(np.log2(max(1, key.size / _PARTITION_ROWS)))))
     if parts == 1:
         yield bucket_pairs(key, row)
         return
-    top = (key >> U64(64 - parts.bit_length() + 1)).astype(np.uint16)
+    top = (spread >> np.uint32(32 - parts.bit_length() + 1)).astype(np.uint16)
     for q in range(parts):
         sel = np.flatnonzero(top == q)
         yield bucket_pairs(key[sel], row[sel])

@@ -14,7 +14,7 @@ from trainlint.memory import return_freed_memory
 from . import _memo
 from ._hashstate import pair_intersections, unique
 from ._minhash import U64, Params, shingles
-from ._candidates import candidate_set, candidates
+from ._candidates import candidate_set, candidates, content_order
 from ._words import fingerprints
 from ._nearstate import Table
 
@@ -147,7 +147,7 @@ def _could_pass(table: Table, chunks, words):
     for i, j in chunks():
         need[i] = True
         need[j] = True
-    rows = np.flatnonzero(need)
+    rows = np.flatnonzero(need).astype(np.int32 if need.size < 2**31 else np.int64)  # held while fingerprinting
     pos = np.cumsum(need, dtype=np.int32) - 1
     del need
     fp = fingerprints(lambda a, b, rows=rows: table.texts(rows[a:b]), rows.size, words.clean)
@@ -213,7 +213,10 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     reads besides the text hash."""
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra)
-    pairs = candidate_set(table.bands, bucket, mask, table.nkey)
+    rows = content_order(np.flatnonzero(mask), table.nkey)
+    with table.parked():
+        pairs = candidate_set(table.bands, bucket, mask, None, rows=rows)
+    del rows
     table.bands = None
     return_freed_memory()  # the candidates' temporaries
 

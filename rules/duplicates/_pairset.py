@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from trainlint.spill import Spilled
@@ -13,6 +15,15 @@ def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Unordered pairs of row numbers as int64: the smaller row in the high 32 bits."""
     a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
     return (np.minimum(a, b) << 32) | np.maximum(a, b)
+
+
+def halves(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first rows, second rows) of packed pairs ``p`` (int64, contiguous), uint32: views into
+    ``p`` on a little-endian machine (no copies), else made."""
+    if sys.byteorder == "little" and p.flags.c_contiguous:
+        v = p.view(np.uint32).reshape(-1, 2)
+        return v[:, 1], v[:, 0]
+    return (p >> 32).astype(np.uint32), (p & 0xFFFFFFFF).astype(np.uint32)
 
 
 class PairSet:

@@ -129,8 +129,10 @@ def _word_sets(texts: pa.Array, clean: bool) -> tuple:
 
 
 #: bits of a row's word fingerprint (a word sets bit ``hash % _BITS``) and pairs tested at once
+#: (their temporaries are ~120 bytes a pair: 30 MB at once, not the 120 MB of 1M pairs that
+#: was the peak of verifying a 4M-row run, issue 21)
 _BITS = 128
-_PAIRS = 1 << 20
+_PAIRS = 1 << 18
 
 
 def fingerprints(texts_of, n: int, clean: bool) -> tuple[np.ndarray, ...]:

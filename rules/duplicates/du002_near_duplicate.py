@@ -12,6 +12,7 @@ from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
 
 from . import near as mh
+from ._candidates import bucket_numbers
 from ._hashstate import ranges, unique
 from ._words import WordTest
 
@@ -164,6 +165,10 @@ class NearDuplicate(Rule):
         words = WordTest(self.options.max_word_diff, clean=self.params.normalize)
         # with the state cache: what the previous run verified (``_memo``)
         memo = mh.memo_slot(run, f"{self.code}.pairs", self.params, self.options.threshold, words)
+        if memo is None and t.remote is None:
+            # numbered (4 bytes a row, not 8): only equal or not matters to the candidates; a
+            # memo names rows by the bucket's hash, which does not change with the other rows
+            bucket = bucket_numbers(bucket)
         i, j, _sim = mh.near_pairs(t, self.params, self.options.threshold, mask, bucket, words=words, memo=memo)
         del rep, bucket
         root = mh.components(len(t.ids), i, j)
