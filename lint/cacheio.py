@@ -1,5 +1,13 @@
-"""A state-cache entry as bytes: a magic, then the value's pickle, zstd-compressed, streamed both
-ways (a large state never exists a second time as bytes); the collector kept out of it."""
+"""A state-cache entry as bytes: a magic, then the value's pickle and its spilled arrays,
+zstd-compressed, streamed both ways (a large state never exists a second time as bytes); the
+collector kept out of it.
+
+The rules' per-row states live in the process's spill file (``trainlint.spill.Spilled``).  Pickled
+as part of the value, each would be read back whole and kept by the pickler's memo until the end:
+a cold run at 4M templated rows held every state at once (~300 bytes a row, 2 GB, issue 21).  So
+the pickle names each ``Spilled`` by number (a persistent id, with its arrays' dtypes and shapes)
+and the arrays follow it, one ``Spilled`` read, written and dropped at a time; loading fills each
+named one from the stream into the new process's spill file the same way."""
 
 from __future__ import annotations
 
@@ -8,7 +16,11 @@ import gc
 import pickle
 from typing import Any
 
-MAGIC = b"TLC2"  # 2: the pickle zstd-compressed
+import numpy as np
+
+from .spill import Spilled
+
+MAGIC = b"TLC3"  # 2: the pickle zstd-compressed; 3: spilled arrays after it
 
 
 def read_entry(f) -> Any:
@@ -18,7 +30,10 @@ def read_entry(f) -> Any:
     import zstandard
 
     with zstandard.ZstdDecompressor().stream_reader(f, read_size=1 << 20) as z, _no_gc():
-        value = pickle.load(z)
+        named: list = []
+        value = _Filler(z, named).load()
+        for spilled, meta in named:
+            Spilled.__init__(spilled, tuple(_read_array(z, dtype, shape) for dtype, shape in meta))
     if _FROZEN:
         gc.freeze()
     return value
@@ -63,4 +78,52 @@ def dump_entry(value: Any, f) -> None:
     # level 1: rule states hold text and hashes; ~2.5x smaller, 0.15 s per 100 MB.  Streamed into
     # the file: a large state is never held a second time as its pickle's bytes
     with zstandard.ZstdCompressor(level=1).stream_writer(f, closefd=False) as z, _no_gc():
-        pickle.dump(value, z, protocol=pickle.HIGHEST_PROTOCOL)
+        named: dict[int, tuple[int, Spilled]] = {}
+        _Namer(z, named).dump(value)
+        for _k, spilled in named.values():  # in number order (a dict keeps insertion order)
+            for k in range(len(spilled)):
+                a = spilled.read(k)
+                z.write(memoryview(a.reshape(-1).view(np.uint8)) if a.size else b"")
+                del a
+
+
+class _Namer(pickle.Pickler):
+    """Pickles every :class:`Spilled` as its number (in ``named``, once however often it is met)
+    and its arrays' dtypes and shapes."""
+
+    def __init__(self, f, named: dict) -> None:
+        super().__init__(f, protocol=pickle.HIGHEST_PROTOCOL)
+        self.named = named
+
+    def persistent_id(self, obj):
+        if type(obj) is not Spilled:
+            return None
+        k = self.named.setdefault(id(obj), (len(self.named), obj))[0]
+        return k, obj.meta
+
+
+class _Filler(pickle.Unpickler):
+    """Loads an entry's pickle: each numbered :class:`Spilled` an empty one, filled (in number
+    order) from the arrays after the pickle."""
+
+    def __init__(self, f, named: list) -> None:
+        super().__init__(f)
+        self.named = named
+
+    def persistent_load(self, pid):
+        k, meta = pid
+        if k == len(self.named):
+            self.named.append((Spilled.__new__(Spilled), meta))
+        return self.named[k][0]
+
+
+def _read_array(z, dtype: str, shape: tuple) -> np.ndarray:
+    out = np.empty(shape, np.dtype(dtype))
+    view = memoryview(out.reshape(-1).view(np.uint8)) if out.size else memoryview(b"")
+    done = 0
+    while done < view.nbytes:
+        got = z.readinto(view[done:])
+        if not got:
+            raise ValueError("entry ended inside its arrays")
+        done += got
+    return out

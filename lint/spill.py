@@ -99,6 +99,11 @@ class Spilled:
     def __len__(self) -> int:
         return len(self._meta)
 
+    @property
+    def meta(self) -> tuple:
+        """(dtype string, shape) of each array."""
+        return self._meta
+
     def size(self, k: int) -> int:
         """Elements of array ``k``."""
         return int(np.prod(self._meta[k][1], dtype=np.int64))

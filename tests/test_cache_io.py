@@ -27,6 +27,39 @@ def test_round_trip_and_refusals():
     assert gc.isenabled()
 
 
+def test_spilled_arrays_follow_the_pickle_one_at_a_time(monkeypatch):
+    """A state's spilled arrays are not part of the pickle (whose memo would keep every one read
+    back until the end, issue 21): each ``Spilled`` is written once, however often it is met,
+    read back one at a time, and loads as one object again, into the spill file."""
+    import numpy as np
+
+    from trainlint.spill import Spilled
+
+    a = Spilled((np.arange(100_000, dtype=np.int64), np.ones((3, 4), np.float32)))
+    b = Spilled((np.zeros(0, np.int8),))
+    reads = []
+    real = Spilled.read
+
+    def read(self, k, *args, **kw):
+        out = real(self, k, *args, **kw)
+        reads.append(out.nbytes)
+        return out
+
+    monkeypatch.setattr(Spilled, "read", read)
+    buf = io.BytesIO()
+    cacheio.dump_entry({"x": [a, b, a], "y": "text"}, buf)
+    assert reads == [800_000, 48, 0]  # each array once, one at a time
+    pickled = io.BytesIO()
+    cacheio._Namer(pickled, {}).dump({"x": [a, b, a]})
+    assert len(pickled.getvalue()) < 1000  # the pickle names them; it does not hold them
+    got = cacheio.read_entry(io.BytesIO(buf.getvalue()))
+    assert got["x"][0] is got["x"][2] and got["y"] == "text"
+    assert np.array_equal(got["x"][0].read(0), np.arange(100_000)) and got["x"][1].read(0).size == 0
+    assert np.array_equal(got["x"][0].read(1), np.ones((3, 4), np.float32))
+    with pytest.raises(ValueError):  # cut inside the arrays
+        cacheio.read_entry(io.BytesIO(buf.getvalue()[:-100]))
+
+
 def test_loads_are_frozen_only_within_a_command(tmp_path, monkeypatch):
     f = tmp_path / "a.csv"
     f.write_text("text,label\nhello there,a\nhello there,b\nsomething else,a\n")

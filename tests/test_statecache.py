@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainlint.cli import cli
+from trainlint.cacheio import MAGIC
 from trainlint.statecache import StateCache
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -187,7 +188,7 @@ def test_damaged_and_foreign_entries_are_rebuilt(tmp_path):
     for e in _entries(cache):
         e.write_bytes(b"XXXX" + e.read_bytes()[4:])  # another format's entry
     assert _same([f], cache) == first
-    assert all(e.read_bytes()[:4] == b"TLC2" for e in _entries(cache))
+    assert all(e.read_bytes()[:4] == MAGIC for e in _entries(cache))
     run_entry = max(_entries(cache), key=lambda e: e.stat().st_size)
     run_entry.unlink()  # only the file's states left: finish runs again on them
     assert _same([f], cache) == first
