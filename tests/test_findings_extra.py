@@ -169,3 +169,16 @@ def test_loaded_findings_share_equal_values():
         assert again == block(0) + block(10) and again[0].extra is not again[3].extra
     finally:
         Shared.CAP = 1 << 16
+
+
+def test_a_related_location_is_not_masked_as_a_phone_number():
+    """A row finding's ``{related}`` is filled with the related row's place after the messages are
+    redacted: line 3107417 is a place, not a phone number (as Finding objects' messages had it)."""
+    from trainlint.redact import redact_findings
+
+    far = LineIndex()
+    far.add(np.array([0]), np.array([3107417]))
+    rows = Near().row_findings("copy of {related}", source="a.csv", rows=[5], related=("a.csv", [0]),
+                               extra={"similarity": np.array([0.9])})
+    store = redact_findings(located_store([rows], _sources()[:1], {0: far}))
+    assert [f.message for f in store] == ["copy of a.csv:3107417"]
