@@ -182,3 +182,12 @@ def test_a_related_location_is_not_masked_as_a_phone_number():
                                extra={"similarity": np.array([0.9])})
     store = redact_findings(located_store([rows], _sources()[:1], {0: far}))
     assert [f.message for f in store] == ["copy of a.csv:3107417"]
+
+
+def test_distinct_keeps_values_json_tells_apart():
+    from trainlint.findings.rows import distinct
+
+    values = [1, 1.0, True, "1", [1], (1,), {"a": 1}, 1, "1", {"a": 1}, None]
+    table, index = distinct(values)
+    assert [table[k] for k in index.tolist()] == values and len(table) == 8
+    assert [type(table[k]) for k in index.tolist()] == [type(v) for v in values]

@@ -211,3 +211,20 @@ def message_table(make: Callable[..., str], *columns: np.ndarray) -> tuple[list[
         scale *= span
     _uniq, first, index = np.unique(key, return_index=True, return_inverse=True)
     return [make(*row) for row in zip(*(c[first].tolist() for c in cols))], index.reshape(-1)
+
+
+def distinct(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """(table, index array) of ``values``: each distinct value once, where each value is in it.
+    Values other than strings are told apart by ``repr`` (1 and 1.0, a list and a tuple stay
+    apart, as JSON keeps them apart), so lists and dicts may be among them."""
+    where: dict[Any, int] = {}
+    table: list[Any] = []
+    index = np.empty(len(values), np.int32)
+    for k, v in enumerate(values):
+        key = v if type(v) is str else (type(v), repr(v))
+        at = where.get(key)
+        if at is None:
+            at = where[key] = len(table)
+            table.append(v)
+        index[k] = at
+    return table, index
