@@ -231,7 +231,9 @@ def finding_keys(store: Any, table: ContentTable, sources: Any) -> FindingKeys:
     for part in store.parts:
         n = len(part)
         if isinstance(part, RowFindings):
-            col_keys = np.array([text_key(c or "") for c in part.columns], np.uint64)[part.column]
+            # as a ``Finding`` object's (column and pointer) for a rule whose findings were objects
+            where = "{}\x1f" if part.object_keys else "{}"
+            col_keys = np.array([text_key(where.format(c or "")) for c in part.columns], np.uint64)[part.column]
             hashes = np.full(n, _NO_ROW, np.uint64)
             for k, path in enumerate(part.paths):
                 m = part.source == k

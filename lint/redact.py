@@ -158,6 +158,9 @@ def redact_findings(store: Any, rules: Iterable[Any] = ()) -> Any:
     for part in store.parts:
         if isinstance(part, RowFindings):
             strings += part.templates
+            if "masked" not in part.extra:
+                for table, _index in part.extra.values():
+                    _strings(table or (), strings)
             continue
         for f in part:
             if not (f.extra and "masked" in f.extra):
@@ -170,18 +173,19 @@ def redact_findings(store: Any, rules: Iterable[Any] = ()) -> Any:
     def text(s: str) -> str:
         return with_.text(s) if flagged_ is None or s in flagged_ else s
 
+    def value(x):
+        """An extra value (a finding's whole ``extra``, or a shared value of a column) redacted."""
+        if x and flagged_ is not None:
+            inner: list[str] = []
+            _strings(x, inner)
+            return redact_value(x, with_) if any(v in flagged_ for v in inner) else x
+        return redact_value(x, with_) if x else x
+
     def finding(f):
         if f.extra and "masked" in f.extra:
             return f
         m = text(f.message)
-        x = f.extra
-        if x and flagged_ is not None:
-            inner: list[str] = []
-            _strings(x, inner)
-            if any(v in flagged_ for v in inner):
-                x = redact_value(x, with_)
-        elif x:
-            x = redact_value(x, with_)
+        x = value(f.extra)
         return f if m is f.message and x is f.extra else replace(f, message=m, extra=x)
 
-    return store.redacted(text, finding)
+    return store.redacted(text, finding, value)

@@ -178,15 +178,20 @@ class Rule:
         group: Any = None,
         related: tuple[Any, Any] | None = None,
         severity: Severity | None = None,
+        extra: Mapping[str, Any] | None = None,
+        object_keys: bool = False,
     ) -> RowFindings:  # noqa: F821
         """Findings of this rule on many rows at once, kept as arrays (``RowFindings``), each with
         this rule's fix.  ``message``, ``source`` and ``column`` are one value for every row or a
-        pair (table, index array); ``related`` is (source, rows): one related row per finding."""
+        pair (table, index array); ``related`` is (source, rows): one related row per finding;
+        ``extra``: key -> a number per row (an array) or a (table, index array) pair.
+        ``object_keys``: content keys as this rule's ``Finding`` objects had (``RowFindings``)."""
         from .findings.rows import RowFindings
 
         return RowFindings(code=self.code, name=self.name, severity=severity or self.severity, fix=self.fix,
                            source=source, rows=rows, message=message, column=column, group=group,
-                           related=related)
+                           related=related, extra=dict(extra) if extra else None,
+                           object_keys=object_keys)
 
     # -- documentation ---------------------------------------------------------------------------
     @classmethod

@@ -87,9 +87,13 @@ def lint_records(rule: type[Rule] | Rule, records: Iterable[Mapping[str, Any]] |
 
 
 def comparable(findings: Iterable[Finding]) -> list[tuple]:
-    """What must not change between modes: everything but the message wording of groups."""
+    """What must not change between modes: everything but the message wording of groups.
+    ``findings`` may hold ``RowFindings`` (what a rule's ``finish`` returns): their findings."""
+    from .findings import RowFindings
+
+    flat = (g for f in findings for g in (f if isinstance(f, RowFindings) else (f,)))
     return [(f.code, f.source, f.row, f.column, f.group, f.n_rows, f.pointer, f.severity.value,
-             tuple((r.source, r.row) for r in f.related), f.message) for f in findings]
+             tuple((r.source, r.row) for r in f.related), f.message) for f in flat]
 
 
 def run_rules_on_files(rules: Sequence[Rule], paths: Sequence[str], mode: str = "stream",

@@ -157,17 +157,23 @@ class FindingStore(Sequence):
     def __reduce__(self):
         return (FindingStore, ((), self._order, self._parts))
 
-    def redacted(self, message: Callable[[str], str], finding: Callable[[Finding], Finding]) -> FindingStore:
-        """This store with the message templates of its ``RowFindings`` passed through ``message``
-        and its ``Finding`` objects through ``finding`` (``trainlint.redact``: the same object when
-        nothing changes).  Parts nothing changed in are shared, not copied."""
+    def redacted(self, message: Callable[[str], str], finding: Callable[[Finding], Finding],
+                 value: Callable[[Any], Any] = lambda v: v) -> FindingStore:
+        """This store with the message templates of its ``RowFindings`` passed through ``message``,
+        the shared values of their extra columns through ``value``, and its ``Finding`` objects
+        through ``finding`` (``trainlint.redact``: the same object when nothing changes).  Parts
+        nothing changed in are shared, not copied."""
         parts: list = []
         changed = False
         for p in self._parts:
             if isinstance(p, RowFindings):
                 templates = tuple(message(t) for t in p.templates)
-                if any(a is not b for a, b in zip(templates, p.templates)):
-                    p = p.with_templates(templates)
+                # a masking rule's values are masked already (``extra["masked"]``), as its objects'
+                tables = {} if "masked" in p.extra else {
+                    k: tuple(value(v) for v in t) for k, (t, _a) in p.extra.items() if t is not None}
+                if (any(a is not b for a, b in zip(templates, p.templates))
+                        or any(a is not b for k, t in tables.items() for a, b in zip(t, p.extra[k][0]))):
+                    p = p.with_templates(templates, tables)
                     changed = True
             else:
                 new = _Objects(finding(f) for f in p)

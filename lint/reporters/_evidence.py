@@ -14,7 +14,8 @@ the two texts first differ past what is shown, both are shown from a little befo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import repeat
 
 from ._snippets import Want, lookup
 
@@ -63,14 +64,28 @@ def wants(f) -> tuple[Want, Want]:
 
 def texts(report, findings: Iterable | None = None) -> dict[Want, str]:
     """The escaped, masked texts (``READ_CHARS`` of each; ``window`` cuts them) of both rows of every
-    pair finding in ``findings`` (default: the report's; findings stored as columns carry no
-    similarity and are not looked at)."""
-    if findings is None:
+    pair finding in ``findings`` (default: the report's, those stored as columns read from their
+    columns)."""
+    if findings is not None:
+        wanted = {w for f in findings if is_pair(f) for w in wants(f)}
+    else:
         from ..findings import RowFindings
 
-        findings = (f for part in report.findings.parts if not isinstance(part, RowFindings) for f in part)
-    wanted = {w for f in findings if is_pair(f) for w in wants(f)}
+        wanted = set()
+        for part in report.findings.parts:
+            if isinstance(part, RowFindings):
+                if part.is_pair:
+                    wanted.update(row_wants(part))
+            else:
+                wanted.update(w for f in part if is_pair(f) for w in wants(f))
     return lookup(report, wanted, READ_CHARS) if wanted else {}
+
+
+def row_wants(part) -> Iterator[Want]:
+    """Both rows of every pair finding of a ``RowFindings`` (``wants``), from its columns."""
+    paths = part.paths
+    yield from zip([paths[i] for i in part.source.tolist()], part.rows.tolist(), repeat(None))
+    yield from zip([paths[i] for i in part.related_source.tolist()], part.related_row.tolist(), repeat(None))
 
 
 def pair_texts(f, found: Mapping[Want, str]) -> tuple[str | None, str | None]:

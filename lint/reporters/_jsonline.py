@@ -12,7 +12,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from ..finding import Finding
-from ._evidence import extra_with_texts, pair_texts
+from ._evidence import extra_with_texts, pair_texts, window
 
 
 def _exact(v: Any, kind: type) -> Any:
@@ -38,17 +38,32 @@ def _group(group) -> str:
 
 
 def row_lines(part, idx, line: Callable[[Finding], str]) -> list[str]:
-    """The lines of a ``RowFindings``' entries at ``idx``, made from its columns (no pointer,
-    extra or edits; never a pair); ``line`` (``line_maker``'s) for its findings otherwise."""
+    """The lines of a ``RowFindings``' entries at ``idx``, made from its columns (no pointer or
+    edits; its extra columns with a pair's texts, as ``line``'s); ``line`` (``line_maker``'s)
+    for its findings otherwise."""
+    enc = getattr(line, "enc", None)
+    if part.extra and enc is None:
+        return [line(f) for f in part.findings(idx)]
     try:
         head = f'{{"code": {_s(part.code)}, "name": {_s(part.name)}, "severity": {_s(part.severity._value_)}, '
-        tail = f', "fix": {_s(None if part.fix is None else part.fix._value_)}}}'
-        return [f'{head}"message": {_s(m)}, "source": {_s(s)}, "row": {_i(r)}, "line": {_i(ln)}, '
-                f'"column": {_s(c)}, "n_rows": 1, "rows_sample": [], "group": {_group(g)}, '
-                f'"related": [{_related(rel)}]{tail}'
-                for m, s, r, ln, c, g, rel in zip(*part.values(idx))]
+        tail = f', "fix": {_s(None if part.fix is None else part.fix._value_)}'
+        values = part.values(idx)
+        out = [f'{head}"message": {_s(m)}, "source": {_s(s)}, "row": {_i(r)}, "line": {_i(ln)}, '
+               f'"column": {_s(c)}, "n_rows": 1, "rows_sample": [], "group": {_group(g)}, '
+               f'"related": [{_related(rel)}]{tail}'
+               for m, s, r, ln, c, g, rel in zip(*values)]
     except (TypeError, AttributeError):
         return [line(f) for f in part.findings(idx)]
+    if not part.extra:
+        return [x + "}" for x in out]
+    extras = part.extras(idx)
+    found = getattr(line, "found", None)
+    if found and part.is_pair:
+        for k, (s, r, rel) in enumerate(zip(values[1], values[2], values[6])):
+            mine, theirs, _moved = window(found.get((s, r, None)), found.get((rel[0].source, rel[0].row, None)))
+            if mine is not None or theirs is not None:
+                extras[k] = extra_with_texts(extras[k], mine, theirs)
+    return [f'{x}, "extra": {enc(e)}}}' if e else x + "}" for x, e in zip(out, extras)]
 
 
 def line_maker(enc: Callable[[Any], str], found: Mapping | None,
@@ -84,4 +99,5 @@ def line_maker(enc: Callable[[Any], str], found: Mapping | None,
             out += f', "edits": {enc([e.to_dict() for e in f.edits])}'
         return out + "}"
 
+    line.enc, line.found = enc, found  # type: ignore[attr-defined]  # for ``row_lines``
     return line

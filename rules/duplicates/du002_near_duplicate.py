@@ -4,8 +4,9 @@ import dataclasses
 
 import numpy as np
 
-from trainlint.context import unpack_id
-from trainlint.finding import Fix, Related, Severity
+from trainlint.context import ROW_BITS, ROW_MASK
+from trainlint.finding import Fix, Severity
+from trainlint.findings.rows import formatted, message_table
 from trainlint.hashing import combine
 from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
@@ -193,16 +194,17 @@ class NearDuplicate(Rule):
         firsts = unique(first)
         group = np.searchsorted(firsts, first) + 1
         size = np.bincount(group)[group] + 1
-        findings = []
-        for m, c, g, s, n in zip(member.tolist(), cited.tolist(), group.tolist(), sim.tolist(), size.tolist()):
-            ms, mr = unpack_id(ids[m])
-            cs, cr = unpack_id(ids[c])
-            where = "an earlier row" if c < m else "a later row"
-            findings.append(self.finding(
-                f"text is {s:.0%} similar to {where} ({{related}}); {n} rows in this cluster",
-                source=run.sources[ms].path, row=mr, group=int(g),
-                related=[Related(run.sources[cs].path, cr)], extra={"similarity": round(s, 4)}))
-        return findings
+        # one message template per (percentage, earlier or later, cluster size) seen
+        percents, percent = formatted(sim, lambda s: f"{s:.0%}")
+        where = ("an earlier row", "a later row")
+        message = message_table(lambda p, later, n: f"text is {percents[p]} similar to {where[later]} ({{related}}); "
+                                                    f"{n} rows in this cluster", percent, cited >= member, size)
+        rounded, at = formatted(sim, lambda s: round(s, 4))
+        mid, cid = ids[member], ids[cited]
+        paths = [s.path for s in run.sources]
+        return self.row_findings(message, source=(paths, mid >> ROW_BITS), rows=mid & ROW_MASK, group=group,
+                                 related=((paths, cid >> ROW_BITS), cid & ROW_MASK),
+                                 extra={"similarity": np.array(rounded, np.float64)[at]}, object_keys=True)
 
     def stats(self, state, run):
         ids, member, first, _cited, sim, n_pairs = self._clusters(state, run)

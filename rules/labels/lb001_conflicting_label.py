@@ -4,8 +4,8 @@ import dataclasses
 
 import numpy as np
 
-from trainlint.context import unpack_id
-from trainlint.finding import Fix, Related, Severity
+from trainlint.context import ROW_BITS, ROW_MASK
+from trainlint.finding import Fix, Severity
 from trainlint.hashing import combine
 from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
@@ -155,10 +155,13 @@ class ConflictingLabel(Rule):
         if members.size == 0:
             return []
         near_roots = set(root[ni].tolist()) if ni.size else set()
-        findings = []
         by_root: dict[int, list[int]] = {}
         for m in members.tolist():
             by_root.setdefault(int(root[m]), []).append(m)
+        # columns, not a Finding per row: distinct messages and label counts in tables
+        templates: dict[str, int] = {}
+        tables: dict[tuple, int] = {}
+        cols: dict[str, list] = {"row": [], "ref": [], "template": [], "group": [], "labels": [], "near": []}
         for g, rt in enumerate(sorted(by_root, key=lambda r: t.ids[r]), start=1):
             rows = by_root[rt]
             counts: dict[int, int] = {}
@@ -168,19 +171,28 @@ class ConflictingLabel(Rule):
                               for h, c in sorted(counts.items(), key=lambda kv: (-kv[1], _show(names, kv[0]))))
             near = rt in near_roots
             what = f"nearly the same text (>= {self.options.threshold:.0%} similar)" if near else "the same text"
+            head = f"{what} has {len(counts)} labels: {shown}; this row says "
+            labels = tuple((_show(names, h, quote=False), c) for h, c in counts.items())
             first = rows[0]
             other = next(m for m in rows if t.label[m] != t.label[first])
             for m in rows:
-                ref = other if m == first else first
-                ms, mr = unpack_id(t.ids[m])
-                rs, rr = unpack_id(t.ids[ref])
-                findings.append(self.finding(
-                    f"{what} has {len(counts)} labels: {shown}; this row says "
-                    f"{_show(names, int(t.label[m]))} (see {{related}})",
-                    source=run.sources[ms].path, row=mr, group=g, related=[Related(run.sources[rs].path, rr)],
-                    severity=Severity.WARNING if near else None,
-                    extra={"labels": {_show(names, h, quote=False): c for h, c in counts.items()}}))
-        return findings
+                cols["ref"].append(other if m == first else first)
+                cols["template"].append(templates.setdefault(
+                    f"{head}{_show(names, int(t.label[m]))} (see {{related}})", len(templates)))
+            n = len(rows)
+            cols["row"] += rows
+            cols["group"] += [g] * n
+            cols["labels"] += [tables.setdefault(labels, len(tables))] * n
+            cols["near"] += [near] * n
+        a = {k: np.array(v, bool if k == "near" else np.int64) for k, v in cols.items()}
+        mid, rid = t.ids[a["row"]], t.ids[a["ref"]]
+        paths = [s.path for s in run.sources]
+        messages, counted = list(templates), [dict(labels) for labels in tables]
+        return [self.row_findings((messages, a["template"][sel]), source=(paths, mid[sel] >> ROW_BITS),
+                                  rows=mid[sel] & ROW_MASK, group=a["group"][sel], severity=severity,
+                                  related=((paths, rid[sel] >> ROW_BITS), rid[sel] & ROW_MASK),
+                                  extra={"labels": (counted, a["labels"][sel])}, object_keys=True)
+                for sel, severity in ((~a["near"], None), (a["near"], Severity.WARNING)) if sel.any()]
 
 
 def _show(names: dict, h: int, quote: bool = True) -> str:

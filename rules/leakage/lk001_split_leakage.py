@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlint.context import unpack_id
-from trainlint.finding import Fix, Related, Severity
+from trainlint.context import ROW_BITS, ROW_MASK
+from trainlint.finding import Fix, Severity
+from trainlint.findings.rows import formatted, message_table
 from trainlint.hashing import combine
 from trainlint.rule import Rule
 from trainlint.shuffle import KEYED_SHUFFLE
@@ -141,18 +142,20 @@ class SplitLeakage(Rule):
             best[ev[firsts]] = tr[firsts]
             best_sim[ev[firsts]] = sim[firsts]
         leaked = np.flatnonzero(best >= 0)
-        groups = {r: g for g, r in enumerate(mh.unique(best[leaked]).tolist(), start=1)}
-        findings = []
-        for e in leaked.tolist():
-            tr = int(best[e])
-            es, er = unpack_id(t.ids[e])
-            ts, trr = unpack_id(t.ids[tr])
-            s = float(best_sim[e])
-            exact = s >= 1.0 and t.nkey[e] == t.nkey[tr]
-            what = "text appears in the train split" if exact else f"text is {s:.0%} similar to a row of the train split"
-            # exact evidence may be an error; a near copy is a warning at most
-            findings.append(self.finding(
-                f"{what} ({{related}})", source=run.sources[es].path, row=er, group=groups[tr],
-                severity=None if exact else Severity.WARNING,
-                related=[Related(run.sources[ts].path, trr)], extra={"similarity": round(s, 4)}))
-        return findings
+        tr = best[leaked]
+        group = np.searchsorted(mh.unique(tr), tr) + 1
+        sim = best_sim[leaked]
+        exact = (sim >= 1.0) & (t.nkey[leaked] == t.nkey[tr])
+        percents, percent = formatted(sim, lambda s: f"{s:.0%}")
+        message = message_table(lambda p: f"text is {percents[p]} similar to a row of the train split ({{related}})"
+                                if p >= 0 else "text appears in the train split ({related})", np.where(exact, -1, percent))
+        rounded, at = formatted(sim, lambda s: round(s, 4))
+        similarity = np.array(rounded, np.float64)[at]
+        eid, tid = t.ids[leaked], t.ids[tr]
+        paths = [s.path for s in run.sources]
+        # exact evidence may be an error; a near copy is a warning at most
+        return [self.row_findings((message[0], message[1][sel]), source=(paths, eid[sel] >> ROW_BITS),
+                                  rows=eid[sel] & ROW_MASK, group=group[sel], severity=severity,
+                                  related=((paths, tid[sel] >> ROW_BITS), tid[sel] & ROW_MASK),
+                                  extra={"similarity": similarity[sel]}, object_keys=True)
+                for sel, severity in ((exact, None), (~exact, Severity.WARNING)) if sel.any()]
