@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import pickle
+import shutil
 from typing import Any
 
 import numpy as np
@@ -21,11 +23,53 @@ import numpy as np
 from .spill import Spilled
 
 MAGIC = b"TLC3"  # 2: the pickle zstd-compressed; 3: spilled arrays after it
+#: an entry that is a file's bytes, zstd-compressed (``FileBytes``)
+RAW = b"TLF1"
+
+
+class FileBytes:
+    """A file's content as a cache value (a report: 250 MB of JSON at 4M templated rows), copied
+    into the entry as a stream, never held whole."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class StoredFile:
+    """A loaded ``FileBytes`` entry: ``copy_to`` streams its content into a file, all or nothing."""
+
+    def __init__(self, entry: str) -> None:
+        self.entry = entry
+
+    def copy_to(self, path: str) -> None:
+        import zstandard
+
+        from .outputs import write_atomic
+
+        with open(self.entry, "rb") as f:
+            if f.read(4) != RAW:
+                raise ValueError("not a file entry")
+
+            size = int.from_bytes(f.read(8), "little")
+
+            def copy(out) -> None:
+                done = 0
+                with zstandard.ZstdDecompressor().stream_reader(f, read_size=1 << 20) as z:
+                    while chunk := z.read(1 << 20):
+                        out.write(chunk)
+                        done += len(chunk)
+                if done != size:  # a cut entry decompresses to less, without an error
+                    raise ValueError("file entry cut short")
+
+            write_atomic(path, copy, binary=True)
 
 
 def read_entry(f) -> Any:
     """The value of the entry in the open file ``f``; raises on a foreign or damaged one."""
-    if f.read(4) != MAGIC:
+    magic = f.read(4)
+    if magic == RAW:
+        return StoredFile(f.name)
+    if magic != MAGIC:
         raise ValueError("foreign entry")
     import zstandard
 
@@ -74,6 +118,12 @@ def dump_entry(value: Any, f) -> None:
     """``value`` as an entry into the open file ``f``: the magic, then its pickle zstd-compressed."""
     import zstandard
 
+    if isinstance(value, FileBytes):
+        with open(value.path, "rb") as src:
+            f.write(RAW + os.fstat(src.fileno()).st_size.to_bytes(8, "little"))
+            with zstandard.ZstdCompressor(level=1, write_checksum=True).stream_writer(f, closefd=False) as z:
+                shutil.copyfileobj(src, z, 1 << 20)
+        return
     f.write(MAGIC)
     # level 1: rule states hold text and hashes; ~2.5x smaller, 0.15 s per 100 MB.  Streamed into
     # the file: a large state is never held a second time as its pickle's bytes

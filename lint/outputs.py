@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 
-def write_atomic(path: str, text: str | bytes | Callable[[TextIO], None]) -> None:
+def write_atomic(path: str, text: str | bytes | Callable[[TextIO], None], binary: bool = False) -> None:
     """``text`` (or what the callable writes to the file it is given) into ``path``, all or nothing;
-    ``bytes`` are written as they are (an index file)."""
+    ``bytes`` are written as they are (an index file), and so is what a callable writes with
+    ``binary``."""
     import tempfile
 
     d = os.path.dirname(os.path.abspath(path))
@@ -19,7 +20,7 @@ def write_atomic(path: str, text: str | bytes | Callable[[TextIO], None]) -> Non
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as f:
+        with (os.fdopen(fd, "wb") if binary or isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as f:
             if isinstance(text, (str, bytes)):
                 f.write(text)
             else:

@@ -56,23 +56,24 @@ class RenderMemo:
 
     def write(self, path: str, module: Any, fmt: str, opts: dict) -> bool:
         """Write the kept rendering to ``path`` (atomically); False when none is kept."""
-        key = self._key(module, fmt, opts)
-        data = self.cache.load(key, count=False) if key else None
-        if not isinstance(data, bytes):
-            return False
-        from .outputs import write_atomic
+        from .cacheio import StoredFile
 
-        write_atomic(path, data)
+        key = self._key(module, fmt, opts)
+        kept = self.cache.load(key, count=False) if key else None
+        if not isinstance(kept, StoredFile):
+            return False
+        try:
+            kept.copy_to(path)  # streamed: a 4M-row JSON report is 250 MB
+        except Exception:  # noqa: BLE001 - a damaged or evicted entry: the report is made again
+            return False
         return True
 
     def keep(self, path: str, module: Any, fmt: str, opts: dict) -> None:
         """Keep the report just written to ``path``, in place of this file's earlier rendering."""
+        from .cacheio import FileBytes
+
         key = self._key(module, fmt, opts)
-        if key is None:
+        if key is None or not Path(path).is_file():
             return
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            return
-        self.cache.store(key, data)
+        self.cache.store(key, FileBytes(path))  # streamed into the entry, never read whole
         self.cache.point(self._last(path, fmt), key)

@@ -82,3 +82,24 @@ def test_loads_are_frozen_only_within_a_command(tmp_path, monkeypatch):
     cacheio.dump_entry([1], buf)
     real(io.BytesIO(buf.getvalue()))
     assert gc.get_freeze_count() == 0  # outside a command (``lint()``): nothing is frozen
+
+
+def test_file_entries_stream_a_file_and_refuse_a_cut_one(tmp_path):
+    """A report kept by the render memo goes into its entry and out again as a stream
+    (``FileBytes``/``StoredFile``); a cut entry writes nothing."""
+    import os
+
+    src = tmp_path / "report.json"
+    src.write_bytes(os.urandom(3_000_000) + b"end")
+    entry = tmp_path / "entry"
+    with open(entry, "wb") as f:
+        cacheio.dump_entry(cacheio.FileBytes(str(src)), f)
+    with open(entry, "rb") as f:
+        kept = cacheio.read_entry(f)
+    assert isinstance(kept, cacheio.StoredFile)
+    kept.copy_to(str(tmp_path / "out.json"))
+    assert (tmp_path / "out.json").read_bytes() == src.read_bytes()
+    entry.write_bytes(entry.read_bytes()[:-50_000])
+    with pytest.raises(Exception):
+        kept.copy_to(str(tmp_path / "cut.json"))
+    assert not (tmp_path / "cut.json").exists() and len(list(tmp_path.glob(".trainlint-*"))) == 0
