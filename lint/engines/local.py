@@ -150,7 +150,7 @@ def _lint_file(spec, rules, progress, blocks=None) -> BlockResult:
     records = 0
     for block, contexts in parsed_blocks(spec.reader, blocks=blocks):
         res = run_block(spec.reader, block, rules, fresh=False, states=states, contexts=contexts)
-        findings.extend(res.findings)
+        findings.extend(spilled(res.findings))  # as in ``run``: pickled in the spill file until located
         if res.line_lines is not None:  # LineIndex.add skips blocks without lines
             rows.append(res.line_rows)
             lines.append(res.line_lines)

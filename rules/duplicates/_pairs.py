@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainlint.memory import return_freed_memory
+from trainlint.spill import Spilled
 
 from . import _memo
 from ._hashstate import pair_intersections, unique
@@ -273,6 +274,9 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
         slot.used = "grown"
     else:
         slot.used = "partial" if before is not None else "none"
+    # the elements wait in the spill file until the memo is made (16 bytes a row, issue 21)
+    named = Spilled((rows, elems))
+    del rows, elems
     pairs = _candidates_parked(table, bucket, mask, drop)
 
     def parts():
@@ -294,6 +298,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
     sim = np.concatenate([k[2] for k in got] + [vsim[keep]])
     o = np.argsort(p, kind="stable")  # in pair order, as the candidates come
     i, j, sim = (p[o] >> 32).astype(np.int64), (p[o] & 0xFFFFFFFF).astype(np.int64), sim[o]
+    rows, elems = named.get()
     _memo.remember(slot, elems, rows, i, j, sim)
     return i, j, sim
 
