@@ -15,9 +15,16 @@ def pack_mask(strong: np.ndarray, tail_weak: np.ndarray, confident: np.ndarray) 
     return bits | (confident.astype(np.uint16) << np.uint16(14)) | (tail_weak.astype(np.uint16) << np.uint16(15))
 
 
+#: rows tested at once by ``flagged``: its temporaries are ~60 bytes a row (at 4M rows, all at
+#: once, they were the top of the run's peak, issue 21)
+_ROWS = 1 << 18
+
+
 def flagged(codes: np.ndarray, mask: np.ndarray, expected: int) -> np.ndarray:
     """Rows to report: confidently in another language than ``expected`` (see pack_mask)."""
-    strong = (mask[:, None] >> np.arange(L.TOP, dtype=np.uint16)) & 1 == 1
-    tail_weak = mask >> 15 == 1
-    confident = (mask >> 14) & 1 == 1
-    return L.not_language(codes, strong, tail_weak, confident, expected)
+    out = np.zeros(mask.size, bool)
+    for a in range(0, mask.size, _ROWS):
+        m = mask[a:a + _ROWS]
+        strong = (m[:, None] >> np.arange(L.TOP, dtype=np.uint16)) & 1 == 1
+        out[a:a + _ROWS] = L.not_language(codes[a:a + _ROWS], strong, m >> 15 == 1, (m >> 14) & 1 == 1, expected)
+    return out
