@@ -218,20 +218,20 @@ def near_pairs(table: Table, params: Params, threshold: float, mask: np.ndarray,
     if memo is not None:
         return _near_pairs_memo(table, params, threshold, mask, bucket, pair_ok, words, memo, extra, drop)
     pairs = _candidates_parked(table, bucket, mask, drop)
-
-    def chunks():
-        # the candidates a range of first rows at a time, as ``pair_ok`` leaves them
-        for i, j in pairs.parts():
-            if pair_ok is not None and i.size:
-                ok = pair_ok(i, j)
-                i, j = i[ok], j[ok]
-            yield i, j
-
     # the pairs the lower bounds leave, then the exact tests: no per-candidate arrays (8 bytes
     # a candidate pair and more, ~28M pairs at 4M templated rows)
-    i, j = passing(table, chunks, words)
+    i, j = passing(table, lambda: _allowed(pairs, pair_ok), words)
     keep, sim, _diff = exact(table, i, j, params, threshold, words)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), sim[keep]
+
+
+def _allowed(pairs, pair_ok):
+    """The candidates (a ``PairSet``) a range of first rows at a time, as ``pair_ok`` leaves them."""
+    for i, j in pairs.parts():
+        if pair_ok is not None and i.size:
+            ok = pair_ok(i, j)
+            i, j = i[ok], j[ok]
+        yield i, j
 
 
 def _candidates_parked(table: Table, bucket: np.ndarray, mask: np.ndarray, drop=()):
@@ -281,10 +281,7 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
 
     def parts():
         # (pairs the memo decides, and keeps, with their similarity; pairs left to verify)
-        for i, j in pairs.parts():
-            if pair_ok is not None and i.size:
-                ok = pair_ok(i, j)
-                i, j = i[ok], j[ok]
+        for i, j in _allowed(pairs, pair_ok):
             held, sim = look.get(i, j)
             decided = old[i] & old[j] if old is not None else held
             keep = decided & held
