@@ -80,8 +80,7 @@ class Stored:
 
 class ColumnBands:
     """Band hashes of a table's rows: row ``r`` is row ``pos[r]`` of the blocks (``Stored``)
-    laid end to end.  ``column(b)`` reads band ``b`` of every row; ``bands[idx, b]`` and ``bands[idx]``
-    index it as the matrix would be (the latter reads every band)."""
+    laid end to end.  ``block_band(b)`` reads band ``b`` of the blocks; ``pos`` places the rows in it."""
 
     def __init__(self, blocks: list, starts: np.ndarray, pos: np.ndarray) -> None:
         self.blocks = blocks
@@ -99,34 +98,19 @@ class ColumnBands:
         pos = np.concatenate([c + first[id(s)] for s, c in zip(stored, sel)]) if sel else np.zeros(0, np.int64)
         return cls(uniq, starts, pos.astype(np.int32 if starts[-1] < 2**31 else np.int64))
 
-    def column(self, b: int) -> np.ndarray:
-        """Band ``b`` of every row (uint32)."""
-        return self.block_band(b)[self.pos]
-
     def block_band(self, b: int, out: np.ndarray | None = None) -> np.ndarray:
         """Band ``b`` of the blocks' rows laid end to end (``pos`` indexes it), into ``out`` when
         given: a caller that gathers from it by ``pos[rows]`` skips the whole-table gather."""
-        whole = np.zeros(int(self.starts[-1]), np.uint32) if out is None else out
+        whole = np.empty(int(self.starts[-1]), np.uint32) if out is None else out
         for s, a in zip(self.blocks, self.starts[:-1].tolist()):
-            if b < s.width:  # a block of another width (none today) keeps zeros, as the matrix did
+            if b < s.width:
                 s.band(b, whole[a:a + s.n])
-            elif out is not None:
+            else:  # a block of another width (none today) holds zeros, as the matrix did
                 whole[a:a + s.n] = 0
         return whole
 
-    def __getitem__(self, key):
-        if isinstance(key, tuple):
-            idx, col = key
-            return self.column(col)[idx]
-        return np.stack([self.column(b)[key] for b in range(self.shape[1])], axis=-1)
-
     def take(self, o: np.ndarray) -> ColumnBands:
         return ColumnBands(self.blocks, self.starts, self.pos[o])
-
-
-def column(bands, b: int) -> np.ndarray:
-    """Band ``b`` of every row of ``bands`` (a matrix or a :class:`ColumnBands`)."""
-    return bands.column(b) if isinstance(bands, ColumnBands) else bands[:, b]
 
 
 #: entries gathered at once by ``gather`` (its index temporaries are 8 bytes an entry)

@@ -287,8 +287,10 @@ def _near_pairs_memo(table: Table, params: Params, threshold: float, mask: np.nd
             keep = decided & held
             yield (i[keep], j[keep], sim[keep]), (i[~decided], j[~decided])
 
-    got = [kept for kept, _left in parts()]
-    slot.verified = sum(left[0].size for _kept, left in parts())
+    got, slot.verified = [], 0
+    for kept, left in parts():  # one pass for what the memo keeps and the count left to verify
+        got.append(kept)
+        slot.verified += int(left[0].size)
     vi, vj = passing(table, lambda: (left for _kept, left in parts()), words)
     keep, vsim, _diff = exact(table, vi, vj, params, threshold, words)
     p = np.concatenate([pack(k[0], k[1]) for k in got] + [pack(vi[keep], vj[keep])])
